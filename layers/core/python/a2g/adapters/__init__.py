@@ -1,0 +1,1 @@
+"""Outbound adapters: AWS services and HTTP peers, each behind a small interface."""

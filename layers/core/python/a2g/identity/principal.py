@@ -1,0 +1,52 @@
+"""Who is calling: built only from the authorizer's context, never from the request body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Role = Literal["PENDING", "USER", "ADMIN"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: Role
+    team: str
+    auth_kind: Literal["token", "api_key"] = "token"
+    api_key_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "ADMIN"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.role in ("USER", "ADMIN")
+
+    def to_context(self) -> dict[str, str]:
+        """The authorizer context (API Gateway allows only flat string/number/bool values)."""
+        ctx = {"user_id": self.user_id, "role": self.role, "team": self.team, "auth_kind": self.auth_kind}
+        if self.api_key_id:
+            ctx["api_key_id"] = self.api_key_id
+        return ctx
+
+    @classmethod
+    def from_context(cls, ctx: dict[str, Any] | None) -> Principal | None:
+        if not ctx or not ctx.get("user_id"):
+            return None
+        return cls(
+            user_id=str(ctx["user_id"]),
+            role=str(ctx.get("role", "PENDING")),  # type: ignore[arg-type]
+            team=str(ctx.get("team", "")),
+            auth_kind=str(ctx.get("auth_kind", "token")),  # type: ignore[arg-type]
+            api_key_id=ctx.get("api_key_id") or None,
+        )
+
+
+def principal_from_event(event: dict[str, Any]) -> Principal | None:
+    """Read the principal an authorizer attached to an HTTP API v2 or WebSocket event."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    # HTTP API v2 simple responses nest the context under "lambda"; WebSocket (REST-style) puts it flat.
+    ctx = authorizer.get("lambda", authorizer)
+    return Principal.from_context(ctx)

@@ -1,0 +1,1 @@
+"""Platform-wide records that belong to no user: the scheduler heartbeat."""
