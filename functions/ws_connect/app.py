@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from a2g.errors import PlatformError
 from a2g.identity.principal import principal_from_event
 from a2g.log import logger
 from a2g.realtime.repository import ConnectionRepository
+from a2g.tracing.service import build_trace_service
 
 connections = ConnectionRepository()
+tracing = build_trace_service()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -17,6 +20,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if principal is None:  # only reachable if the route were deployed without its authorizer
         return {"statusCode": 401}
     connection_id = event["requestContext"]["connectionId"]
+    trace_id = (event.get("queryStringParameters") or {}).get("trace_id")
+    if trace_id:
+        # A trace the caller does not own refuses the connection (403) rather than connecting silently
+        # without the feed the client asked for.
+        try:
+            tracing.owned_trace(principal.user_id, trace_id)
+        except PlatformError as exc:
+            logger.info("connect refused: trace not owned", extra={"user_id": principal.user_id, "code": exc.code})
+            return {"statusCode": 403}
     connections.add(connection_id, principal.user_id)
+    if trace_id:
+        tracing.subscribe(connection_id, principal.user_id, trace_id)
     logger.info("connected", extra={"connection_id": connection_id, "user_id": principal.user_id})
     return {"statusCode": 200}

@@ -7,9 +7,10 @@ instead of failing later on the first request that needs it.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _csv(value: object) -> list[str]:
@@ -56,7 +57,10 @@ class Settings(BaseSettings):
     token_secret: SecretStr = Field(validation_alias="A2G_TOKEN_SECRET")
     access_token_ttl_seconds: int = Field(900, validation_alias="A2G_ACCESS_TOKEN_TTL_SECONDS")
     refresh_token_ttl_days: int = Field(30, validation_alias="A2G_REFRESH_TOKEN_TTL_DAYS")
-    initial_admin_ids: list[str] = Field(default_factory=list, validation_alias="INITIAL_ADMIN_IDS")
+    # NoDecode: the value is comma-separated text ("alice,bob" or ""), not JSON; _split_csv parses it.
+    initial_admin_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="INITIAL_ADMIN_IDS"
+    )
     oidc_issuer: str | None = Field(None, validation_alias="A2G_OIDC_ISSUER")
     oidc_client_id: str | None = Field(None, validation_alias="A2G_OIDC_CLIENT_ID")
     oidc_client_secret: SecretStr | None = Field(None, validation_alias="A2G_OIDC_CLIENT_SECRET")
@@ -67,9 +71,17 @@ class Settings(BaseSettings):
     oidc_team_claim: str = Field("team", validation_alias="A2G_OIDC_TEAM_CLAIM")
     # A fixed PEM certificate (or public key) to verify id_tokens with, in place of the provider's JWKS.
     oidc_cert_pem: str | None = Field(None, validation_alias="A2G_OIDC_CERT_PEM")
+    # Dev sign-in (POST /api/auth/dev-login). Unset = on when no provider is configured and A2G_ENV is not
+    # "aws"; a configured provider always switches it off (a2g.identity.wiring.dev_login_enabled).
+    dev_login: bool | None = Field(None, validation_alias="A2G_DEV_LOGIN")
+    # Per-API-key limit on the log-proxy path: requests per window (a2g.identity.rate_limit).
+    api_key_rate_limit: int = Field(20, validation_alias="A2G_API_KEY_RATE_LIMIT")
+    api_key_rate_window_seconds: int = Field(1, validation_alias="A2G_API_KEY_RATE_WINDOW_SECONDS")
 
     # --- outbound calls -------------------------------------------------------------------------------
-    outbound_allow: list[str] = Field(default_factory=list, validation_alias="A2G_OUTBOUND_ALLOW")
+    outbound_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="A2G_OUTBOUND_ALLOW"
+    )
     outbound_timeout_seconds: float = Field(10.0, validation_alias="A2G_OUTBOUND_TIMEOUT_SECONDS")
     outbound_max_bytes: int = Field(1_000_000, validation_alias="A2G_OUTBOUND_MAX_BYTES")
 
@@ -80,6 +92,32 @@ class Settings(BaseSettings):
 
     # --- tracing --------------------------------------------------------------------------------------
     trace_ttl_days: int = Field(30, validation_alias="A2G_TRACE_TTL_DAYS")
+
+    # --- playground (chat sessions, attachments, agent runs) -----------------------------------------
+    files_max_bytes: int = Field(25 * 1024 * 1024, validation_alias="A2G_FILES_MAX_BYTES")
+    # Comma-separated MIME types; "image/*" style wildcards allowed. A plain string, parsed by a2g.chat,
+    # so the value can be written without JSON quoting.
+    files_allowed_types: str = Field(
+        "image/png,image/jpeg,image/gif,image/webp,video/mp4,video/webm,video/quicktime,application/pdf,"
+        "text/plain,text/markdown,text/csv,application/json,application/msword,application/vnd.ms-excel,"
+        "application/vnd.ms-powerpoint,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        validation_alias="A2G_FILES_ALLOWED_TYPES",
+    )
+    files_upload_url_ttl_seconds: int = Field(600, validation_alias="A2G_FILES_UPLOAD_URL_TTL_SECONDS")
+    files_download_url_ttl_seconds: int = Field(300, validation_alias="A2G_FILES_DOWNLOAD_URL_TTL_SECONDS")
+    # An agent that sends nothing for this long is "slow"; a whole run may not exceed the second
+    # (kept under the invoke function's 900 s Lambda timeout so the error is still saved and pushed).
+    agent_idle_timeout_seconds: float = Field(180.0, validation_alias="A2G_AGENT_IDLE_TIMEOUT_SECONDS")
+    agent_run_timeout_seconds: float = Field(840.0, validation_alias="A2G_AGENT_RUN_TIMEOUT_SECONDS")
+    # The log-proxy refuses request bodies above this (413); Lambda's own request limit is 6 MB.
+    log_proxy_max_body_bytes: int = Field(5_000_000, validation_alias="A2G_LOG_PROXY_MAX_BODY_BYTES")
+    # How long a warm log-proxy trusts its cached API keys, models and trace owners (revocation delay).
+    log_proxy_cache_seconds: float = Field(30.0, validation_alias="A2G_LOG_PROXY_CACHE_SECONDS")
+    # Encrypts LLM API keys at rest; when unset a key is derived from A2G_TOKEN_SECRET (HKDF).
+    llm_key_secret: SecretStr | None = Field(None, validation_alias="A2G_LLM_KEY_SECRET")
 
     # --- operations -----------------------------------------------------------------------------------
     health_check_failure_threshold: int = Field(3, validation_alias="A2G_HEALTH_FAILURE_THRESHOLD")

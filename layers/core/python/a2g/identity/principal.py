@@ -50,3 +50,14 @@ def principal_from_event(event: dict[str, Any]) -> Principal | None:
     # HTTP API v2 simple responses nest the context under "lambda"; WebSocket (REST-style) puts it flat.
     ctx = authorizer.get("lambda", authorizer)
     return Principal.from_context(ctx)
+
+
+def require_session(principal: Principal, action: str = "this") -> None:
+    """Refuse API-key callers: some operations belong to a signed-in person only.
+
+    A leaked key must not be able to mint more keys, revoke its owner's other keys or administer users.
+    """
+    if principal.auth_kind != "token":
+        from a2g.errors import Forbidden
+
+        raise Forbidden(f"{action} needs a signed-in session, not an API key", code="session_required")

@@ -1,0 +1,293 @@
+/**
+ * Every REST call the app makes, typed. Paths are the ones template.yaml declares; bodies are snake_case.
+ */
+import { request } from './client'
+import {
+  listOf,
+  toAgent,
+  toApiKey,
+  toAttachment,
+  toAuthConfig,
+  toCreatedApiKey,
+  toLlm,
+  toMessage,
+  toModelNames,
+  toRanked,
+  toScanResult,
+  toSession,
+  toTraceEntry,
+  toUsageRows,
+  toUser,
+} from './normalize'
+import type {
+  Agent,
+  AgentInput,
+  ApiKey,
+  AuthConfig,
+  ChatMessage,
+  ChatSession,
+  CreatedApiKey,
+  FileDownload,
+  FileUpload,
+  Llm,
+  LlmInput,
+  LlmTestResult,
+  RankedAgent,
+  Role,
+  ScanResult,
+  StatsGroupBy,
+  TraceEntry,
+  UsageRow,
+  User,
+} from './types'
+
+const enc = encodeURIComponent
+
+export interface SignInResult {
+  access_token: string
+  user: User | null
+}
+
+export const authApi = {
+  async config(): Promise<AuthConfig> {
+    return toAuthConfig(await request('/api/auth/config', { anonymous: true }))
+  },
+  async devLogin(username: string, team: string): Promise<SignInResult> {
+    const raw = await request<{ access_token: string; user?: unknown }>('/api/auth/dev-login', {
+      body: { username, team },
+      anonymous: true,
+    })
+    return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null }
+  },
+  /** New access token from the HttpOnly refresh cookie, or null when there is no live session. */
+  async refresh(): Promise<SignInResult | null> {
+    try {
+      const raw = await request<{ access_token?: string; user?: unknown }>('/api/auth/refresh', {
+        method: 'POST',
+        anonymous: true,
+      })
+      if (!raw?.access_token) return null
+      return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null }
+    } catch {
+      return null
+    }
+  },
+  async me(): Promise<User> {
+    const raw = await request<unknown>('/api/auth/me')
+    const o = raw as { user?: unknown }
+    return toUser(o && typeof o === 'object' && 'user' in o ? o.user : raw)
+  },
+  async logout(): Promise<void> {
+    await request('/api/auth/logout', { method: 'POST', anonymous: true })
+  },
+  ssoLoginUrl(): string {
+    return '/api/auth/login'
+  },
+}
+
+export const agentsApi = {
+  async mine(): Promise<Agent[]> {
+    return listOf(await request('/api/my-agents'), 'agents').map(toAgent)
+  },
+  async get(agentId: string): Promise<Agent> {
+    const raw = await request<unknown>(`/api/agents/${enc(agentId)}`)
+    const o = raw as { agent?: unknown }
+    return toAgent(o && typeof o === 'object' && 'agent' in o ? o.agent : raw)
+  },
+  async getMine(agentId: string): Promise<Agent> {
+    const raw = await request<unknown>(`/api/my-agents/${enc(agentId)}`)
+    const o = raw as { agent?: unknown }
+    return toAgent(o && typeof o === 'object' && 'agent' in o ? o.agent : raw)
+  },
+  async create(input: AgentInput): Promise<Agent> {
+    return toAgent(await request('/api/my-agents', { body: agentPayload(input) }))
+  },
+  async update(agentId: string, input: Partial<AgentInput>, version?: number): Promise<Agent> {
+    const body = { ...agentPayload(input), ...(version !== undefined ? { version } : {}) }
+    return toAgent(await request(`/api/my-agents/${enc(agentId)}`, { method: 'PATCH', body }))
+  },
+  async remove(agentId: string): Promise<void> {
+    await request(`/api/my-agents/${enc(agentId)}`, { method: 'DELETE' })
+  },
+  async publish(agentId: string): Promise<Agent> {
+    return toAgent(await request(`/api/my-agents/${enc(agentId)}/publish`, { method: 'POST' }))
+  },
+  async withdraw(agentId: string): Promise<Agent> {
+    return toAgent(await request(`/api/my-agents/${enc(agentId)}/withdraw`, { method: 'POST' }))
+  },
+  async scan(body: { framework: string; base_url?: string; card_url?: string }): Promise<ScanResult> {
+    return toScanResult(await request('/api/my-agents/scan', { body }))
+  },
+  async catalogue(): Promise<Agent[]> {
+    return listOf(await request('/api/agents'), 'agents').map(toAgent)
+  },
+  async ranked(q: string, limit = 24): Promise<RankedAgent[]> {
+    return toRanked(await request('/api/agents/ranked', { query: { q, limit } }))
+  },
+}
+
+/** Only the fields that belong to the chosen framework are sent; empty strings are left out. */
+export function agentPayload(input: Partial<AgentInput>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined) continue
+    if (typeof v === 'string' && v.trim() === '' && !['description', 'logo_url'].includes(k)) continue
+    out[k] = typeof v === 'string' ? v.trim() : v
+  }
+  return out
+}
+
+export const sessionsApi = {
+  async list(agentId: string): Promise<ChatSession[]> {
+    return listOf(await request(`/api/agents/${enc(agentId)}/sessions`), 'sessions').map(toSession)
+  },
+  async create(agentId: string, title?: string): Promise<ChatSession> {
+    const raw = await request<unknown>(`/api/agents/${enc(agentId)}/sessions`, { body: title ? { title } : {} })
+    const o = raw as { session?: unknown }
+    return toSession(o && typeof o === 'object' && 'session' in o ? o.session : raw)
+  },
+  async remove(sessionId: string): Promise<void> {
+    await request(`/api/sessions/${enc(sessionId)}`, { method: 'DELETE' })
+  },
+  async messages(sessionId: string): Promise<ChatMessage[]> {
+    return listOf(await request(`/api/sessions/${enc(sessionId)}/messages`), 'messages').map(toMessage)
+  },
+  /** Saves a message without invoking the agent (the WebSocket `invoke` action does both for chat). */
+  async addMessage(sessionId: string, role: string, content: string): Promise<ChatMessage> {
+    return toMessage(await request(`/api/sessions/${enc(sessionId)}/messages`, { body: { role, content } }))
+  },
+}
+
+export const filesApi = {
+  async createUpload(file: File, sessionId?: string): Promise<FileUpload> {
+    const raw = (await request('/api/files', {
+      body: { filename: file.name, content_type: file.type || 'application/octet-stream', size: file.size, session_id: sessionId },
+    })) as Record<string, unknown>
+    const upload = (raw.upload && typeof raw.upload === 'object' ? raw.upload : raw) as Record<string, unknown>
+    const fileRaw = raw.file && typeof raw.file === 'object' ? raw.file : raw
+    const attachment = toAttachment(fileRaw)
+    if (!attachment.filename || attachment.filename === 'file') attachment.filename = file.name
+    if (attachment.content_type === 'application/octet-stream' && file.type) attachment.content_type = file.type
+    attachment.size ??= file.size
+    const fields = (upload.fields ?? upload.upload_fields) as Record<string, string> | undefined
+    return {
+      file: attachment,
+      url: String(upload.url ?? upload.upload_url ?? ''),
+      method: fields ? 'POST' : ((String(upload.method ?? 'PUT').toUpperCase() as 'PUT' | 'POST')),
+      fields,
+      headers: (upload.headers ?? upload.upload_headers) as Record<string, string> | undefined,
+    }
+  },
+  async download(fileId: string): Promise<FileDownload> {
+    const raw = (await request(`/api/files/${enc(fileId)}`)) as Record<string, unknown>
+    return {
+      url: String(raw.url ?? raw.download_url ?? ''),
+      filename: raw.filename ? String(raw.filename) : undefined,
+      content_type: raw.content_type ? String(raw.content_type) : undefined,
+    }
+  },
+}
+
+export const logsApi = {
+  async list(traceId: string, limit = 100): Promise<TraceEntry[]> {
+    return listOf(await request('/api/logs', { query: { trace_id: traceId, limit } }), 'entries', 'logs').map(toTraceEntry)
+  },
+  async clear(traceId: string): Promise<void> {
+    await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId } })
+  },
+}
+
+export const apiKeysApi = {
+  async list(): Promise<ApiKey[]> {
+    return listOf(await request('/api/api-keys'), 'api_keys', 'keys').map(toApiKey)
+  },
+  async create(name: string): Promise<CreatedApiKey> {
+    return toCreatedApiKey(await request('/api/api-keys', { body: { name } }))
+  },
+  async active(): Promise<ApiKey | null> {
+    try {
+      const raw = (await request('/api/api-keys/active')) as Record<string, unknown> | null
+      if (!raw) return null
+      const inner = raw.api_key === null ? null : raw.api_key ?? raw
+      return inner ? toApiKey(inner) : null
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return null
+      throw e
+    }
+  },
+  async revoke(keyId: string): Promise<void> {
+    await request(`/api/api-keys/${enc(keyId)}`, { method: 'DELETE' })
+  },
+}
+
+export const llmsApi = {
+  async modelNames(): Promise<string[]> {
+    return toModelNames(await request('/api/llms'))
+  },
+  async list(): Promise<Llm[]> {
+    return listOf(await request('/api/admin/llms'), 'llms').map(toLlm)
+  },
+  async create(input: LlmInput): Promise<Llm> {
+    return toLlm(await request('/api/admin/llms', { body: input }))
+  },
+  async update(llmId: string, input: Partial<LlmInput>): Promise<Llm> {
+    return toLlm(await request(`/api/admin/llms/${enc(llmId)}`, { method: 'PATCH', body: input }))
+  },
+  async remove(llmId: string): Promise<void> {
+    await request(`/api/admin/llms/${enc(llmId)}`, { method: 'DELETE' })
+  },
+  async test(llmId: string): Promise<LlmTestResult> {
+    const raw = (await request(`/api/admin/llms/${enc(llmId)}/test`, { method: 'POST' })) as Record<string, unknown>
+    const health = (raw.health ?? raw) as Record<string, unknown>
+    const ok = raw.ok !== undefined ? Boolean(raw.ok) : String(health.status ?? '').toLowerCase() === 'healthy'
+    return {
+      ok,
+      latency_ms: typeof health.latency_ms === 'number' ? health.latency_ms : undefined,
+      message: (health.error ?? raw.message ?? raw.error) as string | undefined,
+    }
+  },
+}
+
+export const adminApi = {
+  async users(role?: Role): Promise<User[]> {
+    return listOf(await request('/api/admin/users', { query: { role } }), 'users').map(toUser)
+  },
+  async approve(userId: string): Promise<User> {
+    return toUser(await request(`/api/admin/users/${enc(userId)}/approve`, { method: 'POST' }))
+  },
+  async updateUser(userId: string, patch: { role?: Role; team?: string }): Promise<User> {
+    return toUser(await request(`/api/admin/users/${enc(userId)}`, { method: 'PATCH', body: patch }))
+  },
+  async usage(from: string, to: string, groupBy: StatsGroupBy): Promise<UsageRow[]> {
+    return toUsageRows(await request('/api/admin/stats/usage', { query: { from, to, group_by: groupBy } }))
+  },
+  async agentStats(): Promise<Record<string, unknown>> {
+    return (await request('/api/admin/stats/agents')) as Record<string, unknown>
+  },
+  async userStats(): Promise<Record<string, unknown>> {
+    return (await request('/api/admin/stats/users')) as Record<string, unknown>
+  },
+}
+
+/** Uploads to the presigned URL with progress (fetch cannot report upload progress; XHR can). */
+export function uploadToPresigned(upload: FileUpload, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open(upload.method, upload.url)
+    xhr.upload.onprogress = (ev) => {
+      if (ev.lengthComputable) onProgress(ev.loaded / ev.total)
+    }
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`upload failed (${xhr.status})`)))
+    xhr.onerror = () => reject(new Error('upload failed: network error'))
+    if (upload.method === 'POST' && upload.fields) {
+      const form = new FormData()
+      for (const [k, v] of Object.entries(upload.fields)) form.append(k, v)
+      form.append('file', file)
+      xhr.send(form)
+    } else {
+      for (const [k, v] of Object.entries(upload.headers ?? {})) xhr.setRequestHeader(k, v)
+      if (!upload.headers?.['Content-Type'] && file.type) xhr.setRequestHeader('Content-Type', file.type)
+      xhr.send(file)
+    }
+  })
+}

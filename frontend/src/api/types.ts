@@ -1,0 +1,207 @@
+/**
+ * The shapes the UI works with. The backend's JSON is normalised into these in `normalize.ts`, so when a
+ * response shape changes only that file (and `endpoints.ts`) needs to follow.
+ */
+
+export type Role = 'PENDING' | 'USER' | 'ADMIN'
+
+export interface User {
+  user_id: string
+  username: string
+  display_name: string
+  team: string
+  role: Role
+  email?: string
+  created_at?: string
+  last_login_at?: string
+}
+
+export interface AuthConfig {
+  sso_enabled: boolean
+  dev_login_enabled: boolean
+}
+
+export type Framework = 'agno' | 'adk' | 'a2a' | 'langgraph' | 'custom'
+export const FRAMEWORKS: Framework[] = ['agno', 'adk', 'a2a', 'langgraph', 'custom']
+
+export type AgentStatus = 'DEVELOPMENT' | 'PUBLISHED' | 'DISABLED' | string
+
+export interface Agent {
+  agent_id: string
+  name: string
+  description: string
+  framework: Framework | string
+  status: AgentStatus
+  logo_url: string
+  color: string
+  skills: string[]
+  trace_id: string
+  owner_id?: string
+  base_url?: string
+  target_kind?: string
+  target_id?: string
+  app_name?: string
+  card_url?: string
+  endpoint_url?: string
+  created_at?: string
+  updated_at?: string
+  version?: number
+}
+
+/** What the Add/Edit-Agent dialog sends. */
+export interface AgentInput {
+  name: string
+  description: string
+  framework: Framework
+  logo_url: string
+  color: string
+  skills: string[]
+  base_url?: string
+  target_kind?: string
+  target_id?: string
+  app_name?: string
+  card_url?: string
+  endpoint_url?: string
+}
+
+/** One thing a scan found behind a base URL: an Agno agent or team, an ADK app, a LangGraph assistant. */
+export interface ScanTarget {
+  kind: string
+  id: string
+  name: string
+  description: string
+}
+
+export interface AgentCardPreview {
+  name: string
+  description: string
+  url?: string
+  version?: string
+  skills: string[]
+}
+
+export interface ScanResult {
+  targets: ScanTarget[]
+  card?: AgentCardPreview
+}
+
+export interface RankedAgent {
+  agent: Agent
+  score: number
+  reason: string
+}
+
+export interface ChatSession {
+  session_id: string
+  agent_id: string
+  title: string
+  trace_id?: string
+  created_at?: string
+  updated_at?: string
+}
+
+export interface Attachment {
+  file_id: string
+  filename: string
+  content_type: string
+  size?: number
+}
+
+export interface ChatMessage {
+  message_id: string
+  role: 'user' | 'assistant' | 'system' | string
+  content: string
+  attachments: Attachment[]
+  created_at?: string
+  /** True while the answer is still streaming in. */
+  pending?: boolean
+  error?: string
+}
+
+export interface TraceEntry {
+  entry_id: string
+  trace_id: string
+  created_at: string
+  agent_id: string
+  model: string
+  status: 'ok' | 'error' | string
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  latency_ms: number
+  request: unknown
+  response: unknown
+  error?: string
+  session_id?: string
+}
+
+export interface ApiKey {
+  key_id: string
+  name: string
+  masked: string
+  created_at?: string
+  last_used_at?: string
+  revoked: boolean
+}
+
+export interface CreatedApiKey extends ApiKey {
+  /** The plain key: the server shows it once, at creation. */
+  key: string
+}
+
+export interface LlmHealth {
+  status: 'healthy' | 'unhealthy' | 'unknown' | string
+  checked_at?: string
+  latency_ms?: number
+  error?: string
+}
+
+export interface Llm {
+  llm_id: string
+  name: string
+  base_url: string
+  models: string[]
+  enabled: boolean
+  health: LlmHealth
+  has_api_key?: boolean
+}
+
+export interface LlmInput {
+  name: string
+  base_url: string
+  api_key?: string
+  models: string[]
+  enabled: boolean
+}
+
+export interface LlmTestResult {
+  ok: boolean
+  latency_ms?: number
+  message?: string
+}
+
+export type StatsGroupBy = 'day' | 'team' | 'user' | 'model' | 'agent'
+
+export interface UsageRow {
+  key: string
+  calls: number
+  errors: number
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  latency_ms_avg: number
+}
+
+export interface FileUpload {
+  file: Attachment
+  url: string
+  method: 'PUT' | 'POST'
+  fields?: Record<string, string>
+  headers?: Record<string, string>
+}
+
+export interface FileDownload {
+  url: string
+  filename?: string
+  content_type?: string
+}

@@ -1,0 +1,97 @@
+/**
+ * The playground's right side: how to connect the agent (capture), then its LLM calls as they happen,
+ * with the WebSocket's state and earlier entries loaded from `/api/logs`.
+ */
+import { useEffect, useRef } from 'react'
+import { Box, Button, Chip, IconButton, Tooltip, Typography } from '@mui/material'
+import DeleteSweepRoundedIcon from '@mui/icons-material/DeleteSweepRounded'
+import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
+import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
+import { useTranslation } from 'react-i18next'
+import { useTraceStore } from '../../store/trace'
+import { getSocket } from '../../store/realtime'
+import type { SocketState } from '../../api/socket'
+import { ErrorState, LoadingState } from '../States'
+import { TraceCapture } from './TraceCapture'
+import { TraceEntryItem } from './TraceEntryItem'
+
+const EMPTY: never[] = []
+
+export function ConnectionBadge({ state }: { state: SocketState }) {
+  const { t } = useTranslation()
+  const color = state === 'open' ? '#1e8e3e' : state === 'connecting' || state === 'reconnecting' ? '#f9ab00' : '#9aa0a6'
+  return (
+    <Chip
+      size="small"
+      variant="outlined"
+      role="status"
+      data-testid="connection-state"
+      data-state={state}
+      icon={<Box component="span" sx={{ width: 8, height: 8, borderRadius: 9, bgcolor: color, ml: '8px !important' }} />}
+      label={t(`trace.connection.${state}`)}
+      sx={{ borderColor: 'var(--a2g-border)' }}
+    />
+  )
+}
+
+export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () => void }) {
+  const { t } = useTranslation()
+  const entries = useTraceStore((s) => s.entries[traceId] ?? EMPTY)
+  const loading = useTraceStore((s) => s.loading[traceId] ?? false)
+  const error = useTraceStore((s) => s.errors[traceId] ?? null)
+  const connection = useTraceStore((s) => s.connection)
+  const { loadHistory, clear } = useTraceStore.getState()
+  const listEnd = useRef<HTMLDivElement>(null)
+
+  useEffect(() => {
+    if (!traceId) return
+    const socket = getSocket()
+    socket.subscribe(traceId)
+    void loadHistory(traceId)
+    return () => socket.unsubscribe(traceId)
+  }, [traceId, loadHistory])
+
+  useEffect(() => {
+    listEnd.current?.scrollIntoView?.({ block: 'end', behavior: 'smooth' })
+  }, [entries.length])
+
+  return (
+    <Box component="aside" aria-label={t('trace.title')} className="flex flex-col h-full w-[400px] shrink-0" sx={{ borderLeft: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-page)' }} data-testid="trace-panel">
+      <Box className="flex items-center gap-2 px-4 h-14 shrink-0" sx={{ borderBottom: '1px solid var(--a2g-border)' }}>
+        <TimelineRoundedIcon fontSize="small" sx={{ color: 'var(--a2g-accent)' }} />
+        <Typography sx={{ fontWeight: 600 }} className="flex-1">
+          {t('trace.title')}
+        </Typography>
+        <ConnectionBadge state={connection} />
+        <Tooltip title={t('playground.hideTrace')}>
+          <IconButton size="small" onClick={onClose} aria-label={t('playground.hideTrace')}>
+            <CloseRoundedIcon fontSize="small" />
+          </IconButton>
+        </Tooltip>
+      </Box>
+      <Box className="flex-1 overflow-auto a2g-scroll p-4 flex flex-col gap-4">
+        <TraceCapture traceId={traceId} />
+        <Box className="flex items-center justify-between">
+          <Typography variant="body2" color="text.secondary" aria-live="polite">
+            {t('trace.entries', { count: entries.length })}
+          </Typography>
+          <Button size="small" startIcon={<DeleteSweepRoundedIcon />} onClick={() => void clear(traceId)} disabled={!entries.length} data-testid="trace-clear">
+            {t('trace.clear')}
+          </Button>
+        </Box>
+        {error && <ErrorState message={`${t('trace.loadError')}: ${error}`} onRetry={() => void loadHistory(traceId)} />}
+        {loading && !entries.length && <LoadingState rows={2} />}
+        {!loading && !error && entries.length === 0 && (
+          <Box className="text-center py-8 px-4 rounded-2xl" sx={{ border: '1px dashed var(--a2g-border)', color: 'var(--a2g-muted)' }}>
+            <Typography sx={{ fontWeight: 500 }}>{t('trace.empty')}</Typography>
+            <Typography variant="body2" className="mt-1">{t('trace.emptyHint')}</Typography>
+          </Box>
+        )}
+        <Box className="flex flex-col gap-2" role="log" aria-label={t('trace.title')}>
+          {entries.map((e, i) => <TraceEntryItem key={e.entry_id || i} entry={e} />)}
+          <div ref={listEnd} />
+        </Box>
+      </Box>
+    </Box>
+  )
+}

@@ -1,0 +1,164 @@
+/**
+ * Chat with one agent. Development mode: sessions on the left, the chat in a centred column, the live
+ * trace on the right. Operation mode: the same chat without the developer's trace.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom'
+import { Alert, Box, Button, IconButton, Tooltip, Typography } from '@mui/material'
+import ArrowBackRoundedIcon from '@mui/icons-material/ArrowBackRounded'
+import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
+import { useTranslation } from 'react-i18next'
+import { agentsApi } from '../api/endpoints'
+import { ApiError, errorMessage } from '../api/client'
+import type { Agent, Attachment } from '../api/types'
+import { useChatStore } from '../store/chat'
+import { useTraceStore } from '../store/trace'
+import { useUiStore, type WorkMode } from '../store/ui'
+import { getSocket } from '../store/realtime'
+import { AgentAvatar } from '../components/AgentAvatar'
+import { FrameworkChip, StatusChip } from '../components/AgentCard'
+import { EmptyState, ErrorState, LoadingState } from '../components/States'
+import { MessageView } from '../components/chat/MessageView'
+import { Composer } from '../components/chat/Composer'
+import { SessionsSidebar } from '../components/chat/SessionsSidebar'
+import { TracePanel } from '../components/trace/TracePanel'
+import { toast } from '../components/Toaster'
+
+export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
+  const { t } = useTranslation()
+  const { agentId = '' } = useParams()
+  const [search, setSearch] = useSearchParams()
+  const [agent, setAgent] = useState<Agent | null>(null)
+  const [agentError, setAgentError] = useState<string | null>(null)
+  const { tracePanelOpen, setTracePanelOpen } = useUiStore()
+  const connection = useTraceStore((s) => s.connection)
+  const chat = useChatStore()
+  const scrollRef = useRef<HTMLDivElement>(null)
+
+  const loadAgent = useCallback(() => {
+    setAgent(null)
+    setAgentError(null)
+    const get = mode === 'development' ? agentsApi.getMine(agentId).catch(() => agentsApi.get(agentId)) : agentsApi.get(agentId)
+    get.then(setAgent, (e) => setAgentError(e instanceof ApiError && e.status === 404 ? t('playground.agentNotFound') : errorMessage(e)))
+  }, [agentId, mode, t])
+
+  useEffect(loadAgent, [loadAgent])
+  useEffect(() => {
+    void useChatStore.getState().openAgent(agentId, search.get('session'))
+    return () => useChatStore.getState().reset()
+    // The session in the URL is read once on open; later switches write it, they do not re-open.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [agentId])
+
+  useEffect(() => {
+    if (agent) document.title = `${agent.name} · A2G`
+  }, [agent])
+
+  useEffect(() => {
+    const current = search.get('session')
+    if (chat.activeSessionId && current !== chat.activeSessionId) setSearch({ session: chat.activeSessionId }, { replace: true })
+  }, [chat.activeSessionId, search, setSearch])
+
+  useEffect(() => {
+    const el = scrollRef.current
+    if (el) el.scrollTop = el.scrollHeight
+  }, [chat.messages])
+
+  const ensureSession = async () => chat.activeSessionId ?? (await chat.newSession()).session_id
+
+  const send = async (text: string, attachments: Attachment[]) => {
+    try {
+      const payload = await chat.beginSend(text, attachments)
+      getSocket().send(payload)
+    } catch (e) {
+      toast(errorMessage(e), 'error')
+    }
+  }
+
+  const newChat = async () => {
+    try {
+      await chat.newSession()
+    } catch (e) {
+      toast(errorMessage(e), 'error')
+    }
+  }
+
+  if (agentError)
+    return (
+      <Box className="max-w-xl mx-auto p-10 flex flex-col gap-4">
+        <ErrorState message={agentError} onRetry={loadAgent} />
+        <Button component={RouterLink} to={mode === 'development' ? '/workspace' : '/operation'} startIcon={<ArrowBackRoundedIcon />} sx={{ alignSelf: 'flex-start' }}>
+          {mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')}
+        </Button>
+      </Box>
+    )
+  if (!agent) return <LoadingState />
+
+  const showTrace = mode === 'development' && tracePanelOpen && Boolean(agent.trace_id)
+
+  return (
+    <Box className="flex h-full min-h-0">
+      <SessionsSidebar onNew={() => void newChat()} />
+      <Box component="section" aria-label={agent.name} className="flex flex-col flex-1 min-w-0 h-full">
+        <Box className="flex items-center gap-3 px-5 h-14 shrink-0" sx={{ borderBottom: '1px solid var(--a2g-border)' }}>
+          <Tooltip title={mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')}>
+            <IconButton component={RouterLink} to={mode === 'development' ? '/workspace' : '/operation'} aria-label={mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')} size="small">
+              <ArrowBackRoundedIcon />
+            </IconButton>
+          </Tooltip>
+          <AgentAvatar agent={agent} size={32} />
+          <Box className="min-w-0 flex-1 flex items-center gap-2">
+            <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} noWrap component="h1">
+              {agent.name}
+            </Typography>
+            <FrameworkChip framework={agent.framework} />
+            {mode === 'development' && <StatusChip status={agent.status} />}
+          </Box>
+          {mode === 'development' && !tracePanelOpen && (
+            <Button size="small" startIcon={<TimelineRoundedIcon />} onClick={() => setTracePanelOpen(true)} data-testid="show-trace">
+              {t('playground.showTrace')}
+            </Button>
+          )}
+        </Box>
+
+        <Box ref={scrollRef} className="flex-1 overflow-auto a2g-scroll" data-testid="chat-scroll">
+          <Box className="mx-auto w-full max-w-[780px] px-6 py-8 flex flex-col gap-7">
+            {chat.messagesError && <ErrorState message={chat.messagesError} onRetry={() => chat.activeSessionId && void chat.selectSession(chat.activeSessionId)} />}
+            {chat.messagesLoading && <LoadingState />}
+            {!chat.messagesLoading && !chat.messagesError && chat.messages.length === 0 && (
+              <Box className="pt-[8vh]">
+                <EmptyState icon={<AgentAvatar agent={agent} size={56} />} title={t('playground.emptyTitle')} hint={agent.description || t('playground.emptyHint', { name: agent.name })} />
+                {agent.skills.length > 0 && (
+                  <Box className="flex flex-wrap gap-2 justify-center">
+                    {agent.skills.slice(0, 4).map((s) => (
+                      <Button key={s} variant="outlined" size="small" onClick={() => void send(s, [])} sx={{ borderColor: 'var(--a2g-border)', color: 'text.primary', borderRadius: 3, py: 1, px: 2 }}>
+                        {s}
+                      </Button>
+                    ))}
+                  </Box>
+                )}
+              </Box>
+            )}
+            {chat.messages.map((m) => <MessageView key={m.message_id} message={m} agent={agent} />)}
+          </Box>
+        </Box>
+
+        <Box className="mx-auto w-full max-w-[820px] px-6 pb-5 pt-2 shrink-0">
+          {(connection === 'reconnecting' || connection === 'closed') && (
+            <Alert severity="warning" variant="outlined" sx={{ mb: 1.5, borderRadius: 3 }}>
+              {t('playground.disconnected')}
+            </Alert>
+          )}
+          <Composer
+            placeholder={t('playground.placeholder', { name: agent.name })}
+            sessionId={chat.activeSessionId}
+            ensureSession={ensureSession}
+            onSend={send}
+            disabled={chat.streaming}
+          />
+        </Box>
+      </Box>
+      {showTrace && <TracePanel traceId={agent.trace_id} onClose={() => setTracePanelOpen(false)} />}
+    </Box>
+  )
+}

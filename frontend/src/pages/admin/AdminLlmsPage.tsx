@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react'
+import {
+  Alert, Autocomplete, Box, Button, Card, Chip, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel,
+  IconButton, Switch, TextField, Tooltip, Typography,
+} from '@mui/material'
+import AddRoundedIcon from '@mui/icons-material/AddRounded'
+import MemoryRoundedIcon from '@mui/icons-material/MemoryRounded'
+import EditRoundedIcon from '@mui/icons-material/EditRounded'
+import DeleteOutlineRoundedIcon from '@mui/icons-material/DeleteOutlineRounded'
+import NetworkCheckRoundedIcon from '@mui/icons-material/NetworkCheckRounded'
+import { useTranslation } from 'react-i18next'
+import { llmsApi } from '../../api/endpoints'
+import { ApiError, errorMessage } from '../../api/client'
+import type { Llm, LlmInput } from '../../api/types'
+import { Page } from '../../components/AppShell'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
+import { EmptyState, ErrorState, LoadingState } from '../../components/States'
+import { toast } from '../../components/Toaster'
+import { formatDateTime } from '../../lib/format'
+
+function HealthChip({ llm }: { llm: Llm }) {
+  const { t } = useTranslation()
+  const s = llm.health.status
+  const color = s === 'healthy' ? 'success' : s === 'unhealthy' ? 'error' : 'default'
+  return (
+    <Tooltip title={[llm.health.checked_at && formatDateTime(llm.health.checked_at), llm.health.error].filter(Boolean).join(' — ') || ''}>
+      <Chip size="small" color={color} variant="outlined" label={t(`admin.healthStatus.${s}`, { defaultValue: s })} />
+    </Tooltip>
+  )
+}
+
+function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | null; onClose: () => void; onSaved: (l: Llm) => void }) {
+  const { t } = useTranslation()
+  const [form, setForm] = useState<LlmInput>({ name: '', base_url: '', api_key: '', models: [], enabled: true })
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    if (!open) return
+    setError(null)
+    setForm(llm ? { name: llm.name, base_url: llm.base_url, api_key: '', models: llm.models, enabled: llm.enabled } : { name: '', base_url: '', api_key: '', models: [], enabled: true })
+  }, [open, llm])
+  const fe = (f: string) => (error instanceof ApiError ? error.fieldMessage(f) : undefined)
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      const body: Partial<LlmInput> = { ...form }
+      if (!body.api_key) delete body.api_key
+      onSaved(llm ? await llmsApi.update(llm.llm_id, body) : await llmsApi.create(body as LlmInput))
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <Dialog open={open} onClose={onClose} maxWidth="sm" fullWidth>
+      <Box component="form" onSubmit={submit} noValidate>
+        <DialogTitle>{llm ? t('admin.editLlm') : t('admin.addLlm')}</DialogTitle>
+        <DialogContent className="flex flex-col gap-4" sx={{ pt: '8px !important' }}>
+          <TextField label={t('common.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required name="name" error={Boolean(fe('name'))} helperText={fe('name')} />
+          <TextField label={t('admin.baseUrl')} value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} required placeholder="https://api.openai.com/v1" name="base_url" error={Boolean(fe('base_url'))} helperText={fe('base_url')} />
+          <TextField label={t('admin.apiKey')} type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" name="api_key" error={Boolean(fe('api_key'))} helperText={fe('api_key') ?? (llm ? t('admin.apiKeyKeep') : undefined)} />
+          <Autocomplete
+            multiple
+            freeSolo
+            options={[]}
+            value={form.models}
+            onChange={(_, v) => setForm({ ...form, models: (v as string[]).map((s) => s.trim()).filter(Boolean) })}
+            renderValue={(value, getItemProps) => value.map((option, index) => {
+              const { key, ...rest } = getItemProps({ index })
+              return <Chip key={key} size="small" label={option} {...rest} />
+            })}
+            renderInput={(params) => <TextField {...params} label={t('admin.models')} placeholder={t('admin.modelsHint')} name="models" error={Boolean(fe('models'))} helperText={fe('models')} />}
+          />
+          <FormControlLabel control={<Switch checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />} label={t('admin.enabled')} />
+          {Boolean(error) && !(error instanceof ApiError && error.fields.length) && <Alert severity="error" sx={{ borderRadius: 3 }}>{errorMessage(error)}</Alert>}
+        </DialogContent>
+        <DialogActions sx={{ px: 3, pb: 2.5 }}>
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button type="submit" variant="contained" disabled={busy || !form.name.trim() || !form.base_url.trim()}>{llm ? t('common.save') : t('common.create')}</Button>
+        </DialogActions>
+      </Box>
+    </Dialog>
+  )
+}
+
+export default function AdminLlmsPage() {
+  const { t } = useTranslation()
+  const [llms, setLlms] = useState<Llm[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [editing, setEditing] = useState<Llm | null>(null)
+  const [dialog, setDialog] = useState(false)
+  const [deleting, setDeleting] = useState<Llm | null>(null)
+  const [testing, setTesting] = useState<string | null>(null)
+
+  const load = useCallback(() => {
+    setError(null)
+    llmsApi.list().then(setLlms, (e) => setError(errorMessage(e)))
+  }, [])
+  useEffect(load, [load])
+
+  const replace = (l: Llm) => setLlms((list) => ((list ?? []).some((x) => x.llm_id === l.llm_id) ? (list ?? []).map((x) => (x.llm_id === l.llm_id ? l : x)) : [...(list ?? []), l]))
+
+  const test = async (l: Llm) => {
+    setTesting(l.llm_id)
+    try {
+      const r = await llmsApi.test(l.llm_id)
+      toast(r.ok ? t('admin.testOk', { ms: r.latency_ms ?? '?' }) : t('admin.testFailed', { message: r.message ?? '' }), r.ok ? 'success' : 'error')
+      load()
+    } catch (e) {
+      toast(t('admin.testFailed', { message: errorMessage(e) }), 'error')
+    } finally {
+      setTesting(null)
+    }
+  }
+
+  return (
+    <Page title={t('admin.llmsTitle')} subtitle={t('admin.llmsHint')} actions={<Button variant="contained" startIcon={<AddRoundedIcon />} onClick={() => { setEditing(null); setDialog(true) }}>{t('admin.addLlm')}</Button>}>
+      {error && <ErrorState message={error} onRetry={load} />}
+      {!llms && !error && <LoadingState rows={3} />}
+      {llms && llms.length === 0 && <Card><EmptyState icon={<MemoryRoundedIcon fontSize="large" />} title={t('admin.noLlms')} /></Card>}
+      {llms && llms.length > 0 && (
+        <Box className="grid gap-4 grid-cols-[repeat(auto-fill,minmax(340px,1fr))]">
+          {llms.map((l) => (
+            <Card key={l.llm_id} className="p-5 flex flex-col gap-3" data-testid="llm-card" sx={{ opacity: l.enabled ? 1 : 0.65 }}>
+              <Box className="flex items-center gap-2">
+                <Typography sx={{ fontWeight: 600 }} className="flex-1 truncate">{l.name}</Typography>
+                <HealthChip llm={l} />
+                {!l.enabled && <Chip size="small" label="off" />}
+              </Box>
+              <Typography sx={{ fontFamily: 'monospace' }} variant="body2" color="text.secondary" className="truncate" title={l.base_url}>{l.base_url}</Typography>
+              <Box className="flex flex-wrap gap-1">{l.models.map((m) => <Chip key={m} size="small" label={m} sx={{ fontFamily: 'monospace', bgcolor: 'var(--a2g-raised)' }} />)}</Box>
+              {l.health.latency_ms !== undefined && <Typography variant="caption" color="text.secondary">{l.health.latency_ms} ms</Typography>}
+              <Box className="flex items-center gap-1 mt-auto pt-2" sx={{ borderTop: '1px solid var(--a2g-border)' }}>
+                <Button size="small" startIcon={testing === l.llm_id ? <CircularProgress size={14} /> : <NetworkCheckRoundedIcon />} onClick={() => void test(l)} disabled={testing === l.llm_id}>{t('common.test')}</Button>
+                <Box className="flex-1" />
+                <IconButton size="small" aria-label={`${t('common.edit')} ${l.name}`} onClick={() => { setEditing(l); setDialog(true) }}><EditRoundedIcon fontSize="small" /></IconButton>
+                <IconButton size="small" aria-label={`${t('common.delete')} ${l.name}`} onClick={() => setDeleting(l)}><DeleteOutlineRoundedIcon fontSize="small" /></IconButton>
+              </Box>
+            </Card>
+          ))}
+        </Box>
+      )}
+      <LlmDialog open={dialog} llm={editing} onClose={() => setDialog(false)} onSaved={(l) => { replace(l); setDialog(false); toast(t('admin.updated')) }} />
+      <ConfirmDialog open={Boolean(deleting)} title={t('admin.deleteLlm')} body={deleting?.name} confirmLabel={t('common.delete')} danger onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return
+          try {
+            await llmsApi.remove(deleting.llm_id)
+            setLlms((list) => (list ?? []).filter((x) => x.llm_id !== deleting.llm_id))
+          } catch (e) {
+            toast(errorMessage(e), 'error')
+          }
+        }}
+      />
+    </Page>
+  )
+}

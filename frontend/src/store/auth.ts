@@ -1,0 +1,97 @@
+/**
+ * Who is signed in. The access token lives only in memory (never localStorage, so a script injected into
+ * the page cannot read a long-lived credential); the refresh token is an HttpOnly cookie the server owns.
+ */
+import { create } from 'zustand'
+import { setTokenSource } from '../api/client'
+import { authApi } from '../api/endpoints'
+import type { User } from '../api/types'
+
+export type AuthStatus = 'unknown' | 'signed_out' | 'signed_in'
+
+interface AuthState {
+  status: AuthStatus
+  token: string | null
+  user: User | null
+  /** Restores a session from the refresh cookie on page load. */
+  bootstrap(): Promise<void>
+  devSignIn(username: string, team: string): Promise<User>
+  signOut(): Promise<void>
+  /** One refresh at a time: concurrent 401s share it. */
+  refreshToken(): Promise<string | null>
+  setUser(user: User): void
+  clear(): void
+}
+
+let inflight: Promise<string | null> | null = null
+// React's StrictMode runs effects twice; the refresh cookie rotates on use, so a second concurrent
+// bootstrap would present a spent token and sign the user out. One bootstrap per page load.
+let booting: Promise<void> | null = null
+
+export const useAuthStore = create<AuthState>((set, get) => ({
+  status: 'unknown',
+  token: null,
+  user: null,
+
+  bootstrap() {
+    booting ??= (async () => {
+      const token = await get().refreshToken()
+      if (!token) {
+        set({ status: 'signed_out', token: null, user: null })
+        return
+      }
+      try {
+        const user = get().user ?? (await authApi.me())
+        set({ user, status: 'signed_in' })
+      } catch {
+        set({ status: 'signed_out', token: null, user: null })
+      }
+    })()
+    return booting
+  },
+
+  async devSignIn(username, team) {
+    const res = await authApi.devLogin(username, team)
+    set({ token: res.access_token })
+    const user = res.user ?? (await authApi.me())
+    set({ user, status: 'signed_in' })
+    return user
+  },
+
+  async signOut() {
+    try {
+      await authApi.logout()
+    } finally {
+      get().clear()
+    }
+  },
+
+  refreshToken() {
+    if (!inflight) {
+      inflight = authApi
+        .refresh()
+        .then((r) => {
+          if (r) set({ token: r.access_token, ...(r.user ? { user: r.user } : {}) })
+          return r?.access_token ?? null
+        })
+        .finally(() => {
+          inflight = null
+        })
+    }
+    return inflight
+  },
+
+  setUser(user) {
+    set({ user })
+  },
+
+  clear() {
+    set({ status: 'signed_out', token: null, user: null })
+  },
+}))
+
+setTokenSource({
+  getToken: () => useAuthStore.getState().token,
+  refresh: () => useAuthStore.getState().refreshToken(),
+  onSignedOut: () => useAuthStore.getState().clear(),
+})

@@ -1,0 +1,181 @@
+/**
+ * The open chat: sessions of one agent, the messages of the active session, and the streamed answer.
+ * Sending goes over the WebSocket (`invoke`); the server streams `chunk`s and ends with a `message`.
+ */
+import { create } from 'zustand'
+import { sessionsApi } from '../api/endpoints'
+import { toMessage } from '../api/normalize'
+import type { Attachment, ChatMessage, ChatSession } from '../api/types'
+import type { ServerMessage } from '../api/socket'
+
+interface ChatState {
+  agentId: string | null
+  sessions: ChatSession[]
+  sessionsLoading: boolean
+  sessionsError: string | null
+  activeSessionId: string | null
+  messages: ChatMessage[]
+  messagesLoading: boolean
+  messagesError: string | null
+  streaming: boolean
+  openAgent(agentId: string, preferredSessionId?: string | null): Promise<void>
+  selectSession(sessionId: string): Promise<void>
+  newSession(): Promise<ChatSession>
+  deleteSession(sessionId: string): Promise<void>
+  /** Adds the user's message and a pending answer; returns the `invoke` payload for the socket. */
+  beginSend(text: string, attachments: Attachment[]): Promise<Record<string, unknown>>
+  handleServerMessage(msg: ServerMessage): void
+  reset(): void
+}
+
+let localSeq = 0
+const localId = (p: string) => `${p}-local-${Date.now()}-${++localSeq}`
+
+function titleFrom(text: string): string {
+  const line = text.trim().split('\n')[0] ?? ''
+  return line.length > 48 ? `${line.slice(0, 47)}…` : line
+}
+
+const initial = {
+  agentId: null,
+  sessions: [],
+  sessionsLoading: false,
+  sessionsError: null,
+  activeSessionId: null,
+  messages: [],
+  messagesLoading: false,
+  messagesError: null,
+  streaming: false,
+}
+
+export const useChatStore = create<ChatState>((set, get) => ({
+  ...initial,
+
+  async openAgent(agentId, preferredSessionId) {
+    set({ ...initial, agentId, sessionsLoading: true })
+    try {
+      const sessions = await sessionsApi.list(agentId)
+      if (get().agentId !== agentId) return
+      set({ sessions, sessionsLoading: false })
+      // Development mode resumes the most recent conversation (REQ 6); a link may name a session.
+      const pick = sessions.find((s) => s.session_id === preferredSessionId) ?? sessions[0]
+      if (pick) await get().selectSession(pick.session_id)
+    } catch (e) {
+      set({ sessionsLoading: false, sessionsError: (e as Error).message })
+    }
+  },
+
+  async selectSession(sessionId) {
+    set({ activeSessionId: sessionId, messages: [], messagesLoading: true, messagesError: null, streaming: false })
+    try {
+      const messages = await sessionsApi.messages(sessionId)
+      if (get().activeSessionId === sessionId) set({ messages, messagesLoading: false })
+    } catch (e) {
+      if (get().activeSessionId === sessionId) set({ messagesLoading: false, messagesError: (e as Error).message })
+    }
+  },
+
+  async newSession() {
+    const agentId = get().agentId
+    if (!agentId) throw new Error('no agent open')
+    const session = await sessionsApi.create(agentId)
+    set((s) => ({
+      sessions: [session, ...s.sessions.filter((x) => x.session_id !== session.session_id)],
+      activeSessionId: session.session_id,
+      messages: [],
+      messagesError: null,
+      streaming: false,
+    }))
+    return session
+  },
+
+  async deleteSession(sessionId) {
+    await sessionsApi.remove(sessionId)
+    const wasActive = get().activeSessionId === sessionId
+    set((s) => ({ sessions: s.sessions.filter((x) => x.session_id !== sessionId) }))
+    if (wasActive) {
+      const next = get().sessions[0]
+      if (next) await get().selectSession(next.session_id)
+      else set({ activeSessionId: null, messages: [] })
+    }
+  },
+
+  async beginSend(text, attachments) {
+    let sessionId = get().activeSessionId
+    if (!sessionId) sessionId = (await get().newSession()).session_id
+    const user: ChatMessage = { message_id: localId('user'), role: 'user', content: text, attachments, created_at: new Date().toISOString() }
+    const pending: ChatMessage = { message_id: localId('assistant'), role: 'assistant', content: '', attachments: [], pending: true }
+    set((s) => ({
+      messages: [...s.messages, user, pending],
+      streaming: true,
+      sessions: s.sessions.map((x) => (x.session_id === sessionId && !x.title ? { ...x, title: titleFrom(text) } : x)),
+    }))
+    return {
+      action: 'invoke',
+      session_id: sessionId,
+      message: text,
+      attachments: attachments.map((a) => a.file_id),
+    }
+  },
+
+  handleServerMessage(msg) {
+    const sessionId = typeof msg.session_id === 'string' ? msg.session_id : null
+    if (sessionId && sessionId !== get().activeSessionId) return
+    const updatePending = (fn: (m: ChatMessage) => ChatMessage) =>
+      set((s) => {
+        const idx = s.messages.map((m) => m.pending).lastIndexOf(true)
+        if (idx < 0) return s
+        const messages = s.messages.slice()
+        messages[idx] = fn(messages[idx])
+        return { messages }
+      })
+
+    switch (msg.type) {
+      case 'chunk':
+      case 'delta':
+      case 'message_delta': {
+        const delta = String(msg.delta ?? msg.content ?? msg.text ?? '')
+        updatePending((m) => ({ ...m, content: m.content + delta }))
+        break
+      }
+      case 'message':
+      case 'message_complete':
+      case 'done': {
+        const raw = (msg.message ?? null) as unknown
+        if (raw) {
+          const final = toMessage(raw)
+          if (final.role === 'user') {
+            // The server's copy of the user's message: adopt its id, keep our optimistic one's place.
+            set((s) => {
+              const idx = s.messages.findIndex((m) => m.role === 'user' && m.message_id.includes('-local-') && m.content === final.content)
+              if (idx < 0) return s
+              const messages = s.messages.slice()
+              messages[idx] = { ...messages[idx], message_id: final.message_id, attachments: final.attachments.length ? final.attachments : messages[idx].attachments }
+              return { messages }
+            })
+            break
+          }
+          updatePending((m) => ({ ...final, content: final.content || m.content, pending: false }))
+        } else {
+          updatePending((m) => ({ ...m, pending: false }))
+        }
+        set({ streaming: get().messages.some((m) => m.pending) })
+        break
+      }
+      case 'error': {
+        const err = (msg.error ?? {}) as { message?: string }
+        const text = err.message ?? String(msg.message ?? 'The agent could not answer.')
+        if (!get().streaming) break
+        updatePending((m) => ({ ...m, pending: false, error: text }))
+        set({ streaming: false })
+        break
+      }
+      default:
+        break
+    }
+  },
+
+  reset() {
+    set({ ...initial })
+  },
+}))

@@ -1,0 +1,77 @@
+/**
+ * Live trace entries per trace id: loaded from `/api/logs` and appended as the WebSocket pushes them,
+ * de-duplicated by entry id (a reconnect may replay what the history already holds).
+ */
+import { create } from 'zustand'
+import { logsApi } from '../api/endpoints'
+import { toTraceEntry } from '../api/normalize'
+import type { TraceEntry } from '../api/types'
+import type { ServerMessage, SocketState } from '../api/socket'
+
+export const MAX_ENTRIES = 500
+
+interface TraceState {
+  entries: Record<string, TraceEntry[]>
+  loading: Record<string, boolean>
+  errors: Record<string, string | null>
+  connection: SocketState
+  setConnection(s: SocketState): void
+  loadHistory(traceId: string): Promise<void>
+  add(entry: TraceEntry): void
+  clear(traceId: string): Promise<void>
+  handleServerMessage(msg: ServerMessage): void
+}
+
+function merge(existing: TraceEntry[], incoming: TraceEntry[]): TraceEntry[] {
+  const byId = new Map<string, TraceEntry>()
+  for (const e of existing) byId.set(e.entry_id || `${e.created_at}-${byId.size}`, e)
+  for (const e of incoming) byId.set(e.entry_id || `${e.created_at}-${byId.size}`, e)
+  const all = [...byId.values()].sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0))
+  return all.slice(-MAX_ENTRIES)
+}
+
+export const useTraceStore = create<TraceState>((set, get) => ({
+  entries: {},
+  loading: {},
+  errors: {},
+  connection: 'idle',
+
+  setConnection: (connection) => set({ connection }),
+
+  async loadHistory(traceId) {
+    if (!traceId) return
+    set((s) => ({ loading: { ...s.loading, [traceId]: true }, errors: { ...s.errors, [traceId]: null } }))
+    try {
+      const history = await logsApi.list(traceId)
+      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history) } }))
+    } catch (e) {
+      set((s) => ({ errors: { ...s.errors, [traceId]: (e as Error).message } }))
+    } finally {
+      set((s) => ({ loading: { ...s.loading, [traceId]: false } }))
+    }
+  },
+
+  add(entry) {
+    const traceId = entry.trace_id
+    if (!traceId) return
+    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [entry]) } }))
+  },
+
+  async clear(traceId) {
+    // Clearing the view always works; clearing the stored history is best effort (it may not be ours to delete).
+    set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+    try {
+      await logsApi.clear(traceId)
+    } catch (e) {
+      set((s) => ({ errors: { ...s.errors, [traceId]: (e as Error).message } }))
+    }
+  },
+
+  handleServerMessage(msg) {
+    if (msg.type === 'trace_entry' || msg.type === 'log' || msg.type === 'trace') {
+      const payload = (msg.entry ?? msg.log ?? msg) as Record<string, unknown>
+      const entry = toTraceEntry({ ...payload, trace_id: payload.trace_id ?? msg.trace_id })
+      get().add(entry)
+    }
+  },
+}))

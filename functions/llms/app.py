@@ -1,0 +1,47 @@
+"""The LLM registry: admins manage LLMs (`/api/admin/llms`, keys never returned); signed-in users list the
+enabled models and the guide to point an agent at the log-proxy (`/api/llms`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2g.http import AdminPrincipal, ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.llms.service import LlmCreate, LlmUpdate, build_llm_registry
+from fastapi import Body, Response
+
+app = create_app("llms")
+registry = build_llm_registry()
+
+
+@app.get("/api/admin/llms", summary="Every registered LLM (keys masked)")
+def list_llms(_: AdminPrincipal) -> dict[str, Any]:
+    return {"items": registry.list_public()}
+
+
+@app.post("/api/admin/llms", status_code=201, summary="Register an LLM")
+def create_llm(_: AdminPrincipal, payload: LlmCreate) -> dict[str, Any]:
+    return registry.create(payload)
+
+
+@app.patch("/api/admin/llms/{llm_id}", summary="Change an LLM (a new api_key replaces the old one)")
+def update_llm(_: AdminPrincipal, llm_id: str, payload: LlmUpdate) -> dict[str, Any]:
+    return registry.update(llm_id, payload)
+
+
+@app.delete("/api/admin/llms/{llm_id}", status_code=204, summary="Remove an LLM and its models")
+def delete_llm(_: AdminPrincipal, llm_id: str) -> Response:
+    registry.delete(llm_id)
+    return Response(status_code=204)
+
+
+@app.post("/api/admin/llms/{llm_id}/test", summary="Make one small call to the LLM and record its health")
+async def test_llm(_: AdminPrincipal, llm_id: str, model: str | None = Body(None, embed=True)) -> dict[str, Any]:
+    return await registry.probe(llm_id, model)
+
+
+@app.get("/api/llms", summary="Enabled models and how to point an agent at the log-proxy")
+def enabled_models(_: ApprovedPrincipal) -> dict[str, Any]:
+    return registry.user_catalogue()
+
+
+handler = lambda_handler_for(app)

@@ -1,0 +1,48 @@
+"""WebSocket `subscribe` / `unsubscribe`: `{"action": "subscribe", "trace_id": "..."}` starts the live feed of a
+trace the caller owns (answered `{"type": "subscribed", "trace_id"}`); anything else gets an error message.
+The caller is the user recorded for this connection at $connect (the authorizer ran there)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from a2g.adapters.websocket_push import ApiGatewayPusher, ConnectionGone
+from a2g.errors import PlatformError
+from a2g.log import logger
+from a2g.realtime.repository import ConnectionRepository
+from a2g.tracing.service import build_trace_service
+
+connections = ConnectionRepository()
+tracing = build_trace_service()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    connection_id = event["requestContext"]["connectionId"]
+    try:
+        body = json.loads(event.get("body") or "{}")
+    except json.JSONDecodeError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    action, trace_id = body.get("action"), body.get("trace_id")
+    trace_id = trace_id if isinstance(trace_id, str) else None
+    reply: dict[str, Any]
+    try:
+        connection = connections.get(connection_id)
+        if connection is None:
+            raise PlatformError("this connection is not registered; reconnect", code="unknown_connection")
+        if action == "subscribe":
+            tracing.subscribe(connection_id, connection.user_id, trace_id)
+            reply = {"type": "subscribed", "trace_id": trace_id}
+        else:
+            tracing.unsubscribe(connection_id, trace_id)
+            reply = {"type": "unsubscribed", "trace_id": trace_id}
+    except PlatformError as exc:
+        logger.info("subscription refused", extra={"connection_id": connection_id, "code": exc.code})
+        reply = {"type": "error", "action": action, "trace_id": trace_id,
+                 "error": {"code": exc.code, "message": exc.message}}
+    try:
+        ApiGatewayPusher.from_settings(event).push(connection_id, reply)
+    except ConnectionGone:
+        connections.remove(connection_id)
+    return {"statusCode": 200}

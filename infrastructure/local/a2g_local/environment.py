@@ -1,0 +1,105 @@
+"""The one environment every in-process function sees.
+
+Order, weakest first: the template's resolved variables (Globals and each function's), then the runtime's
+own values (local endpoints, A2G_ENV=local), then the repo's `.env`, then the process environment — except
+for the few values that must point at this runtime (endpoints, the @connections URL), which the runtime
+always sets while it runs its own stores.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from a2g_local.template import REGION, Template
+
+TOKEN_SECRET_FILE = "token-secret"
+SECRET_NAMES = ("A2G_TOKEN_SECRET", "A2G_OIDC_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "A2G_MAIL_API_AUTH_HEADER")
+
+
+@dataclass
+class Endpoints:
+    public_url: str  # http://127.0.0.1:3000
+    dynamodb_url: str | None  # None: AWS or the emulator behind AWS_ENDPOINT_URL
+    s3_url: str | None
+    ws_management_url: str
+
+
+def read_dotenv(path: Path | None) -> dict[str, str]:
+    if path is None or not path.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def token_secret(data_dir: Path) -> str:
+    """The data dir's token secret, created on first use so tokens survive restarts (never committed)."""
+    path = data_dir / TOKEN_SECRET_FILE
+    if path.is_file():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    value = secrets.token_urlsafe(48)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def build_environment(
+    template: Template,
+    *,
+    process_env: dict[str, str],
+    dotenv: dict[str, str],
+    endpoints: Endpoints,
+    data_dir: Path,
+    own_stores: bool,
+) -> dict[str, str]:
+    """The variables to set in this process before any handler is imported."""
+    env: dict[str, str] = dict(template.environment)
+    env.update({
+        "A2G_ENV": "local",
+        "A2G_PUBLIC_URL": endpoints.public_url,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": env.get("POWERTOOLS_DEV", "false"),
+        "AWS_XRAY_SDK_ENABLED": "false",
+        "AWS_LAMBDA_RUNTIME_API": "",
+    })
+    env.pop("AWS_LAMBDA_RUNTIME_API")
+    env.update(dotenv)
+    env.update({k: process_env[k] for k in env if k in process_env})
+    # The template's PublicUrl default names port 3000; the runtime knows its real address.
+    if "A2G_PUBLIC_URL" not in dotenv and "A2G_PUBLIC_URL" not in process_env and "PublicUrl" not in process_env:
+        env["A2G_PUBLIC_URL"] = endpoints.public_url
+    env["A2G_ENV"] = "local"
+    env["A2G_WS_MANAGEMENT_URL"] = endpoints.ws_management_url
+    if own_stores:
+        assert endpoints.dynamodb_url and endpoints.s3_url
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoints.dynamodb_url
+        env["AWS_ENDPOINT_URL_S3"] = endpoints.s3_url
+        env["A2G_S3_PUBLIC_ENDPOINT_URL"] = endpoints.s3_url
+        # Dummy credentials: local stores accept any, and real ones must never be needed here.
+        env["AWS_ACCESS_KEY_ID"] = "local"
+        env["AWS_SECRET_ACCESS_KEY"] = "local-secret"
+    if not env.get("A2G_TOKEN_SECRET"):
+        env["A2G_TOKEN_SECRET"] = token_secret(data_dir)
+    return env
+
+
+def apply_environment(env: dict[str, str], *, own_stores: bool) -> None:
+    os.environ.update(env)
+    if own_stores:
+        for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+            os.environ.pop(name, None)
+
+
+def public_view(env: dict[str, str]) -> dict[str, str]:
+    """The environment without secrets, for /_local/info."""
+    return {k: ("***" if k in SECRET_NAMES and v else v) for k, v in sorted(env.items())}

@@ -1,0 +1,578 @@
+"""Talking to an agent for the user (WebSocket action `invoke`) and streaming the answer back.
+
+    {"action": "invoke", "session_id", "message", "attachments": [file ids], "request_id"?}
+    → {"type": "run_started", "session_id", "message": <the saved user message>}
+    → {"type": "chunk", "session_id", "delta"} ...        (and {"type": "progress", ...} while it works)
+    → {"type": "message", "session_id", "message": <the saved assistant message>}
+      or {"type": "error", "session_id", "error": {"code", "message"}, "message": <saved error message>}
+
+Reliability, in order of importance:
+1. The user's message is saved before the agent is called: nothing the user typed is ever lost.
+2. The assistant's answer is saved when the run ends, whether or not the browser is still there: pushes to
+   a connection that went away (410) just stop, the run completes and saves, and the browser reloads the
+   history with GET /api/sessions/{id}/messages.
+3. An agent that is down, refuses, fails or stays silent too long yields an assistant message with
+   status "error" and a clear explanation, saved and pushed like an answer.
+
+The run is marked active on the agent's trace while it lasts (a2g.tracing), so the agent's LLM calls made
+through the log-proxy land in this session's live trace, and each run counts as one use of the agent
+(per-user usage history for ranking, and the agent's last-used time for lifecycle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from a2g.adapters.websocket_push import ConnectionGone, Pusher
+from a2g.agent_adapters import (
+    AgentAdapter,
+    AgentCall,
+    AgentEndpoint,
+    AgentTimedOut,
+    Attachment,
+    FinalText,
+    Progress,
+    StateUpdate,
+    TextDelta,
+    Turn,
+)
+from a2g.chat.models import ChatMessage, ChatSession, StoredFile
+from a2g.chat.ports import AgentDirectory, AgentRef, ChatStore, SessionTracing, UsageStore, chat_mode_for
+from a2g.chat.schemas import InvokeBody
+from a2g.chat.service import FileService, title_from
+from a2g.clock import Clock, iso
+from a2g.errors import Forbidden, NotFound, PlatformError, Unauthenticated, ValidationFailed
+from a2g.identity.principal import Principal
+from a2g.ids import new_id
+from a2g.log import logger
+from pydantic import ValidationError
+
+# API Gateway refuses WebSocket messages over 128 KB; a longer final answer is pushed cut, and marked so
+# (the saved message is whole: the client reloads it over HTTP).
+MAX_PUSH_CONTENT_CHARS = 60_000
+MAX_CHUNK_CHARS = 16_000
+HISTORY_TURNS = 20
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    idle_timeout_s: float = 180.0  # silence from the agent before it counts as slow
+    run_timeout_s: float = 840.0  # a whole run (the Lambda allows 900 s)
+    progress_interval_s: float = 10.0  # how often a silent run tells the browser it is still going
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RunLimits:
+        return cls(
+            idle_timeout_s=float(settings.agent_idle_timeout_seconds),
+            run_timeout_s=float(settings.agent_run_timeout_seconds),
+        )
+
+
+@dataclass
+class RunOutcome:
+    """What happened (for the handler's log and for tests)."""
+
+    status: Literal["complete", "error", "rejected"]
+    user_message: ChatMessage | None = None
+    assistant_message: ChatMessage | None = None
+    error: dict[str, str] | None = None
+    pushes: int = 0
+    connection_gone: bool = False
+
+
+class PushRelay:
+    """Pushes to one WebSocket connection in order, without holding up the agent's stream.
+
+    Pushes run in a worker thread (the management API client is synchronous); while one is in flight,
+    following chunks are merged into one, so a fast agent is never slowed down by the push round trip.
+    Once the connection is gone (410) nothing more is pushed and the run carries on.
+    """
+
+    def __init__(self, pusher: Pusher | None, connection_id: str):
+        self._pusher = pusher
+        self._connection_id = connection_id
+        self._queue: deque[dict[str, Any]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+        self.gone = pusher is None
+        self.pushed = 0
+
+    def send_nowait(self, message: dict[str, Any]) -> None:
+        if self.gone:
+            return
+        last = self._queue[-1] if self._queue else None
+        if (
+            message.get("type") == "chunk"
+            and last is not None
+            and last.get("type") == "chunk"
+            and len(last["delta"]) + len(message["delta"]) <= MAX_CHUNK_CHARS
+        ):
+            last["delta"] += message["delta"]
+        else:
+            self._queue.append(dict(message))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._drain())
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.send_nowait(message)
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
+    async def _drain(self) -> None:
+        while self._queue and not self.gone:
+            message = self._queue.popleft()
+            await asyncio.to_thread(self._push_one, message)
+
+    def _push_one(self, message: dict[str, Any]) -> None:
+        assert self._pusher is not None
+        try:
+            self._pusher.push(self._connection_id, message)
+            self.pushed += 1
+        except ConnectionGone:
+            logger.info("browser went away; the run continues", extra={"connection_id": self._connection_id})
+            self.gone = True
+            self._queue.clear()
+        except Exception as exc:  # noqa: BLE001 - a failed push must not fail the run
+            logger.warning("push failed", extra={"connection_id": self._connection_id, "error": str(exc)})
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+@dataclass
+class _Answer:
+    streamed: list[str] = field(default_factory=list)
+    final: str | None = None
+    state: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.final if self.final is not None else "".join(self.streamed)
+
+
+def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
+    """(code, short message, chat text) for a failed run, worded for the person in the chat."""
+    if isinstance(exc, PlatformError):
+        code, detail = exc.code, exc.message
+    else:
+        code, detail = "internal_error", "an unexpected error occurred on the platform"
+    if code in ("agent_timeout", "upstream_timeout"):
+        headline = "The agent did not answer in time."
+    elif code in ("agent_unavailable", "upstream_error", "upstream_unreachable", "upstream_status"):
+        headline = "The agent could not be reached."
+    elif code == "agent_error":
+        headline = "The agent reported an error."
+    elif code == "destination_not_allowed":
+        headline = "The platform may not call this agent's address."
+    elif code in ("not_found", "agent_disabled", "agent_misconfigured"):
+        headline = "This agent cannot be used right now."
+    else:
+        headline = "The run failed."
+    text = f"**{headline}** {detail}"
+    if partial:
+        text = f"{partial}\n\n---\n{text}"
+    return code, detail, text
+
+
+_LOOPS = threading.local()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    loop: asyncio.AbstractEventLoop | None = getattr(_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _LOOPS.loop = loop
+    return loop
+
+
+def run_coroutine(coro: Any) -> Any:
+    """Run a coroutine from a synchronous Lambda handler, reusing one event loop per thread.
+
+    A warm Lambda keeps the loop, and with it the outbound client's pooled connections; a handler called
+    from a thread that already runs a loop (some local runners) runs the coroutine in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _thread_loop().run_until_complete(coro)
+    result: dict[str, Any] = {}
+
+    def in_thread() -> None:
+        try:
+            result["value"] = _thread_loop().run_until_complete(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=in_thread, name="a2g-invoke")
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+class InvokeService:
+    def __init__(
+        self,
+        *,
+        chats: ChatStore,
+        usage: UsageStore,
+        agents: AgentDirectory,
+        tracing: SessionTracing,
+        files: FileService,
+        adapter_for: Callable[[str], AgentAdapter],
+        pusher: Pusher | None,
+        clock: Clock,
+        limits: RunLimits | None = None,
+    ):
+        self._chats = chats
+        self._usage = usage
+        self._agents = agents
+        self._tracing = tracing
+        self._files = files
+        self._adapter_for = adapter_for
+        self._pusher = pusher
+        self._clock = clock
+        self._limits = limits or RunLimits()
+
+    async def handle(self, principal: Principal | None, connection_id: str, body: Any) -> RunOutcome:
+        relay = PushRelay(self._pusher, connection_id)
+        raw = body if isinstance(body, dict) else {}
+        envelope = {"session_id": raw.get("session_id"), "request_id": raw.get("request_id")}
+        # --- 1. check the request; nothing is saved for a request that is not acceptable ----------------
+        try:
+            user = self._caller(principal)
+            request = self._parse(body)
+            session = self._chats.get_session(user.user_id, request.session_id)
+            if session is None:
+                raise NotFound("chat session not found")
+            files = self._files.attachments_for_message(user.user_id, session.session_id, request.attachments)
+            if not request.message.strip() and not files:
+                raise ValidationFailed("the message is empty")
+        except PlatformError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            await relay.send({"type": "error", **envelope, "error": error, "message": None})
+            return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
+
+        # --- 2. save the user's message before anything can go wrong with the agent ---------------------
+        refs = tuple(f.ref() for f in files)
+        user_message = ChatMessage(
+            message_id=new_id("msg"),
+            session_id=session.session_id,
+            user_id=user.user_id,
+            role="user",
+            content=request.message,
+            created_at=iso(self._clock.now()),
+            attachments=refs,
+        )
+        title = title_from(request.message, refs) if not session.title else None
+        if not self._chats.touch_session(
+            user.user_id, session.session_id, at=user_message.created_at, new_messages=1, title=title
+        ):
+            error = {"code": "not_found", "message": "chat session not found"}
+            await relay.send({"type": "error", **envelope, "error": error, "message": None})
+            return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
+        self._chats.put_message(user_message)
+        relay.send_nowait({"type": "run_started", **envelope, "message": user_message.to_json()})
+
+        # --- 3. call the agent, streaming; any failure becomes an assistant error message -------------
+        started = time.monotonic()
+        answer = _Answer(state=dict(session.agent_state))
+        agent: AgentRef | None = None
+        failure: BaseException | None = None
+        marked = False
+        try:
+            agent = self._agents.get(session.agent_id)
+            chat_mode_for(user, agent)
+            assert agent is not None
+            self._count_use(user.user_id, agent.agent_id)
+            marked = self._mark_active(agent, session, user.user_id)
+            call = self._call(user, session, agent, request.message, files)
+            await self._stream(self._adapter_for(agent.framework), call, relay, answer, envelope)
+            if not answer.text.strip():
+                raise ValidationFailed("the agent answered with no text", code="empty_answer")
+        except Exception as exc:  # noqa: BLE001 - every failure is reported in the chat
+            failure = exc
+            if not isinstance(exc, PlatformError):
+                logger.exception("agent run failed unexpectedly", extra={"session_id": session.session_id})
+        finally:
+            if marked and agent is not None and agent.trace_id:
+                self._mark_done(agent.trace_id, session.session_id)
+            if answer.state != session.agent_state:
+                with suppress(Exception):
+                    self._chats.save_agent_state(user.user_id, session.session_id, answer.state)
+
+        # --- 4. save and push the outcome ---------------------------------------------------------------
+        duration_ms = int((time.monotonic() - started) * 1000)
+        if failure is None:
+            assistant = ChatMessage(
+                message_id=new_id("msg"),
+                session_id=session.session_id,
+                user_id=user.user_id,
+                role="assistant",
+                content=answer.text,
+                created_at=iso(self._clock.now()),
+                agent_id=session.agent_id,
+                duration_ms=duration_ms,
+            )
+        else:
+            code, detail, text = _error_content(failure, "".join(answer.streamed))
+            assistant = ChatMessage(
+                message_id=new_id("msg"),
+                session_id=session.session_id,
+                user_id=user.user_id,
+                role="assistant",
+                content=text,
+                created_at=iso(self._clock.now()),
+                status="error",
+                error_code=code,
+                error_message=detail,
+                agent_id=session.agent_id,
+                duration_ms=duration_ms,
+            )
+            logger.info(
+                "agent run ended with an error", extra={"session_id": session.session_id, "code": code}
+            )
+        saved = self._chats.touch_session(
+            user.user_id, session.session_id, at=assistant.created_at, new_messages=1, title=None
+        )
+        if saved:
+            self._chats.put_message(assistant)
+        else:  # the user deleted the session while the agent was answering
+            logger.info(
+                "session deleted during the run; answer dropped", extra={"session_id": session.session_id}
+            )
+        pushed_message = self._pushable(assistant)
+        if failure is None:
+            await relay.send({"type": "message", **envelope, "message": pushed_message})
+            outcome_status: Literal["complete", "error"] = "complete"
+            error = None
+        else:
+            error = {"code": assistant.error_code or "error", "message": assistant.error_message or ""}
+            await relay.send({"type": "error", **envelope, "error": error, "message": pushed_message})
+            outcome_status = "error"
+        return RunOutcome(
+            outcome_status,
+            user_message=user_message,
+            assistant_message=assistant if saved else None,
+            error=error,
+            pushes=relay.pushed,
+            connection_gone=relay.gone,
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _caller(principal: Principal | None) -> Principal:
+        if principal is None:
+            raise Unauthenticated("sign in first")
+        if not principal.is_approved:
+            raise Forbidden(
+                "your account is waiting for an administrator's approval", code="pending_approval"
+            )
+        return principal
+
+    @staticmethod
+    def _parse(body: Any) -> InvokeBody:
+        if not isinstance(body, dict):
+            raise ValidationFailed("the invoke message must be a JSON object")
+        try:
+            return InvokeBody.model_validate(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise ValidationFailed(
+                f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+            ) from None
+
+    def _count_use(self, user_id: str, agent_id: str) -> None:
+        """Usage history (ranking) and the agent's last use (lifecycle); never fails the run."""
+        try:
+            self._usage.record_use(user_id, agent_id, iso(self._clock.now()))
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not record usage", extra={"agent_id": agent_id, "error": str(exc)})
+        try:
+            self._agents.touch_last_used(agent_id)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning(
+                "could not update the agent's last use", extra={"agent_id": agent_id, "error": str(exc)}
+            )
+
+    def _mark_active(self, agent: AgentRef, session: ChatSession, user_id: str) -> bool:
+        if not agent.trace_id:
+            return False
+        ttl = int(self._limits.run_timeout_s + 60)
+        try:
+            return self._tracing.run_started(
+                agent_trace_id=agent.trace_id,
+                session_id=session.session_id,
+                session_trace_id=session.trace_id,
+                user_id=user_id,
+                ttl_s=ttl,
+            )
+        except Exception as exc:  # noqa: BLE001 - tracing must not stop the chat
+            logger.warning(
+                "could not mark the run active", extra={"trace_id": agent.trace_id, "error": str(exc)}
+            )
+            return False
+
+    def _mark_done(self, agent_trace_id: str, session_id: str) -> None:
+        try:
+            self._tracing.run_finished(agent_trace_id=agent_trace_id, session_id=session_id)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning(
+                "could not mark the run done", extra={"trace_id": agent_trace_id, "error": str(exc)}
+            )
+
+    def _call(
+        self, user: Principal, session: ChatSession, agent: AgentRef, message: str, files: list[StoredFile]
+    ) -> AgentCall:
+        history = [
+            Turn(m.role, m.content)
+            for m in self._chats.recent_messages(user.user_id, session.session_id, HISTORY_TURNS + 1)
+            if m.status == "complete" and m.content
+        ]
+        if history and history[-1].role == "user" and history[-1].content == message:
+            history = history[:-1]  # the message just saved is the current one, not history
+        return AgentCall(
+            agent_id=agent.agent_id,
+            framework=agent.framework,
+            endpoint=AgentEndpoint.from_any(agent.endpoint),
+            message=message,
+            user_id=user.user_id,
+            session_id=session.session_id,
+            trace_id=session.trace_id,
+            attachments=tuple(self._attachment(f) for f in files),
+            history=tuple(history[-HISTORY_TURNS:]),
+            state=dict(session.agent_state),
+            idle_timeout_s=self._limits.idle_timeout_s,
+        )
+
+    def _attachment(self, stored: StoredFile) -> Attachment:
+        async def load() -> bytes:
+            return await asyncio.to_thread(self._files.read, stored)
+
+        return Attachment(
+            file_id=stored.file_id,
+            file_name=stored.file_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            url=self._files.download_url(stored),
+            loader=load,
+        )
+
+    async def _stream(
+        self,
+        adapter: AgentAdapter,
+        call: AgentCall,
+        relay: PushRelay,
+        answer: _Answer,
+        envelope: dict[str, Any],
+    ) -> None:
+        """Relay the adapter's events while watching for silence and the overall deadline.
+
+        The adapter runs in its own task feeding a queue, so waiting with a timeout never cancels the
+        adapter half-way through a read; a silent agent still gets progress pushes every few seconds.
+        """
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def produce() -> None:
+            try:
+                async for event in adapter.run(call):
+                    await queue.put(event)
+                await queue.put(_DONE)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                await queue.put(_Failure(exc))
+
+        limits = self._limits
+        start = last_event = time.monotonic()
+        producer = asyncio.create_task(produce())
+        try:
+            while True:
+                now = time.monotonic()
+                wait = min(
+                    limits.progress_interval_s,
+                    last_event + limits.idle_timeout_s - now,
+                    start + limits.run_timeout_s - now,
+                )
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.001))
+                except TimeoutError:
+                    now = time.monotonic()
+                    if now >= start + limits.run_timeout_s:
+                        raise AgentTimedOut(
+                            f"the run was stopped after {int(limits.run_timeout_s)} seconds"
+                        ) from None
+                    if now >= last_event + limits.idle_timeout_s:
+                        raise AgentTimedOut(
+                            f"the agent sent nothing for {int(limits.idle_timeout_s)} seconds"
+                        ) from None
+                    relay.send_nowait(
+                        {"type": "progress", **envelope, "elapsed_ms": int((now - start) * 1000)}
+                    )
+                    continue
+                last_event = time.monotonic()
+                if item is _DONE:
+                    break
+                if isinstance(item, _Failure):
+                    raise item.exc
+                if isinstance(item, TextDelta):
+                    answer.streamed.append(item.text)
+                    relay.send_nowait({"type": "chunk", **envelope, "delta": item.text})
+                elif isinstance(item, Progress):
+                    relay.send_nowait(
+                        {
+                            "type": "progress",
+                            **envelope,
+                            "text": item.text,
+                            "elapsed_ms": int((last_event - start) * 1000),
+                        }
+                    )
+                elif isinstance(item, StateUpdate):
+                    answer.state[item.key] = item.value
+                elif isinstance(item, FinalText):
+                    answer.final = item.text
+        finally:
+            if not producer.done():
+                producer.cancel()
+                with suppress(BaseException):
+                    await producer
+        streamed = "".join(answer.streamed)
+        if (
+            answer.final is not None
+            and answer.final.startswith(streamed)
+            and len(answer.final) > len(streamed)
+        ):
+            relay.send_nowait({"type": "chunk", **envelope, "delta": answer.final[len(streamed) :]})
+
+    @staticmethod
+    def _pushable(message: ChatMessage) -> dict[str, Any]:
+        body = message.to_json()
+        if len(message.content) > MAX_PUSH_CONTENT_CHARS:
+            body["content"] = message.content[:MAX_PUSH_CONTENT_CHARS]
+            body["truncated"] = True  # the whole answer is saved: GET /api/sessions/{id}/messages
+        return body
+
+
+def parse_body(raw: str | None) -> Any:
+    try:
+        return json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return None

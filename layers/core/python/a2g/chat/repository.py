@@ -1,0 +1,399 @@
+"""ChatsTable storage (docs/data-model.md) with PynamoDB.
+
+| item     | pk                     | sk                    | gsi1pk / gsi1sk                                          |
+|----------|------------------------|-----------------------|----------------------------------------------------------|
+| session  | `USER#<user_id>`       | `SESSION#<session_id>`| `USER#<user_id>#AGENT#<agent_id>` / `<updated_at>#<id>`  |
+| message  | `SESSION#<session_id>` | `MSG#<message_id>`    | -                                                        |
+| file     | `USER#<user_id>`       | `FILE#<file_id>`      | `SESSION#<session_id>` / `FILE#<file_id>`                |
+| usage    | `USER#<user_id>`       | `USES#<agent_id>`     | -                                                        |
+
+The owner is part of the key of every session and file, so "get mine" is a GetItem and another user's id
+simply is not found. Every access is a GetItem, a Query or a conditional write; nothing Scans.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
+from a2g.db import Gsi1, table_meta
+from a2g.errors import ValidationFailed
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.models import Model
+
+# DynamoDB items are capped at 400 KB; a message's text is kept well under it.
+MAX_STORED_CONTENT_CHARS = 300_000
+
+
+def _session_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def _session_index_pk(user_id: str, agent_id: str) -> str:
+    return f"USER#{user_id}#AGENT#{agent_id}"
+
+
+def _session_index_sk(updated_at: str, session_id: str) -> str:
+    return f"{updated_at}#{session_id}"
+
+
+def _is_condition_failure(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None) or ""
+    return "ConditionalCheckFailed" in str(cause) or "ConditionalCheckFailed" in str(exc)
+
+
+# --- cursors ------------------------------------------------------------------------------------------
+# A cursor is DynamoDB's LastEvaluatedKey, base64url JSON. Decoding checks that it points into the
+# partition being queried, so a forged cursor cannot page through another user's items.
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ValidationFailed("the cursor is not valid", code="invalid_cursor") from None
+    if not isinstance(key, dict):
+        raise ValidationFailed("the cursor is not valid", code="invalid_cursor")
+    for attribute, value in expected.items():
+        if (key.get(attribute) or {}).get("S") != value:
+            raise ValidationFailed("the cursor is not valid", code="invalid_cursor")
+    return key
+
+
+# --- items --------------------------------------------------------------------------------------------
+
+
+class SessionItem(Model):
+    Meta = table_meta("chats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi1 = Gsi1()
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    agent_id = UnicodeAttribute()
+    trace_id = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    message_count = NumberAttribute(default=0)
+    agent_state = MapAttribute[str, Any](null=True)
+
+    def to_session(self) -> ChatSession:
+        state = self.agent_state.as_dict() if self.agent_state is not None else {}
+        return ChatSession(
+            session_id=self.session_id,
+            user_id=self.user_id,
+            agent_id=self.agent_id,
+            trace_id=self.trace_id,
+            mode=self.mode,  # type: ignore[arg-type]
+            title=self.title or "",
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            message_count=int(self.message_count or 0),
+            agent_state={str(k): str(v) for k, v in state.items()},
+        )
+
+
+class AttachmentAttribute(MapAttribute[str, Any]):
+    file_id = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+
+
+class MessageItem(Model):
+    Meta = table_meta("chats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    message_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    content = UnicodeAttribute(default="")
+    created_at = UnicodeAttribute()
+    attachments = ListAttribute(of=AttachmentAttribute, null=True)
+    status = UnicodeAttribute(default="complete")
+    error_code = UnicodeAttribute(null=True)
+    error_message = UnicodeAttribute(null=True)
+    agent_id = UnicodeAttribute(null=True)
+    duration_ms = NumberAttribute(null=True)
+
+    def to_message(self) -> ChatMessage:
+        return ChatMessage(
+            message_id=self.message_id,
+            session_id=self.session_id,
+            user_id=self.user_id,
+            role=self.role,  # type: ignore[arg-type]
+            content=self.content or "",
+            created_at=self.created_at,
+            attachments=tuple(
+                AttachmentRef(a.file_id, a.file_name, a.content_type, int(a.size))
+                for a in self.attachments or []
+            ),
+            status=self.status,  # type: ignore[arg-type]
+            error_code=self.error_code,
+            error_message=self.error_message,
+            agent_id=self.agent_id,
+            duration_ms=None if self.duration_ms is None else int(self.duration_ms),
+        )
+
+
+class FileItem(Model):
+    Meta = table_meta("chats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi1 = Gsi1()
+    file_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    s3_key = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+    def to_file(self) -> StoredFile:
+        return StoredFile(
+            file_id=self.file_id,
+            user_id=self.user_id,
+            session_id=self.session_id,
+            file_name=self.file_name,
+            content_type=self.content_type,
+            size=int(self.size),
+            s3_key=self.s3_key,
+            created_at=self.created_at,
+        )
+
+
+class UsageItem(Model):
+    Meta = table_meta("chats")
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute(null=True)
+    agent_id = UnicodeAttribute(null=True)
+    uses = NumberAttribute(default=0)
+    last_used_at = UnicodeAttribute(null=True)
+    first_used_at = UnicodeAttribute(null=True)
+
+
+# --- repositories -------------------------------------------------------------------------------------
+
+
+class ChatRepository:
+    """Sessions, messages and file records."""
+
+    # sessions ------------------------------------------------------------------------------------------
+
+    def put_session(self, session: ChatSession) -> None:
+        SessionItem(
+            pk=_session_pk(session.user_id),
+            sk=f"SESSION#{session.session_id}",
+            gsi1pk=_session_index_pk(session.user_id, session.agent_id),
+            gsi1sk=_session_index_sk(session.updated_at, session.session_id),
+            session_id=session.session_id,
+            user_id=session.user_id,
+            agent_id=session.agent_id,
+            trace_id=session.trace_id,
+            mode=session.mode,
+            title=session.title,
+            created_at=session.created_at,
+            updated_at=session.updated_at,
+            message_count=session.message_count,
+            agent_state=session.agent_state or None,
+        ).save(condition=SessionItem.pk.does_not_exist())
+
+    def get_session(self, user_id: str, session_id: str) -> ChatSession | None:
+        if not session_id or "#" in session_id:
+            return None
+        try:
+            return SessionItem.get(_session_pk(user_id), f"SESSION#{session_id}").to_session()
+        except SessionItem.DoesNotExist:
+            return None
+
+    def list_sessions(self, user_id: str, agent_id: str, limit: int, cursor: str | None) -> Page:
+        """The user's sessions with one agent, most recently active first."""
+        index_pk = _session_index_pk(user_id, agent_id)
+        result = SessionItem.gsi1.query(
+            index_pk,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, gsi1pk=index_pk, pk=_session_pk(user_id)),
+        )
+        items = [item.to_session() for item in result]
+        return Page(items, encode_cursor(result.last_evaluated_key) if len(items) >= limit else None)
+
+    def touch_session(
+        self, user_id: str, session_id: str, *, at: str, new_messages: int, title: str | None
+    ) -> bool:
+        """Record activity (updated time, message count, first title); False when the session is gone."""
+        item = SessionItem(pk=_session_pk(user_id), sk=f"SESSION#{session_id}")
+        actions = [
+            SessionItem.updated_at.set(at),
+            SessionItem.gsi1sk.set(_session_index_sk(at, session_id)),
+            SessionItem.message_count.add(new_messages),
+        ]
+        if title:
+            actions.append(SessionItem.title.set(title))
+        try:
+            item.update(actions=actions, condition=SessionItem.pk.exists())
+        except UpdateError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def save_agent_state(self, user_id: str, session_id: str, state: dict[str, str]) -> bool:
+        item = SessionItem(pk=_session_pk(user_id), sk=f"SESSION#{session_id}")
+        try:
+            item.update(actions=[SessionItem.agent_state.set(state)], condition=SessionItem.pk.exists())
+        except UpdateError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def delete_session(self, user_id: str, session_id: str) -> None:
+        SessionItem(pk=_session_pk(user_id), sk=f"SESSION#{session_id}").delete()
+
+    # messages ------------------------------------------------------------------------------------------
+
+    def put_message(self, message: ChatMessage) -> None:
+        content = message.content
+        if len(content) > MAX_STORED_CONTENT_CHARS:
+            content = content[:MAX_STORED_CONTENT_CHARS] + "\n\n[... the rest of this message was cut ...]"
+        MessageItem(
+            pk=f"SESSION#{message.session_id}",
+            sk=f"MSG#{message.message_id}",
+            message_id=message.message_id,
+            session_id=message.session_id,
+            user_id=message.user_id,
+            role=message.role,
+            content=content,
+            created_at=message.created_at,
+            attachments=[
+                AttachmentAttribute(
+                    file_id=a.file_id, file_name=a.file_name, content_type=a.content_type, size=a.size
+                )
+                for a in message.attachments
+            ]
+            or None,
+            status=message.status,
+            error_code=message.error_code,
+            error_message=message.error_message,
+            agent_id=message.agent_id,
+            duration_ms=message.duration_ms,
+        ).save()
+
+    def list_messages(self, user_id: str, session_id: str, limit: int, cursor: str | None) -> Page:
+        """Oldest first, so a chat renders top to bottom and `next_cursor` continues downwards."""
+        pk = f"SESSION#{session_id}"
+        result = MessageItem.query(
+            pk,
+            MessageItem.sk.startswith("MSG#"),
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, pk=pk),
+        )
+        items = [item.to_message() for item in result if item.user_id == user_id]
+        return Page(items, encode_cursor(result.last_evaluated_key) if len(items) >= limit else None)
+
+    def recent_messages(self, user_id: str, session_id: str, limit: int) -> list[ChatMessage]:
+        """The last `limit` messages, oldest first (the history stateless agents are given)."""
+        result = MessageItem.query(
+            f"SESSION#{session_id}", MessageItem.sk.startswith("MSG#"), scan_index_forward=False, limit=limit
+        )
+        items = [item.to_message() for item in result if item.user_id == user_id]
+        items.reverse()
+        return items
+
+    def delete_messages(self, session_id: str) -> int:
+        deleted = 0
+        with MessageItem.batch_write() as batch:
+            for item in MessageItem.query(f"SESSION#{session_id}", attributes_to_get=["pk", "sk"]):
+                batch.delete(item)
+                deleted += 1
+        return deleted
+
+    # files ---------------------------------------------------------------------------------------------
+
+    def put_file(self, file: StoredFile) -> None:
+        FileItem(
+            pk=f"USER#{file.user_id}",
+            sk=f"FILE#{file.file_id}",
+            gsi1pk=f"SESSION#{file.session_id}",
+            gsi1sk=f"FILE#{file.file_id}",
+            file_id=file.file_id,
+            user_id=file.user_id,
+            session_id=file.session_id,
+            file_name=file.file_name,
+            content_type=file.content_type,
+            size=file.size,
+            s3_key=file.s3_key,
+            created_at=file.created_at,
+        ).save(condition=FileItem.pk.does_not_exist())
+
+    def get_file(self, user_id: str, file_id: str) -> StoredFile | None:
+        if not file_id or "#" in file_id:
+            return None
+        try:
+            return FileItem.get(f"USER#{user_id}", f"FILE#{file_id}").to_file()
+        except FileItem.DoesNotExist:
+            return None
+
+    def files_of_session(self, user_id: str, session_id: str) -> list[StoredFile]:
+        return [
+            item.to_file()
+            for item in FileItem.gsi1.query(f"SESSION#{session_id}", FileItem.gsi1sk.startswith("FILE#"))
+            if item.user_id == user_id
+        ]
+
+    def delete_files(self, files: Iterable[StoredFile]) -> None:
+        with FileItem.batch_write() as batch:
+            for file in files:
+                batch.delete(FileItem(pk=f"USER#{file.user_id}", sk=f"FILE#{file.file_id}"))
+
+
+class UsageRepository:
+    """Per-user, per-agent usage history (`USER#<user_id>` / `USES#<agent_id>`), read by ranking."""
+
+    def record_use(self, user_id: str, agent_id: str, at: str) -> None:
+        """One more use, atomically (ADD), with the time of the latest and of the first."""
+        UsageItem(pk=f"USER#{user_id}", sk=f"USES#{agent_id}").update(
+            actions=[
+                UsageItem.uses.add(1),
+                UsageItem.last_used_at.set(at),
+                UsageItem.first_used_at.set(UsageItem.first_used_at | at),
+                UsageItem.user_id.set(user_id),
+                UsageItem.agent_id.set(agent_id),
+            ]
+        )
+
+    def uses_of(self, user_id: str) -> list[AgentUse]:
+        """Every agent the user has chatted with: one Query on the user's partition."""
+        return [
+            AgentUse(
+                user_id=user_id,
+                agent_id=item.agent_id or item.sk.removeprefix("USES#"),
+                uses=int(item.uses or 0),
+                last_used_at=item.last_used_at or "",
+                first_used_at=item.first_used_at,
+            )
+            for item in UsageItem.query(f"USER#{user_id}", UsageItem.sk.startswith("USES#"))
+        ]

@@ -1,0 +1,97 @@
+"""The one Lambda authorizer's logic, for both event kinds API Gateway sends it.
+
+- HTTP API (payload format 2.0, simple responses): the credential is `Authorization: Bearer <credential>`; the
+  answer is `{"isAuthorized": bool, "context": {...}}`. PENDING users are authorized, so `/api/auth/me` works;
+  every route that needs approval refuses them itself (`ApprovedPrincipal`, `AdminPrincipal`).
+- WebSocket `$connect` (REQUEST authorizer): browsers cannot set headers on a WebSocket, so the credential is
+  the `token` query parameter (an `Authorization` header is accepted too, for non-browser clients). The answer
+  is an IAM policy allowing or denying the connection's `methodArn`. PENDING users are denied here: nothing
+  over the WebSocket is for them.
+
+The credential is a platform access token or a platform API key (recognised by its `a2g_sk_` prefix). Keys
+are looked up without the in-process cache, so a revoked key is refused on the very next request.
+The context carries user id, role, team, and how the caller authenticated; handlers read identity only from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2g.errors import Unauthenticated
+from a2g.identity.api_keys import ApiKeyAuthenticator, bearer_credential, is_api_key
+from a2g.identity.principal import Principal
+from a2g.identity.tokens import AccessTokenCodec
+from a2g.log import logger
+
+
+class RequestAuthorizer:
+    def __init__(self, tokens: AccessTokenCodec, api_keys: ApiKeyAuthenticator):
+        self._tokens = tokens
+        self._api_keys = api_keys
+
+    def principal_for(self, credential: str | None) -> Principal | None:
+        """Who a bearer credential speaks for, or None when it is missing, invalid, expired or revoked."""
+        if not credential:
+            return None
+        if is_api_key(credential):
+            return self._api_keys.authenticate(credential, cached=False)
+        try:
+            return self._tokens.verify(credential)
+        except Unauthenticated as exc:
+            logger.info("credential refused", extra={"reason": exc.code})
+            return None
+
+
+def _headers(event: dict[str, Any]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+
+
+def is_websocket_event(event: dict[str, Any]) -> bool:
+    context = event.get("requestContext") or {}
+    return bool(event.get("methodArn")) and (
+        context.get("eventType") == "CONNECT" or context.get("routeKey") == "$connect"
+        or event.get("version") != "2.0"
+    )
+
+
+def handle_authorizer_event(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:
+    if is_websocket_event(event):
+        return _websocket(event, authorizer)
+    return _http(event, authorizer)
+
+
+def _http(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:
+    credential = bearer_credential(_headers(event).get("authorization"))
+    if credential is None:
+        # The identity source may be delivered only in `identitySource` (e.g. by some emulators).
+        for source in event.get("identitySource") or []:
+            credential = bearer_credential(str(source))
+            if credential:
+                break
+    principal = authorizer.principal_for(credential)
+    if principal is None:
+        return {"isAuthorized": False, "context": {}}
+    return {"isAuthorized": True, "context": principal.to_context()}
+
+
+def _websocket(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:
+    query = event.get("queryStringParameters") or {}
+    credential = query.get("token") or bearer_credential(_headers(event).get("authorization"))
+    principal = authorizer.principal_for(credential)
+    method_arn = str(event.get("methodArn") or "*")
+    if principal is None or not principal.is_approved:
+        reason = "no valid credential" if principal is None else "pending approval"
+        logger.info("websocket connect denied", extra={"reason": reason})
+        return _policy("anonymous" if principal is None else principal.user_id, "Deny", method_arn, {})
+    return _policy(principal.user_id, "Allow", method_arn, principal.to_context())
+
+
+def _policy(principal_id: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        "context": context,
+    }

@@ -1,0 +1,285 @@
+"""LLM registry rules: validation, key handling (encrypted at rest, masked on the way out), model routing,
+health records and the admin's "test" call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from a2g.clock import Clock, SystemClock, iso
+from a2g.errors import NotFound, PlatformError, ValidationFailed
+from a2g.ids import new_id
+from a2g.llms.crypto import KeyCipher, KeyDecryptionFailed, mask_key
+from a2g.llms.repository import LlmRecord, LlmStore, health_history_ttl
+from a2g.log import logger
+from a2g.tracing.proxy import ResolvedModel
+
+MAX_MODELS = 100
+PROBE_TIMEOUT_SECONDS = 15.0
+
+
+def _check_models(models: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for model in models:
+        name = model.strip()
+        if not name or len(name) > 200 or any(ch.isspace() for ch in name):
+            raise ValueError(f"invalid model name {model!r}")
+        if name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > MAX_MODELS:
+        raise ValueError(f"at most {MAX_MODELS} models per LLM")
+    return cleaned
+
+
+def _check_base_url(url: str) -> str:
+    from a2g.adapters.outbound import DestinationPolicy
+
+    url = url.strip().rstrip("/")
+    # Syntax only: the address is checked by the guarded client at call time, where DNS answers matter.
+    DestinationPolicy().check_url_syntax(url)
+    return url
+
+
+class LlmCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    base_url: str = Field(min_length=1, max_length=2000, description="OpenAI-compatible base URL, e.g. .../v1")
+    api_key: str | None = Field(None, max_length=4000, description="The LLM's own key; never returned")
+    models: list[str] = Field(min_length=1, description="Model names this LLM serves (unique platform-wide)")
+    enabled: bool = True
+    timeout_seconds: float = Field(120, ge=1, le=900)
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: list[str]) -> list[str]:
+        return _check_models(value)
+
+
+class LlmUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    base_url: str | None = Field(None, min_length=1, max_length=2000)
+    api_key: str | None = Field(None, max_length=4000, description="A new key; an empty string removes it")
+    models: list[str] | None = None
+    enabled: bool | None = None
+    timeout_seconds: float | None = Field(None, ge=1, le=900)
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("an LLM serves at least one model")
+        return _check_models(value)
+
+
+def public_view(record: LlmRecord) -> dict[str, Any]:
+    """What admins see: everything but the key, which is masked."""
+    return {
+        "llm_id": record.llm_id,
+        "name": record.name,
+        "base_url": record.base_url,
+        "api_key_masked": record.key_hint,
+        "has_api_key": bool(record.key_ciphertext),
+        "models": record.models,
+        "enabled": record.enabled,
+        "timeout_seconds": record.timeout_seconds,
+        "health": {
+            "status": record.health_status,
+            "checked_at": record.health_checked_at,
+            "latency_ms": record.health_latency_ms,
+            "error": record.health_error,
+            "consecutive_failures": record.consecutive_failures,
+        },
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+class LlmRegistry:
+    def __init__(
+        self,
+        store: LlmStore,
+        cipher: KeyCipher,
+        http: Callable[[], Any] | None = None,
+        clock: Clock | None = None,
+        public_url: str = "http://127.0.0.1:3000",
+    ):
+        self._store, self._cipher, self._http = store, cipher, http
+        self._clock = clock or SystemClock()
+        self._public_url = public_url.rstrip("/")
+
+    # --- admin CRUD ------------------------------------------------------------------------------------
+
+    def create(self, payload: LlmCreate) -> dict[str, Any]:
+        now = iso(self._clock.now())
+        key = (payload.api_key or "").strip() or None
+        record = LlmRecord(
+            llm_id=new_id("llm"), name=payload.name.strip(), base_url=self._base_url(payload.base_url),
+            key_ciphertext=self._cipher.encrypt(key) if key else None, key_hint=mask_key(key) if key else None,
+            models=payload.models, enabled=payload.enabled, timeout_seconds=payload.timeout_seconds,
+            created_at=now, updated_at=now,
+        )
+        self._store.create(record)
+        logger.info("llm registered", extra={"llm_id": record.llm_id, "models": record.models})
+        return public_view(record)
+
+    def update(self, llm_id: str, payload: LlmUpdate) -> dict[str, Any]:
+        record = self._require(llm_id)
+        previous_models = list(record.models)
+        if payload.name is not None:
+            record.name = payload.name.strip()
+        if payload.base_url is not None:
+            record.base_url = self._base_url(payload.base_url)
+        if payload.api_key is not None:
+            key = payload.api_key.strip()
+            record.key_ciphertext = self._cipher.encrypt(key) if key else None
+            record.key_hint = mask_key(key) if key else None
+        if payload.models is not None:
+            record.models = payload.models
+        if payload.enabled is not None:
+            record.enabled = payload.enabled
+        if payload.timeout_seconds is not None:
+            record.timeout_seconds = payload.timeout_seconds
+        record.updated_at = iso(self._clock.now())
+        self._store.replace(record, previous_models)
+        return public_view(record)
+
+    def delete(self, llm_id: str) -> None:
+        self._store.delete(self._require(llm_id))
+
+    def get(self, llm_id: str) -> dict[str, Any]:
+        return public_view(self._require(llm_id))
+
+    def list_llms(self, include_disabled: bool = True) -> list[LlmRecord]:
+        return [r for r in self._store.list() if include_disabled or r.enabled]
+
+    def list_public(self) -> list[dict[str, Any]]:
+        return [public_view(r) for r in self.list_llms()]
+
+    # --- what users and the log-proxy see -------------------------------------------------------------
+
+    def resolve_model(self, model: str) -> ResolvedModel | None:
+        llm_id = self._store.llm_id_for_model(model)
+        record = self._store.get(llm_id) if llm_id else None
+        if record is None or not record.enabled or model not in record.models:
+            return None
+        return self._resolved(record, model)
+
+    def enabled_models(self) -> list[ResolvedModel]:
+        return [
+            ResolvedModel(model=m, llm_id=r.llm_id, llm_name=r.name, base_url=r.base_url, api_key=None,
+                          timeout_seconds=r.timeout_seconds)
+            for r in self.list_llms(include_disabled=False) for m in r.models
+        ]
+
+    def user_catalogue(self) -> dict[str, Any]:
+        """`GET /api/llms`: enabled models (no secrets, no URLs) and how to point an agent at the platform."""
+        models = [
+            {"model": m, "llm_name": r.name, "health_status": r.health_status}
+            for r in self.list_llms(include_disabled=False) for m in r.models
+        ]
+        base = f"{self._public_url}/api/log-proxy/{{trace_id}}/v1"
+        return {
+            "models": models,
+            "guide": {
+                "base_url_template": base,
+                "api_key": "your platform API key (create one under API keys; it is shown once)",
+                "agent_id_header": "X-Agent-Id",
+                "notes": [
+                    "Use your agent's trace id (shown on the agent's page) in place of {trace_id}.",
+                    ("Set X-Agent-Id on a sub-agent's client to name it explicitly; otherwise the platform "
+                    "infers it from the conversation (LangGraph, ADK and Agno hand-offs)."),
+                ],
+                "python_example": (
+                    "from openai import OpenAI\n"
+                    f"client = OpenAI(base_url=\"{base}\", api_key=\"<platform API key>\")\n"
+                    f"client.chat.completions.create(model=\"{models[0]['model'] if models else '<model>'}\", "
+                    "messages=[{\"role\": \"user\", \"content\": \"hello\"}])"
+                ),
+            },
+        }
+
+    # --- health -----------------------------------------------------------------------------------------
+
+    def record_health(self, llm_id: str, ok: bool, latency_ms: float | None, error: str | None) -> dict[str, Any]:
+        """Record one health probe (the operations engineer's scheduled check calls this)."""
+        updated = self._store.record_health(
+            llm_id, ok, latency_ms, error, iso(self._clock.now()), health_history_ttl(self._clock)
+        )
+        if updated is None:
+            raise NotFound("no such LLM", code="llm_not_found")
+        return public_view(updated)
+
+    async def probe(self, llm_id: str, model: str | None = None) -> dict[str, Any]:
+        """One small chat completion against the LLM ("test"); the result is recorded as a health probe."""
+        record = self._require(llm_id)
+        target = model or (record.models[0] if record.models else None)
+        if not target:
+            raise ValidationFailed("the LLM serves no model to test")
+        if self._http is None:
+            raise ValidationFailed("no outbound client configured")
+        resolved = self._resolved(record, target)
+        headers = {"content-type": "application/json"}
+        if resolved.api_key:
+            headers["authorization"] = f"Bearer {resolved.api_key}"
+        body = {"model": target, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self._http().request(
+                "POST", record.base_url + "/chat/completions", json=body, headers=headers,
+                total_timeout=min(PROBE_TIMEOUT_SECONDS, record.timeout_seconds), follow_redirects=False,
+            )
+            status = response.status_code
+            if status >= 400:
+                error = f"the LLM answered {status}: {response.text[:300]}"
+        except PlatformError as exc:
+            error = exc.message
+        latency_ms = round((time.perf_counter() - started) * 1000.0, 1)
+        ok = error is None
+        self.record_health(llm_id, ok, latency_ms, error)
+        return {"llm_id": llm_id, "model": target, "ok": ok, "status": status, "latency_ms": latency_ms,
+                "error": error}
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _require(self, llm_id: str) -> LlmRecord:
+        record = self._store.get(llm_id)
+        if record is None:
+            raise NotFound("no such LLM", code="llm_not_found")
+        return record
+
+    def _resolved(self, record: LlmRecord, model: str) -> ResolvedModel:
+        key = None
+        if record.key_ciphertext:
+            try:
+                key = self._cipher.decrypt(record.key_ciphertext)
+            except KeyDecryptionFailed:
+                logger.error("an LLM key cannot be decrypted; was the key secret changed?",
+                             extra={"llm_id": record.llm_id})
+                raise
+        return ResolvedModel(model=model, llm_id=record.llm_id, llm_name=record.name, base_url=record.base_url,
+                             api_key=key, timeout_seconds=record.timeout_seconds)
+
+    @staticmethod
+    def _base_url(url: str) -> str:
+        try:
+            return _check_base_url(url)
+        except PlatformError as exc:
+            raise ValidationFailed(f"base_url: {exc.message}", code="invalid_base_url") from None
+
+
+def build_llm_registry() -> LlmRegistry:
+    """The real registry: DynamoDB store, Fernet cipher from settings, the guarded async outbound client."""
+    from a2g.adapters.outbound import AsyncOutboundClient
+    from a2g.llms.crypto import FernetKeyCipher
+    from a2g.llms.repository import LlmRepository
+    from a2g.settings import get_settings
+
+    settings = get_settings()
+    return LlmRegistry(LlmRepository(), FernetKeyCipher.from_settings(settings), AsyncOutboundClient.shared,
+                       public_url=settings.public_url)

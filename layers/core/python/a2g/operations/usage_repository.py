@@ -1,0 +1,133 @@
+"""Reading the pre-aggregated usage counters (UsageTable, written by the log-proxy).
+
+`pk=DAY#<yyyy-mm-dd>`: `sk=TOTAL` for the day, `sk=D#<team>#<user>#<model>#<agent>` per combination, each
+with the counters calls, errors, prompt_tokens, completion_tokens, latency_ms_sum (docs/data-model.md).
+
+A year is 365 small partitions. They are read concurrently, one Query per day with a projection of the
+counters only, through boto3's low-level client: turning thousands of rows into PynamoDB model objects
+costs more than the reads themselves, and PynamoDB's shared connection pool would serialize the threads.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from a2g.settings import get_settings
+
+COUNTERS = ("calls", "errors", "prompt_tokens", "completion_tokens", "latency_ms_sum")
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    """One counter item; the four dimensions are "" on the day's TOTAL row."""
+
+    day: str
+    team: str
+    user: str
+    model: str
+    agent: str
+    calls: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms_sum: float = 0.0
+
+
+def _unescape(part: str) -> str:
+    """Undo the writer's escaping (`a2g.tracing.repository.key_part`): `-` is "none", `%23` is `#`."""
+    if part == "-":
+        return ""
+    return part.replace("%23", "#").replace("%25", "%")
+
+
+def split_detail_key(sk: str) -> tuple[str, str, str, str] | None:
+    """`D#<team>#<user>#<model>#<agent>` → its four values ("" where the call had none)."""
+    if not sk.startswith("D#"):
+        return None
+    parts = sk[2:].split("#")
+    if len(parts) != 4:
+        return None
+    return _unescape(parts[0]), _unescape(parts[1]), _unescape(parts[2]), _unescape(parts[3])
+
+
+class UsageCounterReader:
+    def __init__(self, table_name: str | None = None, *, max_workers: int = 32, client: Any = None):
+        self._table = table_name or get_settings().usage_table
+        self._max_workers = max_workers
+        self._given_client = client
+
+    @cached_property
+    def _client(self) -> Any:
+        if self._given_client is not None:
+            return self._given_client
+        import boto3
+        from botocore.config import Config
+
+        settings = get_settings()
+        return boto3.client(
+            "dynamodb",
+            region_name=settings.aws_region,
+            endpoint_url=settings.dynamodb_endpoint_url,
+            config=Config(
+                max_pool_connections=self._max_workers, connect_timeout=3, read_timeout=10,
+                retries={"max_attempts": 4, "mode": "adaptive"},
+            ),
+        )
+
+    def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]:
+        """For each day its TOTAL row (details=False) or its detail rows (details=True); absent days
+        map to an empty list."""
+        if not days:
+            return {}
+        workers = max(1, min(self._max_workers, len(days)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="usage") as pool:
+            results = pool.map(lambda d: self._read_day(d.isoformat(), details), days)
+            return {d.isoformat(): rows for d, rows in zip(days, results, strict=True)}
+
+    def _read_day(self, day: str, details: bool) -> list[CounterRow]:
+        prefix = "D#" if details else "TOTAL"
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day}"}, ":prefix": {"S": prefix}},
+            "ProjectionExpression": "sk, " + ", ".join(COUNTERS),
+        }
+        rows: list[CounterRow] = []
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                row = _row(day, item)
+                if row is not None:
+                    rows.append(row)
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return rows
+            kwargs["ExclusiveStartKey"] = last
+
+
+def _num(item: dict[str, Any], name: str) -> float:
+    value = item.get(name)
+    if not value or "N" not in value:
+        return 0.0
+    return float(value["N"])
+
+
+def _row(day: str, item: dict[str, Any]) -> CounterRow | None:
+    sk = item["sk"]["S"]
+    if sk == "TOTAL":
+        team = user = model = agent = ""
+    else:
+        parts = split_detail_key(sk)
+        if parts is None:
+            return None
+        team, user, model, agent = parts
+    return CounterRow(
+        day=day, team=team, user=user, model=model, agent=agent,
+        calls=int(_num(item, "calls")), errors=int(_num(item, "errors")),
+        prompt_tokens=int(_num(item, "prompt_tokens")), completion_tokens=int(_num(item, "completion_tokens")),
+        latency_ms_sum=_num(item, "latency_ms_sum"),
+    )

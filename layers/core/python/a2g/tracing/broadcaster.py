@@ -1,0 +1,44 @@
+"""Pushes trace entries to the WebSocket connections subscribed to a trace.
+
+A trace's listeners are one Query on the Connections table's gsi1 (`TRACE#<id>`). A connection that answers
+410 Gone is forgotten on the spot (that connection, not the writer's). Listeners whose user is not the trace's
+owner are skipped: subscribing already refuses them, this only guards against a stale or forged row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from a2g.adapters.websocket_push import ConnectionGone, Pusher
+from a2g.log import logger
+from a2g.realtime.repository import Connection
+
+
+class ListenerStore(Protocol):
+    def listeners(self, trace_id: str) -> list[Connection]: ...
+    def remove(self, connection_id: str) -> None: ...
+
+
+class TraceBroadcaster:
+    def __init__(self, connections: ListenerStore, pusher: Pusher | None):
+        self._connections = connections
+        self._pusher = pusher
+
+    def publish(self, trace_id: str, owner_user_id: str, message: dict[str, Any]) -> int:
+        """Push `message` to every listener of the trace; returns how many received it."""
+        if self._pusher is None:
+            return 0
+        delivered = 0
+        for connection in self._connections.listeners(trace_id):
+            if connection.user_id != owner_user_id:
+                logger.warning("skipping a listener that does not own the trace",
+                               extra={"trace_id": trace_id, "connection_id": connection.connection_id})
+                continue
+            try:
+                self._pusher.push(connection.connection_id, message)
+                delivered += 1
+            except ConnectionGone:
+                self._connections.remove(connection.connection_id)
+            except Exception as exc:  # noqa: BLE001 - one bad connection must not stop the others
+                logger.warning("trace push failed", extra={"trace_id": trace_id, "error": str(exc)})
+        return delivered

@@ -1,0 +1,35 @@
+"""Composition roots of the tracing functions: the real repositories, adapters and identity checks."""
+
+from __future__ import annotations
+
+from a2g.tracing.proxy import LogProxy, RecordMode
+
+
+def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
+    """The log-proxy wired to DynamoDB, the LLM registry, the guarded client and `a2g.identity`.
+
+    `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
+    "detach" elsewhere (the process keeps running, so recording never delays the client).
+    """
+    from a2g.adapters.outbound import AsyncOutboundClient
+    from a2g.identity.api_keys import authenticate_api_key
+    from a2g.identity.rate_limit import check_key_rate
+    from a2g.llms.service import build_llm_registry
+    from a2g.realtime.repository import ConnectionRepository
+    from a2g.settings import get_settings
+    from a2g.tracing.broadcaster import TraceBroadcaster
+    from a2g.tracing.recorder import CallRecorder
+    from a2g.tracing.repository import LogRepository, TraceRepository, UsageRepository
+    from a2g.tracing.service import default_pusher
+
+    settings = get_settings()
+    recorder = CallRecorder(
+        LogRepository(), UsageRepository(), TraceBroadcaster(ConnectionRepository(), default_pusher()),
+        settings.trace_ttl_days,
+    )
+    return LogProxy(
+        authenticate_api_key, check_key_rate, TraceRepository(), build_llm_registry(),
+        AsyncOutboundClient.shared, recorder,
+        max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
+        record_mode=record_mode or ("before_end" if settings.env == "aws" else "detach"),
+    )

@@ -1,0 +1,168 @@
+"""Turns one proxied call into a trace entry: writes it, counts it, pushes it — concurrently.
+
+The write (Traces table), the usage counters (Usage table) and the push (WebSocket listeners) are independent:
+each runs on its own worker thread, so a slow table never delays the live panel and a slow listener never
+delays the write. None of them runs before the client has its answer (see `a2g.tracing.proxy`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from a2g.clock import iso
+from a2g.identity.principal import Principal
+from a2g.ids import new_id
+from a2g.log import logger
+from a2g.tracing.agent_inference import DelegationMemory, infer_agent_id
+from a2g.tracing.broadcaster import TraceBroadcaster
+from a2g.tracing.entries import cut_entry, request_summary, response_tool_calls, usage_of
+from a2g.tracing.repository import ActiveRun, LogStore, TraceMeta, UsageStore, entry_ttl, usage_detail_key
+
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="trace-record")
+
+
+@dataclass
+class CallOutcome:
+    """Everything the proxy learned about one call; the recorder makes the entry from it."""
+
+    trace: TraceMeta
+    principal: Principal
+    kind: str
+    started_at: datetime
+    latency_ms: float
+    http_status: int
+    request_body: dict[str, Any] | None = None
+    header_agent_id: str | None = None
+    model: str | None = None
+    stream: bool = False
+    response: Any = None
+    error: dict[str, Any] | None = None
+    ttft_ms: float | None = None
+    # The agent trace's active chat runs, looked up while the upstream answered (None: not looked up).
+    runs: Awaitable[list[ActiveRun]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CallRecorder:
+    def __init__(
+        self,
+        logs: LogStore,
+        usage: UsageStore,
+        broadcaster: TraceBroadcaster,
+        ttl_days: int,
+        delegations: DelegationMemory | None = None,
+        executor: concurrent.futures.Executor | None = None,
+    ):
+        self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
+        self._ttl_days = ttl_days
+        self._delegations = delegations or DelegationMemory()
+        self._executor = executor or _EXECUTOR
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def record(self, outcome: CallOutcome) -> dict[str, Any]:
+        """Build, write, count and push the entry; never raises (a failed log must not fail the call)."""
+        try:
+            entry, targets = await self._build(outcome)
+        except Exception:  # noqa: BLE001
+            logger.exception("could not build a trace entry", extra={"trace_id": outcome.trace.trace_id})
+            return {}
+        ttl = entry_ttl(outcome.started_at, self._ttl_days)
+        owner = outcome.trace.owner_user_id
+        results = await asyncio.gather(
+            self._run(self._logs.put, [trace_id for trace_id, _ in targets], entry, ttl),
+            self._run(self._count, outcome, entry),
+            *(self._run(self._push, trace_id, owner, entry) for trace_id, _ in targets),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                logger.error("trace entry side effect failed",
+                             extra={"trace_id": outcome.trace.trace_id, "error": repr(result)})
+        return entry
+
+    async def _build(self, outcome: CallOutcome) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
+        trace = outcome.trace
+        runs: list[ActiveRun] = []
+        if outcome.runs is not None:
+            try:
+                runs = await outcome.runs
+            except Exception as exc:  # noqa: BLE001 - tagging is best effort
+                logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": str(exc)})
+        run = runs[0] if len(runs) == 1 else None
+
+        body = outcome.request_body if isinstance(outcome.request_body, dict) else None
+        agent_id, source = infer_agent_id(body, outcome.header_agent_id)
+        if agent_id is None and body is not None and self._delegations.needs_seed(trace.trace_id):
+            await self._seed_delegations(trace.trace_id)
+        if agent_id is None:
+            agent_id, source = infer_agent_id(body, None, self._delegations, trace.trace_id)
+
+        tool_calls = response_tool_calls(outcome.response)
+        self._delegations.remember(trace.trace_id, tool_calls)
+        session_id = run.session_id if run else trace.session_id
+        entry: dict[str, Any] = {
+            "entry_id": new_id("log"),
+            "trace_id": trace.trace_id,
+            "at": iso(outcome.started_at),
+            "kind": outcome.kind,
+            "model": outcome.model,
+            "stream": outcome.stream,
+            "status": "ok" if outcome.error is None and outcome.http_status < 400 else "error",
+            "http_status": outcome.http_status,
+            "latency_ms": round(outcome.latency_ms, 2),
+            "ttft_ms": round(outcome.ttft_ms, 2) if outcome.ttft_ms is not None else None,
+            "agent_id": agent_id,
+            "agent_id_source": source,
+            "session_id": session_id,
+            "user_id": outcome.principal.user_id,
+            "team": outcome.principal.team,
+            "api_key_id": outcome.principal.api_key_id,
+            "request": request_summary(body),
+            "response": outcome.response,
+            "tool_calls": tool_calls,
+            "usage": usage_of(outcome.response),
+            "error": outcome.error,
+        }
+        if len(runs) > 1:
+            entry["concurrent_session_ids"] = [r.session_id for r in runs]
+        entry.update(outcome.extra)
+        targets: list[tuple[str, str | None]] = [(trace.trace_id, None)]
+        if run is not None and run.session_trace_id and run.session_trace_id != trace.trace_id:
+            targets.append((run.session_trace_id, run.session_id))
+        return entry, targets
+
+    async def _seed_delegations(self, trace_id: str) -> None:
+        """A cold instance learns the trace's recent delegations from its latest entries."""
+        self._delegations.mark_seeded(trace_id)
+        try:
+            recent = await self._run(self._logs.recent, trace_id, 20)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not read recent entries", extra={"trace_id": trace_id, "error": str(exc)})
+            return
+        for old in reversed(recent):
+            self._delegations.remember(trace_id, old.get("tool_calls") or [])
+
+    def _count(self, outcome: CallOutcome, entry: dict[str, Any]) -> None:
+        usage = entry.get("usage") or {}
+        counters = {
+            "calls": 1,
+            "errors": 0 if entry["status"] == "ok" else 1,
+            "prompt_tokens": int(usage.get("prompt_tokens") or 0),
+            "completion_tokens": int(usage.get("completion_tokens") or 0),
+            "latency_ms_sum": round(outcome.latency_ms),
+        }
+        day = outcome.started_at.strftime("%Y-%m-%d")
+        detail = usage_detail_key(outcome.principal.team, outcome.principal.user_id, outcome.model,
+                                  outcome.trace.agent_id)
+        self._usage.add(day, detail, counters)
+
+    def _push(self, trace_id: str, owner_user_id: str, entry: dict[str, Any]) -> int:
+        message = {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
+        return self._broadcaster.publish(trace_id, owner_user_id, message)

@@ -1,0 +1,256 @@
+"""Storage of traces, their log entries, active runs and the usage counters (docs/data-model.md).
+
+Traces table: `TRACE#<id>/META` (owner, kind), `TRACE#<id>/LOG#<entry_id>` (entries, `ttl`),
+`TRACE#<agent trace id>/RUN#<session_id>` (a chat run in progress, short `ttl`).
+Usage table: `DAY#<yyyy-mm-dd>/TOTAL` and `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`, atomic ADD.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from a2g.clock import Clock, SystemClock, epoch, iso
+from a2g.ids import new_id
+from a2g.tracing.models import ActiveRunItem, LogEntryItem, TraceItem, UsageCounterItem
+
+TraceKind = Literal["agent", "session"]
+# DynamoDB's item limit is 400 KB; leave room for the summary attributes and keys.
+MAX_STORED_PAYLOAD_BYTES = 350_000
+
+
+@dataclass(frozen=True)
+class TraceMeta:
+    trace_id: str
+    owner_user_id: str
+    kind: str
+    agent_id: str | None
+    session_id: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    session_id: str
+    session_trace_id: str | None
+    started_at: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entries: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class TraceStore(Protocol):
+    def create_trace(
+        self, owner_user_id: str, kind: TraceKind, agent_id: str | None = None, session_id: str | None = None
+    ) -> str: ...
+    def get_trace(self, trace_id: str) -> TraceMeta | None: ...
+    def put_run(self, agent_trace_id: str, run: ActiveRun) -> None: ...
+    def delete_run(self, agent_trace_id: str, session_id: str) -> None: ...
+    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]: ...
+
+
+class LogStore(Protocol):
+    def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None: ...
+    def page(self, trace_id: str, limit: int, cursor: str | None, newest_first: bool) -> EntryPage: ...
+    def get(self, trace_id: str, entry_id: str) -> dict[str, Any] | None: ...
+    def clear(self, trace_id: str) -> int: ...
+    def recent(self, trace_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+
+class UsageStore(Protocol):
+    def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None: ...
+
+
+# ------------------------------------------------------------------------------------------------------
+# Traces and runs
+# ------------------------------------------------------------------------------------------------------
+
+
+class TraceRepository:
+    """Trace ownership and active runs. `create_trace` / `get_trace` are the API other domains call."""
+
+    def __init__(self, clock: Clock | None = None):
+        self._clock = clock or SystemClock()
+
+    def create_trace(
+        self, owner_user_id: str, kind: TraceKind, agent_id: str | None = None, session_id: str | None = None
+    ) -> str:
+        if kind not in ("agent", "session"):
+            raise ValueError(f"unknown trace kind {kind!r}")
+        trace_id = new_id("trc")
+        TraceItem(
+            pk=f"TRACE#{trace_id}", sk="META", gsi1pk=f"USER#{owner_user_id}", gsi1sk=f"TRACE#{trace_id}",
+            trace_id=trace_id, owner_user_id=owner_user_id, kind=kind, agent_id=agent_id,
+            session_id=session_id, created_at=iso(self._clock.now()),
+        ).save(condition=TraceItem.pk.does_not_exist())
+        return trace_id
+
+    def get_trace(self, trace_id: str) -> TraceMeta | None:
+        if not trace_id or "#" in trace_id:
+            return None
+        try:
+            item = TraceItem.get(f"TRACE#{trace_id}", "META")
+        except TraceItem.DoesNotExist:
+            return None
+        return TraceMeta(item.trace_id, item.owner_user_id, item.kind, item.agent_id, item.session_id,
+                         item.created_at)
+
+    def traces_of(self, owner_user_id: str) -> list[TraceMeta]:
+        return [
+            TraceMeta(i.trace_id, i.owner_user_id, i.kind, i.agent_id, i.session_id, i.created_at)
+            for i in TraceItem.gsi1.query(f"USER#{owner_user_id}", TraceItem.gsi1sk.startswith("TRACE#"))
+        ]
+
+    def delete_trace(self, trace_id: str) -> None:
+        """Delete a trace with everything under it (its agent or session was deleted)."""
+        with TraceItem.batch_write() as batch:
+            for item in TraceItem.query(f"TRACE#{trace_id}", attributes_to_get=["pk", "sk"]):
+                batch.delete(item)
+
+    def put_run(self, agent_trace_id: str, run: ActiveRun) -> None:
+        ActiveRunItem(
+            pk=f"TRACE#{agent_trace_id}", sk=f"RUN#{run.session_id}", session_id=run.session_id,
+            session_trace_id=run.session_trace_id, started_at=run.started_at, expires_at=run.expires_at,
+            ttl=run.expires_at,
+        ).save()
+
+    def delete_run(self, agent_trace_id: str, session_id: str) -> None:
+        ActiveRunItem(pk=f"TRACE#{agent_trace_id}", sk=f"RUN#{session_id}").delete()
+
+    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]:
+        return [
+            ActiveRun(item.session_id, item.session_trace_id, item.started_at, int(item.expires_at))
+            for item in ActiveRunItem.query(
+                f"TRACE#{agent_trace_id}", ActiveRunItem.sk.startswith("RUN#"),
+                filter_condition=ActiveRunItem.expires_at > now_epoch,
+            )
+        ]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Log entries
+# ------------------------------------------------------------------------------------------------------
+
+
+def encode_payload(entry: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(entry, separators=(",", ":"), default=str).encode(), 6)
+
+
+def decode_payload(payload: bytes) -> dict[str, Any]:
+    value = json.loads(zlib.decompress(payload))
+    return value if isinstance(value, dict) else {}
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    sk = key.get("sk", {}).get("S")
+    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=") if sk else None
+
+
+def _decode_cursor(trace_id: str, cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not sk.startswith("LOG#"):
+        return None
+    return {"pk": {"S": f"TRACE#{trace_id}"}, "sk": {"S": sk}}
+
+
+class LogRepository:
+    def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None:
+        """Write one entry under each trace (the agent trace and, when tagged, the session trace)."""
+        payload = encode_payload(entry)
+        if len(payload) > MAX_STORED_PAYLOAD_BYTES:
+            from a2g.tracing.entries import cut_entry
+
+            payload = encode_payload(cut_entry(entry, MAX_STORED_PAYLOAD_BYTES))
+        items = [
+            LogEntryItem(
+                pk=f"TRACE#{trace_id}", sk=f"LOG#{entry['entry_id']}", entry_id=entry["entry_id"],
+                trace_id=trace_id, at=entry["at"], model=entry.get("model") or None, status=entry["status"],
+                agent_id=entry.get("agent_id"), session_id=entry.get("session_id"),
+                latency_ms=entry.get("latency_ms"), payload=payload, ttl=ttl,
+            )
+            for trace_id in trace_ids
+        ]
+        if len(items) == 1:
+            items[0].save()
+            return
+        with LogEntryItem.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+
+    def page(self, trace_id: str, limit: int, cursor: str | None, newest_first: bool) -> EntryPage:
+        results = LogEntryItem.query(
+            f"TRACE#{trace_id}", LogEntryItem.sk.startswith("LOG#"), limit=limit,
+            scan_index_forward=not newest_first, last_evaluated_key=_decode_cursor(trace_id, cursor),
+        )
+        entries = [self._entry(item) for item in results]
+        next_cursor = _encode_cursor(results.last_evaluated_key) if len(entries) >= limit else None
+        return EntryPage(entries, next_cursor)
+
+    def get(self, trace_id: str, entry_id: str) -> dict[str, Any] | None:
+        try:
+            return self._entry(LogEntryItem.get(f"TRACE#{trace_id}", f"LOG#{entry_id}"))
+        except LogEntryItem.DoesNotExist:
+            return None
+
+    def clear(self, trace_id: str) -> int:
+        count = 0
+        with LogEntryItem.batch_write() as batch:
+            for item in LogEntryItem.query(
+                f"TRACE#{trace_id}", LogEntryItem.sk.startswith("LOG#"), attributes_to_get=["pk", "sk"]
+            ):
+                batch.delete(item)
+                count += 1
+        return count
+
+    def recent(self, trace_id: str, limit: int) -> list[dict[str, Any]]:
+        return self.page(trace_id, limit, None, newest_first=True).entries
+
+    @staticmethod
+    def _entry(item: LogEntryItem) -> dict[str, Any]:
+        entry = decode_payload(item.payload)
+        entry["trace_id"] = item.trace_id  # the copy under a session trace names that trace
+        return entry
+
+
+def entry_ttl(at: datetime, days: int) -> int:
+    return epoch(at + timedelta(days=days))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Usage counters
+# ------------------------------------------------------------------------------------------------------
+
+
+def key_part(value: str | None) -> str:
+    """One component of a usage sort key: `#` and `%` escaped so the key splits back unambiguously."""
+    if not value:
+        return "-"
+    return value.replace("%", "%25").replace("#", "%23")
+
+
+def usage_detail_key(team: str | None, user: str | None, model: str | None, agent: str | None) -> str:
+    return "D#" + "#".join(key_part(v) for v in (team, user, model, agent))
+
+
+class UsageRepository:
+    def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
+        """ADD the counters to the day's total and to its detail row (two atomic updates)."""
+        for sk in ("TOTAL", detail_key):
+            item = UsageCounterItem(pk=f"DAY#{day}", sk=sk)
+            item.update(actions=[getattr(UsageCounterItem, name).add(value)
+                                 for name, value in counters.items()])

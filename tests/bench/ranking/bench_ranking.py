@@ -1,0 +1,285 @@
+"""Agent-ranking benchmark: relevance on MetaTool (English) and hand-written Korean / mixed requests,
+latency of ``AgentRanker.rank`` at 100, 1,000 and 10,000 agents, and memory.
+
+Run:  .venv/bin/python tests/bench/ranking/bench_ranking.py [--queries 2000] [--dev 1000] [--seed 7]
+
+Relevance (MetaTool, ``<repo>/../shared/data/ranking``: 199 tools, descriptions from plugin_des.json
+overridden by big_tool_des.json; one relevant tool per query): the BM25 baseline and the hybrid are the
+same ``AgentRanker`` with the semantic weight at 0 and at its tuned value, computed in the same run.
+The semantic weight is chosen on a development sample and reported on a disjoint held-out sample.
+Korean and mixed requests (``korean_queries.json`` beside this file) are scored against the same tools.
+
+Latency: synthetic catalogues built from MetaTool descriptions with random unit embeddings (the ranker's
+cost does not depend on their values), a user with 10 used agents and team/global popularity; each call
+embeds its request with the in-process model. "cold" is the first call on a catalogue (index build),
+"fresh objects" re-creates every AgentDocument and string per call, as when a function reads the
+catalogue from DynamoDB on every request.
+
+The file name does not start with ``test_``, so pytest never collects it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "layers" / "core" / "python"))
+
+from a2g.ranking import (  # noqa: E402
+    AgentDocument,
+    AgentRanker,
+    MiniLMEmbedder,
+    RankingParams,
+    UsageSignal,
+    agent_text,
+    default_embedder,
+)
+
+DATA = REPO.parent / "shared" / "data" / "ranking"
+KOREAN = Path(__file__).resolve().parent / "korean_queries.json"
+WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+class PrecomputedEmbedder:
+    """Serves embeddings computed up front in one batch, so tuning loops do not re-run the model."""
+
+    def __init__(self, model: MiniLMEmbedder, texts: list[str]) -> None:
+        self.model = model
+        self.dimension = model.dimension
+        unique = sorted(set(texts))
+        self.table = dict(zip(unique, model.embed(unique), strict=True))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.table[t] if t in self.table else self.model.embed([t])[0] for t in texts])
+
+    def coverage(self, text: str) -> float:
+        return self.model.coverage(text)
+
+
+def load_tools() -> list[tuple[str, str]]:
+    plugins = json.loads((DATA / "plugin_des.json").read_text(encoding="utf-8"))
+    merged = {name.lower(): (name, text) for name, text in plugins.items()}
+    for name, text in json.loads((DATA / "big_tool_des.json").read_text(encoding="utf-8")).items():
+        original = merged.get(name.lower(), (name, ""))[0]
+        merged[name.lower()] = (original, text)
+    return [merged[key] for key in sorted(merged)]
+
+
+def load_queries(tool_ids: dict[str, str], n_test: int, n_dev: int, seed: int) -> tuple[list, list]:
+    with (DATA / "all_clean_data.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [(row["Query"], tool_ids[row["Tool"].lower()]) for row in csv.DictReader(handle)]
+    random.Random(seed).shuffle(rows)
+    return rows[n_dev : n_dev + n_test], rows[:n_dev]
+
+
+def evaluate(ranker: AgentRanker, agents: list[AgentDocument], queries: list[tuple[str, str]]) -> dict:
+    ranks = []
+    for query, gold in queries:
+        ordered = [r.agent_id for r in ranker.rank(agents, query, [], {}, {}, limit=len(agents))]
+        ranks.append(ordered.index(gold))
+    r = np.asarray(ranks)
+    return {
+        "ndcg10": float(np.where(r < 10, 1.0 / np.log2(r + 2), 0.0).mean()),
+        "r1": float((r < 1).mean()),
+        "r5": float((r < 5).mean()),
+        "mrr": float((1.0 / (r + 1)).mean()),
+        "n": len(r),
+    }
+
+
+def relevance_section(args: argparse.Namespace, model: MiniLMEmbedder) -> list[str]:
+    tools = load_tools()
+    tool_ids = {name.lower(): name for name, _ in tools}
+    test, dev = load_queries(tool_ids, args.queries, args.dev, args.seed)
+    korean = json.loads(KOREAN.read_text(encoding="utf-8"))
+    sets = {
+        "english": test,
+        "korean": [(q["query"], tool_ids[q["tool"].lower()]) for q in korean["korean"]],
+        "mixed": [(q["query"], tool_ids[q["tool"].lower()]) for q in korean["mixed"]],
+    }
+    texts = [q for q, _ in test + dev + sets["korean"] + sets["mixed"]]
+    started = time.perf_counter()
+    embedder = PrecomputedEmbedder(model, texts)
+    embed_seconds = time.perf_counter() - started
+    agent_vectors = model.embed([agent_text(name, text, []) for name, text in tools])
+    agents = [
+        AgentDocument(name, name, text, [], vector)
+        for (name, text), vector in zip(tools, agent_vectors, strict=True)
+    ]
+
+    def ranker(weight: float) -> AgentRanker:
+        return AgentRanker(embedder, params=RankingParams(semantic_weight=weight))
+
+    tuning = {w: evaluate(ranker(w), agents, dev)["ndcg10"] for w in WEIGHTS}
+    best = max(tuning, key=lambda w: tuning[w])
+    lines = [
+        f"MetaTool: {len(agents)} tools; held-out {len(test)} queries, dev {len(dev)} queries (seed {args.seed}); "
+        f"{len(sets['korean'])} Korean, {len(sets['mixed'])} mixed requests; "
+        f"{len(texts)} requests embedded in {embed_seconds:.1f} s",
+        "dev nDCG@10 by semantic weight: " + ", ".join(f"{w}: {v:.3f}" for w, v in tuning.items()),
+        f"chosen semantic weight: {best} (engine default {RankingParams().semantic_weight})",
+        "",
+        f"{'set':<9}{'method':<16}{'nDCG@10':>9}{'R@1':>8}{'R@5':>8}{'MRR':>8}",
+    ]
+    ratio_line = ""
+    for name, queries in sets.items():
+        bm25 = evaluate(ranker(0.0), agents, queries)
+        hybrid = evaluate(ranker(best), agents, queries)
+        semantic = evaluate(ranker(1.0), agents, queries)
+        for label, m in (("BM25", bm25), ("hybrid", hybrid), ("embedding only", semantic)):
+            lines.append(
+                f"{name:<9}{label:<16}{m['ndcg10']:>9.3f}{m['r1']:>8.3f}{m['r5']:>8.3f}{m['mrr']:>8.3f}"
+            )
+        if name == "english":
+            ratio = hybrid["ndcg10"] / bm25["ndcg10"]
+            verdict = "meets" if ratio >= 1.3 else "MISSES"
+            ratio_line = f"hybrid / BM25 nDCG@10 on held-out English: {ratio:.2f}x ({verdict} the 1.3x target)"
+    lines += ["", ratio_line]
+    return lines
+
+
+def synthetic_catalogue(size: int, rng: random.Random, dimension: int) -> list[AgentDocument]:
+    descriptions = [text for _, text in load_tools()] if DATA.is_dir() else ["An agent that helps with work."]
+    words = " ".join(descriptions).split()
+    vectors = np.random.default_rng(size).standard_normal((size, dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    agents = []
+    for i in range(size):
+        skills = [
+            (" ".join(rng.sample(words, 2)), " ".join(rng.sample(words, 8)), rng.sample(words, 2))
+            for _ in range(rng.randint(0, 3))
+        ]
+        agents.append(
+            AgentDocument(
+                agent_id=f"agent-{i:05d}",
+                name=f"{rng.choice(words)}-{i}",
+                description=rng.choice(descriptions) + " " + " ".join(rng.sample(words, 10)),
+                skills=skills,
+                embedding=vectors[i],
+                team=f"team-{i % 7}",
+            )
+        )
+    return agents
+
+
+def _fresh(agent: AgentDocument) -> AgentDocument:
+    """A copy with new string and array objects, as decoded from a database on each request."""
+    return replace(
+        agent,
+        agent_id="".join(agent.agent_id),
+        name=(agent.name + " ")[:-1],
+        description=(agent.description + " ")[:-1],
+        embedding=None if agent.embedding is None else agent.embedding.copy(),
+    )
+
+
+def latency_section(sizes: list[int], repeats: int) -> list[str]:
+    model = default_embedder()
+    rng = random.Random(3)
+    queries = [
+        "translate my spec sheet to English",
+        "what's the weather tomorrow in Busan",
+        "이 문서 영어로 번역해줘",
+        "PDF 파일 요약해줘",
+        "find me a recipe with chicken",
+        "help me write a cover letter for a job",
+        None,
+    ]
+    lines = [
+        f"{'agents':>7}{'cold ms':>10}{'p50 ms':>9}{'p95 ms':>9}{'fresh-objects p50':>19}{'no-q p50':>10}",
+    ]
+    for size in sizes:
+        agents = synthetic_catalogue(size, rng, model.dimension)
+        history = [UsageSignal(a.agent_id, rng.randint(1, 40), time.time() - rng.uniform(0, 90) * 86_400)
+                   for a in rng.sample(agents, min(10, size))]
+        team = {a.agent_id: rng.randint(0, 50) for a in rng.sample(agents, min(size, 200))}
+        overall = {a.agent_id: rng.randint(0, 500) for a in agents}
+        ranker = AgentRanker(model)
+        started = time.perf_counter()
+        ranker.rank(agents, queries[0], history, team, overall)
+        cold = (time.perf_counter() - started) * 1000
+        timings, no_query = [], []
+        for i in range(repeats):
+            query = queries[i % len(queries)]
+            started = time.perf_counter()
+            ranker.rank(agents, query, history, team, overall)
+            elapsed = (time.perf_counter() - started) * 1000
+            (no_query if query is None else timings).append(elapsed)
+        fresh = []
+        for i in range(max(5, repeats // 5)):
+            copies = [_fresh(a) for a in agents]
+            started = time.perf_counter()
+            ranker.rank(copies, queries[i % 6], history, team, overall)
+            fresh.append((time.perf_counter() - started) * 1000)
+        p95 = statistics.quantiles(timings, n=20)[18]
+        lines.append(
+            f"{size:>7}{cold:>10.1f}{statistics.median(timings):>9.1f}{p95:>9.1f}"
+            f"{statistics.median(fresh):>19.1f}{statistics.median(no_query):>10.1f}"
+        )
+    return lines
+
+
+LAMBDA_PROBE = """
+import resource, sys, time
+sys.path.insert(0, {path!r})
+import numpy as np
+from a2g.ranking import AgentDocument, AgentRanker, default_embedder
+model = default_embedder()
+rng = np.random.default_rng(1)
+vectors = rng.standard_normal((1000, model.dimension)).astype(np.float32)
+agents = [AgentDocument(f"a{{i}}", f"agent {{i}}", "helps with things " * 20, [], vectors[i]) for i in range(1000)]
+ranker = AgentRanker(model)
+for q in ["translate my spec sheet", "이 문서 번역해줘", None] * 5:
+    ranker.rank(agents, q, [], {{}}, {{}})
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queries", type=int, default=2000, help="held-out English queries (default 2000)")
+    parser.add_argument("--dev", type=int, default=1000, help="development queries for tuning (default 1000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=70, help="rank() calls per catalogue size")
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--model-dir", type=Path, help="another MiniLM folder (e.g. the float32 original)")
+    args = parser.parse_args()
+
+    model = MiniLMEmbedder(args.model_dir) if args.model_dir else default_embedder()
+    print("== relevance ==")
+    if DATA.is_dir():
+        for line in relevance_section(args, model):
+            print(line)
+    else:
+        print(f"skipped: {DATA} not found (the shared data folder sits beside the checkout)")
+
+    print("\n== latency of AgentRanker.rank (query embedding included) ==")
+    for line in latency_section([int(s) for s in args.sizes.split(",")], args.repeats):
+        print(line)
+
+    print("\n== memory ==")
+    probe = subprocess.run(
+        [sys.executable, "-c", LAMBDA_PROBE.format(path=str(REPO / "layers" / "core" / "python"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(f"peak RSS of a fresh process ranking 1,000 agents (model loaded): {int(probe.stdout) / 1024:.0f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this benchmark process (all data, 10,000-agent catalogue): {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Unit tests for identity run on fakes only: no settings, no DynamoDB, no network."""
