@@ -74,7 +74,8 @@ function RequireAuth({ children, admin = false, allowPending = false }: { childr
   const { status, user } = useAuthStore()
   const location = useLocation()
   if (status === 'unknown') return <LoadingState />
-  if (status === 'signed_out' || !user) return <Navigate to="/signin" replace state={{ from: location.pathname }} />
+  if (status === 'signed_out' || !user)
+    return <Navigate to={{ pathname: '/signin', search: location.search }} replace state={{ from: location.pathname + location.search }} />
   if (user.role === 'PENDING' && !allowPending) return <Navigate to="/pending" replace />
   if (admin && user.role !== 'ADMIN')
     return (

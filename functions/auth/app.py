@@ -52,12 +52,13 @@ def login(return_to: str | None = None) -> Response:
 
 @app.get("/api/auth/callback", response_model=None)
 def callback(
-    request: Request, code: str | None = None, state: str | None = None, error: str | None = None
+    request: Request, code: str | None = None, state: str | None = None, error: str | None = None,
+    iss: str | None = None,
 ) -> Response:
     """Finish single sign-on; the browser lands in the app with a refresh cookie and no token in the URL."""
     try:
         signed_in = auth.complete_sso(
-            code=code, state=state, browser_state=request.cookies.get(STATE_COOKIE), error=error
+            code=code, state=state, browser_state=request.cookies.get(STATE_COOKIE), error=error, issuer=iss
         )
     except PlatformError as exc:  # a person is looking at this: send them to the app with a reason
         response = RedirectResponse(f"/?auth_error={quote(exc.code)}", status_code=302, headers=NO_STORE)

@@ -80,8 +80,9 @@ export const authApi = {
   async logout(): Promise<void> {
     await request('/api/auth/logout', { method: 'POST', anonymous: true })
   },
-  ssoLoginUrl(): string {
-    return '/api/auth/login'
+  /** The SSO start; the callback sends the browser back to `returnTo` (a path in this app). */
+  ssoLoginUrl(returnTo?: string): string {
+    return returnTo && returnTo.startsWith('/') && returnTo !== '/signin' ? `/api/auth/login?return_to=${encodeURIComponent(returnTo)}` : '/api/auth/login'
   },
 }
 

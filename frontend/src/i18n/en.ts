@@ -21,7 +21,7 @@ const en = {
     sso: 'Sign in with company SSO', or: 'or', devTitle: 'Developer sign-in',
     devHint: 'Local development only. Any username works; admins come from INITIAL_ADMIN_IDS.',
     username: 'Username', team: 'Team', submit: 'Sign in', noMethod: 'No sign-in method is enabled on this server.',
-    configError: 'Could not reach the server to learn how to sign in.',
+    configError: 'Could not reach the server to learn how to sign in.', ssoFailed: 'Single sign-on did not complete. Please try again.',
   },
   pending: {
     title: 'Waiting for approval', body: 'Hi {{name}} — your account was created. An administrator needs to approve it before you can use the platform.',

@@ -23,7 +23,7 @@ const ko: Messages = {
     sso: '회사 SSO로 로그인', or: '또는', devTitle: '개발자 로그인',
     devHint: '로컬 개발 전용입니다. 아무 사용자 이름이나 쓸 수 있고, 관리자는 INITIAL_ADMIN_IDS로 정해집니다.',
     username: '사용자 이름', team: '팀', submit: '로그인', noMethod: '이 서버에는 사용할 수 있는 로그인 방법이 없습니다.',
-    configError: '로그인 방법을 확인하려고 서버에 연결하지 못했습니다.',
+    configError: '로그인 방법을 확인하려고 서버에 연결하지 못했습니다.', ssoFailed: 'SSO 로그인이 완료되지 않았습니다. 다시 시도하세요.',
   },
   pending: {
     title: '승인 대기 중', body: '{{name}}님, 계정이 만들어졌습니다. 관리자가 승인하면 플랫폼을 사용할 수 있습니다.',

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next'
 import { authApi } from '../api/endpoints'
 import { ApiError, errorMessage } from '../api/client'
 import type { AuthConfig } from '../api/types'
-import { useAuthStore } from '../store/auth'
+import { markSessionHint, useAuthStore } from '../store/auth'
 import { Logo } from '../components/Logo'
 import { ErrorState, LoadingState } from '../components/States'
 
@@ -50,6 +50,8 @@ export function SignInPage() {
       setBusy(false)
     }
   }
+  const returnTo = (location.state as { from?: string } | null)?.from
+  const ssoError = new URLSearchParams(location.search).get('auth_error')
   const fieldError = (f: string) => (error instanceof ApiError ? error.fieldMessage(f) : undefined)
 
   return (
@@ -62,12 +64,24 @@ export function SignInPage() {
           </Typography>
           <Typography color="text.secondary">{t('signIn.subtitle')}</Typography>
         </Box>
+        {ssoError && (
+          <Box className="mb-5">
+            <ErrorState message={`${t('signIn.ssoFailed')} (${ssoError})`} />
+          </Box>
+        )}
         {configError && <ErrorState message={`${t('signIn.configError')} (${configError})`} onRetry={load} />}
         {!config && !configError && <LoadingState />}
         {config && (
           <Box className="flex flex-col gap-5">
             {config.sso_enabled && (
-              <Button variant="contained" size="large" href={authApi.ssoLoginUrl()} startIcon={<LoginRoundedIcon />} sx={{ py: 1.4 }}>
+              <Button
+                variant="contained"
+                size="large"
+                href={authApi.ssoLoginUrl(returnTo)}
+                onClick={() => markSessionHint(true)}
+                startIcon={<LoginRoundedIcon />}
+                sx={{ py: 1.4 }}
+              >
                 {t('signIn.sso')}
               </Button>
             )}

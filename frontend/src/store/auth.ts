@@ -24,6 +24,28 @@ interface AuthState {
 }
 
 let inflight: Promise<string | null> | null = null
+
+/**
+ * A non-secret hint that this browser may hold a refresh cookie (which is HttpOnly, so unreadable here).
+ * Without it a first visit would call /api/auth/refresh only to get a 401, which the browser logs as a
+ * console error. Set on sign-in and when the SSO button is clicked; cleared on sign-out.
+ */
+const SESSION_HINT = 'a2g-session'
+export function markSessionHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1')
+    else localStorage.removeItem(SESSION_HINT)
+  } catch {
+    /* storage disabled: we just try the refresh every time */
+  }
+}
+function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1'
+  } catch {
+    return true
+  }
+}
 // React's StrictMode runs effects twice; the refresh cookie rotates on use, so a second concurrent
 // bootstrap would present a spent token and sign the user out. One bootstrap per page load.
 let booting: Promise<void> | null = null
@@ -35,8 +57,13 @@ export const useAuthStore = create<AuthState>((set, get) => ({
 
   bootstrap() {
     booting ??= (async () => {
+      if (!hasSessionHint()) {
+        set({ status: 'signed_out', token: null, user: null })
+        return
+      }
       const token = await get().refreshToken()
       if (!token) {
+        markSessionHint(false)
         set({ status: 'signed_out', token: null, user: null })
         return
       }
@@ -52,6 +79,7 @@ export const useAuthStore = create<AuthState>((set, get) => ({
 
   async devSignIn(username, team) {
     const res = await authApi.devLogin(username, team)
+    markSessionHint(true)
     set({ token: res.access_token })
     const user = res.user ?? (await authApi.me())
     set({ user, status: 'signed_in' })
@@ -86,6 +114,7 @@ export const useAuthStore = create<AuthState>((set, get) => ({
   },
 
   clear() {
+    markSessionHint(false)
     set({ status: 'signed_out', token: null, user: null })
   },
 }))

@@ -233,7 +233,7 @@ class LocalRuntime:
         config = uvicorn.Config(
             runtime, lifespan="off", log_level="warning", access_log=False, ws_max_size=16 * 1024 * 1024,
             ws_ping_interval=20.0, timeout_graceful_shutdown=3, server_header=False,
-            http="httptools" if _has("httptools") else "h11", ws="websockets",
+            http="httptools" if _has("httptools") else "h11", ws="websockets-sansio",
         )
         server = uvicorn.Server(config)
         runtime.ready = True

@@ -382,9 +382,7 @@ class Runtime:
         return by_function
 
     async def fire(self, schedule: ScheduleDef) -> Any:
-        from a2g.clock import OffsetClock  # noqa: PLC0415 - the layer's clock: time travel applies
-
-        event = build_scheduled_event(schedule, OffsetClock().now() if _has_a2g() else datetime.now(UTC))
+        event = build_scheduled_event(schedule, offset_now())
         started = time.perf_counter()
         status = "ok"
         try:
@@ -482,8 +480,7 @@ class Runtime:
             await respond(405, JSON, _error("method_not_allowed", "GET or POST"))
             return
         offset = float(os.environ.get("A2G_CLOCK_OFFSET_SECONDS", "0") or 0)
-        now = datetime.now(UTC) + timedelta(seconds=offset)
-        await respond(200, JSON, _json({"offset_seconds": offset, "now": now.isoformat()}))
+        await respond(200, JSON, _json({"offset_seconds": offset, "now": offset_now().isoformat()}))
 
     def describe_routes(self) -> dict[str, Any]:
         ws = self.template.websocket
@@ -502,12 +499,12 @@ class Runtime:
         }
 
 
-def _has_a2g() -> bool:
-    try:
-        import a2g.clock  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
+def offset_now() -> datetime:
+    """Now as the functions see it: shifted by A2G_CLOCK_OFFSET_SECONDS like a2g.clock.OffsetClock."""
+    import os
+
+    offset = float(os.environ.get("A2G_CLOCK_OFFSET_SECONDS", "0") or 0)
+    return datetime.now(UTC) + timedelta(seconds=offset)
 
 
 def _jsonable(value: Any) -> Any:

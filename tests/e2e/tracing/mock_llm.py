@@ -182,3 +182,18 @@ class MockLlm:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(data)).encode())]})
         await send({"type": "http.response.body", "body": data})
+
+
+AGNO_TASK = "Find three facts about otters"
+
+
+def leader_delegates_once(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Scripted LLM: the leader delegates to the researcher, then answers with what came back."""
+    tools = [t.get("function", {}).get("name") for t in body.get("tools") or []]
+    if "delegate_task_to_member" in tools:
+        if any(m.get("role") == "tool" for m in body.get("messages") or []):
+            return {"content": "Otters hold hands while sleeping, says our researcher."}
+        return {"tool_calls": [{"id": "call_delegate", "type": "function", "function": {
+            "name": "delegate_task_to_member",
+            "arguments": json.dumps({"member_id": "researcher", "task": AGNO_TASK})}}]}
+    return {"content": "Otters hold hands while they sleep."}

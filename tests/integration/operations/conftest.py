@@ -56,11 +56,10 @@ def point_models_at(endpoint: str) -> None:
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
-    from a2g_local.template import load_template
-
     from a2g.db import TABLE_SETTINGS
     from a2g.settings import get_settings
+    from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
+    from a2g_local.template import load_template
 
     jar, java = find_jar(), find_java()
     if jar is None or java is None:

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from ops_mail_sink import MailSink
-
 from a2g.adapters.mail import Mail, MailApiClient, MailOutbox, OutboxItem
 from a2g.clock import FixedClock, iso
 from a2g.errors import ValidationFailed
@@ -24,6 +22,7 @@ from a2g.operations.repository import (
     JobCursorRepository,
     StaleHealthState,
 )
+from ops_mail_sink import MailSink
 
 
 @pytest.fixture

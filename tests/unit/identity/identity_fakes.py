@@ -17,9 +17,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
 from a2g.errors import Conflict, NotFound
 from a2g.identity.ports import (
     ApiKeyRecord,
@@ -30,6 +27,8 @@ from a2g.identity.ports import (
     UserPage,
 )
 from a2g.identity.principal import Role
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 
 class InMemoryUserStore:
@@ -185,13 +184,27 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+_RSA_KEYS: list[Any] = []
+_next_key_index = 0
+
+
+def _next_rsa_key() -> Any:
+    """RSA keys are slow to generate: tests cycle through a few, so consecutive providers differ."""
+    global _next_key_index
+    if len(_RSA_KEYS) < 3:
+        _RSA_KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        return _RSA_KEYS[-1]
+    _next_key_index = (_next_key_index + 1) % len(_RSA_KEYS)
+    return _RSA_KEYS[_next_key_index]
+
+
 class FakeIdentityProvider:
     """Signs id_tokens with its own RSA key and answers discovery, JWKS and the token endpoint in-process."""
 
     def __init__(self, issuer: str = ISSUER, kid: str = "idp-key-1") -> None:
         self.issuer = issuer
         self.kid = kid
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = _next_rsa_key()
         self.codes: dict[str, dict[str, Any]] = {}  # code -> {"id_token": ..., "verifier_challenge": ...}
         self.token_requests: list[dict[str, Any]] = []
         self.jwks_fetches = 0
@@ -249,7 +262,8 @@ class FakeIdentityProvider:
         query = {k: v[0] for k, v in parse_qs(urlparse(authorization_url).query).items()}
         assert query["code_challenge_method"] == "S256"
         code = f"code-{len(self.codes) + len(self.token_requests)}"
-        self.codes[code] = {"id_token": self.sign(self.claims(nonce=query["nonce"], **claim_overrides)),
+        claims = {"nonce": query["nonce"], **claim_overrides}
+        self.codes[code] = {"id_token": self.sign(self.claims(**claims)),
                             "challenge": query["code_challenge"]}
         return code, query["state"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from identity_fakes import InMemoryApiKeyStore, InMemoryUserStore
-
 from a2g.clock import FixedClock
 from a2g.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from a2g.identity.api_keys import (
@@ -20,6 +18,7 @@ from a2g.identity.api_keys import (
 )
 from a2g.identity.ports import User
 from a2g.identity.principal import Principal
+from identity_fakes import InMemoryApiKeyStore, InMemoryUserStore
 
 
 class Ticker:

@@ -9,22 +9,21 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from a2g.clock import SystemClock
+from a2g.errors import Unauthenticated, UpstreamFailed
+from a2g.identity.oidc import OidcClient, OidcSettings, pkce_challenge
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from identity_fakes import CLIENT_ID, FakeIdentityProvider, ec_key, hs256_by_hand, unsigned_token
 
-from a2g.clock import SystemClock
-from a2g.errors import Unauthenticated, UpstreamFailed
-from a2g.identity.oidc import OidcClient, OidcSettings, pkce_challenge
-
 
 def _settings(idp: FakeIdentityProvider, **overrides: object) -> OidcSettings:
-    base = dict(
-        issuer=idp.issuer, client_id=CLIENT_ID, client_secret="client-secret",
-        redirect_url="http://127.0.0.1:3000/api/auth/callback", scopes="openid profile",
-        username_claim="preferred_username", name_claim="name", team_claim="team", cert_pem=None,
-    )
+    base: dict[str, object] = {
+        "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": "client-secret",
+        "redirect_url": "http://127.0.0.1:3000/api/auth/callback", "scopes": "openid profile",
+        "username_claim": "preferred_username", "name_claim": "name", "team_claim": "team", "cert_pem": None,
+    }
     base.update(overrides)
     return OidcSettings(**base)  # type: ignore[arg-type]
 

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 
 import jwt
 import pytest
-from identity_fakes import FakeIdentityProvider, hs256_by_hand, unsigned_token
-
 from a2g.clock import FixedClock
 from a2g.errors import Unauthenticated
 from a2g.identity.tokens import AccessTokenCodec
+from identity_fakes import FakeIdentityProvider, hs256_by_hand, unsigned_token
 
 SECRET = "s" * 40
 ISSUER = "http://127.0.0.1:3000"

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from identity_fakes import InMemoryApiKeyStore, InMemoryUserStore
-
 from a2g.clock import FixedClock
 from a2g.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2g.identity.api_keys import ApiKeyService
 from a2g.identity.principal import Principal
 from a2g.identity.users import UserDirectory
+from identity_fakes import InMemoryApiKeyStore, InMemoryUserStore
 
 
 @pytest.fixture

@@ -234,11 +234,12 @@ class FakeLlms:
     def list_enabled(self) -> list[LlmView]:
         return list(self.llms.values())
 
-    def probe(self, llm_id: str) -> ProbeResult:
-        if llm_id in self.down:
-            return ProbeResult(ok=False, latency_ms=3.0, status=503, error="answered 503")
-        return ProbeResult(ok=True, latency_ms=3.0, status=200)
-
-    def record_health(self, llm_id: str, ok: bool, latency_ms: float | None, error: str | None) -> None:
-        self.recorded.append((llm_id, ok))
-        self.llms[llm_id] = replace(self.llms[llm_id], last_checked_at=self.clock.now())
+    def probe_all(self, llm_ids: list[str]) -> dict[str, ProbeResult]:
+        results = {}
+        for llm_id in llm_ids:
+            ok = llm_id not in self.down
+            results[llm_id] = ProbeResult(ok=ok, latency_ms=3.0, status=200 if ok else 503,
+                                          error=None if ok else "answered 503")
+            self.recorded.append((llm_id, ok))
+            self.llms[llm_id] = replace(self.llms[llm_id], last_checked_at=self.clock.now())
+        return results

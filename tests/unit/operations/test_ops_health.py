@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from a2g.clock import FixedClock
+from a2g.operations.health import HealthCheckService, HealthConfig
+from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView, LlmView
 from operations_fakes import (
     FakeAgents,
     FakeAudit,
@@ -16,10 +19,6 @@ from operations_fakes import (
     RecordingSender,
     ScriptedChecker,
 )
-
-from a2g.clock import FixedClock
-from a2g.operations.health import HealthCheckService, HealthConfig
-from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView, LlmView
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 INTERVAL = timedelta(minutes=5)

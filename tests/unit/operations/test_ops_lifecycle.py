@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from a2g.clock import FixedClock
+from a2g.operations.lifecycle import LifecycleConfig, LifecycleService
+from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView
 from operations_fakes import (
     FakeAgents,
     FakeAudit,
@@ -14,10 +17,6 @@ from operations_fakes import (
     FakeUsers,
     RecordingSender,
 )
-
-from a2g.clock import FixedClock
-from a2g.operations.lifecycle import LifecycleConfig, LifecycleService
-from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from a2g.adapters.mail import Mail, MailApiClient, MailDeliveryFailed
 from a2g.errors import UpstreamFailed, ValidationFailed
 from a2g.operations.ports import AgentView

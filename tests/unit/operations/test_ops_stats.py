@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from operations_fakes import FakeAgents
-
 from a2g.clock import FixedClock
 from a2g.errors import ValidationFailed
 from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView
 from a2g.operations.stats import StatsService
 from a2g.operations.usage_repository import CounterRow, split_detail_key
+from operations_fakes import FakeAgents
 
 
 class FakeCounters:
@@ -109,7 +108,7 @@ def test_bad_requests_are_validation_errors(start: str, end: str | None, group_b
 
 
 def test_a_whole_year_is_allowed_and_defaults_end_today() -> None:
-    svc, counters = service()
+    svc, _ = service()
     result = svc.usage("2025-05-04", None, "day")
     assert len(result["groups"]) == 365
     assert result["to"] == "2026-05-03"

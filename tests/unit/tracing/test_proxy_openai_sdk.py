@@ -239,6 +239,7 @@ def test_upstream_error_status_is_passed_through(proxy_server: Any, agent_trace:
 
 def test_unreachable_upstream_is_502(proxy_server: Any, agent_trace: str) -> None:
     from a2g.tracing.proxy import ResolvedModel
+
     from tests.e2e.tracing.mock_llm import free_port
 
     proxy_server.fakes.models.models["dead-model"] = ResolvedModel(
@@ -255,7 +256,7 @@ def test_mid_stream_failure_sends_an_error_event_then_closes(proxy_server: Any, 
     received = []
     with pytest.raises(openai.APIError) as failed:
         for chunk in stream:
-            received.append(chunk)
+            received.append(chunk)  # noqa: PERF402 - the loop must raise mid-way
     assert len(received) == 2 and "mid-way" in str(failed.value)
     [entry] = proxy_server.wait_entries(1)
     assert entry["status"] == "error" and entry["error"]["code"] == "upstream_stream_interrupted"

@@ -125,6 +125,19 @@ class Settings(BaseSettings):
     lifecycle_unmodified_days: int = Field(30, validation_alias="A2G_LIFECYCLE_UNMODIFIED_DAYS")
     lifecycle_warning_days: int = Field(7, validation_alias="A2G_LIFECYCLE_WARNING_DAYS")
     lifecycle_dry_run: bool = Field(False, validation_alias="A2G_LIFECYCLE_DRY_RUN")
+    # Owners without an `email` attribute are mailed at <user_id>@<this domain> (docs/operations.md).
+    mail_default_domain: str | None = Field(None, validation_alias="A2G_MAIL_DEFAULT_DOMAIN")
+    # Consecutive good checks that put an agent the checks disabled back into PRODUCTION.
+    health_recovery_threshold: int = Field(1, ge=1, validation_alias="A2G_HEALTH_RECOVERY_THRESHOLD")
+    # A check of the same agent or LLM sooner than this after the last is skipped (a schedule firing twice).
+    health_check_min_spacing_seconds: int = Field(120, validation_alias="A2G_HEALTH_CHECK_MIN_SPACING_SECONDS")
+    health_check_timeout_seconds: float = Field(5.0, validation_alias="A2G_HEALTH_CHECK_TIMEOUT_SECONDS")
+    # Agents one health-check run / one lifecycle run reads at most; the next run resumes from a cursor.
+    health_check_batch_size: int = Field(200, ge=1, validation_alias="A2G_HEALTH_CHECK_BATCH_SIZE")
+    health_history_days: int = Field(7, validation_alias="A2G_HEALTH_HISTORY_DAYS")
+    lifecycle_batch_size: int = Field(500, ge=1, validation_alias="A2G_LIFECYCLE_BATCH_SIZE")
+    # The longest range /api/admin/stats/* accepts, in days.
+    stats_max_days: int = Field(366, ge=1, validation_alias="A2G_STATS_MAX_DAYS")
 
     @field_validator("initial_admin_ids", "outbound_allow", mode="before")
     @classmethod

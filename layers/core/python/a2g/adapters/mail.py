@@ -165,7 +165,7 @@ class MailOutbox:
 
     def _connection(self) -> Connection:
         meta = OutboxItem.Meta
-        return Connection(region=meta.region, host=getattr(meta, "host", None))
+        return Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None))
 
     def enqueue(self, mail: Mail) -> bool:
         """Queue a mail; False when this mail id was queued before (nothing is written then)."""

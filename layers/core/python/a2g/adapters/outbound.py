@@ -169,6 +169,7 @@ class DestinationPolicy:
     _cache: dict[tuple[str, int], tuple[float, tuple[str, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _verdicts: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
@@ -232,10 +233,16 @@ class DestinationPolicy:
         if self.host_is_allowed_by_name(host):
             return
         for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-            if not self.address_is_allowed(ip):
+            verdict = self._verdicts.get(address)
+            if verdict is None:
+                # `ipaddress` range tests walk lists of networks (~20 µs); remember each address's verdict.
+                verdict = self.address_is_allowed(ipaddress.ip_address(address.split("%", 1)[0]))
+                if len(self._verdicts) >= _RESOLVE_CACHE_MAX:
+                    self._verdicts.clear()
+                self._verdicts[address] = verdict
+            if not verdict:
                 raise _refused(
-                    f"{host} resolves to {ip}, a private, loopback, link-local or otherwise internal address; "
+                    f"{host} resolves to {address}, a private, loopback, link-local or otherwise internal address; "
                     "add it to A2G_OUTBOUND_ALLOW if the platform should call it",
                     host=host,
                 )
@@ -275,12 +282,13 @@ class DestinationPolicy:
 
     def resolve(self, host: str, port: int, timeout: float | None = 5.0) -> tuple[str, ...]:
         """All addresses of `host` (literal IPs as themselves), cached; DNS failure → UpstreamFailed."""
-        literal = _literal_ip(host)
-        if literal is not None:
-            return (literal,)
         hit = self.cached(host, port)
         if hit is not None:
             return hit
+        literal = _literal_ip(host)
+        if literal is not None:
+            self.remember(host, port, (literal,))
+            return (literal,)
         future = _resolver_pool().submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
         try:
             infos = future.result(timeout=timeout)
@@ -293,12 +301,13 @@ class DestinationPolicy:
         return addresses
 
     async def aresolve(self, host: str, port: int, timeout: float | None = 5.0) -> tuple[str, ...]:
-        literal = _literal_ip(host)
-        if literal is not None:
-            return (literal,)
         hit = self.cached(host, port)
         if hit is not None:
             return hit
+        literal = _literal_ip(host)
+        if literal is not None:
+            self.remember(host, port, (literal,))
+            return (literal,)
         try:
             with anyio.fail_after(timeout):
                 infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)

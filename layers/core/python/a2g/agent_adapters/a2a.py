@@ -48,7 +48,12 @@ _FAILED_STATES = ("failed", "canceled", "rejected")
 
 
 class _Fallback(Exception):
-    """This variant is not spoken by the agent; try the next one."""
+    """This variant is not spoken by the agent; try the next one (of another version when the agent does
+    not speak this version at all)."""
+
+    def __init__(self, *, whole_version: bool):
+        super().__init__()
+        self.whole_version = whole_version
 
 
 @dataclass
@@ -81,13 +86,17 @@ class A2aAdapter:
         self._http = http
 
     async def run(self, call: AgentCall) -> AsyncIterator[AgentEvent]:
+        refused_versions: set[str] = set()
         for version, streaming in self._variants(call):
+            if version in refused_versions:
+                continue
             try:
                 async for event in self._run_variant(call, version, streaming):
                     yield event
                 return
-            except _Fallback:
-                continue
+            except _Fallback as fallback:
+                if fallback.whole_version:
+                    refused_versions.add(version)
         raise AgentRunFailed("the agent speaks neither A2A v1.0 nor v0.3 JSON-RPC")
 
     @staticmethod
@@ -129,12 +138,19 @@ class A2aAdapter:
             max_bytes=None,
         ) as response:
             if response.status_code in (404, 405, 415) and version == V1:
-                raise _Fallback()  # e.g. a v0.3-only server mounted elsewhere answers plain HTTP errors
+                raise _Fallback(
+                    whole_version=True
+                )  # e.g. a v0.3-only server mounted elsewhere answers plain HTTP errors
             await raise_for_status(response, "the A2A agent")
             if content_type_of(response) == "text/event-stream":
                 async for sse in sse_events(response):
                     envelope = json_of(sse.data, "the A2A agent")
-                    result = self._result_of(envelope, streaming=True)
+                    try:
+                        result = self._result_of(envelope, streaming=True)
+                    except _Fallback:
+                        if remembered:  # too late to switch: part of the answer is already out
+                            raise AgentRunFailed("the A2A agent stopped the stream with an error") from None
+                        raise
                     if not remembered:  # the agent accepted this variant: remember it for the session
                         remembered = True
                         yield StateUpdate("a2a_protocol", version)
@@ -160,9 +176,9 @@ class A2aAdapter:
         if isinstance(error, dict):
             code = error.get("code")
             if code in (_METHOD_NOT_FOUND, _VERSION_NOT_SUPPORTED):
-                raise _Fallback()
+                raise _Fallback(whole_version=True)
             if code == _UNSUPPORTED_OPERATION and streaming:
-                raise _Fallback()
+                raise _Fallback(whole_version=False)
             raise AgentRunFailed(
                 f"the A2A agent answered error {code}: {error.get('message') or 'no message'}"
             )

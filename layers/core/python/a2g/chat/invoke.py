@@ -31,6 +31,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from a2g.adapters.websocket_push import ConnectionGone, Pusher
 from a2g.agent_adapters import (
     AgentAdapter,
@@ -44,16 +46,14 @@ from a2g.agent_adapters import (
     TextDelta,
     Turn,
 )
-from a2g.chat.models import ChatMessage, ChatSession, StoredFile
+from a2g.chat.models import ChatMessage, ChatSession, StoredFile, new_message_id
 from a2g.chat.ports import AgentDirectory, AgentRef, ChatStore, SessionTracing, UsageStore, chat_mode_for
 from a2g.chat.schemas import InvokeBody
 from a2g.chat.service import FileService, title_from
 from a2g.clock import Clock, iso
 from a2g.errors import Forbidden, NotFound, PlatformError, Unauthenticated, ValidationFailed
 from a2g.identity.principal import Principal
-from a2g.ids import new_id
 from a2g.log import logger
-from pydantic import ValidationError
 
 # API Gateway refuses WebSocket messages over 128 KB; a longer final answer is pushed cut, and marked so
 # (the saved message is whole: the client reloads it over HTTP).
@@ -272,7 +272,7 @@ class InvokeService:
         # --- 2. save the user's message before anything can go wrong with the agent ---------------------
         refs = tuple(f.ref() for f in files)
         user_message = ChatMessage(
-            message_id=new_id("msg"),
+            message_id=new_message_id(),
             session_id=session.session_id,
             user_id=user.user_id,
             role="user",
@@ -321,7 +321,7 @@ class InvokeService:
         duration_ms = int((time.monotonic() - started) * 1000)
         if failure is None:
             assistant = ChatMessage(
-                message_id=new_id("msg"),
+                message_id=new_message_id(),
                 session_id=session.session_id,
                 user_id=user.user_id,
                 role="assistant",
@@ -333,7 +333,7 @@ class InvokeService:
         else:
             code, detail, text = _error_content(failure, "".join(answer.streamed))
             assistant = ChatMessage(
-                message_id=new_id("msg"),
+                message_id=new_message_id(),
                 session_id=session.session_id,
                 user_id=user.user_id,
                 role="assistant",

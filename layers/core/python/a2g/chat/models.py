@@ -6,6 +6,9 @@ service.py / invoke.py. `to_json()` is the API's shape (snake_case).
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +22,33 @@ PREVIEWABLE_PREFIXES = ("image/", "video/")
 
 def is_previewable(content_type: str) -> bool:
     return content_type.startswith(PREVIEWABLE_PREFIXES)
+
+
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+_last_message_id = [0, 0]  # (ms, 80-bit random part) of the previous id made by this process
+_message_id_lock = threading.Lock()
+
+
+def _base32(value: int, length: int) -> str:
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(length)))
+
+
+def new_message_id() -> str:
+    """`msg_` + a ULID that is strictly increasing within this process (monotonic ULID).
+
+    Messages are sorted by id (`MSG#<message_id>`); a user message and the answer saved in the same
+    millisecond, as with a fast agent, must still come out in the order they were written, which the
+    shared `a2g.ids.new_id` (random within a millisecond) does not promise.
+    """
+    with _message_id_lock:
+        ms = int(time.time() * 1000)
+        last_ms, last_random = _last_message_id
+        if ms <= last_ms:
+            ms, random_part = last_ms, (last_random + 1) & ((1 << 80) - 1)
+        else:
+            random_part = secrets.randbits(79)  # headroom so increments within a ms never wrap
+        _last_message_id[:] = [ms, random_part]
+    return f"msg_{_base32(ms, 10)}{_base32(random_part, 16)}"
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
-from a2g.db import Gsi1, table_meta
-from a2g.errors import ValidationFailed
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
+
+from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
+from a2g.db import Gsi1, table_meta
+from a2g.errors import ValidationFailed
 
 # DynamoDB items are capped at 400 KB; a message's text is kept well under it.
 MAX_STORED_CONTENT_CHARS = 300_000

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from a2g.chat.service import MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGE_CHARS
 from pydantic import BaseModel, ConfigDict, Field
+
+from a2g.chat.service import MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGE_CHARS
 
 
 class _Body(BaseModel):

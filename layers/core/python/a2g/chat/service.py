@@ -7,12 +7,13 @@ is simply "not found". Talking to the agent is invoke.py.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from a2g.chat.models import AttachmentRef, ChatMessage, ChatSession, Page, Role, StoredFile
+from a2g.chat.models import AttachmentRef, ChatMessage, ChatSession, Page, Role, StoredFile, new_message_id
 from a2g.chat.ports import AgentDirectory, ChatStore, SessionTracing, chat_mode_for
 from a2g.chat.storage import FileStorage
 from a2g.clock import Clock, iso
@@ -37,10 +38,14 @@ def page_size(limit: int | None, default: int = DEFAULT_PAGE_SIZE) -> int:
     return limit
 
 
+# Headings, quotes and list bullets at the start of a line are not part of a title.
+_MARKDOWN_LINE_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+)+")
+
+
 def title_from(message: str, attachments: tuple[AttachmentRef, ...] = ()) -> str:
     """A session's title: the first line of its first message, or the first attached file's name."""
     for line in message.splitlines():
-        line = " ".join(line.split()).lstrip("#>*- ").strip()
+        line = _MARKDOWN_LINE_PREFIX.sub("", " ".join(line.split())).strip()
         if line:
             return line if len(line) <= MAX_TITLE_CHARS else line[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return attachments[0].file_name[:MAX_TITLE_CHARS] if attachments else ""
@@ -301,7 +306,7 @@ class SessionService:
             raise ValidationFailed("the message is empty")
         refs = tuple(f.ref() for f in files)
         message = ChatMessage(
-            message_id=new_id("msg"),
+            message_id=new_message_id(),
             session_id=session_id,
             user_id=user.user_id,
             role=role,

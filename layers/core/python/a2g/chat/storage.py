@@ -8,6 +8,7 @@ own reads and deletes use the internal endpoint (`AWS_ENDPOINT_URL`, or AWS).
 
 from __future__ import annotations
 
+import os
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -44,16 +45,23 @@ class S3FileStorage:
     @classmethod
     def from_settings(cls) -> S3FileStorage:
         import boto3
-        from a2g.settings import get_settings
         from botocore.config import Config
 
+        from a2g.settings import get_settings
+
         settings = get_settings()
+        # None lets boto3 read AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself (the local runtime sets the first).
         internal_endpoint = settings.aws_endpoint_url
         public_endpoint = settings.s3_public_endpoint_url or internal_endpoint
+        emulated = bool(
+            settings.s3_public_endpoint_url
+            or settings.aws_endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL_S3")
+        )
 
         def make(endpoint: str | None, read_timeout: int) -> Any:
-            # Emulators and the local runtime serve S3 under one host: path-style addressing.
-            s3_config: dict[str, Any] = {"addressing_style": "path"} if endpoint else {}
+            # Emulators and the local runtime serve every bucket under one host: path-style addressing.
+            s3_config: dict[str, Any] = {"addressing_style": "path"} if emulated else {}
             return boto3.client(
                 "s3",
                 region_name=settings.aws_region,

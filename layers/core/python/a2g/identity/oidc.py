@@ -115,6 +115,11 @@ class OidcClient:
         self._jwks_at: float | None = None
         self._pem_key = load_pem_public_key(settings.cert_pem) if settings.cert_pem else None
 
+    @property
+    def issuer(self) -> str:
+        """The configured issuer, without a trailing slash."""
+        return self._issuer
+
     # --- provider metadata ------------------------------------------------------------------------------
 
     def metadata(self) -> ProviderMetadata:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -399,10 +399,16 @@ class DynamoOidcStateStore:
     def take(self, state: str) -> OidcLoginState | None:
         if not state or len(state) > 128:
             return None
-        # One DeleteItem returning the old item: of two concurrent callbacks only one gets the state back.
-        answer = OidcStateItem._get_connection().delete_item(
-            f"OIDC#{state}", range_key="STATE", return_values="ALL_OLD"
-        )
+        # One conditional DeleteItem returning the old item: of two concurrent callbacks only one gets the
+        # state back (without the condition, DynamoDB Local hands the old item to every concurrent delete).
+        try:
+            answer = OidcStateItem._get_connection().delete_item(
+                f"OIDC#{state}", range_key="STATE", condition=OidcStateItem.pk.exists(), return_values="ALL_OLD"
+            )
+        except DeleteError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
         attributes = answer.get("Attributes")
         if not attributes:
             return None

@@ -112,9 +112,13 @@ class AuthService:
         return SsoStart(redirect_url=url, state=state, state_max_age=int(OIDC_STATE_TTL.total_seconds()))
 
     def complete_sso(
-        self, *, code: str | None, state: str | None, browser_state: str | None, error: str | None
+        self, *, code: str | None, state: str | None, browser_state: str | None, error: str | None,
+        issuer: str | None = None,
     ) -> SignedIn:
         oidc = self._require_oidc()
+        # RFC 9207: a provider that names itself in the response must be ours (mix-up attack protection).
+        if issuer is not None and issuer.rstrip("/") != oidc.issuer:
+            raise Unauthenticated("the sign-in response came from another identity provider", code="sso_failed")
         if error:
             logger.info("identity provider reported an error", extra={"error": error[:64]})
             raise Unauthenticated("the identity provider did not sign you in", code="sso_failed")

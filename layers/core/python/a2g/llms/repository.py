@@ -136,16 +136,17 @@ def _route(model: str, llm_id: str) -> ModelRouteItem:
 
 
 def _connection() -> Connection:
-    settings = get_settings()
-    return Connection(region=settings.aws_region, host=settings.dynamodb_endpoint_url)
+    # The same endpoint the models use (their Meta is built from settings, and tests may re-point it).
+    meta = LlmItem.Meta
+    return Connection(region=getattr(meta, "region", get_settings().aws_region), host=getattr(meta, "host", None))
 
 
-def _conflict_from(exc: TransactWriteError, models: list[str]) -> Conflict:
+def _conflict_from(exc: TransactWriteError) -> Exception:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    for index, reason in enumerate(reasons):
-        if reason is not None and getattr(reason, "code", "") == "ConditionalCheckFailed" and index > 0:
-            return Conflict("a model is already served by another LLM", code="model_taken")
-    return Conflict("the LLM changed meanwhile or a model is already served by another LLM", code="model_taken")
+    if any(reason is not None and getattr(reason, "code", "") == "ConditionalCheckFailed" for reason in reasons):
+        return Conflict("a model is already served by another LLM, or the LLM changed meanwhile",
+                        code="model_taken")
+    return exc
 
 
 class LlmRepository:
@@ -158,7 +159,7 @@ class LlmRepository:
                 for model in record.models:
                     tx.save(_route(model, record.llm_id), condition=ModelRouteItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            raise _conflict_from(exc, record.models) from exc
+            raise _conflict_from(exc) from exc
 
     def replace(self, record: LlmRecord, previous_models: list[str]) -> None:
         removed = [m for m in previous_models if m not in record.models]
@@ -171,7 +172,7 @@ class LlmRepository:
                 for model in added:
                     tx.save(_route(model, record.llm_id), condition=ModelRouteItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            raise _conflict_from(exc, added) from exc
+            raise _conflict_from(exc) from exc
 
     def delete(self, record: LlmRecord) -> None:
         with TransactWrite(connection=_connection()) as tx:

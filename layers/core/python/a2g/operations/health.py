@@ -1,8 +1,8 @@
 """Scheduled health checks of LLMs and published agents, with incidents mailed to owners.
 
 Rules
-- Every enabled LLM gets one minimal call per run; the result goes to the LLM registry (admins see it in
-  the LLM list).
+- Every enabled LLM gets one minimal call per run, through the LLM registry, which records the result
+  (admins see it in the LLM list, with its history).
 - Every PRODUCTION agent is probed (see `a2g.operations.probes`); each check is kept as history.
 - `failure_threshold` consecutive failures open an *incident*: the agent becomes DISABLED and its owner gets
   one mail for the incident, however many checks fail afterwards.
@@ -144,15 +144,15 @@ class HealthCheckService:
     def _check_llms(self, report: HealthRunReport) -> None:
         if self._llms is None:
             return
-        for llm in self._llms.list_enabled():
-            if llm.last_checked_at is not None and self._recent(llm.last_checked_at):
-                continue
-            result = self._llms.probe(llm.llm_id)
-            self._llms.record_health(llm.llm_id, result.ok, round(result.latency_ms, 1), result.error)
+        due = [llm.llm_id for llm in self._llms.list_enabled()
+               if llm.last_checked_at is None or not self._recent(llm.last_checked_at)]
+        if not due:
+            return
+        for llm_id, result in self._llms.probe_all(due).items():
             report.bump("llms_checked")
             if not result.ok:
                 report.bump("llms_failing")
-                logger.warning("LLM failed its health check", extra={"llm_id": llm.llm_id, "error": result.error})
+                logger.warning("LLM failed its health check", extra={"llm_id": llm_id, "error": result.error})
 
     def _check_agents(self, report: HealthRunReport, remaining: Callable[[], float] | None) -> None:
         cursor = self._cursors.load(JOB)
@@ -194,7 +194,7 @@ class HealthCheckService:
                 work(item, report)
             except StaleHealthState:
                 report.bump("agents_skipped")  # an overlapping run handled this agent
-            except Exception:  # one broken agent must not stop the others
+            except Exception:  # noqa: BLE001 - one broken agent must not stop the others
                 logger.exception("health check of one agent failed", extra={"item": str(item)})
 
         workers = max(1, min(self._config.concurrency, len(items)))

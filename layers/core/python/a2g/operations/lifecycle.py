@@ -138,7 +138,7 @@ class LifecycleService:
                 report.agents_examined += 1
                 try:
                     self._apply(rule, agent, now, dry, report)
-                except Exception:  # one agent must not stop the job; the next run retries it
+                except Exception:  # noqa: BLE001 - one agent must not stop the job; the next run retries it
                     logger.exception("lifecycle failed for one agent", extra={"agent_id": agent.agent_id})
             budget -= max(1, len(page.agents))
             if page.cursor:

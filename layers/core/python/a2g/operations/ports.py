@@ -91,11 +91,10 @@ class ProbeResult:
 class LlmRegistry(Protocol):
     def list_enabled(self) -> list[LlmView]: ...
 
-    def probe(self, llm_id: str) -> ProbeResult:
-        """One minimal call to the LLM with its own key (the registry holds the key)."""
+    def probe_all(self, llm_ids: list[str]) -> dict[str, ProbeResult]:
+        """One minimal call to each LLM with its own key (the registry holds the keys), concurrently; each
+        result is recorded by the registry (`record_health`) so admins see it in the LLM list."""
         ...
-
-    def record_health(self, llm_id: str, ok: bool, latency_ms: float | None, error: str | None) -> None: ...
 
 
 class UserDirectory(Protocol):

@@ -80,7 +80,7 @@ class AgentProber:
         started = time.perf_counter()
         try:
             response = self._http.request(step.method, step.url)
-        except Exception as exc:  # refused by the guard, connection refused, timeout, too large
+        except Exception as exc:  # noqa: BLE001 - refused by the guard, connection refused, timeout, too large
             elapsed = (time.perf_counter() - started) * 1000
             return ProbeResult(ok=False, latency_ms=elapsed, error=f"{type(exc).__name__}: {exc}"[:300])
         elapsed = (time.perf_counter() - started) * 1000

@@ -311,7 +311,7 @@ class HealthRepository:
         return state
 
     def add_check(self, record: HealthCheckRecord) -> None:
-        checked = datetime.fromisoformat(record.checked_at.replace("Z", "+00:00"))
+        checked = datetime.fromisoformat(record.checked_at)
         HealthCheckItem(
             pk=f"AGENTHEALTH#{record.agent_id}", sk=f"CHECK#{record.checked_at}", ok=record.ok,
             latency_ms=round(record.latency_ms, 1), status=record.status,
@@ -354,4 +354,4 @@ class HealthRepository:
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(value).astimezone(UTC)

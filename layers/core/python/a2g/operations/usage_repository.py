@@ -3,13 +3,16 @@
 `pk=DAY#<yyyy-mm-dd>`: `sk=TOTAL` for the day, `sk=D#<team>#<user>#<model>#<agent>` per combination, each
 with the counters calls, errors, prompt_tokens, completion_tokens, latency_ms_sum (docs/data-model.md).
 
-A year is 365 small partitions. They are read concurrently, one Query per day with a projection of the
-counters only, through boto3's low-level client: turning thousands of rows into PynamoDB model objects
+A year is 365 small partitions. The day totals are fetched by key (BatchGetItem, 100 days a request); the
+detail rows with one Query per day, concurrently, projecting the counters only, through boto3's low-level
+client: turning thousands of rows into PynamoDB model objects
 costs more than the reads themselves, and PynamoDB's shared connection pool would serialize the threads.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -55,23 +58,21 @@ def split_detail_key(sk: str) -> tuple[str, str, str, str] | None:
 
 
 class UsageCounterReader:
-    def __init__(self, table_name: str | None = None, *, max_workers: int = 32, client: Any = None):
-        self._table = table_name or get_settings().usage_table
+    def __init__(self, table_name: str | None = None, *, max_workers: int = 32, endpoint_url: str | None = None):
+        settings = get_settings()
+        self._table = table_name or settings.usage_table
+        self._endpoint_url = endpoint_url or settings.dynamodb_endpoint_url
         self._max_workers = max_workers
-        self._given_client = client
 
     @cached_property
     def _client(self) -> Any:
-        if self._given_client is not None:
-            return self._given_client
         import boto3
         from botocore.config import Config
 
-        settings = get_settings()
         return boto3.client(
             "dynamodb",
-            region_name=settings.aws_region,
-            endpoint_url=settings.dynamodb_endpoint_url,
+            region_name=get_settings().aws_region,
+            endpoint_url=self._endpoint_url,
             config=Config(
                 max_pool_connections=self._max_workers, connect_timeout=3, read_timeout=10,
                 retries={"max_attempts": 4, "mode": "adaptive"},
@@ -80,20 +81,51 @@ class UsageCounterReader:
 
     def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]:
         """For each day its TOTAL row (details=False) or its detail rows (details=True); absent days
-        map to an empty list."""
+        map to an empty list.
+
+        TOTAL rows have known keys, so they are fetched with BatchGetItem, 100 days per request (a year
+        is four requests); detail rows need one Query per day partition.
+        """
         if not days:
             return {}
-        workers = max(1, min(self._max_workers, len(days)))
+        names = [d.isoformat() for d in days]
+        work: Callable[[Any], list[CounterRow]]
+        chunks: list[Any]
+        if details:
+            work, chunks = self._query_day, names
+        else:
+            work, chunks = self._get_totals, [names[i:i + 100] for i in range(0, len(names), 100)]
+        out: dict[str, list[CounterRow]] = {name: [] for name in names}
+        workers = max(1, min(self._max_workers, len(chunks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="usage") as pool:
-            results = pool.map(lambda d: self._read_day(d.isoformat(), details), days)
-            return {d.isoformat(): rows for d, rows in zip(days, results, strict=True)}
+            for rows in pool.map(work, chunks):
+                for row in rows:
+                    out[row.day].append(row)
+        return out
 
-    def _read_day(self, day: str, details: bool) -> list[CounterRow]:
-        prefix = "D#" if details else "TOTAL"
+    def _get_totals(self, days: list[str]) -> list[CounterRow]:
+        request: dict[str, Any] = {self._table: {
+            "Keys": [{"pk": {"S": f"DAY#{day}"}, "sk": {"S": "TOTAL"}} for day in days],
+            "ProjectionExpression": "pk, sk, " + ", ".join(COUNTERS),
+        }}
+        rows: list[CounterRow] = []
+        for attempt in range(8):
+            answer = self._client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self._table, []):
+                row = _row(item["pk"]["S"].removeprefix("DAY#"), item)
+                if row is not None:
+                    rows.append(row)
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return rows
+            time.sleep(min(0.05 * 2**attempt, 1.0))  # throttled: back off, then ask for the rest
+        raise RuntimeError("usage counters: DynamoDB kept returning unprocessed keys")
+
+    def _query_day(self, day: str) -> list[CounterRow]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day}"}, ":prefix": {"S": prefix}},
+            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day}"}, ":prefix": {"S": "D#"}},
             "ProjectionExpression": "sk, " + ", ".join(COUNTERS),
         }
         rows: list[CounterRow] = []

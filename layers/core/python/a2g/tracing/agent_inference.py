@@ -100,11 +100,12 @@ def _leader_name(messages: list[Any], tools: list[str]) -> str | None:
     supervisor = any(_TRANSFER.match(name) and not name.startswith("transfer_back_to_") for name in tools)
     if not (agno_leader or supervisor):
         return None
-    # The supervisor's own earlier hand-off messages carry its name (LangGraph sets `name` on them).
+    # The supervisor's own earlier calls of the tools it is offered now carry its name (LangGraph sets `name`).
+    offered = set(tools)
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "assistant" and message.get("name"):
             calls = message.get("tool_calls") or []
-            if any(handoff_target(c) for c in calls if isinstance(c, dict)):
+            if any((c.get("function") or {}).get("name") in offered for c in calls if isinstance(c, dict)):
                 return _clean(message["name"])
     return "team_leader" if agno_leader else "supervisor"
 

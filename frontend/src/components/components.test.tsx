@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { MemoryRouter } from 'react-router-dom'
+import type { ReactNode } from 'react'
+import { Markdown } from './chat/Markdown'
+import { TraceEntryItem } from './trace/TraceEntryItem'
+import { AgentDialog, formToInput } from './AgentDialog'
+import { AgentCard } from './AgentCard'
+import { buildSnippets, logProxyBaseUrl } from '../lib/snippets'
+import type { Agent } from '../api/types'
+
+const wrap = (ui: ReactNode) => render(<MemoryRouter>{ui}</MemoryRouter>)
+afterEach(() => vi.unstubAllGlobals())
+
+const agent: Agent = { agent_id: 'a1', name: 'PDF Helper', description: 'Summarises PDFs', framework: 'agno', status: 'PUBLISHED', logo_url: '', color: '#8AB4F8', skills: ['pdf', 'summary'], trace_id: 'tr1' }
+
+describe('Markdown', () => {
+  it('renders tables, lists and quotes, and code with a copy button', async () => {
+    const writeText = vi.fn(async () => undefined)
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    render(<Markdown text={'| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n\n> quoted\n\n```python\nprint("hi")\n```'} />)
+    expect(screen.getByRole('table')).toBeInTheDocument()
+    expect(screen.getAllByRole('listitem')).toHaveLength(2)
+    expect(screen.getByText('quoted').closest('blockquote')).not.toBeNull()
+    const block = screen.getByTestId('code-block')
+    expect(within(block).getByText('python')).toBeInTheDocument()
+    await userEvent.click(within(block).getByRole('button', { name: /copy code/i }))
+    expect(writeText).toHaveBeenCalledWith('print("hi")')
+  })
+
+  it('keeps inline code inline', () => {
+    render(<Markdown text={'use `npm ci` first'} />)
+    expect(screen.queryByTestId('code-block')).toBeNull()
+    expect(screen.getByText('npm ci').tagName).toBe('CODE')
+  })
+})
+
+describe('TraceEntryItem', () => {
+  it('shows the agent tag, tokens and latency, and expands to request and response', async () => {
+    render(<TraceEntryItem entry={{ entry_id: 'e', trace_id: 't', created_at: '2026-01-01T10:00:00Z', agent_id: 'researcher', model: 'gpt-x', status: 'ok', prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, latency_ms: 340, request: { messages: [{ role: 'user', content: 'ping-request' }] }, response: { id: 'resp-1' } }} />)
+    expect(screen.getByTestId('trace-agent-tag')).toHaveTextContent('researcher')
+    expect(screen.getByText('12 tokens')).toBeInTheDocument()
+    expect(screen.getByText('340 ms')).toBeInTheDocument()
+    expect(screen.queryByText(/ping-request/)).toBeNull()
+    await userEvent.click(screen.getByRole('button', { expanded: false }))
+    expect(screen.getByText(/ping-request/)).toBeInTheDocument()
+    expect(screen.getByText(/resp-1/)).toBeInTheDocument()
+  })
+})
+
+describe('AgentCard', () => {
+  it('shows title, description, framework, status, skills and the ranking reason', () => {
+    wrap(<AgentCard agent={agent} to="/x" reason="Matches “pdf”" rank={1} />)
+    expect(screen.getByText('PDF Helper')).toBeInTheDocument()
+    expect(screen.getByText('Summarises PDFs')).toBeInTheDocument()
+    expect(screen.getByText('Agno')).toBeInTheDocument()
+    expect(screen.getByText('Published')).toBeInTheDocument()
+    expect(screen.getByText('pdf')).toBeInTheDocument()
+    expect(screen.getByTestId('rank-reason')).toHaveTextContent('Matches “pdf”')
+  })
+})
+
+describe('AgentDialog', () => {
+  it('sends only the chosen framework’s fields', () => {
+    const input = formToInput({ name: 'n', description: '', framework: 'a2a', logo_url: '', color: '#000000', skills: [], base_url: 'http://old', card_url: 'http://card', endpoint_url: 'http://e' })
+    expect(input).toMatchObject({ framework: 'a2a', card_url: 'http://card' })
+    expect(input).not.toHaveProperty('base_url')
+    expect(input).not.toHaveProperty('endpoint_url')
+  })
+
+  it('shows the API’s validation messages at the fields', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: { code: 'validation_error', message: 'bad', fields: [{ field: 'endpoint_url', message: 'must be an http(s) URL' }] } }), { status: 400 })))
+    const onSaved = vi.fn()
+    wrap(<AgentDialog open agent={null} onClose={() => {}} onSaved={onSaved} />)
+    fireEvent.mouseDown(screen.getByTestId('framework-select'))
+    await userEvent.click(await screen.findByRole('option', { name: 'Custom' }))
+    fireEvent.change(screen.getByLabelText(/endpoint url/i), { target: { value: 'ftp://nope' } })
+    fireEvent.change(screen.getByRole('textbox', { name: /^title/i }), { target: { value: 'My agent' } })
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }))
+    await waitFor(() => expect(screen.getByText('must be an http(s) URL')).toBeInTheDocument())
+    expect(onSaved).not.toHaveBeenCalled()
+  })
+
+  it('scans an Agno base URL and lets the user pick a team', async () => {
+    const fetchMock = vi.fn(async (url: string) => {
+      if (url === '/api/my-agents/scan') return new Response(JSON.stringify({ agents: [{ id: 'writer', name: 'Writer' }], teams: [{ id: 'crew', name: 'Crew', description: 'A team' }] }), { status: 200 })
+      return new Response(JSON.stringify({ agent_id: 'new', name: 'Crew', framework: 'agno' }), { status: 201 })
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    const onSaved = vi.fn()
+    wrap(<AgentDialog open agent={null} onClose={() => {}} onSaved={onSaved} />)
+    fireEvent.change(screen.getByLabelText(/base url/i), { target: { value: 'http://localhost:7777' } })
+    await userEvent.click(screen.getByRole('button', { name: 'Scan' }))
+    fireEvent.mouseDown(await screen.findByRole('combobox', { name: /agent or team/i }))
+    await userEvent.click(await screen.findByRole('option', { name: /Crew/ }))
+    await userEvent.click(screen.getByRole('button', { name: 'Create' }))
+    await waitFor(() => expect(onSaved).toHaveBeenCalled())
+    const body = JSON.parse((fetchMock.mock.calls.at(-1) as unknown as [string, RequestInit])[1].body as string)
+    expect(body).toMatchObject({ framework: 'agno', base_url: 'http://localhost:7777', target_kind: 'team', target_id: 'crew', name: 'Crew' })
+  })
+})
+
+describe('snippets', () => {
+  it('put the trace base URL, key and model into every framework’s snippet', () => {
+    const base = logProxyBaseUrl('http://127.0.0.1:3000/', 'tr 1')
+    expect(base).toBe('http://127.0.0.1:3000/api/log-proxy/tr%201/v1')
+    const all = buildSnippets({ baseUrl: base, apiKey: 'a2g_k', model: 'gpt-x' })
+    expect(all.map((s) => s.id)).toEqual(['agno', 'adk', 'langchain', 'openai', 'env'])
+    for (const s of all) {
+      expect(s.code).toContain(base)
+      expect(s.code).toContain('a2g_k')
+    }
+    expect(all.find((s) => s.id === 'adk')?.code).toContain('"openai/gpt-x"')
+  })
+})

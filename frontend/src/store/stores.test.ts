@@ -1,0 +1,70 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { useTraceStore } from './trace'
+import { useChatStore } from './chat'
+
+beforeEach(() => {
+  useTraceStore.setState({ entries: {}, loading: {}, errors: {} })
+  useChatStore.getState().reset()
+  vi.unstubAllGlobals()
+})
+
+describe('trace store', () => {
+  it('adds pushed entries once, in time order', () => {
+    const push = (id: string, at: string) => useTraceStore.getState().handleServerMessage({ type: 'trace_entry', trace_id: 't', entry: { entry_id: id, created_at: at, model: 'm' } })
+    push('b', '2026-01-01T00:00:02Z')
+    push('a', '2026-01-01T00:00:01Z')
+    push('b', '2026-01-01T00:00:02Z')
+    expect(useTraceStore.getState().entries.t.map((e) => e.entry_id)).toEqual(['a', 'b'])
+  })
+
+  it('ignores messages that are not trace entries', () => {
+    useTraceStore.getState().handleServerMessage({ type: 'pong' })
+    expect(useTraceStore.getState().entries).toEqual({})
+  })
+})
+
+describe('chat store', () => {
+  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
+
+  it('streams chunks into the pending answer and finishes with the final message', async () => {
+    useChatStore.setState({ agentId: 'a', activeSessionId: 's1' })
+    const payload = await useChatStore.getState().beginSend('hello', [])
+    expect(payload).toEqual({ action: 'invoke', session_id: 's1', message: 'hello', attachments: [] })
+    const { handleServerMessage } = useChatStore.getState()
+    handleServerMessage({ type: 'chunk', session_id: 's1', delta: 'Hi ' })
+    handleServerMessage({ type: 'chunk', session_id: 's1', delta: 'there' })
+    expect(useChatStore.getState().messages.at(-1)).toMatchObject({ content: 'Hi there', pending: true })
+    handleServerMessage({ type: 'chunk', session_id: 'other', delta: 'IGNORED' })
+    handleServerMessage({ type: 'message', session_id: 's1', message: { message_id: 'm2', role: 'assistant', content: 'Hi there!' } })
+    const last = useChatStore.getState().messages.at(-1)
+    expect(last).toMatchObject({ message_id: 'm2', content: 'Hi there!', pending: false })
+    expect(useChatStore.getState().streaming).toBe(false)
+  })
+
+  it('shows an error on the pending answer', async () => {
+    useChatStore.setState({ agentId: 'a', activeSessionId: 's1' })
+    await useChatStore.getState().beginSend('hello', [])
+    useChatStore.getState().handleServerMessage({ type: 'error', session_id: 's1', error: { code: 'upstream_error', message: 'agent down' } })
+    expect(useChatStore.getState().messages.at(-1)).toMatchObject({ pending: false, error: 'agent down' })
+    expect(useChatStore.getState().streaming).toBe(false)
+  })
+
+  it('creates a session on first send when none is open', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json({ session_id: 'new1', agent_id: 'a', title: '' })))
+    useChatStore.setState({ agentId: 'a' })
+    const payload = await useChatStore.getState().beginSend('first question', [])
+    expect(payload.session_id).toBe('new1')
+    expect(useChatStore.getState().sessions[0]).toMatchObject({ session_id: 'new1', title: 'first question' })
+  })
+
+  it('resumes the most recent session when an agent opens', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) =>
+      url.includes('/sessions/s-new/messages')
+        ? json({ messages: [{ message_id: 'm1', role: 'user', content: 'earlier' }] })
+        : json({ sessions: [{ session_id: 's-new', title: 'new' }, { session_id: 's-old', title: 'old' }] }),
+    ))
+    await useChatStore.getState().openAgent('a')
+    expect(useChatStore.getState().activeSessionId).toBe('s-new')
+    expect(useChatStore.getState().messages.map((m) => m.content)).toEqual(['earlier'])
+  })
+})

@@ -1,0 +1,51 @@
+"""Statistics and the audit log for administrators: usage from the pre-aggregated counters, agents,
+active users, and every lifecycle / health action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2g.http import AdminPrincipal, create_app, lambda_handler_for
+from a2g.operations.composition import audit_service, stats_service
+from fastapi import Query
+
+app = create_app("admin_stats")
+
+
+@app.get("/api/admin/stats/usage", summary="Calls, tokens, errors and latency over a range of days, grouped")
+def usage(
+    _: AdminPrincipal,
+    start: str | None = Query(None, alias="from", description="first day, YYYY-MM-DD (default: 30 days ago)"),
+    end: str | None = Query(None, alias="to", description="last day, YYYY-MM-DD (default: today)"),
+    group_by: str = Query("day", description="day | team | user | model | agent"),
+) -> dict[str, Any]:
+    return stats_service().usage(start, end, group_by)
+
+
+@app.get("/api/admin/stats/agents", summary="Agents by status and framework, and the most used")
+def agents(_: AdminPrincipal) -> dict[str, Any]:
+    return stats_service().agents()
+
+
+@app.get("/api/admin/stats/users", summary="Active users per day")
+def users(
+    _: AdminPrincipal,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+) -> dict[str, Any]:
+    return stats_service().users(start, end)
+
+
+@app.get("/api/admin/audit", summary="The audit log, newest first")
+def audit(
+    _: AdminPrincipal,
+    start: str | None = Query(None, alias="from", description="YYYY-MM-DD or ISO time (default: 30 days ago)"),
+    end: str | None = Query(None, alias="to", description="YYYY-MM-DD or ISO time (default: now)"),
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = None,
+    action: str | None = Query(None, description="e.g. agent.disabled, agent.deleted, agent.warned"),
+) -> dict[str, Any]:
+    return audit_service().page(start, end, limit=limit, cursor=cursor, action=action)
+
+
+handler = lambda_handler_for(app)

@@ -1,0 +1,339 @@
+"""A2A Agent Cards in, A2A Agent Cards and the AI Catalog out.
+
+In: `parse_card(data)` accepts both card shapes in use and turns either into one `NormalizedCard`:
+
+- A2A v1.0: `supportedInterfaces: [{url, protocolBinding, protocolVersion, tenant?}]` (the first entry is
+  preferred); required `name, description, version, supportedInterfaces, capabilities, defaultInputModes,
+  defaultOutputModes, skills` and per skill `id, name, description, tags`.
+- A2A v0.3: top-level `url`, `protocolVersion`, `preferredTransport` (default JSONRPC) and
+  `additionalInterfaces: [{url, transport}]`; required `name, description, url, version, capabilities,
+  defaultInputModes, defaultOutputModes, skills` and the same per-skill fields.
+
+A card missing required fields is refused with every missing field named (400, code `invalid_agent_card`).
+The platform talks JSON-RPC to A2A agents (a2g.agent_adapters.a2a), so the interface it keeps is the first
+JSONRPC one; a card without one is refused.
+
+Out: `published_card(agent)` is the A2A card the platform serves for a PRODUCTION agent at
+`/api/catalog/agents/{id}/agent-card.json`, and `ai_catalog(...)` the `application/ai-catalog+json`
+document of the AI Catalog draft (Agent-Card/ai-catalog, specification/ai-catalog.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from a2g.agents.model import Agent, Framework, Skill, check_http_url
+from a2g.clock import iso
+from a2g.errors import PayloadTooLarge, ValidationFailed
+
+MAX_CARD_BYTES = 256 * 1024
+"""A card larger than this is refused (413). Real cards are a few KB; 256 KB leaves room for many skills."""
+
+WELL_KNOWN_PATHS = ("/.well-known/agent-card.json", "/.well-known/agent.json")
+"""Where an A2A card lives under an agent's origin: the v1.0/v0.3 name first, then the pre-0.3 one."""
+
+JSONRPC = "JSONRPC"
+A2A_CARD_MEDIA_TYPE = "application/a2a-agent-card+json"
+AI_CATALOG_MEDIA_TYPE = "application/ai-catalog+json"
+AI_CATALOG_SPEC_VERSION = "1.0"
+
+_V1_REQUIRED = (
+    "name", "description", "version", "supportedInterfaces", "capabilities",
+    "defaultInputModes", "defaultOutputModes", "skills",
+)
+_V03_REQUIRED = (
+    "name", "description", "url", "version", "capabilities", "defaultInputModes", "defaultOutputModes", "skills",
+)
+_SKILL_REQUIRED = ("id", "name", "description", "tags")
+
+
+@dataclass(frozen=True)
+class NormalizedCard:
+    """What the registry takes from a card, whichever version it was."""
+
+    protocol_version: str  # the chosen interface's A2A version, e.g. "1.0" or "0.3.0"
+    card_shape: str  # "1.0" or "0.3": which layout the card used
+    name: str
+    description: str
+    version: str
+    url: str  # the JSON-RPC interface the platform will call
+    tenant: str | None
+    streaming: bool
+    skills: list[Skill]
+    icon_url: str | None
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def source_key(self) -> str:
+        """Identity of the agent behind the card: its interface URL (and tenant), normalised and hashed.
+
+        Registering the same agent again — as a posted card or through its card URL — lands on the same
+        key, so it updates in place; a renamed agent at the same URL is still the same agent.
+        """
+        identity = normalise_url(self.url) + ("#" + self.tenant if self.tenant else "")
+        return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def normalise_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        netloc = f"[{host}]" if port in (None, default) else f"[{host}]:{port}"
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def check_card_size(raw: bytes | str) -> None:
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > MAX_CARD_BYTES:
+        raise PayloadTooLarge(
+            f"the agent card is {size} bytes; the limit is {MAX_CARD_BYTES}", code="card_too_large"
+        )
+
+
+def looks_like_card(data: Any) -> bool:
+    """True for something shaped like an A2A card of either version (used to tell a card URL from a base)."""
+    return isinstance(data, dict) and "name" in data and ("supportedInterfaces" in data or "url" in data)
+
+
+def _invalid(message: str, **details: Any) -> ValidationFailed:
+    return ValidationFailed(message, code="invalid_agent_card", details=details or None)
+
+
+def _missing(data: dict[str, Any], names: tuple[str, ...], prefix: str = "") -> list[str]:
+    missing = []
+    for name in names:
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(prefix + name)
+    return missing
+
+
+def parse_card(data: Any) -> NormalizedCard:
+    """Validate an A2A card (v1.0 or v0.3) and normalise it; ValidationFailed names what is wrong."""
+    if not isinstance(data, dict):
+        raise _invalid("the agent card must be a JSON object")
+    check_card_size(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+    shape = "1.0" if "supportedInterfaces" in data else "0.3"
+    missing = _missing(data, _V1_REQUIRED if shape == "1.0" else _V03_REQUIRED)
+
+    interfaces = _interfaces(data, shape, missing)
+    skills_raw = data.get("skills")
+    if skills_raw is not None and not isinstance(skills_raw, list):
+        raise _invalid("skills must be an array")
+    for index, skill in enumerate(skills_raw or []):
+        if not isinstance(skill, dict):
+            raise _invalid(f"skills[{index}] must be an object")
+        missing.extend(_missing(skill, _SKILL_REQUIRED, f"skills[{index}]."))
+    for name in ("capabilities",):
+        if name in data and not isinstance(data[name], dict):
+            raise _invalid(f"{name} must be an object")
+    for name in ("defaultInputModes", "defaultOutputModes"):
+        if name in data and not isinstance(data[name], list):
+            raise _invalid(f"{name} must be an array of media types")
+    if missing:
+        raise _invalid(
+            f"the agent card (A2A {shape} shape) is missing required fields: {', '.join(missing)}",
+            missing=missing,
+        )
+
+    chosen = next((i for i in interfaces if i["binding"].upper() == JSONRPC), None)
+    if chosen is None:
+        bindings = sorted({i["binding"] for i in interfaces})
+        raise _invalid(
+            "the platform talks JSON-RPC to A2A agents; the card offers no JSONRPC interface "
+            f"(it offers {', '.join(bindings) or 'none'})",
+        )
+    try:
+        url = check_http_url(chosen["url"], "the card's interface url")
+    except ValueError as exc:
+        raise _invalid(str(exc)) from None
+    assert url is not None
+    icon = data.get("iconUrl")
+    try:
+        icon = check_http_url(icon, "iconUrl") if isinstance(icon, str) else None
+    except ValueError:
+        icon = None  # a bad icon is not worth refusing the card for; the platform logo field is separate
+    capabilities = data.get("capabilities") or {}
+    return NormalizedCard(
+        protocol_version=str(chosen["version"] or ("1.0" if shape == "1.0" else "0.3.0")),
+        card_shape=shape,
+        name=str(data["name"]).strip()[:120],
+        description=str(data["description"]).strip()[:4000],
+        version=str(data["version"]),
+        url=url,
+        tenant=chosen.get("tenant") or None,
+        streaming=bool(capabilities.get("streaming", False)),
+        skills=[_skill(s) for s in data.get("skills") or []][:64],
+        icon_url=icon,
+        raw=data,
+    )
+
+
+def _interfaces(data: dict[str, Any], shape: str, missing: list[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if shape == "1.0":
+        raw = data.get("supportedInterfaces")
+        if raw is not None and not isinstance(raw, list):
+            raise _invalid("supportedInterfaces must be an array")
+        if isinstance(raw, list) and not raw and "supportedInterfaces" not in missing:
+            missing.append("supportedInterfaces")
+        for index, item in enumerate(raw or []):
+            if not isinstance(item, dict):
+                raise _invalid(f"supportedInterfaces[{index}] must be an object")
+            missing.extend(
+                _missing(item, ("url", "protocolBinding", "protocolVersion"), f"supportedInterfaces[{index}].")
+            )
+            found.append({
+                "url": item.get("url") or "", "binding": str(item.get("protocolBinding") or ""),
+                "version": item.get("protocolVersion"), "tenant": item.get("tenant"),
+            })
+        return found
+    version = data.get("protocolVersion") or "0.3.0"
+    if data.get("url"):
+        found.append({"url": data["url"], "binding": str(data.get("preferredTransport") or JSONRPC),
+                      "version": version, "tenant": None})
+    for index, item in enumerate(data.get("additionalInterfaces") or []):
+        if isinstance(item, dict) and item.get("url"):
+            found.append({"url": item["url"], "binding": str(item.get("transport") or ""),
+                          "version": version, "tenant": None})
+        else:
+            missing.append(f"additionalInterfaces[{index}].url")
+    return found
+
+
+def _skill(raw: dict[str, Any]) -> Skill:
+    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    return Skill(
+        id=str(raw.get("id"))[:200] if raw.get("id") is not None else None,
+        name=str(raw.get("name") or raw.get("id") or "skill")[:200],
+        description=str(raw.get("description") or "")[:2000],
+        tags=[str(t) for t in tags][:32],
+    )
+
+
+def candidate_card_urls(url: str) -> list[str]:
+    """The URLs to try for a card given a URL: the URL itself if it names a JSON file / well-known path,
+    else `<url>/.well-known/agent-card.json`, `<url>/.well-known/agent.json`, then the URL itself."""
+    stripped = url.rstrip("/")
+    path = urlsplit(stripped).path
+    if path.endswith(".json") or "/.well-known/" in path:
+        return [url]
+    return [stripped + p for p in WELL_KNOWN_PATHS] + [url]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Out: the platform's own documents
+# --------------------------------------------------------------------------------------------------------
+
+
+def card_url_for(public_url: str, agent_id: str) -> str:
+    return f"{public_url.rstrip('/')}/api/catalog/agents/{agent_id}/agent-card.json"
+
+
+def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
+    """The A2A card the platform publishes for an agent.
+
+    A2A agents: the card they registered, as they gave it (it is authoritative), with the platform's logo
+    filled in when the card had no icon. Other frameworks have no A2A endpoint, so their card is built
+    from the registry in the v1.0 shape, with one interface whose `protocolBinding` names the framework's
+    native protocol (`a2g:agno`, `a2g:adk`, `a2g:langgraph`, `a2g:openai`, `a2g:json` — open-form values the
+    A2A spec allows) at the agent's base URL, so an A2A client can tell it cannot call it over JSON-RPC.
+    """
+    if agent.framework == Framework.A2A and agent.a2a_card:
+        card = dict(agent.a2a_card)
+        if agent.logo_url and not card.get("iconUrl"):
+            card["iconUrl"] = agent.logo_url
+        return card
+    binding = {
+        Framework.AGNO: "a2g:agno",
+        Framework.ADK: "a2g:adk",
+        Framework.LANGGRAPH: "a2g:langgraph",
+        Framework.CUSTOM: f"a2g:{agent.endpoint.custom_protocol or 'custom'}",
+        Framework.A2A: JSONRPC,
+    }[agent.framework]
+    card: dict[str, Any] = {
+        "name": agent.name,
+        "description": agent.description or agent.name,
+        "supportedInterfaces": [
+            {"url": agent.endpoint.base_url, "protocolBinding": binding,
+             "protocolVersion": agent.endpoint.a2a_protocol_version or "1.0"}
+        ],
+        "provider": {"organization": "A2G Agent Platform", "url": public_url.rstrip("/")},
+        "version": str(agent.version),
+        "documentationUrl": f"{public_url.rstrip('/')}/agents/{agent.id}",
+        "capabilities": {"streaming": True},
+        "defaultInputModes": ["text/plain"],
+        "defaultOutputModes": ["text/plain"],
+        "skills": [
+            {"id": s.id or f"skill-{i + 1}", "name": s.name, "description": s.description or s.name,
+             "tags": s.tags}
+            for i, s in enumerate(agent.skills)
+        ],
+    }
+    if agent.logo_url:
+        card["iconUrl"] = agent.logo_url
+    return card
+
+
+def catalog_entry(agent: Agent, public_url: str) -> dict[str, Any]:
+    """One AI Catalog entry for a published agent.
+
+    `identifier`: the platform is the catalogue operator, not the agent's publisher, so (per the draft's
+    "Catalog Projection") it uses an identifier under its own control — the stable card URL — and not a
+    `urn:air` name. `displayName` and `description` are omitted: the referenced card carries them and the
+    draft says to leave them out to avoid drift. Platform-only facts go under a namespaced extension.
+    """
+    tags = list(dict.fromkeys(tag for skill in agent.skills for tag in skill.tags))
+    entry: dict[str, Any] = {
+        "identifier": card_url_for(public_url, agent.id),
+        "type": A2A_CARD_MEDIA_TYPE,
+        "url": card_url_for(public_url, agent.id),
+        "updatedAt": iso(agent.updated_at),
+        "extensions": {
+            "a2g.agent": {
+                "agent_id": agent.id,
+                "framework": agent.framework.value,
+                "color": agent.color,
+                "logo_url": agent.logo_url,
+            }
+        },
+    }
+    if tags:
+        entry["tags"] = tags
+    return entry
+
+
+def ai_catalog(
+    agents: list[Agent], public_url: str, *, next_page_url: str | None = None
+) -> dict[str, Any]:
+    """The `application/ai-catalog+json` document: `specVersion`, `host`, `entries`.
+
+    A long catalogue is split as the draft suggests: the last entry of a page is a nested catalog
+    (`type: application/ai-catalog+json`) pointing at the next page.
+    """
+    base = public_url.rstrip("/")
+    entries = [catalog_entry(agent, public_url) for agent in agents]
+    if next_page_url:
+        entries.append({
+            "identifier": next_page_url,
+            "type": AI_CATALOG_MEDIA_TYPE,
+            "url": next_page_url,
+            "displayName": "More agents",
+        })
+    return {
+        "specVersion": AI_CATALOG_SPEC_VERSION,
+        "host": {
+            "displayName": "A2G Agent Platform",
+            "identifier": urlsplit(base).hostname or base,
+            "documentationUrl": f"{base}/api/docs",
+        },
+        "entries": entries,
+    }

@@ -1,0 +1,107 @@
+"""The authorizer's two event shapes: HTTP API simple responses and WebSocket $connect IAM policies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from a2g.clock import FixedClock
+from a2g.identity.api_keys import ApiKeyAuthenticator, ApiKeyService
+from a2g.identity.authorizer import RequestAuthorizer, handle_authorizer_event
+from a2g.identity.ports import User
+from a2g.identity.principal import Principal, principal_from_event
+from a2g.identity.tokens import AccessTokenCodec
+from identity_fakes import InMemoryApiKeyStore, InMemoryUserStore
+
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/$connect"
+
+
+class Env:
+    def __init__(self) -> None:
+        self.clock = FixedClock(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+        self.tokens = AccessTokenCodec("k" * 40, "http://127.0.0.1:3000", 900, self.clock)
+        self.key_store = InMemoryApiKeyStore()
+        users = InMemoryUserStore()
+        users.create(User("alice", "Alice", "search", "USER", "t", "t"))
+        self.keys = ApiKeyService(self.key_store, users, self.clock)
+        self.authorizer = RequestAuthorizer(self.tokens, ApiKeyAuthenticator(self.key_store, self.clock))
+
+    def token(self, role: str = "USER") -> str:
+        return self.tokens.issue("alice", role, "search").token
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env()
+
+
+def http_event(authorization: str | None) -> dict:
+    headers = {"authorization": authorization} if authorization is not None else {}
+    return {
+        "version": "2.0", "type": "REQUEST", "routeArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/api/auth/me",
+        "identitySource": [authorization] if authorization else [], "routeKey": "GET /api/auth/me",
+        "headers": headers, "requestContext": {"http": {"method": "GET", "path": "/api/auth/me"}},
+    }
+
+
+def ws_event(token: str | None) -> dict:
+    return {
+        "type": "REQUEST", "methodArn": METHOD_ARN, "headers": {},
+        "queryStringParameters": {"token": token} if token is not None else {},
+        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "c1"},
+    }
+
+
+def test_http_valid_token_is_authorized_with_identity_context(env: Env) -> None:
+    answer = handle_authorizer_event(http_event(f"Bearer {env.token()}"), env.authorizer)
+    assert answer == {"isAuthorized": True,
+                      "context": {"user_id": "alice", "role": "USER", "team": "search", "auth_kind": "token"}}
+    # What a handler then reads from the event API Gateway builds with that context.
+    routed = {"requestContext": {"authorizer": {"lambda": answer["context"]}}}
+    assert principal_from_event(routed) == Principal("alice", "USER", "search")
+
+
+def test_http_pending_users_are_authorized(env: Env) -> None:
+    answer = handle_authorizer_event(http_event(f"Bearer {env.token('PENDING')}"), env.authorizer)
+    assert answer["isAuthorized"] is True and answer["context"]["role"] == "PENDING"
+
+
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Basic YTpi", "Bearer garbage", "Bearer a2g_sk_nope"])
+def test_http_missing_or_bad_credentials_are_refused(env: Env, authorization: str | None) -> None:
+    assert handle_authorizer_event(http_event(authorization), env.authorizer) == {"isAuthorized": False, "context": {}}
+
+
+def test_http_expired_token_is_refused(env: Env) -> None:
+    token = env.token()
+    env.clock.advance(minutes=16)
+    assert handle_authorizer_event(http_event(f"Bearer {token}"), env.authorizer)["isAuthorized"] is False
+
+
+def test_http_api_key_is_authorized_until_revoked(env: Env) -> None:
+    created = env.keys.create(Principal("alice", "USER", "search"), "sdk")
+    answer = handle_authorizer_event(http_event(f"Bearer {created['key']}"), env.authorizer)
+    assert answer["isAuthorized"] is True
+    assert answer["context"] == {"user_id": "alice", "role": "USER", "team": "search", "auth_kind": "api_key",
+                                 "api_key_id": created["id"]}
+    env.keys.revoke(Principal("alice", "USER", "search"), created["id"])
+    assert handle_authorizer_event(http_event(f"Bearer {created['key']}"), env.authorizer)["isAuthorized"] is False
+
+
+def test_ws_valid_token_gets_an_allow_policy_for_the_method(env: Env) -> None:
+    answer = handle_authorizer_event(ws_event(env.token()), env.authorizer)
+    assert answer["principalId"] == "alice"
+    (statement,) = answer["policyDocument"]["Statement"]
+    assert statement == {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": METHOD_ARN}
+    assert answer["context"]["user_id"] == "alice"
+    # WebSocket events carry the context flat under requestContext.authorizer.
+    assert principal_from_event({"requestContext": {"authorizer": answer["context"]}}).user_id == "alice"
+
+
+@pytest.mark.parametrize("case", ["missing", "expired", "garbage", "pending"])
+def test_ws_bad_tokens_get_a_deny_policy(env: Env, case: str) -> None:
+    token = {"missing": None, "garbage": "garbage", "pending": env.token("PENDING")}.get(case, env.token())
+    if case == "expired":
+        env.clock.advance(minutes=16)
+    answer = handle_authorizer_event(ws_event(token), env.authorizer)
+    assert answer["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert answer["context"] == {}
