@@ -363,7 +363,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     if report.failed and call.when in ("setup", "call"):
         offsets = item.stash.get(_log_offsets, {})
-        for rt in list(_active):
+        for rt in _active:
             text = rt.log_text()[offsets.get(id(rt), 0):]
             if text.strip():
                 report.sections.append((f"runtime log ({rt.base_url or rt.log_path})", text[-8000:]))

@@ -103,8 +103,9 @@ export const agentsApi = {
   async create(input: AgentInput): Promise<Agent> {
     return toAgent(await request('/api/my-agents', { body: agentPayload(input) }))
   },
+  /** PATCH needs the version that was read: a stale one answers 409 (someone else changed the agent). */
   async update(agentId: string, input: Partial<AgentInput>, version?: number): Promise<Agent> {
-    const body = { ...agentPayload(input), ...(version !== undefined ? { version } : {}) }
+    const body = { ...agentPayload(input, { forPatch: true }), version: version ?? 1 }
     return toAgent(await request(`/api/my-agents/${enc(agentId)}`, { method: 'PATCH', body }))
   },
   async remove(agentId: string): Promise<void> {
@@ -116,8 +117,8 @@ export const agentsApi = {
   async withdraw(agentId: string): Promise<Agent> {
     return toAgent(await request(`/api/my-agents/${enc(agentId)}/withdraw`, { method: 'POST' }))
   },
-  async scan(body: { framework: string; base_url?: string; card_url?: string }): Promise<ScanResult> {
-    return toScanResult(await request('/api/my-agents/scan', { body }))
+  async scan(framework: string, url: string): Promise<ScanResult> {
+    return toScanResult(await request('/api/my-agents/scan', { body: { framework: framework.toUpperCase(), url: url.trim() } }))
   },
   async catalogue(): Promise<Agent[]> {
     return listOf(await request('/api/agents'), 'agents').map(toAgent)
@@ -127,13 +128,39 @@ export const agentsApi = {
   },
 }
 
-/** Only the fields that belong to the chosen framework are sent; empty strings are left out. */
-export function agentPayload(input: Partial<AgentInput>): Record<string, unknown> {
+/**
+ * The API's agent body: `framework` upper-case, `skills` as objects, and the connection under `endpoint`
+ * with the framework's own key for its target (agno_agent_id / agno_team_id, adk_app_name,
+ * langgraph_assistant_id, custom_protocol). An A2A card found by a scan is sent back as it came.
+ */
+export function agentPayload(input: Partial<AgentInput>, { forPatch = false } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(input)) {
-    if (v === undefined) continue
-    if (typeof v === 'string' && v.trim() === '' && !['description', 'logo_url'].includes(k)) continue
-    out[k] = typeof v === 'string' ? v.trim() : v
+  if (input.name !== undefined) out.name = input.name.trim()
+  if (input.description !== undefined) out.description = input.description.trim()
+  if (input.logo_url !== undefined) out.logo_url = input.logo_url.trim() || null
+  if (input.color) out.color = input.color.trim().toUpperCase()
+  if (input.skills !== undefined) out.skills = input.skills.map((name) => ({ name }))
+  if (input.framework) {
+    out.framework = input.framework.toUpperCase()
+    const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''))
+    const url = (v?: string) => v?.trim()
+    switch (input.framework) {
+      case 'agno':
+        out.endpoint = clean({ base_url: url(input.base_url), [input.target_kind === 'team' ? 'agno_team_id' : 'agno_agent_id']: input.target_id })
+        break
+      case 'adk':
+        out.endpoint = clean({ base_url: url(input.base_url), adk_app_name: input.app_name?.trim() })
+        break
+      case 'langgraph':
+        out.endpoint = clean({ base_url: url(input.base_url), langgraph_assistant_id: input.target_id?.trim() })
+        break
+      case 'a2a':
+        out.endpoint = input.scanned_endpoint ?? clean({ base_url: url(input.card_url) })
+        if (input.a2a_card && !forPatch) out.a2a_card = input.a2a_card
+        break
+      default:
+        out.endpoint = clean({ base_url: url(input.endpoint_url), custom_protocol: input.custom_protocol ?? 'json' })
+    }
   }
   return out
 }
@@ -160,9 +187,9 @@ export const sessionsApi = {
 }
 
 export const filesApi = {
-  async createUpload(file: File, sessionId?: string): Promise<FileUpload> {
+  async createUpload(file: File, sessionId: string): Promise<FileUpload> {
     const raw = (await request('/api/files', {
-      body: { filename: file.name, content_type: file.type || 'application/octet-stream', size: file.size, session_id: sessionId },
+      body: { session_id: sessionId, file_name: file.name, content_type: file.type || 'application/octet-stream', size: file.size },
     })) as Record<string, unknown>
     const upload = (raw.upload && typeof raw.upload === 'object' ? raw.upload : raw) as Record<string, unknown>
     const fileRaw = raw.file && typeof raw.file === 'object' ? raw.file : raw
@@ -190,8 +217,10 @@ export const filesApi = {
 }
 
 export const logsApi = {
+  /** The newest `limit` entries, returned oldest first. */
   async list(traceId: string, limit = 100): Promise<TraceEntry[]> {
-    return listOf(await request('/api/logs', { query: { trace_id: traceId, limit } }), 'entries', 'logs').map(toTraceEntry)
+    const raw = await request('/api/logs', { query: { trace_id: traceId, limit, order: 'desc' } })
+    return listOf(raw, 'entries', 'logs').map((e) => toTraceEntry({ trace_id: traceId, ...(e as object) })).reverse()
   },
   async clear(traceId: string): Promise<void> {
     await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId } })
@@ -209,8 +238,9 @@ export const apiKeysApi = {
     try {
       const raw = (await request('/api/api-keys/active')) as Record<string, unknown> | null
       if (!raw) return null
-      const inner = raw.api_key === null ? null : raw.api_key ?? raw
-      return inner ? toApiKey(inner) : null
+      // `{"key": {...masked summary...} | null}`; the plain key is never returned after creation.
+      const inner = 'key' in raw ? raw.key : 'api_key' in raw ? raw.api_key : raw
+      return inner && typeof inner === 'object' ? toApiKey(inner) : null
     } catch (e) {
       if ((e as { status?: number }).status === 404) return null
       throw e
@@ -251,7 +281,7 @@ export const llmsApi = {
 
 export const adminApi = {
   async users(role?: Role): Promise<User[]> {
-    return listOf(await request('/api/admin/users', { query: { role } }), 'users').map(toUser)
+    return listOf(await request('/api/admin/users', { query: { role, limit: 100 } }), 'users').map(toUser)
   },
   async approve(userId: string): Promise<User> {
     return toUser(await request(`/api/admin/users/${enc(userId)}/approve`, { method: 'POST' }))

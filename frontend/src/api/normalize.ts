@@ -73,25 +73,33 @@ export function toAuthConfig(raw: unknown): AuthConfig {
 
 export function toAgent(raw: unknown): Agent {
   const o = obj(raw)
-  const endpoint = obj(pick(o, 'endpoint', 'connection', 'config'))
-  const get = (...keys: string[]) => pick(o, ...keys) ?? pick(endpoint, ...keys)
+  const ep = obj(pick(o, 'endpoint', 'connection', 'config'))
+  const get = (...keys: string[]) => pick(o, ...keys) ?? pick(ep, ...keys)
+  const opt = (...keys: string[]) => (get(...keys) !== undefined ? str(get(...keys)) : undefined)
+  const framework = str(o.framework, 'custom').toLowerCase()
+  // The endpoint names its target per framework (agno_agent_id, agno_team_id, adk_app_name, ...).
+  const targetKind = ep.agno_team_id ? 'team' : ep.agno_agent_id ? 'agent' : ep.langgraph_assistant_id ? 'assistant' : opt('target_kind')
+  const targetId = opt('agno_team_id', 'agno_agent_id', 'langgraph_assistant_id', 'target_id')
+  const protocol = opt('custom_protocol')
   return {
     agent_id: str(pick(o, 'agent_id', 'id')),
     name: str(pick(o, 'name', 'title'), 'Untitled agent'),
     description: str(o.description),
-    framework: str(o.framework, 'custom').toLowerCase(),
+    framework,
     status: str(o.status, 'DEVELOPMENT').toUpperCase(),
     logo_url: str(o.logo_url),
     color: str(pick(o, 'color', 'card_color'), ''),
     skills: strList(pick(o, 'skills', 'capabilities', 'tags')),
     trace_id: str(o.trace_id),
     owner_id: o.owner_id ? str(o.owner_id) : undefined,
-    base_url: get('base_url') ? str(get('base_url')) : undefined,
-    target_kind: get('target_kind', 'target_type') ? str(get('target_kind', 'target_type')) : undefined,
-    target_id: get('target_id', 'agno_target_id') ? str(get('target_id', 'agno_target_id')) : undefined,
-    app_name: get('app_name', 'adk_app') ? str(get('app_name', 'adk_app')) : undefined,
-    card_url: get('card_url', 'agent_card_url') ? str(get('card_url', 'agent_card_url')) : undefined,
-    endpoint_url: get('endpoint_url', 'url') ? str(get('endpoint_url', 'url')) : undefined,
+    base_url: opt('base_url'),
+    target_kind: targetKind,
+    target_id: targetId,
+    app_name: opt('adk_app_name', 'app_name'),
+    card_url: opt('card_url', 'agent_card_url'),
+    endpoint_url: framework === 'custom' || framework === 'a2a' ? opt('base_url', 'endpoint_url') : opt('endpoint_url'),
+    custom_protocol: protocol === 'openai' || protocol === 'json' ? protocol : undefined,
+    log_proxy_base_url: o.log_proxy_base_url ? str(o.log_proxy_base_url) : undefined,
     created_at: o.created_at ? str(o.created_at) : undefined,
     updated_at: o.updated_at ? str(o.updated_at) : undefined,
     version: o.version !== undefined ? num(o.version) : undefined,
@@ -121,20 +129,36 @@ function toCard(raw: unknown): AgentCardPreview | undefined {
 export function toScanResult(raw: unknown): ScanResult {
   const o = obj(raw)
   const targets: ScanTarget[] = []
+  let card: AgentCardPreview | undefined
   const add = (items: unknown[], kind: string) => {
     for (const it of items) {
-      const t = obj(it)
+      const t = obj(typeof it === 'string' ? { id: it, name: it } : it)
       const id = str(pick(t, 'id', 'agent_id', 'team_id', 'app_name', 'assistant_id', 'name'))
       if (!id) continue
-      targets.push({ kind: str(t.kind ?? t.type, kind), id, name: str(pick(t, 'name', 'id'), id), description: str(t.description) })
+      const target: ScanTarget = {
+        kind: str(t.kind ?? t.type, kind),
+        id,
+        name: str(pick(t, 'name', 'id'), id),
+        description: str(t.description),
+        endpoint: t.endpoint ? obj(t.endpoint) : undefined,
+        a2a_card: t.a2a_card,
+        skills: t.skills ? strList(t.skills) : undefined,
+        logo_url: t.logo_url ? str(t.logo_url) : undefined,
+      }
+      if (target.kind === 'card') {
+        const rawCard = obj(t.a2a_card)
+        card = { name: target.name, description: target.description, url: str(obj(t.endpoint).base_url) || undefined, version: rawCard.version ? str(rawCard.version) : undefined, skills: target.skills ?? [] }
+      }
+      targets.push(target)
     }
   }
+  add(listOf(o.candidates), 'agent')
   add(listOf(o.targets), 'agent')
   add(listOf(o.agents), 'agent')
   add(listOf(o.teams), 'team')
-  add(listOf(o.apps).map((a) => (typeof a === 'string' ? { id: a, name: a } : a)), 'app')
+  add(listOf(o.apps), 'app')
   add(listOf(o.assistants), 'assistant')
-  return { targets, card: toCard(pick(o, 'card', 'agent_card')) }
+  return { targets, card: card ?? toCard(pick(o, 'card', 'agent_card')) }
 }
 
 export function toSession(raw: unknown): ChatSession {
@@ -153,7 +177,7 @@ export function toAttachment(raw: unknown): Attachment {
   const o = obj(raw)
   return {
     file_id: str(pick(o, 'file_id', 'id')),
-    filename: str(pick(o, 'filename', 'name'), 'file'),
+    filename: str(pick(o, 'file_name', 'filename', 'name'), 'file'),
     content_type: str(pick(o, 'content_type', 'mime_type'), 'application/octet-stream'),
     size: o.size !== undefined ? num(o.size) : undefined,
   }
@@ -162,12 +186,15 @@ export function toAttachment(raw: unknown): Attachment {
 export function toMessage(raw: unknown): ChatMessage {
   const o = obj(raw)
   const content = pick(o, 'content', 'text', 'message')
+  // A run that failed is saved as an assistant message with status "error" and {code, message}.
+  const err = o.error ? (typeof o.error === 'string' ? o.error : str(obj(o.error).message) || str(obj(o.error).code)) : undefined
   return {
     message_id: str(pick(o, 'message_id', 'id')),
     role: str(o.role, 'assistant'),
     content: typeof content === 'string' ? content : content == null ? '' : JSON.stringify(content),
     attachments: listOf(o.attachments, 'files').map(toAttachment),
     created_at: o.created_at ? str(o.created_at) : undefined,
+    error: str(o.status) === 'error' || err ? err || 'error' : undefined,
   }
 }
 
@@ -198,14 +225,15 @@ export function toTraceEntry(raw: unknown): TraceEntry {
 
 export function toApiKey(raw: unknown): ApiKey {
   const o = obj(raw)
-  const prefix = str(pick(o, 'masked', 'masked_key', 'prefix', 'key_prefix'))
+  const masked = str(pick(o, 'masked', 'masked_key'))
+  const prefix = str(pick(o, 'prefix', 'key_prefix'))
   return {
     key_id: str(pick(o, 'key_id', 'id')),
     name: str(o.name, 'API key'),
-    masked: prefix.includes('…') || prefix.includes('*') ? prefix : prefix ? `${prefix}…` : '••••••••',
+    masked: masked || (prefix ? `${prefix}…` : '••••••••'),
     created_at: o.created_at ? str(o.created_at) : undefined,
     last_used_at: o.last_used_at ? str(o.last_used_at) : undefined,
-    revoked: Boolean(o.revoked) || str(o.status).toLowerCase() === 'revoked',
+    revoked: Boolean(o.revoked) || Boolean(o.revoked_at) || str(o.status).toLowerCase() === 'revoked',
   }
 }
 
@@ -257,7 +285,7 @@ export function toUsageRows(raw: unknown): UsageRow[] {
     const completion = num(o.completion_tokens)
     const calls = num(pick(o, 'calls', 'count', 'requests'))
     const latencyAvg =
-      o.latency_ms_avg !== undefined ? num(o.latency_ms_avg) : calls ? num(o.latency_ms_sum) / calls : num(o.avg_latency_ms)
+      o.latency_ms_avg != null ? num(o.latency_ms_avg) : o.avg_latency_ms != null ? num(o.avg_latency_ms) : calls ? num(o.latency_ms_sum) / calls : 0
     return {
       key: str(pick(o, 'key', 'group', 'day', 'date', 'team', 'user', 'user_id', 'model', 'agent', 'agent_id'), '—') || '—',
       calls,

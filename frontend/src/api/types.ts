@@ -24,7 +24,10 @@ export interface AuthConfig {
 export type Framework = 'agno' | 'adk' | 'a2a' | 'langgraph' | 'custom'
 export const FRAMEWORKS: Framework[] = ['agno', 'adk', 'a2a', 'langgraph', 'custom']
 
-export type AgentStatus = 'DEVELOPMENT' | 'PUBLISHED' | 'DISABLED' | string
+/** PRODUCTION is "published": visible in operation mode. */
+export type AgentStatus = 'DEVELOPMENT' | 'PRODUCTION' | 'DISABLED' | string
+
+export const isPublished = (status: string): boolean => ['PRODUCTION', 'PUBLISHED'].includes(status.toUpperCase())
 
 export interface Agent {
   agent_id: string
@@ -43,6 +46,8 @@ export interface Agent {
   app_name?: string
   card_url?: string
   endpoint_url?: string
+  custom_protocol?: 'openai' | 'json'
+  log_proxy_base_url?: string
   created_at?: string
   updated_at?: string
   version?: number
@@ -62,6 +67,11 @@ export interface AgentInput {
   app_name?: string
   card_url?: string
   endpoint_url?: string
+  /** CUSTOM agents: how the platform talks to the endpoint. */
+  custom_protocol?: 'openai' | 'json'
+  /** A2A: the card a scan returned, and the endpoint it chose (sent as they are). */
+  a2a_card?: unknown
+  scanned_endpoint?: Record<string, unknown>
 }
 
 /** One thing a scan found behind a base URL: an Agno agent or team, an ADK app, a LangGraph assistant. */
@@ -70,6 +80,11 @@ export interface ScanTarget {
   id: string
   name: string
   description: string
+  /** The endpoint the server proposes for this candidate (post it back as is). */
+  endpoint?: Record<string, unknown>
+  a2a_card?: unknown
+  skills?: string[]
+  logo_url?: string
 }
 
 export interface AgentCardPreview {

@@ -6,14 +6,14 @@ import DeleteOutlineRoundedIcon from '@mui/icons-material/DeleteOutlineRounded'
 import PublishRoundedIcon from '@mui/icons-material/PublishRounded'
 import UnpublishedRoundedIcon from '@mui/icons-material/UnpublishedRounded'
 import { useTranslation } from 'react-i18next'
-import type { Agent } from '../api/types'
+import { isPublished, type Agent } from '../api/types'
 import { AgentAvatar, colorFor } from './AgentAvatar'
 
 export function StatusChip({ status }: { status: string }) {
   const { t } = useTranslation()
   const s = status.toUpperCase()
-  const label = s === 'PUBLISHED' ? t('workspace.published') : s === 'DISABLED' ? t('workspace.disabled') : t('workspace.development')
-  const color = s === 'PUBLISHED' ? 'success' : s === 'DISABLED' ? 'default' : 'warning'
+  const label = isPublished(s) ? t('workspace.published') : s === 'DISABLED' ? t('workspace.disabled') : t('workspace.development')
+  const color = isPublished(s) ? 'success' : s === 'DISABLED' ? 'default' : 'warning'
   return <Chip size="small" label={label} color={color} variant="outlined" sx={{ fontWeight: 500 }} />
 }
 
@@ -85,7 +85,7 @@ export function AgentCard({ agent, to, actions, reason, rank }: { agent: Agent; 
 
 export function OwnerActions(props: { agent: Agent; onEdit: () => void; onDelete: () => void; onPublish: () => void; onWithdraw: () => void; busy?: boolean }) {
   const { t } = useTranslation()
-  const published = props.agent.status.toUpperCase() === 'PUBLISHED'
+  const published = isPublished(props.agent.status)
   return (
     <>
       <Tooltip title={t('common.edit')}>

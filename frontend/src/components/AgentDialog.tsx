@@ -19,14 +19,29 @@ export const SWATCHES = ['#F28B82', '#FBBC04', '#81C995', '#78D9EC', '#8AB4F8', 
 
 const emptyForm = (): AgentInput => ({
   name: '', description: '', framework: 'agno', logo_url: '', color: SWATCHES[4], skills: [],
-  base_url: '', target_kind: '', target_id: '', app_name: '', card_url: '', endpoint_url: '',
+  base_url: '', target_kind: '', target_id: '', app_name: '', card_url: '', endpoint_url: '', custom_protocol: 'json',
 })
+
+/** Which form field a server-side field name (`endpoint.agno_agent_id`, `skills.0.name`, ...) belongs to. */
+export function uiField(serverField: string, framework: Framework): string {
+  const f = serverField.replace(/^body\./, '')
+  const main: Record<Framework, string> = { agno: 'target_id', adk: 'app_name', langgraph: 'target_id', a2a: 'card_url', custom: 'endpoint_url' }
+  if (f.startsWith('skills')) return 'skills'
+  if (f === 'endpoint') return main[framework]
+  if (f === 'endpoint.base_url') return framework === 'a2a' ? 'card_url' : framework === 'custom' ? 'endpoint_url' : 'base_url'
+  if (['endpoint.agno_agent_id', 'endpoint.agno_team_id', 'endpoint.langgraph_assistant_id'].includes(f)) return 'target_id'
+  if (f === 'endpoint.adk_app_name') return 'app_name'
+  if (f === 'endpoint.custom_protocol') return 'custom_protocol'
+  if (f === 'url') return framework === 'a2a' ? 'card_url' : 'base_url'
+  return f
+}
 
 function fromAgent(a: Agent): AgentInput {
   return {
     name: a.name, description: a.description, framework: (FRAMEWORKS as string[]).includes(a.framework) ? (a.framework as Framework) : 'custom',
     logo_url: a.logo_url, color: a.color || SWATCHES[4], skills: a.skills, base_url: a.base_url ?? '', target_kind: a.target_kind ?? '',
-    target_id: a.target_id ?? '', app_name: a.app_name ?? '', card_url: a.card_url ?? '', endpoint_url: a.endpoint_url ?? '',
+    target_id: a.target_id ?? '', app_name: a.app_name ?? '', card_url: a.card_url ?? a.endpoint_url ?? '', endpoint_url: a.endpoint_url ?? '',
+    custom_protocol: a.custom_protocol ?? 'json',
   }
 }
 
@@ -41,9 +56,9 @@ export function formToInput(f: AgentInput): AgentInput {
     case 'langgraph':
       return { ...base, base_url: f.base_url, target_kind: 'assistant', target_id: f.target_id }
     case 'a2a':
-      return { ...base, card_url: f.card_url }
+      return { ...base, card_url: f.card_url, a2a_card: f.a2a_card, scanned_endpoint: f.scanned_endpoint }
     default:
-      return { ...base, endpoint_url: f.endpoint_url }
+      return { ...base, endpoint_url: f.endpoint_url, custom_protocol: f.custom_protocol }
   }
 }
 
@@ -67,19 +82,27 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
   }, [open, agent])
 
   const set = <K extends keyof AgentInput>(k: K, v: AgentInput[K]) => setForm((f) => ({ ...f, [k]: v }))
-  const fieldError = (f: string): string | undefined => (error instanceof ApiError ? error.fieldMessage(f) : undefined)
-  const unplacedError = error && !(error instanceof ApiError && error.fields.some((x) => FIELD_NAMES.has(x.field.split('.').pop() ?? ''))) ? errorMessage(error) : null
+  const fieldError = (f: string): string | undefined =>
+    error instanceof ApiError ? error.fields.find((x) => uiField(x.field, form.framework) === f)?.message : undefined
+  const placed = error instanceof ApiError && error.fields.length > 0 && error.fields.every((x) => FIELD_NAMES.has(uiField(x.field, form.framework)))
+  const unplacedError = error && !placed ? errorMessage(error) : null
 
   const doScan = async () => {
     setScanning(true)
     setScanError(null)
     setScan(null)
     try {
-      const res = await agentsApi.scan(form.framework === 'a2a' ? { framework: 'a2a', card_url: form.card_url } : { framework: form.framework, base_url: form.base_url })
+      const res = await agentsApi.scan(form.framework, form.framework === 'a2a' ? form.card_url ?? '' : form.base_url ?? '')
       setScan(res)
+      const cardTarget = res.targets.find((x) => x.kind === 'card')
       if (res.card) {
-        // Fill the card's own words in where the user has not typed anything yet.
-        setForm((f) => ({ ...f, name: f.name || res.card!.name, description: f.description || res.card!.description, skills: f.skills.length ? f.skills : res.card!.skills }))
+        // Fill the card's own words in where the user has not typed anything yet; the card and the endpoint
+        // it chose go back to the API as they came.
+        const card = res.card
+        setForm((f) => ({
+          ...f, name: f.name || card.name, description: f.description || card.description, skills: f.skills.length ? f.skills : card.skills,
+          logo_url: f.logo_url || cardTarget?.logo_url || '', a2a_card: cardTarget?.a2a_card, scanned_endpoint: cardTarget?.endpoint,
+        }))
       }
       if (res.targets.length === 1) {
         const only = res.targets[0]
@@ -221,7 +244,7 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
                     <TextField
                       label={t('agentForm.cardUrl')}
                       value={form.card_url}
-                      onChange={(e) => set('card_url', e.target.value)}
+                      onChange={(e) => setForm((f) => ({ ...f, card_url: e.target.value, a2a_card: undefined, scanned_endpoint: undefined }))}
                       placeholder="http://localhost:9999/.well-known/agent-card.json"
                       required
                       fullWidth
@@ -251,6 +274,21 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
                     </Box>
                   )}
                 </>
+              )}
+
+              {form.framework === 'custom' && (
+                <TextField
+                  select
+                  label={t('agentForm.protocol')}
+                  value={form.custom_protocol ?? 'json'}
+                  onChange={(e) => set('custom_protocol', e.target.value as 'openai' | 'json')}
+                  name="custom_protocol"
+                  error={Boolean(fieldError('custom_protocol'))}
+                  helperText={fieldError('custom_protocol') ?? t(`agentForm.protocolHint.${form.custom_protocol ?? 'json'}`)}
+                >
+                  <MenuItem value="json">JSON</MenuItem>
+                  <MenuItem value="openai">OpenAI chat completions</MenuItem>
+                </TextField>
               )}
 
               {form.framework === 'custom' && (
@@ -341,4 +379,4 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
   )
 }
 
-const FIELD_NAMES = new Set(['framework', 'base_url', 'target_id', 'target_kind', 'app_name', 'card_url', 'endpoint_url', 'name', 'description', 'logo_url', 'color', 'skills'])
+const FIELD_NAMES = new Set(['framework', 'base_url', 'target_id', 'target_kind', 'app_name', 'card_url', 'endpoint_url', 'custom_protocol', 'name', 'description', 'logo_url', 'color', 'skills'])

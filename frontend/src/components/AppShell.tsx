@@ -61,7 +61,13 @@ function RailLink({ item, expanded }: { item: NavItem; expanded: boolean }) {
       {expanded && <span className="truncate text-[0.94rem]">{item.label}</span>}
     </NavLink>
   )
-  return expanded ? link : <Tooltip title={item.label} placement="right">{link}</Tooltip>
+  // MUI's Tooltip merges class names into its child and would drop NavLink's className function, so the
+  // collapsed link sits inside a plain wrapper.
+  return expanded ? link : (
+    <Tooltip title={item.label} placement="right">
+      <span className="flex justify-center">{link}</span>
+    </Tooltip>
+  )
 }
 
 function ModeSwitch({ expanded }: { expanded: boolean }) {

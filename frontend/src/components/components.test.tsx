@@ -5,7 +5,8 @@ import { MemoryRouter } from 'react-router-dom'
 import type { ReactNode } from 'react'
 import { Markdown } from './chat/Markdown'
 import { TraceEntryItem } from './trace/TraceEntryItem'
-import { AgentDialog, formToInput } from './AgentDialog'
+import { AgentDialog, formToInput, uiField } from './AgentDialog'
+import { agentPayload } from '../api/endpoints'
 import { AgentCard } from './AgentCard'
 import { buildSnippets, logProxyBaseUrl } from '../lib/snippets'
 import type { Agent } from '../api/types'
@@ -63,14 +64,15 @@ describe('AgentCard', () => {
 
 describe('AgentDialog', () => {
   it('sends only the chosen framework’s fields', () => {
-    const input = formToInput({ name: 'n', description: '', framework: 'a2a', logo_url: '', color: '#000000', skills: [], base_url: 'http://old', card_url: 'http://card', endpoint_url: 'http://e' })
+    const input = formToInput({ name: 'n', description: '', framework: 'a2a', logo_url: '', color: '#8ab4f8', skills: ['pdf'], base_url: 'http://old', card_url: 'http://card', endpoint_url: 'http://e' })
     expect(input).toMatchObject({ framework: 'a2a', card_url: 'http://card' })
     expect(input).not.toHaveProperty('base_url')
     expect(input).not.toHaveProperty('endpoint_url')
+    expect(agentPayload(input)).toEqual({ name: 'n', description: '', logo_url: null, color: '#8AB4F8', skills: [{ name: 'pdf' }], framework: 'A2A', endpoint: { base_url: 'http://card' } })
   })
 
   it('shows the API’s validation messages at the fields', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: { code: 'validation_error', message: 'bad', fields: [{ field: 'endpoint_url', message: 'must be an http(s) URL' }] } }), { status: 400 })))
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: { code: 'validation_error', message: 'bad', fields: [{ field: 'endpoint.base_url', message: 'must be an http(s) URL' }] } }), { status: 400 })))
     const onSaved = vi.fn()
     wrap(<AgentDialog open agent={null} onClose={() => {}} onSaved={onSaved} />)
     fireEvent.mouseDown(screen.getByTestId('framework-select'))
@@ -84,7 +86,7 @@ describe('AgentDialog', () => {
 
   it('scans an Agno base URL and lets the user pick a team', async () => {
     const fetchMock = vi.fn(async (url: string) => {
-      if (url === '/api/my-agents/scan') return new Response(JSON.stringify({ agents: [{ id: 'writer', name: 'Writer' }], teams: [{ id: 'crew', name: 'Crew', description: 'A team' }] }), { status: 200 })
+      if (url === '/api/my-agents/scan') return new Response(JSON.stringify({ framework: 'AGNO', candidates: [{ kind: 'agent', id: 'writer', name: 'Writer' }, { kind: 'team', id: 'crew', name: 'Crew', description: 'A team' }] }), { status: 200 })
       return new Response(JSON.stringify({ agent_id: 'new', name: 'Crew', framework: 'agno' }), { status: 201 })
     })
     vi.stubGlobal('fetch', fetchMock)
@@ -97,7 +99,18 @@ describe('AgentDialog', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Create' }))
     await waitFor(() => expect(onSaved).toHaveBeenCalled())
     const body = JSON.parse((fetchMock.mock.calls.at(-1) as unknown as [string, RequestInit])[1].body as string)
-    expect(body).toMatchObject({ framework: 'agno', base_url: 'http://localhost:7777', target_kind: 'team', target_id: 'crew', name: 'Crew' })
+    expect(body).toMatchObject({ framework: 'AGNO', name: 'Crew', endpoint: { base_url: 'http://localhost:7777', agno_team_id: 'crew' } })
+    expect(body.endpoint).not.toHaveProperty('agno_agent_id')
+  })
+})
+
+describe('uiField', () => {
+  it('places server field names at the form field they came from', () => {
+    expect(uiField('endpoint.base_url', 'custom')).toBe('endpoint_url')
+    expect(uiField('endpoint.base_url', 'agno')).toBe('base_url')
+    expect(uiField('endpoint.agno_team_id', 'agno')).toBe('target_id')
+    expect(uiField('skills.0.name', 'agno')).toBe('skills')
+    expect(uiField('color', 'agno')).toBe('color')
   })
 })
 

@@ -131,6 +131,19 @@ export const useChatStore = create<ChatState>((set, get) => ({
       })
 
     switch (msg.type) {
+      case 'run_started': {
+        // The server saved the user's message: adopt its id and attachments in place of our optimistic copy.
+        const saved = msg.message ? toMessage(msg.message) : null
+        if (!saved) break
+        set((s) => {
+          const idx = s.messages.findIndex((m) => m.role === 'user' && m.message_id.includes('-local-'))
+          if (idx < 0) return s
+          const messages = s.messages.slice()
+          messages[idx] = { ...messages[idx], message_id: saved.message_id, attachments: saved.attachments.length ? saved.attachments : messages[idx].attachments }
+          return { messages }
+        })
+        break
+      }
       case 'chunk':
       case 'delta':
       case 'message_delta': {
@@ -164,9 +177,11 @@ export const useChatStore = create<ChatState>((set, get) => ({
       }
       case 'error': {
         const err = (msg.error ?? {}) as { message?: string }
-        const text = err.message ?? String(msg.message ?? 'The agent could not answer.')
+        const text = err.message || 'The agent could not answer.'
         if (!get().streaming) break
-        updatePending((m) => ({ ...m, pending: false, error: text }))
+        // The failed run is saved as an assistant message too; keep its id so a reload shows the same thing.
+        const saved = msg.message && typeof msg.message === 'object' ? toMessage(msg.message) : null
+        updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text }))
         set({ streaming: false })
         break
       }

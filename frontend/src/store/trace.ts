@@ -68,7 +68,12 @@ export const useTraceStore = create<TraceState>((set, get) => ({
   },
 
   handleServerMessage(msg) {
-    if (msg.type === 'trace_entry' || msg.type === 'log' || msg.type === 'trace') {
+    if (msg.type === 'trace.cleared' && typeof msg.trace_id === 'string') {
+      const traceId = msg.trace_id
+      set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+      return
+    }
+    if (msg.type === 'trace.entry' || msg.type === 'trace_entry' || msg.type === 'log') {
       const payload = (msg.entry ?? msg.log ?? msg) as Record<string, unknown>
       const entry = toTraceEntry({ ...payload, trace_id: payload.trace_id ?? msg.trace_id })
       get().add(entry)

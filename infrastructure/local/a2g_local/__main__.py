@@ -48,7 +48,7 @@ def _fire(name: str, url: str | None) -> int:
     base = _runtime_url(url)
     request = urllib.request.Request(f"{base}/_local/schedules/{quote(name, safe='')}/fire", method="POST", data=b"")
     try:
-        with urllib.request.urlopen(request, timeout=900) as response:  # noqa: S310 - loopback control URL
+        with urllib.request.urlopen(request, timeout=900) as response:
             print(json.dumps(json.loads(response.read()), indent=2))
             return 0
     except urllib.error.HTTPError as exc:

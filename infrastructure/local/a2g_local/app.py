@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import errno
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -28,7 +28,7 @@ from a2g_local.dynamodb import (
     install_dynamodb_local,
 )
 from a2g_local.environment import Endpoints, apply_environment, build_environment, public_view, read_dotenv
-from a2g_local.functions import FunctionRegistry, FunctionUnavailable
+from a2g_local.functions import AsgiLifespan, FunctionRegistry, FunctionUnavailable
 from a2g_local.s3 import S3Service, Storage
 from a2g_local.scheduler import Scheduler
 from a2g_local.server import Runtime
@@ -210,6 +210,15 @@ class LocalRuntime:
         table_actions = await store_ready
         for problem in problems:
             log.warning("function not available: %s", problem)
+        lifespans = []
+        for loaded in self.functions.functions.values():
+            if loaded.asgi_app is not None and loaded.error is None:
+                lifespan = AsgiLifespan(loaded.definition.logical_id, loaded.asgi_app)
+                try:
+                    await lifespan.startup()
+                except (FunctionUnavailable, TimeoutError) as exc:
+                    raise StartupError(f"{loaded.definition.logical_id}: its ASGI app did not start: {exc}") from None
+                lifespans.append(lifespan)
 
         ws_url = self.public_url.replace("http://", "ws://") + "/ws"
         runtime.info = {
@@ -252,6 +261,8 @@ class LocalRuntime:
                     task.cancel()
             for conn in runtime.connections.all():
                 await conn.close(1001, "Going away")
+            for lifespan in lifespans:
+                await lifespan.shutdown()
 
     def _prepare_storage(self, template: Template) -> dict[str, str]:
         if self.store is not None:
@@ -287,10 +298,10 @@ class LocalRuntime:
             f"  HTTP API    {self.public_url}/api/...  ({len(template.http_routes)} routes)",
             f"  WebSocket   {ws_url}" if template.websocket else "  WebSocket   (none in the template)",
             f"  DynamoDB    {store}: {', '.join(sorted(tables))}",
-            f"  S3          {self.public_url}/_s3/  ({', '.join(b.name for b in template.buckets.values())})"
-            if self.store else "  S3          AWS / emulator",
-            f"  schedules   {'on' if self.options.schedules else 'off (fire with: python -m a2g_local fire NAME)'}"
-            f": {', '.join(s.name for s in template.schedules) or 'none'}",
+            (f"  S3          {self.public_url}/_s3/  ({', '.join(b.name for b in template.buckets.values())})"
+             if self.store else "  S3          AWS / emulator"),
+            (f"  schedules   {'on' if self.options.schedules else 'off (fire with: python -m a2g_local fire NAME)'}"
+             f": {', '.join(s.name for s in template.schedules) or 'none'}"),
         ]
         if problems:
             lines.append(f"  unavailable {len(problems)} function(s): "

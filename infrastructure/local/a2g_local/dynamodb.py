@@ -184,7 +184,11 @@ class MotoDynamoDb:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
         from werkzeug.serving import make_server
 
         app = DomainDispatcherApplication(create_backend_app)
@@ -258,7 +262,7 @@ class MotoDynamoDb:
             self._dirty.clear()
             try:
                 self.snapshot()
-            except Exception:  # noqa: BLE001 - keep snapshotting; the log says why one failed
+            except Exception:
                 log.exception("moto DynamoDB snapshot failed")
 
     def stop(self) -> None:
@@ -266,7 +270,7 @@ class MotoDynamoDb:
         if not self.in_memory and self._server is not None:
             try:
                 self.snapshot()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("final moto DynamoDB snapshot failed")
         if self._server is not None:
             self._server.shutdown()

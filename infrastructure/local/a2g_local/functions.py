@@ -161,3 +161,46 @@ def module_name_for(logical_id: str) -> str:
 
 def code_path(fn: FunctionDef) -> Path:
     return fn.module_path
+
+
+class AsgiLifespan:
+    """Runs an ASGI app's lifespan (startup at runtime start, shutdown at stop), as the uvicorn that the
+    Lambda Web Adapter starts would. Apps without lifespan support are fine."""
+
+    def __init__(self, name: str, app: Any):
+        self.name = name
+        self.app = app
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._done: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[Any] | None = None
+        self.supported = True
+
+    async def startup(self, timeout: float = 30.0) -> None:
+        async def receive() -> dict[str, Any]:
+            return await self._queue.get()
+
+        async def send(message: dict[str, Any]) -> None:
+            await self._done.put(message)
+
+        async def run() -> None:
+            try:
+                await self.app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+            except Exception as exc:  # noqa: BLE001 - an app without lifespan support raises here
+                await self._done.put({"type": "lifespan.unsupported", "message": str(exc)})
+
+        self._task = asyncio.create_task(run())
+        await self._queue.put({"type": "lifespan.startup"})
+        message = await asyncio.wait_for(self._done.get(), timeout)
+        if message["type"] == "lifespan.startup.failed":
+            raise FunctionUnavailable(f"{self.name}: ASGI startup failed: {message.get('message', '')}")
+        if message["type"] != "lifespan.startup.complete":
+            self.supported = False
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        if not self.supported or self._task is None or self._task.done():
+            return
+        await self._queue.put({"type": "lifespan.shutdown"})
+        try:
+            await asyncio.wait_for(self._done.get(), timeout)
+        except TimeoutError:
+            log.warning("%s: ASGI shutdown did not finish within %.0f s", self.name, timeout)

@@ -21,8 +21,8 @@ class ScheduleError(ValueError):
 _RATE = re.compile(r"^rate\(\s*(\S+)\s+(\S+)\s*\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
-_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), start=1)}
+_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _parse_rate(text: str) -> Rate:
     if not value_text.isdigit() or int(value_text) <= 0:
         raise ScheduleError(f"{text!r}: the value must be a positive whole number")
     value = int(value_text)
-    base = unit[:-1] if unit.endswith("s") else unit
+    base = unit.removesuffix("s")
     if base not in _UNITS:
         raise ScheduleError(f"{text!r}: unknown unit {unit!r} (minute(s), hour(s) or day(s))")
     if value == 1 and unit != base:

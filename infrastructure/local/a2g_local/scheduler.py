@@ -67,7 +67,7 @@ class Scheduler:
     async def _run_one(self, schedule: ScheduleDef) -> None:
         try:
             await self._fire(schedule)
-        except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+        except Exception:
             log.exception("schedule %s (%s) failed", schedule.name, schedule.function)
 
     def upcoming(self) -> dict[str, str | None]:

@@ -55,7 +55,7 @@ def _error(code: str, message: str, **extra: Any) -> bytes:
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
-    return host.startswith("127.") or host in ("::1", "localhost") or host.startswith("::ffff:127.")
+    return host.startswith(("127.", "::ffff:127.")) or host in ("::1", "localhost")
 
 
 @dataclass

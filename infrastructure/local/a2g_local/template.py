@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from a2g_local.cfn import NO_VALUE, IntrinsicError, Resolver, Unresolved, load_yaml
 from a2g_local.schedule_expr import Schedule, ScheduleError, parse_schedule
 
@@ -174,7 +176,7 @@ def load_template(
         raise TemplateError(None, f"template not found: {path}")
     try:
         doc = load_yaml(path.read_text(encoding="utf-8"))
-    except Exception as exc:
+    except (yaml.YAMLError, ValueError) as exc:
         raise TemplateError(None, f"{path.name} is not valid YAML: {exc}") from None
     return _Builder(path, doc, environ if environ is not None else dict(os.environ),
                     allow_missing_functions, local_url).build()

@@ -13,6 +13,7 @@ and the `@connections` management API that functions reach with boto3's `apigate
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import base64
 import json
 import logging
@@ -85,10 +86,8 @@ class Connection:
         self.closed = True
         self.close_code, self.close_reason = code, reason
         async with self.lock:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 await self.send({"type": "websocket.close", "code": code, "reason": reason})
-            except Exception:  # noqa: BLE001 - already gone
-                pass
 
 
 class ConnectionRegistry:
@@ -148,9 +147,7 @@ class ConnectionRegistry:
             for conn in self.all():
                 if conn.closed:
                     continue
-                if now - conn.last_active_at > idle_seconds:
-                    await conn.close(1001, "Going away")
-                elif now - conn.connected_at > max_seconds:
+                if now - conn.last_active_at > idle_seconds or now - conn.connected_at > max_seconds:
                     await conn.close(1001, "Going away")
 
 
@@ -183,8 +180,9 @@ class WebSocketGateway:
         connected_at = time.time()
         parts = ws_connect_parts(headers, raw_query)
         domain = header_map.get("host", "127.0.0.1")
-        common = dict(connection_id=connection_id, connected_at=connected_at, domain_name=domain,
-                      stage=self.api.stage, source_ip=client[0], user_agent=header_map.get("user-agent", ""))
+        common: dict[str, Any] = {
+            "connection_id": connection_id, "connected_at": connected_at, "domain_name": domain,
+            "stage": self.api.stage, "source_ip": client[0], "user_agent": header_map.get("user-agent", "")}
         try:
             authorizer = await self._authorize(parts, common)
             await self._run_connect(parts, common, authorizer)
@@ -236,7 +234,7 @@ class WebSocketGateway:
             result = await self.functions.invoke(auth.function, event)
         except FunctionTimeout:
             raise Refusal(500, f"authorizer {auth.function} timed out") from None
-        except Exception as exc:  # noqa: BLE001 - any authorizer failure refuses the connection
+        except Exception as exc:
             if str(exc) == "Unauthorized":
                 raise Refusal(401, "the authorizer said Unauthorized") from None
             log.exception("authorizer %s failed", auth.function)
@@ -258,7 +256,7 @@ class WebSocketGateway:
             route_key="$connect", event_type="CONNECT", authorizer=authorizer, **common), "isBase64Encoded": False}
         try:
             result = await self.functions.invoke(route.function, event)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("$connect function %s failed", route.function)
             raise Refusal(500, f"$connect function {route.function} failed") from None
         status = int(result.get("statusCode", 200)) if isinstance(result, dict) else 200
@@ -296,7 +294,7 @@ class WebSocketGateway:
         status = 200
         try:
             result = await self.functions.invoke(route.function, event)
-        except Exception as exc:  # noqa: BLE001 - API Gateway tells the client, the log keeps the details
+        except Exception as exc:
             status = 500
             if not isinstance(exc, FunctionTimeout):
                 log.exception("WebSocket route %s (%s) failed", route.route_key, route.function)
@@ -341,7 +339,7 @@ class WebSocketGateway:
         try:
             await self.functions.invoke(route.function, event)
             status = 200
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("$disconnect function %s failed", route.function)
             status = 500
         log.info("WS DISCONNECT /ws %d %.1fms %s id=%s code=%s", status, (time.perf_counter() - started) * 1000,

@@ -232,7 +232,7 @@ def latency_section(sizes: list[int], repeats: int) -> list[str]:
 
 
 LAMBDA_PROBE = """
-import resource, sys, time
+import sys
 sys.path.insert(0, {path!r})
 import numpy as np
 from a2g.ranking import AgentDocument, AgentRanker, default_embedder
@@ -243,7 +243,8 @@ agents = [AgentDocument(f"a{{i}}", f"agent {{i}}", "helps with things " * 20, []
 ranker = AgentRanker(model)
 for q in ["translate my spec sheet", "이 문서 번역해줘", None] * 5:
     ranker.rank(agents, q, [], {{}}, {{}})
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss of the parent over fork and exec
+print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")))
 """
 
 

@@ -16,6 +16,7 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
+from a2a.helpers.proto_helpers import new_task_from_user_message
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
 from a2a.types import AgentCapabilities, AgentCard, AgentInterface, AgentSkill, Part, TaskState
 from google.protobuf.json_format import MessageToDict
@@ -36,8 +37,9 @@ class EchoLlmExecutor(AgentExecutor):
         files = [p for p in raw.get("parts", []) if "raw" in p or "url" in p]
         self.seen.append({"metadata": raw.get("metadata", {}), "context_id": context.context_id, "files": files,
                           "text": context.get_user_input()})  # fmt: skip
+        if context.current_task is None and message is not None:  # a new task is announced first
+            await event_queue.enqueue_event(new_task_from_user_message(message))
         updater = TaskUpdater(event_queue, context.task_id or "", context.context_id or "")
-        await updater.submit()
         await updater.start_work(updater.new_agent_message([Part(text="asking the model")]))
         prompt = context.get_user_input()
         if files:

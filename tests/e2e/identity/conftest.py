@@ -1,7 +1,7 @@
 """Identity e2e fixtures: a real OpenID Connect provider (tests/e2e/oidc, npm oidc-provider) and a browser-like
 driver for its sign-in pages.
 
-`oidc_provider(redirect_uris, users=...)` starts the provider on a free 127.0.0.1 port and returns its issuer
+`oidc_provider(redirect_uris, users=..., signing_key_pem=...)` starts the provider on a free 127.0.0.1 port and returns its issuer
 URL and public key; it is stopped at the end of the module. `browser_sign_in(...)` plays a person in a
 browser: /api/auth/login -> the provider's login and consent forms -> /api/auth/callback.
 """
@@ -46,7 +46,9 @@ class OidcProvider:
                 "A2G_OIDC_CLIENT_SECRET": CLIENT_SECRET, **extra}
 
 
-def _start_provider(redirect_uris: list[str], users: dict[str, dict[str, str]]) -> OidcProvider:
+def _start_provider(
+    redirect_uris: list[str], users: dict[str, dict[str, str]], signing_key_pem: str | None
+) -> OidcProvider:
     node = shutil.which("node")
     if node is None:
         pytest.skip("the test OpenID Connect provider needs Node.js")
@@ -54,6 +56,8 @@ def _start_provider(redirect_uris: list[str], users: dict[str, dict[str, str]]) 
         pytest.skip("tests/e2e/oidc/node_modules is missing: run `make install` (npm ci in tests/e2e/oidc)")
     env = {**os.environ, "OIDC_PORT": "0", "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
            "OIDC_REDIRECT_URIS": ",".join(redirect_uris), "OIDC_USERS": json.dumps(users)}
+    if signing_key_pem:
+        env["OIDC_SIGNING_KEY_PEM"] = signing_key_pem
     process = subprocess.Popen(
         [node, "provider.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL, text=True,
@@ -73,8 +77,10 @@ def _start_provider(redirect_uris: list[str], users: dict[str, dict[str, str]]) 
 def oidc_provider() -> Iterator[Callable[..., OidcProvider]]:
     started: list[OidcProvider] = []
 
-    def start(redirect_uris: list[str], users: dict[str, dict[str, str]] | None = None) -> OidcProvider:
-        provider = _start_provider(redirect_uris, users or {})
+    def start(
+        redirect_uris: list[str], users: dict[str, dict[str, str]] | None = None, signing_key_pem: str | None = None
+    ) -> OidcProvider:
+        provider = _start_provider(redirect_uris, users or {}, signing_key_pem)
         started.append(provider)
         return provider
 

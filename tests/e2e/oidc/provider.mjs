@@ -6,12 +6,14 @@
 //   OIDC_CLIENT_ID       the relying party's client id            (default a2g-e2e)
 //   OIDC_CLIENT_SECRET   its secret (client_secret_basic)         (default a2g-e2e-secret)
 //   OIDC_REDIRECT_URIS   comma-separated allowed redirect URIs     (required)
-//   OIDC_USERS           JSON {"<login>": {"name": "...", "team": "..."}} for claims (others get defaults)
+//   OIDC_USERS           JSON {"<login>": {"name", "team", "email"}} for claims (others get defaults)
+//   OIDC_SIGNING_KEY_PEM optional PKCS#8 PEM of the RSA signing key (the tests pass one when they also need a
+//                        certificate for it); a fresh key is generated otherwise
 //
 // When listening it prints one JSON line to stdout: {"issuer", "port", "public_key_pem", "kid"}; the tests read
 // it to configure the platform (A2G_OIDC_ISSUER, and A2G_OIDC_CERT_PEM for the fixed-certificate mode).
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
@@ -26,8 +28,13 @@ if (redirectUris.length === 0) {
   process.exit(2);
 }
 
-// A fresh signing key per run: the platform must discover it through JWKS (or be given its PEM).
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+// A fresh signing key per run (or the tests' own): the platform must find it through JWKS or a fixed PEM.
+const { privateKey, publicKey } = process.env.OIDC_SIGNING_KEY_PEM
+  ? (() => {
+    const key = createPrivateKey(process.env.OIDC_SIGNING_KEY_PEM);
+    return { privateKey: key, publicKey: createPublicKey(key) };
+  })()
+  : generateKeyPairSync('rsa', { modulusLength: 2048 });
 const kid = `e2e-${randomBytes(4).toString('hex')}`;
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
 
@@ -38,6 +45,8 @@ function accountClaims(login) {
     preferred_username: login,
     name: known.name || `Test User ${login}`,
     team: known.team || 'e2e-team',
+    email: known.email || `${login}@e2e.example`,
+    email_verified: true,
   };
 }
 
@@ -59,7 +68,7 @@ const provider = new Provider(issuer, {
   cookies: { keys: [randomBytes(32).toString('hex')] },
   // PKCE on every authorization request, so the e2e test proves the platform sends a correct S256 verifier.
   pkce: { required: () => true },
-  claims: { openid: ['sub'], profile: ['preferred_username', 'name', 'team'] },
+  claims: { openid: ['sub'], profile: ['preferred_username', 'name', 'team'], email: ['email', 'email_verified'] },
   // Put the profile claims into the id_token itself (the platform reads the id_token, not /userinfo).
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },

@@ -197,3 +197,10 @@ def leader_delegates_once(body: dict[str, Any]) -> dict[str, Any] | None:
             "name": "delegate_task_to_member",
             "arguments": json.dumps({"member_id": "researcher", "task": AGNO_TASK})}}]}
     return {"content": "Otters hold hands while they sleep."}
+
+
+if __name__ == "__main__":  # `python -m tests.e2e.tracing.mock_llm PORT`: serve in its own process (benchmark)
+    import sys
+
+    port = int(sys.argv[1])
+    uvicorn.run(MockLlm(), host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)

@@ -12,8 +12,9 @@ import openai
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.tracing.conftest import Developer, TracingRuntime
+from tests.e2e.tracing.conftest import Developer
 from tests.e2e.tracing.mock_llm import MockLlm, leader_delegates_once
+from tests.e2e.tracing.runtime_helpers import TracingRuntime
 
 pytestmark = pytest.mark.e2e
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, Route, WebSocketRoute
 
-NOW = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
 def _iso(minutes_ago: float) -> str:
@@ -74,14 +74,14 @@ class FakeApi:
         self.user = {"user_id": "usr_admin", "username": "admin", "display_name": "Ada Kim", "team": "platform",
                      "role": role}
         self.agents = [
-            _agent(1, "Contract Summariser", "agno", "PUBLISHED", "#F28B82",
+            _agent(1, "Contract Summariser", "agno", "PRODUCTION", "#F28B82",
                    "Reads long PDF contracts and summarises obligations, risks and dates in Korean or English.",
                    ["pdf", "summary", "legal"]),
             _agent(2, "Research Crew", "agno", "DEVELOPMENT", "#8AB4F8",
                    "A team: a researcher searches, a writer drafts, a critic reviews.", ["research", "team", "web"]),
             _agent(3, "SQL Helper", "adk", "DEVELOPMENT", "#81C995",
                    "Turns questions into SQL for the analytics warehouse and explains the result.", ["sql", "bi"]),
-            _agent(4, "Travel Planner", "a2a", "PUBLISHED", "#C58AF9",
+            _agent(4, "Travel Planner", "a2a", "PRODUCTION", "#C58AF9",
                    "Plans business trips within policy: flights, hotels, per-diem.", ["travel", "policy"]),
             _agent(5, "Release Notes Bot", "langgraph", "DISABLED", "#FBBC04",
                    "Writes release notes from merged pull requests.", ["git", "writing"]),
@@ -198,7 +198,7 @@ class FakeApi:
                         (404, {"error": {"code": "not_found", "message": "agent not found"}}))
         if path == "/api/agents/ranked":
             query = (q.get("q") or [""])[0]
-            published = [a for a in self.agents if a["status"] == "PUBLISHED"] + [self.agents[2]]
+            published = [a for a in self.agents if a["status"] == "PRODUCTION"] + [self.agents[2]]
             reasons = [f"Its description matches “{query}”" if query else "You used it 14 times this month",
                        "Skills overlap: pdf, summary", "Popular in your team"]
             return 200, {"results": [{"agent": a, "score": 1 - i / 10, "reason": reasons[i % 3]}
@@ -239,7 +239,7 @@ class FakeApi:
         if path == "/api/admin/stats/usage":
             return 200, {"rows": self._usage((q.get("group_by") or ["day"])[0])}
         if path == "/api/admin/stats/agents":
-            return 200, {"total": 42, "by_status": {"PUBLISHED": 17, "DEVELOPMENT": 21, "DISABLED": 4},
+            return 200, {"total": 42, "by_status": {"PRODUCTION": 17, "DEVELOPMENT": 21, "DISABLED": 4},
                          "by_framework": {"agno": 19, "adk": 9, "a2a": 8, "langgraph": 4, "custom": 2}}
         if path == "/api/admin/stats/users":
             return 200, {"total": 128, "pending": 3, "by_role": {"ADMIN": 4, "USER": 121, "PENDING": 3},

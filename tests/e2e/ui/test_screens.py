@@ -46,7 +46,7 @@ def _signed_out(respond):
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("mode", MODES)
 def test_tour(open_page, static_app: str, screenshot_dir: Path, theme: str, mode: str) -> None:
-    shot = lambda page, name: page.screenshot(path=str(screenshot_dir / f"{theme}-{mode}-{name}.png"))  # noqa: E731
+    shot = lambda page, name: page.screenshot(path=str(screenshot_dir / f"{theme}-{mode}-{name}.png"))
 
     # Home of the mode: the workspace (development) or the ranked catalogue (operation).
     home = "/workspace" if mode == "development" else "/operation"
@@ -61,6 +61,8 @@ def test_tour(open_page, static_app: str, screenshot_dir: Path, theme: str, mode
         shot(page, "workspace")
         page.get_by_test_id("add-agent").click()
         expect(page.get_by_role("dialog")).to_contain_text("Add an agent")
+        page.get_by_role("dialog").get_by_label("Base URL").fill("http://localhost:7777")
+        page.wait_for_timeout(400)  # let the dialog's fade-in finish before the picture
         shot(page, "add-agent")
         page.keyboard.press("Escape")
     else:
@@ -109,7 +111,7 @@ def test_tour(open_page, static_app: str, screenshot_dir: Path, theme: str, mode
 def test_sign_in_and_pending_pages(open_page, static_app: str, screenshot_dir: Path, theme: str) -> None:
     page, _ = _open(open_page, static_app, "/workspace", theme=theme, mode="development", signed_in=False)
     expect(page).to_have_url(re.compile("/signin$"))
-    expect(page.get_by_role("link", name="Sign in with company SSO")).to_have_attribute("href", "/api/auth/login")
+    expect(page.get_by_role("link", name="Sign in with company SSO")).to_have_attribute("href", "/api/auth/login?return_to=%2Fworkspace")
     expect(page.get_by_label("Username")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / f"{theme}-signin.png"))
 

@@ -41,10 +41,9 @@ def _point_models_at(endpoint: str) -> None:
 
 @pytest.fixture(scope="session")
 def identity_ddb_endpoint() -> Iterator[str]:
+    from a2g.settings import get_settings
     from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
     from a2g_local.template import load_template
-
-    from a2g.settings import get_settings
 
     jar, java = find_jar(), find_java()
     if jar is None or java is None:
@@ -66,9 +65,8 @@ def identity_ddb_endpoint() -> Iterator[str]:
 def identity_ddb(identity_ddb_endpoint: str) -> str:
     """The endpoint, with the identity models (and every other loaded model) bound to it."""
     import a2g.identity.repository  # noqa: F401 - load the models before re-pointing them
-    from a2g_local.dynamodb import dynamodb_client
-
     from a2g.settings import get_settings
+    from a2g_local.dynamodb import dynamodb_client
 
     _point_models_at(identity_ddb_endpoint)
     # Each test starts from an empty table: the admin counter is one item shared by every test.

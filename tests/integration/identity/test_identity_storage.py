@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from a2g.clock import FixedClock
 from a2g.errors import Conflict, NotFound, ValidationFailed
 from a2g.identity.ports import ApiKeyRecord, OidcLoginState, RefreshSession, User, UserChange
@@ -96,6 +95,8 @@ def test_change_requires_the_expected_role(users) -> None:
 
 def test_record_login_pins_the_subject_once(users) -> None:
     users.create(_user("alice"))
+    users.record_login("alice", "2026-11-01T12:00:00.000Z", None, "alice@example.test")
+    assert users.get("alice").email == "alice@example.test"
     users.record_login("alice", "2026-11-02T00:00:00.000Z", "sub-1")
     users.record_login("alice", "2026-11-03T00:00:00.000Z", "sub-2")
     stored = users.get("alice")

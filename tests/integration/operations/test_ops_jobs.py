@@ -12,19 +12,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from ops_mail_sink import MailSink
-
 from a2g.adapters.mail import MailApiClient, MailOutbox, OutboxItem
 from a2g.adapters.outbound import DestinationPolicy, OutboundClient
 from a2g.agents.model import Agent, AgentStatus, Endpoint, Framework
-from a2g.agents.repository import AgentRepository
-from a2g.clock import FixedClock
+from a2g.agents.repository import AgentItem, AgentRepository, agent_sk, owner_pk
+from a2g.clock import FixedClock, iso
 from a2g.ids import new_id
 from a2g.operations.bridges import RegistryAgents, UserMailDirectory
 from a2g.operations.health import HealthCheckService, HealthConfig
 from a2g.operations.lifecycle import LifecycleConfig, LifecycleService
 from a2g.operations.probes import AgentProber
 from a2g.operations.repository import AuditRepository, HealthRepository, JobCursorRepository
+from ops_mail_sink import MailSink
 
 START = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -40,7 +39,7 @@ class AgentServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 ok = server.healthy and self.path == "/.well-known/agent-card.json"
                 body = json.dumps({"name": "probe me", "url": "http://x"} if ok else {"error": "down"}).encode()
                 self.send_response(200 if ok else 503)
@@ -82,22 +81,33 @@ class Jobs:
             item.delete()
         JobCursorRepository().clear("health-checks")
         JobCursorRepository().clear("lifecycle")
-        common = dict(
-            agents=self.agents, outbox=self.outbox, sender=MailApiClient(sink.url, self.http),
-            users=UserMailDirectory("corp.example", read_email=lambda _uid: None), audit=AuditRepository(),
-            cursors=JobCursorRepository(), clock=self.clock,
-        )
+        common = {
+            "agents": self.agents, "outbox": self.outbox, "sender": MailApiClient(sink.url, self.http),
+            "users": UserMailDirectory("corp.example", read_email=lambda _uid: None), "audit": AuditRepository(),
+            "cursors": JobCursorRepository(), "clock": self.clock,
+        }
         self.health = HealthCheckService(checker=AgentProber(self.http), health=HealthRepository(),
                                          config=HealthConfig(page_size=100, batch_size=1000), **common)
         self.lifecycle = LifecycleService(cleaner=_NoChat(), config=LifecycleConfig(page_size=100), **common)
 
     def agent(self, framework: Framework, status: AgentStatus, base_url: str, *, changed: datetime,
               owner: str = "dana", card_url: str | None = None) -> Agent:
-        return self.repo.create(Agent(
+        agent = Agent(
             id=new_id("agt"), owner_id=owner, name="Probe target", framework=framework,
             endpoint=Endpoint(base_url=base_url, custom_protocol="json" if framework == Framework.CUSTOM else None),
             status=status, created_at=changed, updated_at=changed, card_url=card_url,
-        ))
+        )
+        # The item exactly as the registry stores it (AgentRepository.create, without its A2A source row).
+        AgentItem(
+            pk=owner_pk(owner), sk=agent_sk(agent.id), gsi1pk=agent_sk(agent.id), gsi1sk="AGENT",
+            gsi2pk=f"STATUS#{status.value}", gsi2sk=f"{iso(changed)}#{agent.id}", agent_id=agent.id,
+            owner_id=owner, name=agent.name, color=agent.color, framework=framework.value,
+            endpoint=agent.endpoint.stored(), status=status.value, created_at=iso(changed),
+            updated_at=iso(changed), card_url=card_url,
+        ).save()
+        stored = self.repo.get(agent.id)
+        assert stored is not None
+        return stored
 
     def status(self, agent: Agent) -> str | None:
         current = self.repo.get(agent.id)

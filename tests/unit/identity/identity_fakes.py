@@ -47,10 +47,10 @@ class InMemoryUserStore:
             self.admins += 1
         return True
 
-    def record_login(self, user_id: str, at: str, oidc_subject: str | None) -> None:
+    def record_login(self, user_id: str, at: str, oidc_subject: str | None, email: str | None = None) -> None:
         user = self.users[user_id]
         pin = user.oidc_subject or oidc_subject
-        self.users[user_id] = replace(user, last_login_at=at, oidc_subject=pin)
+        self.users[user_id] = replace(user, last_login_at=at, oidc_subject=pin, email=email or user.email)
 
     def apply_change(self, change: UserChange) -> User:
         user = self.users.get(change.user_id)
@@ -223,7 +223,8 @@ class FakeIdentityProvider:
     def claims(self, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         base = {"iss": self.issuer, "aud": CLIENT_ID, "sub": "sub-alice", "iat": now, "exp": now + 300,
-                "nonce": "n", "preferred_username": "alice", "name": "Alice Kim", "team": "search"}
+                "nonce": "n", "preferred_username": "alice", "name": "Alice Kim", "team": "search",
+                "email": "alice@example.test"}
         base.update(overrides)
         return {k: v for k, v in base.items() if v is not None}
 

@@ -74,8 +74,8 @@ def test_code_exchange_sends_the_verifier_and_authenticates_the_client(
 def test_valid_id_token_maps_configured_claims(client: OidcClient, idp: FakeIdentityProvider) -> None:
     claims = client.verify_id_token(idp.sign(idp.claims()), nonce="n")
     identity = client.identity(claims)
-    assert (identity.username, identity.display_name, identity.team, identity.subject) == (
-        "alice", "Alice Kim", "search", "sub-alice"
+    assert (identity.username, identity.display_name, identity.team, identity.subject, identity.email) == (
+        "alice", "Alice Kim", "search", "sub-alice", "alice@example.test"
     )
 
 

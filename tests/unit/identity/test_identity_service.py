@@ -111,6 +111,13 @@ def test_sso_creates_the_user_from_mapped_claims_and_returns_where_asked(sso: Wo
     assert signed_in.return_to == "/agents"
     user = sso.users.users["alice"]
     assert (user.display_name, user.team, user.role, user.oidc_subject) == ("Alice Kim", "search", "PENDING", "sub-alice")
+    assert user.email == "alice@example.test"
+
+
+def test_a_changed_email_at_the_provider_reaches_the_profile(sso: World) -> None:
+    sso.sso()
+    sso.sso(email="alice.kim@example.test")
+    assert sso.users.users["alice"].email == "alice.kim@example.test"
     assert sso.states.states == {}  # the login state was used up
 
 

@@ -207,8 +207,9 @@ def test_malformed_json_and_oversized_body(proxy_server: Any, agent_trace: str) 
     assert ok.choices[0].message.content == "echo: still fine"
 
 
-def test_rate_limit_is_429_with_retry_after(proxy_server: Any, agent_trace: str) -> None:
+def test_rate_limit_strict_is_429_with_retry_after(proxy_server: Any, agent_trace: str) -> None:
     proxy_server.fakes.rate.limit = 1
+    proxy_server.fakes.proxy.rate_limit_mode = "strict"
     client = _client(proxy_server, agent_trace)
     client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "1"}])
     with pytest.raises(openai.RateLimitError) as throttled:
@@ -217,6 +218,26 @@ def test_rate_limit_is_429_with_retry_after(proxy_server: Any, agent_trace: str)
     assert _error(throttled.value)["code"] == "rate_limit_exceeded"
     entries = proxy_server.wait_entries(2)
     assert sorted(e["http_status"] for e in entries) == [200, 429]
+
+
+def test_rate_limit_deferred_refuses_once_the_limit_is_known(proxy_server: Any, agent_trace: str,
+                                                             mock_llm: Any) -> None:
+    import time
+
+    proxy_server.fakes.rate.limit = 1
+    client = _client(proxy_server, agent_trace)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "1"}])
+    # The count of the call that crosses the limit runs beside it: that call is still served...
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "2"}])
+    time.sleep(0.2)
+    before = len(mock_llm.requests)
+    # ...and from then on the key is refused without reaching the LLM, for the rest of its window.
+    with pytest.raises(openai.RateLimitError) as throttled:
+        client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "3"}])
+    assert 1 <= int(throttled.value.response.headers["retry-after"]) <= 7
+    assert len(mock_llm.requests) == before
+    entries = proxy_server.wait_entries(3)
+    assert sorted(e["http_status"] for e in entries) == [200, 200, 429]
 
 
 def test_upstream_timeout_is_504(proxy_server: Any, agent_trace: str) -> None:

@@ -104,8 +104,8 @@ export default function AdminStatsPage() {
                   <XAxis dataKey="key" tick={axis} stroke={theme.palette.divider} />
                   <YAxis tick={axis} stroke={theme.palette.divider} allowDecimals={false} />
                   <Tooltip {...tooltipStyle} />
-                  <Area type="monotone" dataKey="calls" name={t('admin.calls')} stroke={accent} strokeWidth={2} fill="url(#callsFill)" />
-                  <Area type="monotone" dataKey="errors" name={t('admin.errors')} stroke={theme.palette.error.main} strokeWidth={1.5} fill="transparent" />
+                  <Area type="monotone" dataKey="calls" name={t('admin.calls')} stroke={accent} strokeWidth={2} fill="url(#callsFill)" isAnimationActive={false} />
+                  <Area type="monotone" dataKey="errors" name={t('admin.errors')} stroke={theme.palette.error.main} strokeWidth={1.5} fill="transparent" isAnimationActive={false} />
                 </AreaChart>
               </ResponsiveContainer>
             </Box>
@@ -131,7 +131,7 @@ export default function AdminStatsPage() {
                     <XAxis type="number" tick={axis} stroke={theme.palette.divider} />
                     <YAxis type="category" dataKey="key" width={120} tick={axis} stroke={theme.palette.divider} />
                     <Tooltip {...tooltipStyle} />
-                    <Bar dataKey="total_tokens" name={t('admin.tokens')} fill={accent} radius={[0, 8, 8, 0]} />
+                    <Bar dataKey="total_tokens" name={t('admin.tokens')} fill={accent} radius={[0, 8, 8, 0]} isAnimationActive={false} />
                   </BarChart>
                 </ResponsiveContainer>
               </Box>

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     log_proxy_max_body_bytes: int = Field(5_000_000, validation_alias="A2G_LOG_PROXY_MAX_BODY_BYTES")
     # How long a warm log-proxy trusts its cached API keys, models and trace owners (revocation delay).
     log_proxy_cache_seconds: float = Field(30.0, validation_alias="A2G_LOG_PROXY_CACHE_SECONDS")
+    # "deferred": the per-key rate count runs beside the call (no storage write on its path; a key may
+    # overshoot by the calls in flight); "strict": the count finishes before the call is forwarded.
+    log_proxy_rate_limit_mode: str = Field("deferred", validation_alias="A2G_LOG_PROXY_RATE_LIMIT_MODE")
     # Encrypts LLM API keys at rest; when unset a key is derived from A2G_TOKEN_SECRET (HKDF).
     llm_key_secret: SecretStr | None = Field(None, validation_alias="A2G_LLM_KEY_SECRET")
 

@@ -295,5 +295,5 @@ def mail_sender_from_settings(http: HttpPoster) -> MailSender | None:
     settings = get_settings()
     if not settings.mail_api_endpoint:
         return None
-    auth = settings.mail_api_auth_header.get_secret_value() if settings.mail_api_auth_header else None
-    return MailApiClient(settings.mail_api_endpoint, http, auth)
+    auth = settings.mail_api_auth_header.get_secret_value() if settings.mail_api_auth_header else ""
+    return MailApiClient(settings.mail_api_endpoint, http, auth.strip() or None)

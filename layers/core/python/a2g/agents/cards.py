@@ -74,8 +74,13 @@ class NormalizedCard:
         Registering the same agent again — as a posted card or through its card URL — lands on the same
         key, so it updates in place; a renamed agent at the same URL is still the same agent.
         """
-        identity = normalise_url(self.url) + ("#" + self.tenant if self.tenant else "")
-        return hashlib.sha256(identity.encode()).hexdigest()
+        return source_key_for(self.url, self.tenant)
+
+
+def source_key_for(url: str, tenant: str | None = None) -> str:
+    """The A2A source key of an agent at `url` (AgentsTable `SOURCE#<key>`)."""
+    identity = normalise_url(url) + ("#" + tenant if tenant else "")
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def normalise_url(url: str) -> str:
@@ -108,10 +113,13 @@ def _invalid(message: str, **details: Any) -> ValidationFailed:
 
 
 def _missing(data: dict[str, Any], names: tuple[str, ...], prefix: str = "") -> list[str]:
+    """Required fields that are absent or blank (an empty interface list counts as absent: the agent
+    would be unreachable; an empty skills list does not: an agent may declare none)."""
     missing = []
     for name in names:
         value = data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if (value is None or (isinstance(value, str) and not value.strip())
+                or (name == "supportedInterfaces" and value == [])):
             missing.append(prefix + name)
     return missing
 
@@ -183,8 +191,6 @@ def _interfaces(data: dict[str, Any], shape: str, missing: list[str]) -> list[di
         raw = data.get("supportedInterfaces")
         if raw is not None and not isinstance(raw, list):
             raise _invalid("supportedInterfaces must be an array")
-        if isinstance(raw, list) and not raw and "supportedInterfaces" not in missing:
-            missing.append("supportedInterfaces")
         for index, item in enumerate(raw or []):
             if not isinstance(item, dict):
                 raise _invalid(f"supportedInterfaces[{index}] must be an object")

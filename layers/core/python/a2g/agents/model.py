@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from a2g.clock import iso
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from a2g.clock import iso
 
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 DEFAULT_COLOR = "#4F46E5"

@@ -22,10 +22,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework, Skill
-from a2g.clock import Clock, SystemClock, iso
-from a2g.db import Gsi1, Gsi2, table_meta
-from a2g.errors import Conflict, ValidationFailed
 from pynamodb.attributes import (
     BinaryAttribute,
     ListAttribute,
@@ -33,9 +29,15 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
+
+from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework, Skill
+from a2g.clock import Clock, SystemClock, iso
+from a2g.db import Gsi1, Gsi2, table_meta
+from a2g.errors import Conflict, ValidationFailed
 
 _KEEP: Any = object()
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -101,6 +103,17 @@ class AgentSourceItem(Model):
     agent_id = UnicodeAttribute()
     source_url = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+def _connection() -> Connection:
+    """A low-level connection for transactions, to the table's current endpoint (tests re-point it)."""
+    meta = AgentItem.Meta
+    return Connection(
+        region=meta.region, host=getattr(meta, "host", None),
+        connect_timeout_seconds=getattr(meta, "connect_timeout_seconds", None),
+        read_timeout_seconds=getattr(meta, "read_timeout_seconds", None),
+        max_retry_attempts=getattr(meta, "max_retry_attempts", None),
+    )
 
 
 def owner_pk(owner_id: str) -> str:
@@ -229,7 +242,7 @@ class AgentRepository:
             embedding_model=embedding_model,
         )
         try:
-            with TransactWrite() as tx:
+            with TransactWrite(connection=_connection()) as tx:
                 tx.save(item, condition=AgentItem.pk.does_not_exist())
                 if source_key:
                     source = AgentSourceItem(

@@ -17,6 +17,7 @@ so many concurrent Lambdas do not all write it).
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import secrets
@@ -134,7 +135,7 @@ class ApiKeyService:
                 return key_view(record)
         return None
 
-    def _newest_first(self, user_id: str) -> list[ApiKeyRecord]:
+    def _newest_first(self, user_id: str) -> builtins.list[ApiKeyRecord]:
         # Ids are time-ordered only to the millisecond; the creation time breaks ties the way people expect.
         return sorted(self._store.list_for_user(user_id), key=lambda r: (r.created_at, r.key_id), reverse=True)
 

@@ -78,6 +78,7 @@ class SsoIdentity:
     display_name: str | None
     team: str | None
     subject: str
+    email: str | None = None
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -233,11 +234,13 @@ class OidcClient:
         if isinstance(team, list):  # group-style claims: the first one is the team
             team = team[0] if team else None
         name = claims.get(s.name_claim)
+        email = claims.get("email")
         return SsoIdentity(
             username=username.strip(),
             display_name=name if isinstance(name, str) else None,
             team=str(team) if team is not None else None,
             subject=str(claims["sub"]),
+            email=email.strip()[:254] if isinstance(email, str) and "@" in email else None,
         )
 
     # --- keys --------------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ class User:
     approved_by: str | None = None
     # The identity provider's `sub` for this username, pinned at first SSO login (see users.py).
     oidc_subject: str | None = None
+    # From the provider's `email` claim (refreshed at each SSO sign-in); operations mails owners there.
+    email: str | None = None
 
     def to_public(self) -> dict[str, Any]:
         """The JSON shape clients see; the pinned OIDC subject is internal."""
@@ -37,6 +39,7 @@ class User:
             "user_id": self.user_id,
             "username": self.user_id,
             "display_name": self.display_name,
+            "email": self.email,
             "team": self.team,
             "role": self.role,
             "pending": self.role == "PENDING",
@@ -74,7 +77,9 @@ class UserStore(Protocol):
         """Store a new user; False when the user id exists already. Counts a new ADMIN."""
         ...
 
-    def record_login(self, user_id: str, at: str, oidc_subject: str | None) -> None: ...
+    def record_login(self, user_id: str, at: str, oidc_subject: str | None, email: str | None = None) -> None:
+        """Record a sign-in; pins `oidc_subject` if given (only ever once); updates `email` if given."""
+        ...
 
     def apply_change(self, change: UserChange) -> User:
         """Apply role/team changes only if the role is still `expected_role`; keeps the admin count right.

@@ -21,6 +21,7 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -54,7 +55,7 @@ def _connection(model: type[Model]) -> Connection:
 
 
 class UserItem(Model):
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -70,12 +71,13 @@ class UserItem(Model):
     approved_at = UnicodeAttribute(null=True)
     approved_by = UnicodeAttribute(null=True)
     oidc_subject = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
 
 
 class AdminCounterItem(Model):
     """How many ADMINs exist; changed in the same transaction as the role, so it can guard the last admin."""
 
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     admins = NumberAttribute(default=0)
@@ -91,6 +93,7 @@ def _to_user(item: UserItem) -> User:
         role=item.role,  # type: ignore[arg-type]
         created_at=item.created_at, updated_at=item.updated_at, last_login_at=item.last_login_at,
         approved_at=item.approved_at, approved_by=item.approved_by, oidc_subject=item.oidc_subject,
+        email=item.email,
     )
 
 
@@ -126,6 +129,7 @@ class DynamoUserStore:
             user_id=user.user_id, display_name=user.display_name, team=user.team, role=user.role,
             created_at=user.created_at, updated_at=user.updated_at, last_login_at=user.last_login_at,
             approved_at=user.approved_at, approved_by=user.approved_by, oidc_subject=user.oidc_subject,
+            email=user.email,
         )
         if user.role != "ADMIN":
             try:
@@ -149,8 +153,10 @@ class DynamoUserStore:
                 return False
             raise
 
-    def record_login(self, user_id: str, at: str, oidc_subject: str | None) -> None:
-        actions = [UserItem.last_login_at.set(at)]
+    def record_login(self, user_id: str, at: str, oidc_subject: str | None, email: str | None = None) -> None:
+        actions: list[Action] = [UserItem.last_login_at.set(at)]
+        if email:
+            actions.append(UserItem.email.set(email))
         condition = UserItem.pk.exists()
         if oidc_subject:
             actions.append(UserItem.oidc_subject.set(oidc_subject))
@@ -162,7 +168,7 @@ class DynamoUserStore:
                 raise
 
     def apply_change(self, change: UserChange) -> User:
-        actions = [
+        actions: list[Action] = [
             UserItem.role.set(change.role),
             UserItem.team.set(change.team),
             UserItem.updated_at.set(change.updated_at),
@@ -217,7 +223,7 @@ class DynamoUserStore:
 
 
 class ApiKeyItem(Model):
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -311,7 +317,7 @@ class DynamoApiKeyStore:
 
 
 class RefreshItem(Model):
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -379,7 +385,7 @@ class DynamoRefreshStore:
 
 
 class OidcStateItem(Model):
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     code_verifier = UnicodeAttribute()
@@ -423,7 +429,7 @@ class DynamoOidcStateStore:
 
 
 class RateWindowItem(Model):
-    Meta = table_meta("users")
+    Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     hits = NumberAttribute(default=0)

@@ -135,7 +135,7 @@ class AuthService:
         identity = oidc.identity(oidc.verify_id_token(id_token, nonce=login.nonce))
         user = self._users.sign_in(
             identity.username, display_name=identity.display_name, team=identity.team,
-            oidc_subject=identity.subject,
+            oidc_subject=identity.subject, email=identity.email,
         )
         logger.info("sso sign-in", extra={"user_id": user.user_id, "role": user.role})
         return replace(self._signed_in(user), return_to=login.return_to)

@@ -66,7 +66,7 @@ class UserDirectory:
 
     def sign_in(
         self, username: str, *, display_name: str | None = None, team: str | None = None,
-        oidc_subject: str | None = None,
+        oidc_subject: str | None = None, email: str | None = None,
     ) -> User:
         """The user for a successful sign-in, created on first sign-in."""
         user_id = normalize_username(username)
@@ -74,26 +74,30 @@ class UserDirectory:
         for _ in range(2):  # a second round only when a concurrent first sign-in created the user
             existing = self._store.get(user_id)
             if existing is not None:
-                return self._returning(existing, now, oidc_subject)
+                return self._returning(existing, now, oidc_subject, email)
             role: Role = "ADMIN" if user_id in self._initial_admins else "PENDING"
             user = User(
                 user_id=user_id, display_name=_display_name(display_name, user_id), team=normalize_team(team),
                 role=role, created_at=now, updated_at=now, last_login_at=now, oidc_subject=oidc_subject,
+                email=email,
             )
             if self._store.create(user):
                 logger.info("user created", extra={"user_id": user_id, "role": role})
                 return user
         raise Conflict("the user changed during sign-in, try again")
 
-    def _returning(self, user: User, now: str, oidc_subject: str | None) -> User:
+    def _returning(self, user: User, now: str, oidc_subject: str | None, email: str | None) -> User:
         if oidc_subject and user.oidc_subject and user.oidc_subject != oidc_subject:
             logger.warning("sign-in refused: subject mismatch", extra={"user_id": user.user_id})
             raise Forbidden(
                 "this username is bound to another identity; ask an administrator", code="identity_mismatch"
             )
         pin = oidc_subject if oidc_subject and not user.oidc_subject else None
-        self._store.record_login(user.user_id, now, pin)
-        return replace(user, last_login_at=now, oidc_subject=user.oidc_subject or pin)
+        new_email = email if email and email != user.email else None
+        self._store.record_login(user.user_id, now, pin, new_email)
+        return replace(
+            user, last_login_at=now, oidc_subject=user.oidc_subject or pin, email=new_email or user.email
+        )
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -107,7 +111,7 @@ class UserDirectory:
         require_session(actor, "administering users")
         if role is not None and role not in ROLES:
             raise ValidationFailed(f"role must be one of {', '.join(ROLES)}")
-        return self._store.list(role, max(1, min(limit, 100)), cursor)  # type: ignore[arg-type]
+        return self._store.list(role, max(1, min(limit, 100)), cursor)
 
     # --- administration ---------------------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ class UserDirectory:
         user = self.get(user_id)
         if role is not None and role not in ROLES:
             raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
-        new_role: Role = role or user.role  # type: ignore[assignment]
+        new_role: Role = role or user.role
         new_team = normalize_team(team) if team is not None else user.team
         if new_role == user.role and new_team == user.team:
             return user

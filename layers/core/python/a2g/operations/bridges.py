@@ -28,7 +28,7 @@ def agent_view(agent: Any) -> AgentView:
         agent_id=agent.id, owner_id=agent.owner_id, name=agent.name, status=str(agent.status.value),
         framework=str(agent.framework.value), base_url=str(endpoint.get("base_url") or ""),
         created_at=agent.created_at, updated_at=agent.updated_at, last_used_at=agent.last_used_at,
-        card_url=agent.card_url, endpoint=endpoint, version=agent.version,
+        card_url=agent.card_url, endpoint=endpoint, version=agent.version, trace_id=agent.trace_id,
     )
 
 
@@ -103,11 +103,12 @@ class RegistryLlms:
 
 
 def _run_async(coroutine: Any) -> Any:
-    """Run a coroutine from synchronous code, also when the caller is inside an event loop (tests)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
+    """Run a coroutine from synchronous code on a thread of its own.
+
+    Not `asyncio.run` on the caller's thread: it leaves that thread with no event loop set, and the next
+    handler on it that asks for one (Mangum does) fails - the local runtime reuses its worker threads, and a
+    warm Lambda reuses its main thread. The thread is also safe when the caller runs inside a loop.
+    """
     result: list[Any] = []
     errors: list[BaseException] = []
 
@@ -117,7 +118,7 @@ def _run_async(coroutine: Any) -> Any:
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             errors.append(exc)
 
-    thread = threading.Thread(target=runner)
+    thread = threading.Thread(target=runner, name="llm-probes")
     thread.start()
     thread.join()
     if errors:
@@ -175,35 +176,40 @@ def _profile_email(user_id: str) -> str | None:
 
 
 class ChatAgentData:
-    """Deletes an agent's chat sessions through the chat domain's own `delete_session` (messages, file
-    records, S3 objects and the session's trace go with each session).
+    """Deletes what the platform keeps about an agent besides the agent itself, through the owning domains:
+    its chat sessions via the chat domain's own `delete_session` (messages, file records, S3 objects and
+    each session's trace go with it), then the agent's own trace (the developer's live log).
 
     A DEVELOPMENT agent can only be chatted with by its owner, so its sessions are the owner's; they are
-    found with the chat domain's (user, agent) index.
+    found with the chat domain's (user, agent) index. Every step is idempotent: a run that fails half-way
+    is finished by the next one, before the agent itself is deleted.
     """
 
-    def __init__(self, sessions: Any = None, chats: Any = None, page_size: int = 50):
-        if sessions is None or chats is None:
-            from a2g.chat.composition import session_service
-            from a2g.chat.repository import ChatRepository
-
-            sessions = sessions or session_service()
-            chats = chats or ChatRepository()
+    def __init__(self, sessions: Any = None, traces: Any = None, page_size: int = 50):
         self._sessions = sessions
-        self._chats = chats
+        self._traces = traces
         self._page_size = page_size
 
     def delete_agent_data(self, agent: AgentView) -> None:
         from a2g.identity.principal import Principal
 
+        if self._sessions is None:
+            from a2g.chat.composition import session_service
+
+            self._sessions = session_service()
         owner = Principal(user_id=agent.owner_id, role="USER", team="")
         deleted = 0
         while True:  # always the first page: each pass deletes what it read
-            page = self._chats.list_sessions(agent.owner_id, agent.agent_id, self._page_size, None)
+            page = self._sessions.list_sessions(owner, agent.agent_id, self._page_size, None)
             if not page.items:
                 break
             for session in page.items:
                 self._sessions.delete_session(owner, session.session_id)
                 deleted += 1
-        logger.info("agent chat data deleted", extra={"agent_id": agent.agent_id, "sessions": deleted})
+        if agent.trace_id:
+            if self._traces is None:
+                from a2g.tracing.repository import TraceRepository
 
+                self._traces = TraceRepository(default_clock())
+            self._traces.delete_trace(agent.trace_id)
+        logger.info("agent chat data deleted", extra={"agent_id": agent.agent_id, "sessions": deleted})

@@ -38,6 +38,7 @@ class AgentView:
     # Framework details (the Agno agent or team id, ADK app name, LangGraph assistant id).
     endpoint: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
+    trace_id: str | None = None  # the agent's own live trace (its developer's log-proxy URL)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ class AgentDirectory(Protocol):
 
 class AgentDataCleaner(Protocol):
     def delete_agent_data(self, agent: AgentView) -> None:
-        """Delete every chat session, message and file (S3 objects included) of an agent. Idempotent: a
-        repeated call after a partial run finishes the job."""
+        """Delete every chat session, message and file (S3 objects included) of an agent, and its trace.
+        Idempotent: a repeated call after a partial run finishes the job."""
         ...
 
 

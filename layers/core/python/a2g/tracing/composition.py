@@ -32,4 +32,5 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
         AsyncOutboundClient.shared, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if settings.env == "aws" else "detach"),
+        rate_limit_mode="strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred",
     )

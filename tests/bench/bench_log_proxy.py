@@ -1,0 +1,190 @@
+"""Benchmark: what the log-proxy adds over calling the same LLM directly, and how fast entries reach the
+live panel. A script (prints figures, asserts nothing about time):
+
+    .venv/bin/python tests/bench/bench_log_proxy.py [--calls 200] [--stream-words 16]
+
+It starts the local runtime (its real log-proxy, DynamoDB Local, WebSocket API) and the mock LLM in separate
+processes, registers the mock through the admin API, and then, interleaved in one run (direct and proxied
+alternate, order flipped every round so neither always goes first):
+- non-streaming calls: latency direct vs through the proxy (p50/p95, and the added p50/p95 of the pairs);
+- streaming calls: time to first chunk and total, direct vs proxied, and the number of SSE events each side saw;
+- delivery: a WebSocket client subscribed to the trace records when each entry arrives; the delay from the
+  client having the proxied answer to the entry on the socket (p50/p95).
+Targets (issue 5): added p50 < 5 ms, identical chunk counts, delivery p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT)]
+
+import httpx
+from websockets.sync.client import connect
+
+from tests.e2e.tracing.mock_llm import free_port
+from tests.e2e.tracing.runtime_helpers import start_runtime
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def fmt(values: list[float]) -> str:
+    return f"p50 {pct(values, 50):7.2f} ms   p95 {pct(values, 95):7.2f} ms   (n={len(values)})"
+
+
+def timed_call(client: httpx.Client, url: str, headers: dict[str, str], body: dict[str, Any]
+               ) -> tuple[float, float | None, int, float]:
+    """(total ms, first-chunk ms, SSE data events, perf_counter at completion)."""
+    start = time.perf_counter()
+    first = None
+    events = 0
+    with client.stream("POST", url, headers=headers, json=body) as response:
+        response.raise_for_status()
+        pending = b""
+        for chunk in response.iter_raw():
+            if first is None:
+                first = (time.perf_counter() - start) * 1000
+            pending += chunk
+            *done, pending = pending.split(b"\n\n")
+            events += sum(1 for event in done if event.startswith(b"data:"))
+    end = time.perf_counter()
+    return (end - start) * 1000, first, events, end
+
+
+class DeliveryWatcher(threading.Thread):
+    def __init__(self, ws_url: str):
+        super().__init__(daemon=True)
+        self.ws = connect(ws_url, open_timeout=30)
+        self.arrivals: dict[str, float] = {}
+        self.stop = False
+
+    def run(self) -> None:
+        while not self.stop:
+            try:
+                raw = self.ws.recv(timeout=0.5)
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001 - closed
+                return
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("type") == "trace.entry":
+                messages = (message["entry"].get("request") or {}).get("messages") or [{}]
+                self.arrivals[str(messages[-1].get("content"))] = now
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200, help="calls of each kind on each path")
+    parser.add_argument("--stream-words", type=int, default=16)
+    args = parser.parse_args()
+
+    llm_port = free_port()
+    llm = subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_llm", str(llm_port)], cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    # The per-key limit (20/s by default) would throttle a benchmark's back-to-back calls.
+    runtime_process, runtime = start_runtime({"POWERTOOLS_LOG_LEVEL": "ERROR", "A2G_API_KEY_RATE_LIMIT": "100000"})
+    try:
+        run(runtime, f"http://127.0.0.1:{llm_port}/v1", args)
+    finally:
+        runtime_process.terminate()
+        llm.terminate()
+        runtime_process.wait(timeout=30)
+        llm.wait(timeout=10)
+
+
+def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
+    token = runtime.sign_in("admin")
+    admin = {"authorization": f"Bearer {token}"}
+    httpx.post(runtime.base_url + "/api/admin/llms", headers=admin, json={
+        "name": "bench", "base_url": llm_url, "api_key": "sk-bench-0000", "models": ["bench-gpt"]}).raise_for_status()
+    key = runtime.api_key(token)
+    trace_id = runtime.create_trace("admin", agent_id="agt_bench")
+    proxied_url = f"{runtime.base_url}/api/log-proxy/{trace_id}/v1/chat/completions"
+    direct_url = f"{llm_url}/chat/completions"
+    proxied_headers = {"authorization": f"Bearer {key}"}
+    direct_headers = {"authorization": "Bearer sk-bench-0000"}
+    watcher = DeliveryWatcher(f"{runtime.ws_url}?token={token}&trace_id={trace_id}")
+    watcher.start()
+
+    words = " ".join(f"w{i}" for i in range(args.stream_words))
+    client = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=4))
+    # Warm both paths (cold start, connection pools, caches) before measuring.
+    for _ in range(10):
+        for url, headers in ((direct_url, direct_headers), (proxied_url, proxied_headers)):
+            timed_call(client, url, headers, {"model": "bench-gpt", "messages": [{"role": "user", "content": "warm"}]})
+            timed_call(client, url, headers, {"model": "bench-gpt", "stream": True,
+                                              "messages": [{"role": "user", "content": "warm " + words}]})
+
+    plain = {"direct": [], "proxied": []}
+    ttfc = {"direct": [], "proxied": []}
+    total = {"direct": [], "proxied": []}
+    events = {"direct": [], "proxied": []}
+    added, added_ttfc = [], []
+    answered: dict[str, float] = {}
+    for i in range(args.calls):
+        order = ("direct", "proxied") if i % 2 == 0 else ("proxied", "direct")
+        round_plain: dict[str, float] = {}
+        round_first: dict[str, float] = {}
+        for side in order:
+            url, headers = (direct_url, direct_headers) if side == "direct" else (proxied_url, proxied_headers)
+            marker = f"plain {i} {side}"
+            ms, _, _, done = timed_call(client, url, headers,
+                                        {"model": "bench-gpt", "messages": [{"role": "user", "content": marker}]})
+            plain[side].append(ms)
+            round_plain[side] = ms
+            if side == "proxied":
+                answered[marker] = done
+            marker = f"stream {i} {side} {words}"
+            ms, first, count, done = timed_call(client, url, headers, {
+                "model": "bench-gpt", "stream": True, "messages": [{"role": "user", "content": marker}]})
+            total[side].append(ms)
+            ttfc[side].append(first or ms)
+            round_first[side] = first or ms
+            events[side].append(count)
+            if side == "proxied":
+                answered[marker] = done
+        added.append(round_plain["proxied"] - round_plain["direct"])
+        added_ttfc.append(round_first["proxied"] - round_first["direct"])
+
+    deadline = time.monotonic() + 10
+    while len(watcher.arrivals) < len(answered) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watcher.stop = True
+    delivery = [(watcher.arrivals[m] - t) * 1000 for m, t in answered.items() if m in watcher.arrivals]
+
+    print(f"log-proxy benchmark — {args.calls} interleaved rounds, local runtime at {runtime.base_url}")
+    print(f"machine load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
+    print("non-streaming call latency")
+    print(f"  direct      {fmt(plain['direct'])}")
+    print(f"  proxied     {fmt(plain['proxied'])}")
+    print(f"  added       {fmt(added)}      target: p50 < 5 ms")
+    print(f"streaming ({args.stream_words} words) time to first chunk")
+    print(f"  direct      {fmt(ttfc['direct'])}")
+    print(f"  proxied     {fmt(ttfc['proxied'])}")
+    print(f"  added       {fmt(added_ttfc)}")
+    print("streaming total")
+    print(f"  direct      {fmt(total['direct'])}")
+    print(f"  proxied     {fmt(total['proxied'])}")
+    same = events["direct"] == events["proxied"]
+    print(f"SSE data events per stream: direct {statistics.mean(events['direct']):.1f}, "
+          f"proxied {statistics.mean(events['proxied']):.1f} — identical in every round: {same}")
+    print(f"trace delivery (client has the answer → entry on the WebSocket): {fmt(delivery)}   target: p95 < 100 ms")
+    print(f"entries delivered: {len(delivery)} of {len(answered)}")
+
+
+if __name__ == "__main__":
+    main()
