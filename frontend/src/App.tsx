@@ -50,9 +50,10 @@ function ThemeRoot({ children }: { children: ReactNode }) {
 
 /** Runs the WebSocket while someone is signed in and routes its messages to the stores. */
 function RealtimeBridge() {
-  const status = useAuthStore((s) => s.status)
+  // Only approved users may open the WebSocket (its authorizer refuses PENDING accounts).
+  const approved = useAuthStore((s) => s.status === 'signed_in' && (s.user?.role === 'USER' || s.user?.role === 'ADMIN'))
   useEffect(() => {
-    if (status !== 'signed_in') return
+    if (!approved) return
     const socket = getSocket()
     const offState = socket.onState((s) => useTraceStore.getState().setConnection(s))
     const offMsg = socket.onMessage((msg) => {
@@ -65,7 +66,7 @@ function RealtimeBridge() {
       offMsg()
       stopSocket()
     }
-  }, [status])
+  }, [approved])
   return null
 }
 

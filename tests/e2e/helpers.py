@@ -11,8 +11,9 @@
 `runtime` is anything with a `base_url` (the `runtime` fixture, or an extra runtime). Usernames should be
 unique per test because the session runtime is shared: `unique_username("alice")` gives `alice-1a2b3c4d`.
 
-(The e2e conftest puts this folder on `sys.path` via pytest's rootdir-relative import of test modules in
-`tests/e2e/<area>/`; if `import helpers` fails in a new folder, add `tests/e2e` to `sys.path` there.)
+`tests/e2e` is on `sys.path` once pytest has loaded `tests/e2e/conftest.py` (rootdir "prepend" imports);
+a folder's own conftest can make sure with `sys.path.insert(0, str(Path(__file__).parents[1]))`, as
+`tests/e2e/identity/conftest.py` does.
 """
 
 from __future__ import annotations

@@ -46,6 +46,21 @@ const enc = encodeURIComponent
 export interface SignInResult {
   access_token: string
   user: User | null
+  /** Epoch milliseconds when the access token stops working (from `expires_at`/`expires_in` or the JWT). */
+  expires_at: number | null
+}
+
+/** When an access token expires: the response's `expires_at` (epoch s or ISO) / `expires_in`, else the JWT's `exp`. */
+export function tokenExpiry(raw: { access_token?: string; expires_at?: unknown; expires_in?: unknown }): number | null {
+  if (typeof raw.expires_at === 'number') return raw.expires_at * (raw.expires_at < 1e12 ? 1000 : 1)
+  if (typeof raw.expires_at === 'string' && !Number.isNaN(Date.parse(raw.expires_at))) return Date.parse(raw.expires_at)
+  if (typeof raw.expires_in === 'number') return Date.now() + raw.expires_in * 1000
+  try {
+    const payload = JSON.parse(atob((raw.access_token ?? '').split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number }
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null
+  } catch {
+    return null
+  }
 }
 
 export const authApi = {
@@ -53,21 +68,21 @@ export const authApi = {
     return toAuthConfig(await request('/api/auth/config', { anonymous: true }))
   },
   async devLogin(username: string, team: string): Promise<SignInResult> {
-    const raw = await request<{ access_token: string; user?: unknown }>('/api/auth/dev-login', {
+    const raw = await request<{ access_token: string; user?: unknown; expires_at?: unknown; expires_in?: unknown }>('/api/auth/dev-login', {
       body: { username, team },
       anonymous: true,
     })
-    return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null }
+    return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null, expires_at: tokenExpiry(raw) }
   },
   /** New access token from the HttpOnly refresh cookie, or null when there is no live session. */
   async refresh(): Promise<SignInResult | null> {
     try {
-      const raw = await request<{ access_token?: string; user?: unknown }>('/api/auth/refresh', {
+      const raw = await request<{ access_token?: string; user?: unknown; expires_at?: unknown; expires_in?: unknown }>('/api/auth/refresh', {
         method: 'POST',
         anonymous: true,
       })
       if (!raw?.access_token) return null
-      return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null }
+      return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null, expires_at: tokenExpiry({ ...raw, access_token: raw.access_token }) }
     } catch {
       return null
     }

@@ -355,7 +355,7 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
               <Typography variant="overline" color="text.secondary">
                 {t('agentForm.preview')}
               </Typography>
-              <Box sx={{ pointerEvents: 'none' }}>
+              <Box sx={{ pointerEvents: "none" }} inert aria-hidden>
                 <AgentCard agent={previewAgent} to="#" />
               </Box>
             </Box>

@@ -12,7 +12,11 @@ export type AuthStatus = 'unknown' | 'signed_out' | 'signed_in'
 interface AuthState {
   status: AuthStatus
   token: string | null
+  /** Epoch ms when `token` expires (null: unknown). */
+  expiresAt: number | null
   user: User | null
+  /** The token if it stays valid for at least a minute, else a refreshed one (refresh tokens rotate: never refresh needlessly). */
+  validToken(): Promise<string | null>
   /** Restores a session from the refresh cookie on page load. */
   bootstrap(): Promise<void>
   devSignIn(username: string, team: string): Promise<User>
@@ -53,7 +57,14 @@ let booting: Promise<void> | null = null
 export const useAuthStore = create<AuthState>((set, get) => ({
   status: 'unknown',
   token: null,
+  expiresAt: null,
   user: null,
+
+  async validToken() {
+    const { token, expiresAt } = get()
+    if (token && (expiresAt === null || expiresAt - Date.now() > 60_000)) return token
+    return get().refreshToken()
+  },
 
   bootstrap() {
     booting ??= (async () => {
@@ -80,7 +91,7 @@ export const useAuthStore = create<AuthState>((set, get) => ({
   async devSignIn(username, team) {
     const res = await authApi.devLogin(username, team)
     markSessionHint(true)
-    set({ token: res.access_token })
+    set({ token: res.access_token, expiresAt: res.expires_at })
     const user = res.user ?? (await authApi.me())
     set({ user, status: 'signed_in' })
     return user
@@ -99,7 +110,7 @@ export const useAuthStore = create<AuthState>((set, get) => ({
       inflight = authApi
         .refresh()
         .then((r) => {
-          if (r) set({ token: r.access_token, ...(r.user ? { user: r.user } : {}) })
+          if (r) set({ token: r.access_token, expiresAt: r.expires_at, ...(r.user ? { user: r.user } : {}) })
           return r?.access_token ?? null
         })
         .finally(() => {
@@ -115,7 +126,7 @@ export const useAuthStore = create<AuthState>((set, get) => ({
 
   clear() {
     markSessionHint(false)
-    set({ status: 'signed_out', token: null, user: null })
+    set({ status: 'signed_out', token: null, expiresAt: null, user: null })
   },
 }))
 

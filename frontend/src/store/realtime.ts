@@ -10,8 +10,9 @@ let socket: TraceSocket | null = null
 async function freshToken(): Promise<string | null> {
   const auth = useAuthStore.getState()
   if (auth.status === 'signed_out') return null
-  // A reconnect may come long after the token was issued: refresh first so $connect's authorizer accepts it.
-  return (await auth.refreshToken()) ?? auth.token
+  // A reconnect may come long after the token was issued: refresh only if it is about to expire, since every
+  // refresh rotates the cookie (a needless one races other tabs and reloads).
+  return auth.validToken()
 }
 
 export function getSocket(): TraceSocket {

@@ -161,9 +161,9 @@ class LocalRuntime:
             if o.storage == "dynamodb-local":
                 raise StartupError(f"DynamoDB Local cannot start: {reason}")
             log.warning("DynamoDB Local unavailable (%s); using moto with a snapshot on disk", reason)
-        store = MotoDynamoDb(o.data_dir, in_memory=o.in_memory)
-        store.start()
-        return store
+        fallback = MotoDynamoDb(o.data_dir, in_memory=o.in_memory)
+        fallback.start()
+        return fallback
 
     # -- phase 2: the event loop -------------------------------------------------------------------------
     async def serve(self) -> None:

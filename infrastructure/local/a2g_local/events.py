@@ -264,8 +264,8 @@ def http_result_from_lambda(result: Any) -> HttpResult:
     A dict with `statusCode` is a full response; anything else that is valid JSON is a 200 JSON body.
     """
     if not isinstance(result, dict) or "statusCode" not in result:
-        body = result if isinstance(result, str) else json.dumps(result)
-        return HttpResult(200, [("content-type", "application/json")], body.encode())
+        text = result if isinstance(result, str) else json.dumps(result)
+        return HttpResult(200, [("content-type", "application/json")], text.encode())
     status = int(result.get("statusCode") or 200)
     headers: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -280,6 +280,7 @@ def http_result_from_lambda(result: Any) -> HttpResult:
     for cookie in result.get("cookies") or []:
         headers.append(("set-cookie", str(cookie)))
     raw = result.get("body")
+    body: bytes
     if raw is None:
         body = b""
     elif result.get("isBase64Encoded"):

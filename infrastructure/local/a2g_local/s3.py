@@ -396,7 +396,8 @@ class S3Service:
             await send({"type": "http.response.body", "body": b""})
             return status
         path = self.storage.data_path(req.bucket, req.key)
-        with open(path, "rb") as fh:
+        fh = await asyncio.to_thread(path.open, "rb")
+        try:
             fh.seek(start)
             remaining = length
             while remaining > 0:
@@ -405,6 +406,8 @@ class S3Service:
                     break
                 remaining -= len(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        finally:
+            fh.close()
         if remaining > 0:
             await send({"type": "http.response.body", "body": b""})
         return status
@@ -480,8 +483,11 @@ class S3Service:
     async def _delete_objects(self, req: S3Request, send: Send, cors: list[tuple[str, str]]) -> int:
         body = b"".join(await _read_body(req.receive, 10 * 1024 * 1024))
         root = ElementTree.fromstring(body)
-        ns = {"s3": _XMLNS} if root.tag.startswith("{") else {}
-        find = (lambda el, tag: el.findall(f"s3:{tag}", ns)) if ns else (lambda el, tag: el.findall(tag))
+        prefix = f"{{{_XMLNS}}}" if root.tag.startswith("{") else ""
+
+        def find(element: ElementTree.Element, tag: str) -> list[ElementTree.Element]:
+            return element.findall(prefix + tag)
+
         quiet = any((q.text or "").lower() == "true" for q in find(root, "Quiet"))
         deleted = []
         for obj in find(root, "Object"):

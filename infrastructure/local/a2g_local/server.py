@@ -537,7 +537,7 @@ class _TooLarge(Exception):
 
 
 async def _read_body(receive: Any, limit: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     total = 0
     while True:
         message = await receive()

@@ -13,8 +13,8 @@ and the `@connections` management API that functions reach with boto3's `apigate
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -351,15 +351,20 @@ def interpret_authorizer_result(result: Any) -> tuple[bool, dict[str, Any], str 
     `{"isAuthorized": bool, "context"}` response. Any explicit Deny wins; otherwise one Allow is needed."""
     if not isinstance(result, dict):
         return False, {}, None
-    context = result.get("context") if isinstance(result.get("context"), dict) else {}
+    raw_context = result.get("context")
+    context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
     if "isAuthorized" in result:
-        return bool(result["isAuthorized"]), context, result.get("principalId")
+        return bool(result["isAuthorized"]), context, _text_or_none(result.get("principalId"))
     statements = ((result.get("policyDocument") or {}).get("Statement")) or []
     if isinstance(statements, dict):
         statements = [statements]
     effects = {str(s.get("Effect", "")).lower() for s in statements if isinstance(s, dict)}
     allowed = "allow" in effects and "deny" not in effects
-    return allowed, context, result.get("principalId")
+    return allowed, context, _text_or_none(result.get("principalId"))
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _identity_value(source: str, parts: dict[str, Any]) -> str | None:

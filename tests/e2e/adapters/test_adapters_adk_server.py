@@ -4,7 +4,9 @@ its in-memory sessions (restarted) is handled."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,11 +22,14 @@ AGENTS_DIR = Path(__file__).parent / "adk_agents"
 
 
 @pytest.fixture(scope="module")
-def adk_server(mock_llm: MockLlm) -> Iterator[str]:
+def adk_server(mock_llm: MockLlm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
+    agents = tmp_path_factory.mktemp("adk") / "agents"
+    shutil.copytree(AGENTS_DIR, agents, ignore=shutil.ignore_patterns("__pycache__", ".adk"))
     server = ServerProcess(
-        [str(VENV_BIN / "adk"), "api_server", str(AGENTS_DIR), "--port", str(port)],
-        cwd=AGENTS_DIR, name="adk",
+        # in-memory sessions, like a dev server: a restart forgets them (which the adapter handles)
+        [str(VENV_BIN / "adk"), "api_server", str(agents), "--port", str(port), "--no_use_local_storage"],
+        cwd=agents, name="adk",
         env={"A2G_TEST_LLM_BASE_URL": mock_llm.base_url, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
              "GOOGLE_GENAI_USE_VERTEXAI": "false", "ADK_DISABLE_TELEMETRY": "1"},
         ready_url=f"http://127.0.0.1:{port}/list-apps",
@@ -59,7 +64,8 @@ async def test_adk_session_state_carries_the_trace_and_the_answer_streams(
 
 async def test_a_session_the_server_forgot_is_created_again(adk_server: str, outbound: AsyncOutboundClient) -> None:
     endpoint = {"base_url": adk_server, "adk_app_name": "helper"}
-    remembered = call("ADK", endpoint, message="after a restart", state={"adk_session": "ses_1"})
-    forgotten = remembered.__class__(**{**remembered.__dict__, "session_id": "ses_never_created"})
+    # the platform believes the session exists (it is remembered), the server never had it
+    forgotten = replace(call("ADK", endpoint, message="after a restart"), session_id="ses_never_created",
+                        state={"adk_session": "ses_never_created"})  # fmt: skip
     events = await collect(adapter_for("ADK", outbound).run(forgotten))
     assert _text(events) == "echo: after a restart"

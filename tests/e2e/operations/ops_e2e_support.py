@@ -41,7 +41,7 @@ class AgentServer:
 
             def do_GET(self) -> None:
                 server.hits += 1
-                if self.path.startswith("/.well-known/agent"):
+                if "/.well-known/agent" in self.path:
                     card = {"name": "Ops probe", "description": "answers health checks", "url": server.url,
                             "version": "1.0", "protocolVersion": "0.3.0", "capabilities": {},
                             "defaultInputModes": ["text"], "defaultOutputModes": ["text"], "skills": []}

@@ -70,7 +70,9 @@ def _status(runtime: RuntimeProcess, user: SignedInUser, agent_id: str) -> str |
 
 
 def _fire(runtime: RuntimeProcess, schedule: str) -> dict[str, Any]:
-    return runtime.fire(schedule)
+    """Fire a schedule now; the job's report (the handler's return value)."""
+    fired = runtime.fire(schedule)
+    return dict(fired.get("result", fired))
 
 
 def _audit(runtime: RuntimeProcess, agent_id: str, days: int = 120) -> list[str]:
@@ -243,8 +245,8 @@ def test_mail_api_down_then_up_delivers_the_alert_exactly_once(
 # ---- lifecycle -------------------------------------------------------------------------------------------------
 
 
-def _session_with_file(user: SignedInUser, agent_id: str) -> tuple[str, str | None]:
-    """A chat session with a message (and an uploaded file when the files function exists)."""
+def _session_with_file(user: SignedInUser, agent_id: str) -> tuple[str, str]:
+    """A chat session with a message and an uploaded file (through the presigned POST)."""
     started = user.post(f"/api/agents/{agent_id}/sessions", json={})
     assert started.status_code in (200, 201), started.text
     session_id = started.json().get("session_id") or started.json()["id"]
@@ -252,27 +254,30 @@ def _session_with_file(user: SignedInUser, agent_id: str) -> tuple[str, str | No
     assert posted.status_code in (200, 201), posted.text
     upload = user.post("/api/files", json={"session_id": session_id, "file_name": "note.txt",
                                            "content_type": "text/plain", "size": 5})
-    if upload.status_code not in (200, 201):
-        return session_id, None
-    body = upload.json()
-    target = body.get("upload") or body
-    if "fields" in target:
-        sent = httpx.post(target["url"], data=target["fields"], files={"file": ("note.txt", b"hello")})
-    else:
-        sent = httpx.put(target["url"], content=b"hello", headers=target.get("headers") or {})
+    assert upload.status_code == 201, upload.text
+    target = upload.json()["upload"]
+    sent = httpx.post(target["url"], data=target["fields"], files={"file": ("note.txt", b"hello")})
     assert sent.status_code in (200, 201, 204), sent.text
-    return session_id, str(body.get("file_id") or body.get("id"))
+    return session_id, str(upload.json()["file"]["file_id"])
+
+
+def _stored_objects(runtime: RuntimeProcess, prefix: str) -> list[str]:
+    s3 = runtime.boto3_client("s3")
+    listed = s3.list_objects_v2(Bucket=runtime.env["A2G_FILES_BUCKET"], Prefix=prefix)
+    return [o["Key"] for o in listed.get("Contents", [])]
 
 
 def test_lifecycle_warns_then_acts_at_the_boundaries_with_dry_run_and_double_firing(
     ops_runtime: RuntimeProcess, time_machine: TimeMachine, mail_sink: MailSink, agent_server: AgentServer
 ) -> None:
     _require(ops_runtime)
-    ops_runtime.require_functions("SessionsFunction")
+    ops_runtime.require_functions("SessionsFunction", "FilesFunction")
     dev = developer(ops_runtime, "lifecycle")
     stale_dev = _create_agent(dev, agent_server.url, publish=False, name="Old experiment")
-    unused = _create_agent(dev, agent_server.url, publish=True, name="Forgotten service")
+    unused = _create_agent(dev, agent_server.url + "/svc", publish=True, name="Forgotten service")
     session_id, file_id = _session_with_file(dev, stale_dev["id"])
+    files_prefix = f"files/{dev.user_id}/{session_id}/"
+    assert _stored_objects(ops_runtime, files_prefix)  # the attachment is in S3
     me = mail_of(dev)
 
     def kinds() -> list[str]:
@@ -312,8 +317,9 @@ def test_lifecycle_warns_then_acts_at_the_boundaries_with_dry_run_and_double_fir
 
     owner = fresh(ops_runtime, dev)
     assert owner.get(f"/api/sessions/{session_id}").status_code == 404  # the chat went with the agent
-    if file_id:
-        assert owner.get(f"/api/files/{file_id}").status_code == 404
+    assert owner.get(f"/api/sessions/{session_id}/messages").status_code == 404
+    assert owner.get(f"/api/files/{file_id}").status_code == 404
+    assert _stored_objects(ops_runtime, files_prefix) == []  # and the attachment's bytes
     owner.close()
     assert _audit(ops_runtime, stale_dev["id"]) == ["agent.deleted", "agent.warned"]
     assert _audit(ops_runtime, unused["id"]) == ["agent.disabled", "agent.warned"]

@@ -41,7 +41,8 @@ def test_tables_and_bucket_created_from_the_template(runtime: Any) -> None:
 async def test_websocket_unknown_action_gets_an_error_pushed_back(runtime: Any) -> None:
     runtime.require_functions("AuthorizerFunction", "AuthFunction", "WsConnectFunction", "WsDefaultFunction",
                               "WsDisconnectFunction")
-    signed_in = httpx.post(runtime.url("/api/auth/dev-login"), json={"username": "admin"})
+    async with httpx.AsyncClient() as client:
+        signed_in = await client.post(runtime.url("/api/auth/dev-login"), json={"username": "admin"})
     if signed_in.status_code != 200 or "access_token" not in signed_in.json():
         pytest.skip(f"dev sign-in does not give an access token yet: {signed_in.status_code} {signed_in.text[:200]}")
     token = signed_in.json()["access_token"]

@@ -19,7 +19,7 @@ def _run(args: list[str], env: dict[str, str], timeout: float = 120) -> subproce
     base.update({"PYTHONPATH": str(REPO_ROOT / "infrastructure" / "local"), "A2G_AUTO_INSTALL": "0"})
     base.update(env)
     return subprocess.run([sys.executable, "-m", "a2g_local", *args], capture_output=True, text=True,
-                          env=base, cwd=REPO_ROOT, timeout=timeout)
+                          env=base, cwd=REPO_ROOT, timeout=timeout, check=False)
 
 
 def test_port_in_use_is_a_clear_message(tmp_path: Path, fixture_template: Path) -> None:

@@ -83,7 +83,7 @@ def open_page(browser: object) -> Iterator[Callable[..., object]]:
     problems: list[PageProblems] = []
 
     def make(width: int = 1440, height: int = 900, color_scheme: str = "light", storage: dict | None = None,
-             session_hint: bool = True):
+             session_hint: bool = False):
         ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme,  # type: ignore[attr-defined]
                                   locale="en-US", timezone_id="Asia/Seoul")
         contexts.append(ctx)

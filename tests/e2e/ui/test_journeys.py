@@ -96,7 +96,7 @@ def test_create_agent_chat_and_live_trace(open_page, runtime: RuntimeProcess, mo
     dialog.get_by_role("textbox", name="Title").fill("Echo agent")
     dialog.get_by_label("Description").fill("Repeats what you say")
     dialog.get_by_role("button", name="Create").click()
-    expect(dialog).to_be_hidden()
+    expect(dialog).to_be_hidden(timeout=30_000)
     card = page.get_by_test_id("agent-card").filter(has_text="Echo agent")
     expect(card).to_be_visible()
 

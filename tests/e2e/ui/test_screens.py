@@ -137,7 +137,7 @@ def test_laptop_width_and_keyboard(open_page, static_app: str, screenshot_dir: P
 
 def test_korean(open_page, static_app: str, screenshot_dir: Path) -> None:
     page = open_page(storage={"colorScheme": "light", "mode": "development", "language": "ko", "railExpanded": True,
-                              "tracePanelOpen": True})
+                              "tracePanelOpen": True}, session_hint=True)
     FakeApi().install(page)
     page.goto(static_app + "/workspace")
     expect(page.get_by_test_id("mode-bar")).to_contain_text("개발 모드")

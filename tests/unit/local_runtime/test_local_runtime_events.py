@@ -21,12 +21,12 @@ from a2g_local.websocket import interpret_authorizer_result
 
 
 def _request(**kw: object) -> IncomingRequest:
-    base: dict[str, object] = dict(
-        method="POST", raw_path="/api/items/a%20b", raw_query="x=1&x=2&y=",
-        headers=[("content-type", "application/json"), ("cookie", "a=1; b=2"), ("x-multi", "1"), ("x-multi", "2"),
-                 ("user-agent", "ua"), ("host", "127.0.0.1:3000")],
-        body=b'{"k": "v"}', source_ip="127.0.0.1", domain_name="127.0.0.1:3000", time=1700000000.5,
-        request_id="rid-1")
+    base: dict[str, object] = {
+        "method": "POST", "raw_path": "/api/items/a%20b", "raw_query": "x=1&x=2&y=",
+        "headers": [("content-type", "application/json"), ("cookie", "a=1; b=2"), ("x-multi", "1"),
+                    ("x-multi", "2"), ("user-agent", "ua"), ("host", "127.0.0.1:3000")],
+        "body": b'{"k": "v"}', "source_ip": "127.0.0.1", "domain_name": "127.0.0.1:3000", "time": 1700000000.5,
+        "request_id": "rid-1"}
     base.update(kw)
     return IncomingRequest(**base)  # type: ignore[arg-type]
 

@@ -70,8 +70,8 @@ class AdkAdapter:
             headers=call.trace_headers(),
             read_timeout=min(call.idle_timeout_s, 60.0),
         )
-        if response.status_code in (400, 409) and "exist" in response.text.lower():
-            return
+        if response.status_code == 409 or (response.status_code == 400 and "exist" in response.text.lower()):
+            return  # created by an earlier run (the platform forgot it had, e.g. a new session state)
         if not response.is_success:
             raise AgentUnavailable(
                 f"the ADK server refused to create the session: HTTP {response.status_code} {response.text[:300]}"

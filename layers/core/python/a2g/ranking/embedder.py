@@ -16,8 +16,9 @@ Why this model and this way
 
 The model is English-only: Korean text reaches it as jamo fragments. :meth:`MiniLMEmbedder.coverage`
 tells the ranker how much of a text the model can read, so that Korean requests lean on the lexical side
-(Hangul bigrams) instead of on noise. An admin-registered multilingual embedding model (see
-:class:`a2g.ranking.remote.OpenAIEmbeddingClient`) removes that limit.
+(Hangul bigrams) instead of on noise. :func:`default_embedder` therefore pairs it with multilingual-e5
+(:mod:`a2g.ranking.multilingual`) when that model's file is present; an admin-registered embedding model
+(:class:`a2g.ranking.remote.OpenAIEmbeddingClient`) is the third option.
 """
 
 from __future__ import annotations
@@ -67,8 +68,13 @@ _LN_EPS = 1e-12
 class TextEmbedder(Protocol):
     """Turns texts into embedding rows, each L2-normalised, so a dot product is the cosine.
 
-    An embedder may also offer ``coverage(text) -> float`` (0..1): how much of ``text`` it can read.
-    The ranker uses it to discount the model on languages it does not know; without it, 1.0 is assumed.
+    Optional extras the ranker uses when present:
+
+    * ``coverage(text) -> float`` (0..1): how much of ``text`` the model can read, to discount it on
+      languages it does not know (1.0 is assumed without it);
+    * ``embed_query(text) -> np.ndarray``: a request's vector when requests and documents are embedded
+      differently (e5's "query:" / "passage:"); ``embed([text])[0]`` otherwise;
+    * ``dimension``: the vector length, to spot stored vectors of another model without a probe call.
     """
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
@@ -294,15 +300,29 @@ class MiniLMEmbedder:
 _default_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _cached_default() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+@lru_cache(maxsize=2)
+def _cached_default(multilingual: bool) -> TextEmbedder:
+    english = MiniLMEmbedder()
+    if multilingual:
+        from a2g.ranking.multilingual import BilingualEmbedder, e5_model_path
+
+        path = e5_model_path()
+        if path is not None:
+            return BilingualEmbedder(english, path)
+    return english
 
 
-def default_embedder() -> MiniLMEmbedder:
-    """The in-process model, loaded on first use (~0.3 s) and then shared by every call in the process."""
-    with _default_lock:  # two threads of one warm function must not both load 90 MB
-        return _cached_default()
+def default_embedder(multilingual: bool = True) -> TextEmbedder:
+    """The in-process model, loaded on first use and then shared by every call in the process.
+
+    With the multilingual-e5 file available (see :mod:`a2g.ranking.multilingual`) and ``multilingual``
+    true, this is a :class:`~a2g.ranking.multilingual.BilingualEmbedder` (768-d: MiniLM ⊕ e5); otherwise
+    MiniLM alone (384-d), with which Korean requests are matched by BM25's Hangul bigrams only.
+    Agent vectors must come from the same choice as request vectors; the ranker re-embeds (and caches)
+    agents whose stored vector has another dimension.
+    """
+    with _default_lock:  # two threads of one warm function must not both load the weights
+        return _cached_default(multilingual)
 
 
 def agent_text(name: str, description: str, skills: list[tuple[str, str, list[str]]]) -> str:

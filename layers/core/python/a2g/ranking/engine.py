@@ -275,7 +275,8 @@ class AgentRanker:
         weight = self.params.semantic_weight * self._coverage(text)
         semantic_part = None
         if weight > 0:
-            query_vector = self._embedder.embed([text])[0]
+            embed_query = getattr(self._embedder, "embed_query", None)
+            query_vector = embed_query(text) if callable(embed_query) else self._embedder.embed([text])[0]
             semantic = catalogue.embeddings @ query_vector
             low, high = float(semantic.min()), float(semantic.max())
             if high - low > 1e-6:

@@ -27,13 +27,15 @@ from __future__ import annotations
 import importlib.util
 import re
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
 
-from a2g.ranking.embedder import EncoderLayerWeights, encoder_forward
+from a2g.ranking.embedder import EncoderLayerWeights, MiniLMEmbedder, encoder_forward
+from a2g.ranking.text import latin_letter_share
 
-__all__ = ["E5_FILE", "MultilingualE5Embedder", "e5_model_path"]
+__all__ = ["E5_FILE", "BilingualEmbedder", "MultilingualE5Embedder", "e5_model_path"]
 
 E5_FILE = "e5-small-q4.bin"
 _PACKAGED = Path(__file__).resolve().parent / "model" / E5_FILE
@@ -248,3 +250,61 @@ def _read_directory(cursor: _Cursor) -> dict[str, tuple[int, int]]:
         elements, offset, _size = cursor.unpack("<IQQ")
         tensors[name] = (int(offset), int(elements))
     return tensors
+
+
+class BilingualEmbedder:
+    """MiniLM for English, multilingual-e5 for everything else, in one vector space of 768 dimensions.
+
+    An agent's vector is both models' unit vectors side by side, scaled by 1/√2. A request is embedded
+    by one model only — MiniLM when all its letters are Latin (it is the stronger English model),
+    multilingual-e5 otherwise (Korean, mixed Korean/English) — and placed in that model's half, the
+    other half zero. The dot product with an agent is then exactly that model's cosine / √2, so one
+    stored vector per agent serves both kinds of request, and each request pays for one forward pass.
+    Between agents (the "similar to what you use" signal) the dot product is the mean of both cosines.
+
+    multilingual-e5 is loaded on the first request or agent text that needs it, so a function that only
+    ever sees English requests never spends its memory or cold-start time on it.
+    """
+
+    def __init__(self, english: MiniLMEmbedder, multilingual_path: Path) -> None:
+        self._english = english
+        self._path = multilingual_path
+        self._multilingual: MultilingualE5Embedder | None = None
+        self._lock = threading.Lock()
+        self.dimension = english.dimension + MultilingualE5Embedder.dimension
+
+    @property
+    def multilingual(self) -> MultilingualE5Embedder:
+        with self._lock:
+            if self._multilingual is None:
+                self._multilingual = MultilingualE5Embedder(self._path)
+            return self._multilingual
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        both = np.concatenate([self._english.embed(texts), self.multilingual.embed(texts)], axis=1)
+        result: np.ndarray = both * np.float32(_HALF)
+        return result
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        if _english_only(text):
+            vector[: self._english.dimension] = self._english.embed([text])[0]
+        else:
+            vector[self._english.dimension :] = self.multilingual.embed_query(text)
+        return vector
+
+    def coverage(self, text: str) -> float:
+        if not any(ch.isalpha() for ch in text):
+            return 0.0  # emoji, digits, punctuation: nothing for a language model to understand
+        if _english_only(text):
+            return 1.0
+        return self.multilingual.coverage(text)
+
+
+_HALF = 1.0 / np.sqrt(2.0)
+
+
+def _english_only(text: str) -> bool:
+    return latin_letter_share(text) == 1.0

@@ -269,6 +269,7 @@ class _Call:
     body: dict[str, Any] | None = None
     header_agent_id: str | None = None
     runs: asyncio.Future[list[ActiveRun]] | None = None
+    deferred_rate_key: str | None = None
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0
@@ -394,14 +395,14 @@ class LogProxy:
             raise ProxyError(429, "rate_limit_error", "rate_limit_exceeded", exc.message,
                              retry_after=exc.retry_after) from None
 
-    def _start_rate_check(self, principal: Principal) -> asyncio.Future[None] | None:
+    def _start_rate_check(self, call: _Call, principal: Principal) -> asyncio.Future[None] | None:
         """Count this call against the key's limit.
 
         "strict": the count (one conditional write) finishes before the call is forwarded. "deferred" (the
-        default): the count runs beside the call, and a key found over its limit is refused here, without any
-        write, for the rest of its window. A key can then exceed its limit by the calls already in flight when
-        the limit was reached (one, for a sequential client) — the price of keeping a storage write off every
-        call's path.
+        default): the count is made once the client has its answer, with the entry, and a key found over its
+        limit is refused here, without any write, for the rest of its window. A key can then exceed its limit
+        by the calls in flight when the limit was reached (one or two, for a sequential client) — the price of
+        keeping a storage write, and its CPU, off every call's path.
         """
         key_id = principal.api_key_id or principal.user_id
         known = self._throttled_until.get(key_id)
@@ -412,10 +413,9 @@ class LogProxy:
                 raise ProxyError(429, "rate_limit_error", "rate_limit_exceeded", message,
                                  retry_after=max(1, min(retry_after, int(remaining + 0.999))))
             del self._throttled_until[key_id]
-        check = asyncio.ensure_future(_blocking(self._rate, key_id))
         if self.rate_limit_mode == "strict":
-            return check
-        check.add_done_callback(_consume_exception)
+            return asyncio.ensure_future(_blocking(self._rate, key_id))
+        call.deferred_rate_key = key_id
         return None
 
     # --- forwarding ----------------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ class LogProxy:
             now_epoch = epoch(call.started_at)
             call.runs = asyncio.ensure_future(_blocking(self._traces.active_runs, call.trace_id, now_epoch))
         try:
-            rate = self._start_rate_check(call.principal)
+            rate = self._start_rate_check(call, call.principal)
             try:
                 raw = await self._read_body(request)
                 body = _parse_json(raw)
@@ -476,9 +476,13 @@ class LogProxy:
     def _record_failure(self, call: _Call, error: ProxyError) -> None:
         logger.info("log-proxy call failed", extra={"trace_id": call.trace_id, "status": error.status,
                                                     "code": error.code})
-        self.start_recording(self._outcome(call, error.status, error=error.as_entry_error()))
+        self.start_recording(self._outcome(call, error.status, error=error.as_entry_error()),
+                             call.deferred_rate_key)
 
-    def start_recording(self, outcome: CallOutcome) -> asyncio.Task[Any]:
+    def start_recording(self, outcome: CallOutcome, deferred_rate_key: str | None = None) -> asyncio.Task[Any]:
+        if deferred_rate_key is not None:
+            check = asyncio.ensure_future(_blocking(self._rate, deferred_rate_key))
+            check.add_done_callback(_consume_exception)
         task = asyncio.ensure_future(self._recorder.record(outcome))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -575,11 +579,11 @@ class _UpstreamExchange(Response):
         if proxy.record_mode == "before_end":
             # The process may be frozen once the response ends: finish the record first. The client already
             # has every byte of the answer; only the end of the response waits.
-            await proxy.start_recording(outcome)
+            await proxy.start_recording(outcome, call.deferred_rate_key)
             await send(end)
         else:
             await send(end)
-            proxy.start_recording(outcome)
+            proxy.start_recording(outcome, call.deferred_rate_key)
 
     def _complete_outcome(self, status: int, body: bytes) -> CallOutcome:
         response: Any = None

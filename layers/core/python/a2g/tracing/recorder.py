@@ -23,7 +23,10 @@ from a2g.tracing.broadcaster import TraceBroadcaster
 from a2g.tracing.entries import cut_entry, request_summary, response_tool_calls, usage_of
 from a2g.tracing.repository import ActiveRun, LogStore, TraceMeta, UsageStore, entry_ttl, usage_detail_key
 
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="trace-record")
+# Separate threads for storage and for pushes: under load the writes queue up, and the live panel must not
+# wait behind them (nor the writes behind a slow listener).
+_STORAGE = concurrent.futures.ThreadPoolExecutor(max_workers=12, thread_name_prefix="trace-store")
+_PUSHES = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="trace-push")
 
 
 @dataclass
@@ -56,15 +59,20 @@ class CallRecorder:
         broadcaster: TraceBroadcaster,
         ttl_days: int,
         delegations: DelegationMemory | None = None,
-        executor: concurrent.futures.Executor | None = None,
+        storage_executor: concurrent.futures.Executor | None = None,
+        push_executor: concurrent.futures.Executor | None = None,
     ):
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
         self._ttl_days = ttl_days
         self._delegations = delegations or DelegationMemory()
-        self._executor = executor or _EXECUTOR
+        self._storage = storage_executor or _STORAGE
+        self._pushes = push_executor or _PUSHES
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._storage, fn, *args)
+
+    async def _run_push(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._pushes, fn, *args)
 
     async def record(self, outcome: CallOutcome) -> dict[str, Any]:
         """Build, write, count and push the entry; never raises (a failed log must not fail the call)."""
@@ -76,9 +84,9 @@ class CallRecorder:
         ttl = entry_ttl(outcome.started_at, self._ttl_days)
         owner = outcome.trace.owner_user_id
         results = await asyncio.gather(
+            *(self._run_push(self._push, trace_id, owner, entry) for trace_id, _ in targets),
             self._run(self._logs.put, [trace_id for trace_id, _ in targets], entry, ttl),
             self._run(self._count, outcome, entry),
-            *(self._run(self._push, trace_id, owner, entry) for trace_id, _ in targets),
             return_exceptions=True,
         )
         for result in results:
