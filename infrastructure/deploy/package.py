@@ -21,9 +21,12 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "infrastructure" / "deploy"))
+sys.path.insert(0, str(REPO / "infrastructure" / "local"))
 
-from template_model import load_template  # noqa: E402
+import yaml  # noqa: E402
+
+from a2g_local.cfn import load_yaml  # noqa: E402
+from a2g_local.template import load_template  # noqa: E402
 
 ZIP_LIMIT = 50 * 1024 * 1024  # direct-upload zip limit
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # function + layers, unzipped
@@ -31,8 +34,8 @@ UNZIPPED_LIMIT = 250 * 1024 * 1024  # function + layers, unzipped
 PRUNE_DIRS = {"__pycache__", "tests", "test", "benchmarks", "docs", "examples"}
 
 
-def lambda_python_version(template: dict) -> str:
-    runtime = template.get("Globals", {}).get("Function", {}).get("Runtime", "python3.12")
+def lambda_python_version(raw: dict) -> str:
+    runtime = raw.get("Globals", {}).get("Function", {}).get("Runtime", "python3.12")
     return runtime.removeprefix("python")
 
 
@@ -98,8 +101,9 @@ def main() -> int:
     args = parser.parse_args()
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
-    template = load_template(REPO / "template.yaml")
-    py_version = lambda_python_version(template.raw)
+    template = load_template(REPO / "template.yaml", environ={"TokenSecret": "x" * 32})
+    raw = load_yaml((REPO / "template.yaml").read_text())
+    py_version = lambda_python_version(raw)
     problems: list[str] = []
 
     # ---- the shared layer ----
@@ -117,7 +121,7 @@ def main() -> int:
 
     # ---- each function ----
     for fn in template.functions.values():
-        src = REPO / fn.code_uri
+        src = fn.code_dir
         tree = out / "function-src" / fn.logical_id
         shutil.copytree(src, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
         compile_tree(tree)
@@ -131,11 +135,11 @@ def main() -> int:
         print(f"{'function ' + fn.logical_id:40} zip {mb(size)}   with layer unzipped {mb(total)}{flag}")
 
     # ---- the packaged template ----
-    packaged = (REPO / "template.yaml").read_text()
+    resources = raw["Resources"]
     for fn in template.functions.values():
-        packaged = packaged.replace(f"CodeUri: {fn.code_uri}\n", f"CodeUri: {out}/functions/{fn.logical_id}.zip\n", 1)
-    packaged = packaged.replace("ContentUri: layers/core/\n", f"ContentUri: {out}/layers/core.zip\n", 1)
-    (out / "template.packaged.yaml").write_text(packaged)
+        resources[fn.logical_id]["Properties"]["CodeUri"] = f"{out}/functions/{fn.logical_id}.zip"
+    resources["CoreLayer"]["Properties"]["ContentUri"] = f"{out}/layers/core.zip"
+    (out / "template.packaged.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     print(f"packaged template: {out / 'template.packaged.yaml'}")
     if problems:
         print("packages over Lambda's limits:\n  " + "\n  ".join(problems), file=sys.stderr)
