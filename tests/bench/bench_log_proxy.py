@@ -90,6 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200, help="calls of each kind on each path")
     parser.add_argument("--stream-words", type=int, default=16)
+    parser.add_argument("--gap-ms", type=float, default=100.0,
+                        help="pause between rounds: a real LLM takes far longer than the mock's few ms, and "
+                             "back-to-back calls measure DynamoDB Local's write capacity (try --gap-ms 0)")
     args = parser.parse_args()
 
     llm_port = free_port()
@@ -159,6 +162,7 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
                 answered[marker] = done
         added.append(round_plain["proxied"] - round_plain["direct"])
         added_ttfc.append(round_first["proxied"] - round_first["direct"])
+        time.sleep(args.gap_ms / 1000)
 
     deadline = time.monotonic() + 10
     while len(watcher.arrivals) < len(answered) and time.monotonic() < deadline:
@@ -166,7 +170,8 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
     watcher.stop = True
     delivery = [(watcher.arrivals[m] - t) * 1000 for m, t in answered.items() if m in watcher.arrivals]
 
-    print(f"log-proxy benchmark — {args.calls} interleaved rounds, local runtime at {runtime.base_url}")
+    print(f"log-proxy benchmark — {args.calls} interleaved rounds, {args.gap_ms:.0f} ms between rounds, "
+          f"local runtime at {runtime.base_url}")
     print(f"machine load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     print("non-streaming call latency")
     print(f"  direct      {fmt(plain['direct'])}")

@@ -261,7 +261,7 @@ def _launch(template: Path, launch: dict[str, str], data_dir: Path, *, owns_data
     launch = dict(launch)
     launch["A2G_DATA_DIR"] = str(data_dir)
     launch.setdefault("A2G_ENV_FILE", str(data_dir / "no.env"))  # the developer's .env must not leak in
-    log_path = data_dir.parent / f"{data_dir.name}-runtime-{int(time.time() * 1000)}.log"
+    log_path = data_dir / f"runtime-{int(time.time() * 1000)}.log"
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "a2g_local", "--template", str(template)],

@@ -66,7 +66,7 @@ const en = {
     snippets: 'Snippets', empty: 'No calls yet', emptyHint: 'Send a message, or run your agent from your terminal with the base URL above.',
     clear: 'Clear', request: 'Request', response: 'Response', tokens: '{{count}} tokens', latency: '{{ms}} ms', error: 'Error',
     connection: { idle: 'Not connected', connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' },
-    loadError: 'Could not load earlier entries', entries: '{{count}} calls',
+    loadError: 'Could not load earlier entries', entries_one: '{{count}} call', entries_other: '{{count}} calls',
   },
   operation: {
     title: 'What do you need?', subtitle: 'Describe your task and we will rank the agents that fit best.',

@@ -68,7 +68,7 @@ const ko: Messages = {
     snippets: '코드 예시', empty: '아직 호출이 없습니다', emptyHint: '메시지를 보내거나, 위 base URL로 터미널에서 에이전트를 실행하세요.',
     clear: '지우기', request: '요청', response: '응답', tokens: '{{count}} 토큰', latency: '{{ms}} ms', error: '오류',
     connection: { idle: '연결 안 됨', connecting: '연결 중…', open: '실시간', reconnecting: '다시 연결 중…', closed: '연결 끊김' },
-    loadError: '이전 기록을 불러오지 못했습니다', entries: '호출 {{count}}건',
+    loadError: '이전 기록을 불러오지 못했습니다', entries_one: '호출 {{count}}건', entries_other: '호출 {{count}}건',
   },
   operation: {
     title: '무엇이 필요하세요?', subtitle: '할 일을 적으면 가장 잘 맞는 에이전트를 순서대로 보여 드립니다.',

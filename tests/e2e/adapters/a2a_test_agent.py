@@ -12,11 +12,11 @@ import time
 from typing import Any
 
 import uvicorn
+from a2a.helpers.proto_helpers import new_task_from_user_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
-from a2a.helpers.proto_helpers import new_task_from_user_message
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
 from a2a.types import AgentCapabilities, AgentCard, AgentInterface, AgentSkill, Part, TaskState
 from google.protobuf.json_format import MessageToDict
@@ -27,9 +27,14 @@ from tests.e2e.adapters.adapters_mock_llm import free_port
 
 
 class EchoLlmExecutor(AgentExecutor):
-    def __init__(self, llm_base_url: str):
-        self._llm = AsyncOpenAI(base_url=llm_base_url, api_key="test-key")
+    def __init__(self, llm_base_url: str, api_key: str = "test-key", model: str = "mock-model"):
         self.seen: list[dict[str, Any]] = []
+        self.use_llm(llm_base_url, api_key, model)
+
+    def use_llm(self, base_url: str, api_key: str, model: str) -> None:
+        """Point the agent's model elsewhere, e.g. at the platform's log-proxy (as a developer would)."""
+        self._llm = AsyncOpenAI(base_url=base_url, api_key=api_key)
+        self._model = model
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         message = context.message
@@ -45,7 +50,7 @@ class EchoLlmExecutor(AgentExecutor):
         if files:
             prompt += " [files: " + ", ".join(f.get("filename", "?") for f in files) + "]"
         stream = await self._llm.chat.completions.create(
-            model="mock-model", messages=[{"role": "user", "content": prompt}], stream=True
+            model=self._model, messages=[{"role": "user", "content": prompt}], stream=True
         )
         first = True
         async for chunk in stream:
@@ -68,16 +73,22 @@ class A2aTestServer:
             name="Echo A2A agent",
             description="Answers with what the mock LLM says",
             version="1.0.0",
-            supported_interfaces=[AgentInterface(url=self.url, protocol_binding="JSONRPC", protocol_version="1.0")],
+            supported_interfaces=[
+                AgentInterface(url=self.url, protocol_binding="JSONRPC", protocol_version="1.0")
+            ],
             capabilities=AgentCapabilities(streaming=True),
             default_input_modes=["text/plain"],
             default_output_modes=["text/plain"],
             skills=[AgentSkill(id="echo", name="Echo", description="Echoes", tags=["echo"])],
         )
         handler = DefaultRequestHandler(self.executor, InMemoryTaskStore(), card)
-        routes = create_agent_card_routes(card) + create_jsonrpc_routes(handler, rpc_url="/", enable_v0_3_compat=True)
+        routes = create_agent_card_routes(card) + create_jsonrpc_routes(
+            handler, rpc_url="/", enable_v0_3_compat=True
+        )
         self.app = Starlette(routes=routes)
-        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property

@@ -113,11 +113,19 @@ class MockLlm:
     async def _stream(self, send: Any, body: dict[str, Any], text: str) -> None:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip
-        base = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1, "model": body.get("model")}
+        base = {
+            "id": "chatcmpl-mock",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": body.get("model"),
+        }
         size = max(1, -(-len(text) // self.chunks))
         pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
         chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-        chunks += [{**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+        chunks += [
+            {**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]}
+            for p in pieces
+        ]
         chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         if (body.get("stream_options") or {}).get("include_usage"):
             chunks.append({**base, "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 5,

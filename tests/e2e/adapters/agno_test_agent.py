@@ -14,14 +14,14 @@ from typing import Any
 
 os.environ.setdefault("AGNO_TELEMETRY", "false")
 
-import uvicorn  # noqa: E402
-from agno.agent import Agent  # noqa: E402
-from agno.db.in_memory import InMemoryDb  # noqa: E402
-from agno.models.openai import OpenAIChat  # noqa: E402
-from agno.os import AgentOS  # noqa: E402
-from agno.team import Team  # noqa: E402
+import uvicorn
+from agno.agent import Agent
+from agno.db.in_memory import InMemoryDb
+from agno.models.openai import OpenAIChat
+from agno.os import AgentOS
+from agno.team import Team
 
-from tests.e2e.adapters.adapters_mock_llm import free_port  # noqa: E402
+from tests.e2e.adapters.adapters_mock_llm import free_port
 
 
 class AgnoTestServer:
@@ -44,7 +44,9 @@ class AgnoTestServer:
                 self.run_headers.append({k.lower(): v for k, v in request.headers.items()})
             return await call_next(request)
 
-        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property

@@ -22,13 +22,13 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
-from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from collections.abc import AsyncIterator, Iterator
 
-import pytest  # noqa: E402
-import pytest_asyncio  # noqa: E402
+import pytest
+import pytest_asyncio
+from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy
 
-from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy  # noqa: E402
-from tests.e2e.adapters.adapters_mock_llm import MockLlm  # noqa: E402
+from tests.e2e.adapters.adapters_mock_llm import MockLlm
 
 
 @pytest.fixture(scope="session")

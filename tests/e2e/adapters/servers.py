@@ -28,7 +28,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.process.returncode}:\n{self.log_text()[-4000:]}")
+                raise RuntimeError(
+                    f"{name} exited with {self.process.returncode}:\n{self.log_text()[-4000:]}"
+                )
             try:
                 if httpx.get(ready_url, timeout=2).status_code < 500:
                     return

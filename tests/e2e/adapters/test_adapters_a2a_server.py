@@ -7,9 +7,9 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import Attachment, Progress, StateUpdate, TextDelta, adapter_for
+
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.unit.agent_adapters.adapter_fakes import call, collect
@@ -47,7 +47,9 @@ async def test_v1_streaming_answer_arrives_in_chunks_with_the_trace_in_metadata(
     assert a2a_agent.executor.seen[-1]["context_id"] == context
 
 
-async def test_v03_stream_and_non_streaming_fallback(a2a_agent: A2aTestServer, outbound: AsyncOutboundClient) -> None:
+async def test_v03_stream_and_non_streaming_fallback(
+    a2a_agent: A2aTestServer, outbound: AsyncOutboundClient
+) -> None:
     events = await collect(adapter_for("A2A", outbound).run(call(
         "A2A", {"base_url": a2a_agent.url, "a2a_protocol_version": "0.3"}, message="old protocol")))  # fmt: skip
     assert _text(events) == "echo: old protocol"
@@ -60,7 +62,9 @@ async def test_v03_stream_and_non_streaming_fallback(a2a_agent: A2aTestServer, o
     assert StateUpdate("a2a_streaming", "false") in events
 
 
-async def test_attachments_travel_as_file_parts(a2a_agent: A2aTestServer, outbound: AsyncOutboundClient) -> None:
+async def test_attachments_travel_as_file_parts(
+    a2a_agent: A2aTestServer, outbound: AsyncOutboundClient
+) -> None:
     async def load() -> bytes:
         return b"%PDF-1.4 tiny"
 

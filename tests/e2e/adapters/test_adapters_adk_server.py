@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
-
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import StateUpdate, TextDelta, adapter_for
+
 from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
 from tests.unit.agent_adapters.adapter_fakes import call, collect
@@ -52,7 +51,7 @@ async def test_adk_session_state_carries_the_trace_and_the_answer_streams(
     assert StateUpdate("adk_session", "ses_1") in events
     assert "Platform trace: trc_1" in all_text(mock_llm.chat_requests()[-1]["body"])
 
-    session = httpx.get(f"{adk_server}/apps/helper/users/alice/sessions/ses_1").json()
+    session = (await outbound.get(f"{adk_server}/apps/helper/users/alice/sessions/ses_1")).json()
     assert session["state"]["a2g_trace_id"] == "trc_1"
 
     # the second turn reuses the session: the model sees the first exchange
@@ -62,7 +61,9 @@ async def test_adk_session_state_carries_the_trace_and_the_answer_streams(
     assert "hello adk" in all_text(mock_llm.chat_requests()[-1]["body"])
 
 
-async def test_a_session_the_server_forgot_is_created_again(adk_server: str, outbound: AsyncOutboundClient) -> None:
+async def test_a_session_the_server_forgot_is_created_again(
+    adk_server: str, outbound: AsyncOutboundClient
+) -> None:
     endpoint = {"base_url": adk_server, "adk_app_name": "helper"}
     # the platform believes the session exists (it is remembered), the server never had it
     forgotten = replace(call("ADK", endpoint, message="after a restart"), session_id="ses_never_created",

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import AgentUnavailable, Attachment, FinalText, TextDelta, adapter_for
+
 from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.adapters.agno_test_agent import AgnoTestServer
 from tests.unit.agent_adapters.adapter_fakes import call, collect
@@ -37,13 +36,19 @@ async def test_agent_run_streams_and_lands_in_the_platform_session(
     headers = agno_os.run_headers[-1]
     assert headers["x-a2g-trace-id"] == "trc_1" and headers["x-a2g-session-id"] == "ses_1"
 
-    session = httpx.get(f"{agno_os.url}/sessions/ses_1", params={"type": "agent", "user_id": "alice"}).json()
+    session = (
+        await outbound.get(f"{agno_os.url}/sessions/ses_1", params={"type": "agent", "user_id": "alice"})
+    ).json()
     assert session["session_id"] == "ses_1"
-    runs = httpx.get(f"{agno_os.url}/sessions/ses_1/runs", params={"type": "agent", "user_id": "alice"}).json()
+    runs = (
+        await outbound.get(f"{agno_os.url}/sessions/ses_1/runs", params={"type": "agent", "user_id": "alice"})
+    ).json()
     assert any((r.get("metadata") or {}).get("a2g_trace_id") == "trc_1" for r in runs)
 
 
-async def test_team_run_streams_the_teams_answer(agno_os: AgnoTestServer, outbound: AsyncOutboundClient) -> None:
+async def test_team_run_streams_the_teams_answer(
+    agno_os: AgnoTestServer, outbound: AsyncOutboundClient
+) -> None:
     events = await collect(adapter_for("AGNO", outbound).run(call(
         "AGNO", {"base_url": agno_os.url, "agno_team_id": "echo-team"}, message="hello team")))  # fmt: skip
     assert _text(events) == "echo: hello team"
@@ -66,7 +71,9 @@ async def test_an_image_is_uploaded_as_a_file(agno_os: AgnoTestServer, outbound:
     assert isinstance(last, list) and any(part.get("type") == "image_url" for part in last)
 
 
-async def test_an_unknown_agent_id_is_reported(agno_os: AgnoTestServer, outbound: AsyncOutboundClient) -> None:
+async def test_an_unknown_agent_id_is_reported(
+    agno_os: AgnoTestServer, outbound: AsyncOutboundClient
+) -> None:
     with pytest.raises(AgentUnavailable, match="404"):
         await collect(adapter_for("AGNO", outbound).run(call("AGNO", {"base_url": agno_os.url,
                                                                       "agno_agent_id": "nobody"})))  # fmt: skip

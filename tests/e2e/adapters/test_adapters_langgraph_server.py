@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
-
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import FinalText, StateUpdate, TextDelta, adapter_for
 from a2g.agent_adapters.langgraph import thread_id_for
+
 from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
 from tests.unit.agent_adapters.adapter_fakes import call, collect
@@ -48,7 +47,9 @@ async def test_tokens_stream_in_the_sessions_thread_with_the_trace_in_config(
     langgraph_server: str, outbound: AsyncOutboundClient, mock_llm: MockLlm
 ) -> None:
     endpoint = {"base_url": langgraph_server, "langgraph_assistant_id": "agent"}
-    events = await collect(adapter_for("LANGGRAPH", outbound).run(call("LANGGRAPH", endpoint, message="hello graph")))
+    events = await collect(
+        adapter_for("LANGGRAPH", outbound).run(call("LANGGRAPH", endpoint, message="hello graph"))
+    )
     assert _text(events) == "echo: hello graph"
     assert len([e for e in events if isinstance(e, TextDelta)]) >= 3
     assert FinalText("echo: hello graph") in events
@@ -56,7 +57,7 @@ async def test_tokens_stream_in_the_sessions_thread_with_the_trace_in_config(
     assert StateUpdate("langgraph_thread", thread) in events
     assert "Platform trace: trc_1" in all_text(mock_llm.chat_requests()[-1]["body"])
 
-    stored = httpx.get(f"{langgraph_server}/threads/{thread}").json()
+    stored = (await outbound.get(f"{langgraph_server}/threads/{thread}")).json()
     assert stored["metadata"]["a2g_session_id"] == "ses_1"
 
     # the second turn continues the thread: the model sees the first exchange
@@ -76,7 +77,9 @@ async def test_the_last_ai_message_of_the_state_is_the_answer(
     assert [e.text for e in events if isinstance(e, FinalText)][-1] == "Final: the worker has answered"
 
 
-async def test_a_thread_the_server_lost_is_created_again(langgraph_server: str, outbound: AsyncOutboundClient) -> None:
+async def test_a_thread_the_server_lost_is_created_again(
+    langgraph_server: str, outbound: AsyncOutboundClient
+) -> None:
     endpoint = {"base_url": langgraph_server, "langgraph_assistant_id": "agent"}
     lost = replace(call("LANGGRAPH", endpoint, message="after restart"), session_id="ses_lost",
                    state={"langgraph_thread": thread_id_for("ses_lost")})  # fmt: skip

@@ -47,7 +47,9 @@ class ChatSocket:
         self.send_invoke(session_id, message, attachments, **extra)
         return self.read_run(timeout)
 
-    def send_invoke(self, session_id: str, message: str, attachments: list[str] | None = None, **extra: Any) -> None:
+    def send_invoke(
+        self, session_id: str, message: str, attachments: list[str] | None = None, **extra: Any
+    ) -> None:
         self.connection.send(json.dumps({"action": "invoke", "session_id": session_id, "message": message,
                                          "attachments": attachments or [], **extra}))  # fmt: skip
 
@@ -74,7 +76,9 @@ def upload(user: Any, session_id: str, file_name: str, content_type: str, data: 
     assert created.status_code == 201, created.text
     body = created.json()
     post = body["upload"]
-    sent = httpx.post(post["url"], data=post["fields"], files={"file": (file_name, data, content_type)}, timeout=30)
+    sent = httpx.post(
+        post["url"], data=post["fields"], files={"file": (file_name, data, content_type)}, timeout=30
+    )
     assert sent.status_code in (200, 201, 204), sent.text
     return dict(body["file"])
 

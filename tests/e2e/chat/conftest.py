@@ -14,12 +14,12 @@ E2E_DIR = Path(__file__).resolve().parents[1]
 if str(E2E_DIR) not in sys.path:  # tests/e2e/helpers.py
     sys.path.insert(0, str(E2E_DIR))
 
-from helpers import SignedInUser, approved_user  # noqa: E402
+from helpers import SignedInUser, approved_user
 
-from tests.e2e.adapters.a2a_test_agent import A2aTestServer  # noqa: E402
-from tests.e2e.adapters.adapters_mock_llm import MockLlm  # noqa: E402
-from tests.e2e.adapters.agno_test_agent import AgnoTestServer  # noqa: E402
-from tests.e2e.chat.chat_e2e_support import create_agent  # noqa: E402
+from tests.e2e.adapters.a2a_test_agent import A2aTestServer
+from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.adapters.agno_test_agent import AgnoTestServer
+from tests.e2e.chat.chat_e2e_support import create_agent
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -75,4 +75,6 @@ def a2a_agent(developer: SignedInUser, a2a_agent_server: A2aTestServer) -> dict[
 
 @pytest.fixture(scope="module")
 def agno_agent(developer: SignedInUser, agno_server: AgnoTestServer) -> dict[str, Any]:
-    return create_agent(developer, "Echo Agno", "AGNO", {"base_url": agno_server.url, "agno_agent_id": "echo-agent"})
+    return create_agent(
+        developer, "Echo Agno", "AGNO", {"base_url": agno_server.url, "agno_agent_id": "echo-agent"}
+    )

@@ -4,11 +4,13 @@ presigned S3 URLs, an agent that is down, a browser that drops, and history surv
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from helpers import SignedInUser, approved_user, pending_user, sign_in
+from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user, sign_in
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import MockLlm, free_port
@@ -260,3 +262,43 @@ def test_history_survives_a_restart_of_the_local_runtime(
         assert more.final["message"]["content"] == "echo: still there?"
     finally:
         again.close()
+
+
+def test_the_agents_llm_calls_land_in_the_sessions_live_trace(
+    chat_runtime: RuntimeProcess, developer: SignedInUser, chat_llm: MockLlm
+) -> None:
+    """The developer's agent calls its LLM through the log-proxy with its agent trace (pasted once); while
+    the platform's chat runs it, those calls also land in the chat session's own trace."""
+    model = f"chat-e2e-{secrets.token_hex(3)}"
+    boss = admin(chat_runtime)
+    try:
+        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": chat_llm.base_url,
+                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
+        assert registered.status_code == 201, registered.text
+    finally:
+        boss.close()
+    key = create_api_key(developer, "chat-e2e")["key"]
+    server = A2aTestServer(chat_llm.base_url)
+    agent = create_agent(developer, "Traced A2A", "A2A", {"base_url": server.url})
+    server.executor.use_llm(agent["log_proxy_base_url"], key, model)
+    server.start()
+    try:
+        session = _start(developer, agent["id"])
+        socket = _socket(chat_runtime, developer)
+        try:
+            run = socket.invoke(session["session_id"], "trace this")
+        finally:
+            socket.close()
+        assert run.final["type"] == "message", run.pushes
+        assert run.final["message"]["content"] == "echo: trace this"
+        deadline = time.monotonic() + 20
+        entries: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not entries:
+            logs = developer.get("/api/logs", params={"trace_id": session["trace_id"]})
+            assert logs.status_code == 200, logs.text
+            entries = logs.json()["items"]
+            time.sleep(0.2)
+        assert entries, "the agent's LLM call did not reach the session trace"
+        assert entries[0]["model"] == model
+    finally:
+        server.stop()

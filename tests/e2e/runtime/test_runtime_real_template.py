@@ -48,7 +48,7 @@ async def test_websocket_unknown_action_gets_an_error_pushed_back(runtime: Any) 
     token = signed_in.json()["access_token"]
     async with websockets.connect(runtime.ws_connect_url(token=token)) as ws:
         await ws.send(json.dumps({"action": "no-such-action"}))
-        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 20))
         assert reply["type"] == "error" and reply["error"]["code"] == "unknown_action"
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         async with websockets.connect(runtime.ws_connect_url()):

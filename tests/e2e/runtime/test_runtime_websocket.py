@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 pytestmark = pytest.mark.e2e
 
 
-async def _recv_json(ws: Any, timeout: float = 10) -> dict[str, Any]:
+async def _recv_json(ws: Any, timeout: float = 20) -> dict[str, Any]:
     return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
 
 
@@ -107,7 +107,7 @@ async def test_delete_connection_closes_the_socket_and_runs_disconnect(test_runt
         management = test_runtime.boto3_client("apigatewaymanagementapi")
         management.delete_connection(ConnectionId=connection_id)
         with pytest.raises(websockets.ConnectionClosed):
-            await asyncio.wait_for(ws.recv(), 10)
+            await asyncio.wait_for(ws.recv(), 20)
     assert _kv(test_runtime, f"gone-{connection_id}") is not None
     with pytest.raises(management.exceptions.GoneException):
         management.post_to_connection(ConnectionId=connection_id, Data=b"x")

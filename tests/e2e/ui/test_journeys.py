@@ -134,6 +134,8 @@ def test_create_api_key_in_settings(open_page, runtime: RuntimeProcess) -> None:
     _sign_in(page, runtime, ADMIN)
     expect(page).to_have_url(re.compile("/workspace$"))
     page.goto(runtime.url("/settings"))
+    # Wait for the list (or its empty state) before counting.
+    expect(page.get_by_role("table", name="API keys").or_(page.get_by_text("No API keys yet"))).to_be_visible()
     rows_before = page.get_by_test_id("api-key-row").count()
     page.get_by_test_id("create-key").click()
     page.get_by_label("Key name").fill("ui-e2e")

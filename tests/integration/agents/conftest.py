@@ -69,7 +69,7 @@ def agents_ddb_endpoint() -> Iterator[str]:
 @pytest.fixture
 def agents_ddb(agents_ddb_endpoint: str) -> str:
     """The endpoint, with the registry's models (and every other loaded model) bound to it, tables empty."""
-    import a2g.agents.repository  # noqa: F401 - load the models before re-pointing them
+    import a2g.agents.repository
     import a2g.tracing.models  # noqa: F401
     from a2g.settings import get_settings
     from a2g_local.dynamodb import dynamodb_client

@@ -23,12 +23,12 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def _agent(owner: str = "alice", *, at: datetime = T0, status: AgentStatus = AgentStatus.DEVELOPMENT,
            **kw: Any) -> Agent:
-    data: dict[str, Any] = dict(
-        id=new_id("agt"), owner_id=owner, name="Weather", description="Forecasts", framework=Framework.AGNO,
-        endpoint=Endpoint(base_url="https://agno.example.com", agno_agent_id="weather"), status=status,
-        created_at=at, updated_at=at, skills=[Skill(id="f", name="forecast", description="daily", tags=["w"])],
-        trace_id="trc_x",
-    )
+    data: dict[str, Any] = {
+        "id": new_id("agt"), "owner_id": owner, "name": "Weather", "description": "Forecasts", "framework": Framework.AGNO,
+        "endpoint": Endpoint(base_url="https://agno.example.com", agno_agent_id="weather"), "status": status,
+        "created_at": at, "updated_at": at, "skills": [Skill(id="f", name="forecast", description="daily", tags=["w"])],
+        "trace_id": "trc_x",
+    }
     data.update(kw)
     return Agent.model_validate(data)
 

@@ -57,12 +57,11 @@ def _point_models_at(endpoint: str) -> None:
 
 @pytest.fixture(scope="session")
 def chat_dynamodb() -> Iterator[str]:
-    from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
-    from a2g_local.template import load_template
-
     import a2g.chat.repository  # noqa: F401 - the models must exist before they are pointed at the endpoint
     from a2g.db import TABLE_SETTINGS
     from a2g.settings import get_settings
+    from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
+    from a2g_local.template import load_template
 
     jar, java = find_jar(), find_java()
     if jar is None or java is None:

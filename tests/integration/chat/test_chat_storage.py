@@ -7,13 +7,12 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from botocore.config import Config
-
 from a2g.chat.models import AttachmentRef, ChatMessage, ChatSession, StoredFile, new_message_id
 from a2g.chat.repository import ChatRepository, UsageRepository, encode_cursor
 from a2g.chat.storage import S3FileStorage
 from a2g.errors import ValidationFailed
 from a2g.ids import new_id
+from botocore.config import Config
 
 
 def _session(user_id: str, agent_id: str, at: str, title: str = "") -> ChatSession:
@@ -93,7 +92,7 @@ def test_messages_keep_order_attachments_and_errors_and_are_deleted_with_the_ses
             status="error",
             error_code="agent_unavailable",
             error_message="refused",
-        ),  # fmt: skip
+        ),
     ]
     for m in written:
         repo.put_message(m)
@@ -128,7 +127,7 @@ def test_files_are_found_by_owner_and_by_session(chat_tables: str) -> None:
             3,
             f"files/{user}/ses_1/{i}",
             "2026-11-02T10:00:00.000Z",
-        )  # fmt: skip
+        )
         for i in range(3)
     ]
     other = StoredFile(

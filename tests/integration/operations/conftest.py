@@ -2,7 +2,8 @@
 
 DynamoDB Local starts once per session (in memory). PynamoDB models bind their endpoint when their module is
 imported, which may be before this fixture runs (another test directory may have imported them), so the
-fixture points every loaded model at the fresh endpoint and drops its cached connection.
+`ddb` fixture points every loaded model at the fresh endpoint for the length of one test, dropping cached
+connections, and puts them back afterwards.
 """
 
 from __future__ import annotations
@@ -45,13 +46,22 @@ def _all_models() -> list[type]:
     return seen
 
 
-def point_models_at(endpoint: str) -> None:
-    """Bind every loaded PynamoDB model to `endpoint` (call again after importing more models)."""
+def point_models_at(endpoint: str | None) -> dict[type, str | None]:
+    """Bind every loaded PynamoDB model to `endpoint`; returns what each was bound to before."""
+    before: dict[type, str | None] = {}
     for model in _all_models():
         meta = getattr(model, "Meta", None)
         if meta is not None and getattr(meta, "table_name", None):
+            before[model] = getattr(meta, "host", None)
             meta.host = endpoint
             model._connection = None  # type: ignore[attr-defined]
+    return before
+
+
+def restore_models(before: dict[type, str | None]) -> None:
+    for model, host in before.items():
+        model.Meta.host = host  # type: ignore[attr-defined]
+        model._connection = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -71,23 +81,22 @@ def dynamodb_endpoint() -> Iterator[str]:
         db.wait_ready()
         template = load_template(ROOT / "template.yaml", allow_missing_functions=True)
         settings = get_settings()
-        wanted = {getattr(settings, attr): table for table, attr in TABLE_SETTINGS.items()}
+        # Each template table under the name the settings give it (whoever set the environment first).
+        names = {f"{table.capitalize()}Table": getattr(settings, attr) for table, attr in TABLE_SETTINGS.items()}
         tables = []
         for table in template.tables.values():
-            # The template's logical ids map to the settings' table names (a2g-<LogicalId> by default).
-            for name in wanted:
-                if name.endswith(table.logical_id) or name == table.name:
-                    table.name = name
+            table.name = names.get(table.logical_id, table.name)
             tables.append(table)
         ensure_tables(db.endpoint_url, tables)
-        point_models_at(db.endpoint_url)
         yield db.endpoint_url
     finally:
         db.stop()
 
 
 @pytest.fixture
-def ddb(dynamodb_endpoint: str) -> str:
-    """The endpoint, with every model imported so far bound to it."""
-    point_models_at(dynamodb_endpoint)
-    return dynamodb_endpoint
+def ddb(dynamodb_endpoint: str) -> Iterator[str]:
+    """The endpoint, with every model bound to it for this test only (other folders' integration tests
+    keep their own endpoints)."""
+    before = point_models_at(dynamodb_endpoint)
+    yield dynamodb_endpoint
+    restore_models(before)

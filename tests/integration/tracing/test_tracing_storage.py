@@ -33,11 +33,17 @@ def test_traces_owner_lookup_runs_and_delete(ddb: str) -> None:
     assert traces.get_trace("trc_nope") is None and traces.get_trace("a#b") is None
     assert agent_trace in [t.trace_id for t in traces.traces_of("alice")]
     now = int(datetime.now(UTC).timestamp())
-    traces.put_run(agent_trace, ActiveRun("ses_live", "trc_s", "t", now + 60))
-    traces.put_run(agent_trace, ActiveRun("ses_expired", None, "t", now - 5))  # TTL deletion is lazy
-    assert [r.session_id for r in traces.active_runs(agent_trace, now)] == ["ses_live"]
-    traces.delete_run(agent_trace, "ses_live")
-    assert traces.active_runs(agent_trace, now) == []
+    traces.put_run(agent_trace, ActiveRun("ses_live", "trc_s", "2026-11-01T10:00:00.000Z", now + 60))
+    traces.put_run(agent_trace, ActiveRun("ses_expired", None, "2026-11-01T09:00:00.000Z", now - 5))
+    during = "2026-11-01T10:00:05.000Z"
+    assert [r.session_id for r in traces.runs_at(agent_trace, during, now)] == ["ses_live"]
+    traces.end_run(agent_trace, "ses_live", "2026-11-01T10:00:10.000Z", now + 600)
+    # A call that started during the run still belongs to it, however late its entry is written...
+    assert [r.session_id for r in traces.runs_at(agent_trace, during, now)] == ["ses_live"]
+    # ...one that started after the run ended does not; neither does one before it started.
+    assert traces.runs_at(agent_trace, "2026-11-01T10:00:11.000Z", now) == []
+    assert traces.runs_at(agent_trace, "2026-11-01T09:59:59.000Z", now) == []
+    traces.end_run(agent_trace, "ses_never_marked", "2026-11-01T10:00:10.000Z", now)  # a no-op
     LogRepository().put([agent_trace], _entry("log_1"), ttl=now + 100)
     traces.delete_trace(agent_trace)
     assert traces.get_trace(agent_trace) is None and LogRepository().get(agent_trace, "log_1") is None

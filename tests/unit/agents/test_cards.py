@@ -19,7 +19,7 @@ from a2g.agents.cards import (
 from a2g.agents.model import Agent, AgentStatus, Endpoint, Framework, Skill
 from a2g.errors import PayloadTooLarge, ValidationFailed
 
-from tests.unit.agents.agents_fakes import v1_card, v03_card
+from tests.unit.agents.agents_fakes import v03_card, v1_card
 
 
 def test_v1_card_is_normalised() -> None:
@@ -128,14 +128,14 @@ def test_candidate_card_urls() -> None:
 
 def _agent(**kw: object) -> Agent:
     now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-    base: dict[str, object] = dict(
-        id="agt_1", owner_id="alice", name="Weather", description="Forecasts", framework=Framework.AGNO,
-        endpoint=Endpoint(base_url="https://agno.example.com", agno_agent_id="weather"),
-        status=AgentStatus.PRODUCTION, created_at=now, updated_at=now, version=3,
-        skills=[Skill(name="forecast", description="daily", tags=["weather", "daily"]),
+    base: dict[str, object] = {
+        "id": "agt_1", "owner_id": "alice", "name": "Weather", "description": "Forecasts", "framework": Framework.AGNO,
+        "endpoint": Endpoint(base_url="https://agno.example.com", agno_agent_id="weather"),
+        "status": AgentStatus.PRODUCTION, "created_at": now, "updated_at": now, "version": 3,
+        "skills": [Skill(name="forecast", description="daily", tags=["weather", "daily"]),
                 Skill(name="alerts", tags=["weather"])],
-        logo_url="https://cdn.example.com/w.png", color="#00AA00",
-    )
+        "logo_url": "https://cdn.example.com/w.png", "color": "#00AA00",
+    }
     base.update(kw)
     return Agent.model_validate(base)
 

@@ -20,9 +20,9 @@ SDK_SRC = Path(__file__).resolve().parents[3] / "sdks" / "python" / "src"
 if str(SDK_SRC) not in sys.path:
     sys.path.insert(0, str(SDK_SRC))
 
-from a2g.agents.cards import parse_card  # noqa: E402
-from a2g_sdk import A2GError, card_from_a2a, card_from_adk, card_from_langgraph, register  # noqa: E402
-from a2g_sdk.cli import main as cli_main  # noqa: E402
+from a2g.agents.cards import parse_card
+from a2g_sdk import A2GError, card_from_a2a, card_from_adk, card_from_langgraph, register
+from a2g_sdk.cli import main as cli_main
 
 
 def _platform(status: int, body: Any, seen: list[httpx.Request]) -> httpx.Client:

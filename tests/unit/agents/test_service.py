@@ -17,8 +17,8 @@ from tests.unit.agents.agents_fakes import (
     FakeTraces,
     MemoryAgentStore,
     RecordingEmbedder,
-    v1_card,
     v03_card,
+    v1_card,
 )
 
 ALICE = Principal(user_id="alice", role="USER", team="t1")

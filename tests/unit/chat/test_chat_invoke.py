@@ -288,3 +288,18 @@ async def test_run_coroutine_from_inside_a_running_loop_uses_a_thread() -> None:
         return "ok"
 
     assert run_coroutine(answer()) == "ok"
+
+
+async def test_a_long_korean_answer_is_pushed_cut_under_the_websocket_limit_and_saved_whole() -> None:
+    import json
+
+    w = world()
+    session_id = _start(w)
+    answer = "가나다라마바사" * 20_000  # 140,000 characters, 840 KB once JSON-escaped
+    w.adapter.events = [FinalText(answer)]
+    await w.invoke_service().handle(user("dev"), "c", _body(session_id))
+    for push in w.pusher.pushed:
+        assert len(json.dumps(push, separators=(",", ":"))) < 128 * 1024
+    final = w.pusher.pushed[-1]["message"]
+    assert final["truncated"] is True and answer.startswith(final["content"]) and len(final["content"]) > 10_000
+    assert w.chats.messages[session_id][-1].content == answer

@@ -71,7 +71,7 @@ def test_functions_and_environment(fixture) -> None:  # type: ignore[no-untyped-
     echo = fixture.functions["EchoFunction"]
     assert echo.module_path == FIXTURE.parent / "functions" / "echo" / "app.py"
     assert echo.handler_attr == "handler" and echo.timeout == 10 and echo.memory_mb == 256
-    assert fixture.functions["RawFunction"].timeout == 2  # the function's own value beats Globals
+    assert fixture.functions["RawFunction"].timeout == 5  # the function's own value beats Globals
     assert fixture.functions["StreamFunction"].streaming is True
     env = fixture.environment
     assert env["KV_TABLE"] == "a2g-KvTable" and env["FILES_BUCKET"] == "a2g-filesbucket"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 
 for name, value in {
-    "A2G_USERS_TABLE": "a2g-users",
-    "A2G_AGENTS_TABLE": "a2g-agents",
-    "A2G_CHATS_TABLE": "a2g-chats",
-    "A2G_TRACES_TABLE": "a2g-traces",
-    "A2G_CONNECTIONS_TABLE": "a2g-connections",
-    "A2G_PLATFORM_TABLE": "a2g-platform",
-    "A2G_USAGE_TABLE": "a2g-usage",
+    "A2G_USERS_TABLE": "a2g-UsersTable",
+    "A2G_AGENTS_TABLE": "a2g-AgentsTable",
+    "A2G_CHATS_TABLE": "a2g-ChatsTable",
+    "A2G_TRACES_TABLE": "a2g-TracesTable",
+    "A2G_CONNECTIONS_TABLE": "a2g-ConnectionsTable",
+    "A2G_PLATFORM_TABLE": "a2g-PlatformTable",
+    "A2G_USAGE_TABLE": "a2g-UsageTable",
     "A2G_FILES_BUCKET": "a2g-files",
     "A2G_TOKEN_SECRET": "unit-test-secret-unit-test-secret-0123",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -55,6 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif url.path == "/echo":
             self._send(200, json.dumps({"method": self.command, "body": body.decode()}).encode())
+        elif url.path == "/setcookie":
+            self._send(200, b"{}", {"Set-Cookie": "session=secret-of-user-a; Path=/"})
         elif url.path == "/notjson":
             self._send(200, b"<html>")
         elif url.path == "/status":
@@ -372,3 +374,13 @@ async def test_async_client(server: str) -> None:
     ) as client:
         with pytest.raises(UpstreamTimeout):
             await client.get(f"{server}/slow?s=1")
+
+
+def test_cookies_set_by_an_upstream_are_not_kept(server: str) -> None:
+    """The clients are shared between users: a cookie one call received must not be sent on the next."""
+    with _client() as client:
+        client.get(f"{server}/setcookie")
+        client.get(f"{server}/json")
+        assert "cookie" not in _Handler.seen[-1]["headers"]
+        client.get(f"{server}/json", headers={"Cookie": "explicit=1"})
+        assert _Handler.seen[-1]["headers"]["cookie"] == "explicit=1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy
@@ -41,11 +41,13 @@ class FakeTraces:
     def put_run(self, agent_trace_id: str, run: ActiveRun) -> None:
         self.runs.setdefault(agent_trace_id, {})[run.session_id] = run
 
-    def delete_run(self, agent_trace_id: str, session_id: str) -> None:
-        self.runs.get(agent_trace_id, {}).pop(session_id, None)
+    def end_run(self, agent_trace_id: str, session_id: str, ended_at: str, keep_until: int) -> None:
+        run = self.runs.get(agent_trace_id, {}).get(session_id)
+        if run is not None:
+            self.runs[agent_trace_id][session_id] = replace(run, ended_at=ended_at)
 
-    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]:
-        return [r for r in self.runs.get(agent_trace_id, {}).values() if r.expires_at > now_epoch]
+    def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]:
+        return [r for r in self.runs.get(agent_trace_id, {}).values() if r.covers(at, at_epoch)]
 
 
 class FakeLogs:
@@ -186,7 +188,7 @@ def build_fakes(llm_base_url: str) -> Fakes:
         BOB_KEY: Principal("bob", "USER", "team-b", "api_key", "key_bob"),
         PENDING_KEY: Principal("pat", "PENDING", "team-a", "api_key", "key_pat"),
     }
-    recorder = CallRecorder(logs, usage, TraceBroadcaster(connections, pusher), ttl_days=30)
+    recorder = CallRecorder(logs, usage, TraceBroadcaster(connections, pusher), ttl_days=30, runs=traces)
     proxy = LogProxy(principals.get, rate, traces, models, loopback_client_factory(), recorder,
                      max_body_bytes=100_000, cache_seconds=30.0)
     return Fakes(traces, logs, usage, connections, pusher, models, rate, proxy, principals)

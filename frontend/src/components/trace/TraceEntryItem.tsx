@@ -45,7 +45,7 @@ export function TraceEntryItem({ entry }: { entry: TraceEntry }) {
         <Box className="flex items-center gap-3 text-xs" sx={{ color: 'var(--a2g-muted)' }}>
           <span>{formatTime(entry.created_at, i18n.language)}</span>
           <span>{t('trace.tokens', { count: entry.total_tokens })}</span>
-          <span>{t('trace.latency', { ms: entry.latency_ms })}</span>
+          <span>{t('trace.latency', { ms: Math.round(entry.latency_ms) })}</span>
           {failed && <Chip size="small" color="error" label={t('trace.error')} sx={{ height: 18, fontSize: '0.7rem' }} />}
         </Box>
       </Box>

@@ -46,6 +46,7 @@ What is enforced:
 - Connect and read timeouts, and a total time cap across redirects and body; a response size cap, counted
   as the body arrives (decoded bytes for `request`/`get_json`, bytes on the wire for `stream`).
 - Environment proxies and .netrc are ignored (`trust_env=False`): a proxy would make the check meaningless.
+- No cookie jar: cookies an upstream sets are dropped, so nothing leaks between users sharing a client.
 
 Errors (a2g.errors): a refused URL or destination → `ValidationFailed` code `destination_not_allowed`
 (400); timeouts → `UpstreamTimeout` (504); connection failures, DNS failures, too many redirects, a non-2xx
@@ -61,13 +62,19 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import http.cookiejar
 import ipaddress
 import socket
 import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -528,6 +535,18 @@ class _AsyncCappedStream(httpx.AsyncByteStream):
 _UNSET: Any = object()
 
 
+class _NoCookieJar(http.cookiejar.CookieJar):
+    """Cookies are never kept: the clients are shared by every user's calls in a process, and a cookie one
+    agent set for one user must not ride along on another user's request. Callers may still send a Cookie
+    header explicitly."""
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class _CallLimits:
     connect_timeout: float
@@ -677,7 +696,7 @@ class OutboundClient(_ClientBase):
     def __init__(self, policy: DestinationPolicy, **kwargs: Any):
         super().__init__(policy, **kwargs)
         self._http = httpx.Client(
-            transport=_GuardedTransport(policy), follow_redirects=False, trust_env=False
+            transport=_GuardedTransport(policy), follow_redirects=False, trust_env=False, cookies=_NoCookieJar()
         )
 
     @classmethod
@@ -704,8 +723,14 @@ class OutboundClient(_ClientBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def stream(self, method: str, url: str | httpx.URL, **kwargs: Any) -> AbstractContextManager[httpx.Response]:
+        """Send and yield the final response with its body unread; the body is capped as it arrives.
+
+        Keyword arguments: see the module docstring (`headers`, `json`, `max_bytes`, `total_timeout`...)."""
+        return self._stream(method, url, **kwargs)
+
     @contextmanager
-    def stream(
+    def _stream(
         self,
         method: str,
         url: str | httpx.URL,
@@ -791,7 +816,10 @@ class AsyncOutboundClient(_ClientBase):
     def __init__(self, policy: DestinationPolicy, **kwargs: Any):
         super().__init__(policy, **kwargs)
         self._http = httpx.AsyncClient(
-            transport=_GuardedAsyncTransport(policy), follow_redirects=False, trust_env=False
+            transport=_GuardedAsyncTransport(policy),
+            follow_redirects=False,
+            trust_env=False,
+            cookies=_NoCookieJar(),
         )
 
     @classmethod
@@ -819,8 +847,16 @@ class AsyncOutboundClient(_ClientBase):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def stream(
+        self, method: str, url: str | httpx.URL, **kwargs: Any
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """Send and yield the final response with its body unread; the body is capped as it arrives.
+
+        Keyword arguments: see the module docstring (`headers`, `json`, `max_bytes`, `total_timeout`...)."""
+        return self._stream(method, url, **kwargs)
+
     @asynccontextmanager
-    async def stream(
+    async def _stream(
         self,
         method: str,
         url: str | httpx.URL,

@@ -30,7 +30,8 @@ class SseEvent:
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[SseEvent]:
     """The events of a `text/event-stream` body, per the WHATWG rules (multi-line data, comments, CRLF)."""
-    event, data_lines, event_id = "", [], None
+    event, event_id = "", None
+    data_lines: list[str] = []
     async for raw in response.aiter_lines():
         line = raw.rstrip("\r")
         if not line:
@@ -93,7 +94,7 @@ async def raise_for_status(response: httpx.Response, what: str) -> None:
 
 
 def content_type_of(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return str(response.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
 
 
 async def text_of_attachment(attachment: Attachment) -> str:

@@ -243,9 +243,9 @@ class A2aAdapter:
             if isinstance(result.get(key), dict):
                 return kind, result[key]
         v03 = {"task": "task", "message": "message", "status-update": "status", "artifact-update": "artifact"}
-        kind = v03.get(str(result.get("kind")))
-        if kind:
-            return kind, result
+        v03_kind = v03.get(str(result.get("kind")))
+        if v03_kind:
+            return v03_kind, result
         raise AgentProtocolError(f"the A2A agent sent an event of unknown shape (keys: {sorted(result)[:6]})")
 
     def _status(self, answer: _Answer, status: dict[str, Any], version: str) -> list[AgentEvent]:

@@ -206,7 +206,8 @@ def _interfaces(data: dict[str, Any], shape: str, missing: list[str]) -> list[di
     if data.get("url"):
         found.append({"url": data["url"], "binding": str(data.get("preferredTransport") or JSONRPC),
                       "version": version, "tenant": None})
-    for index, item in enumerate(data.get("additionalInterfaces") or []):
+    additional = data.get("additionalInterfaces")
+    for index, item in enumerate(additional if isinstance(additional, list) else []):
         if isinstance(item, dict) and item.get("url"):
             found.append({"url": item["url"], "binding": str(item.get("transport") or ""),
                           "version": version, "tenant": None})
@@ -216,7 +217,8 @@ def _interfaces(data: dict[str, Any], shape: str, missing: list[str]) -> list[di
 
 
 def _skill(raw: dict[str, Any]) -> Skill:
-    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    raw_tags = raw.get("tags")
+    tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
     return Skill(
         id=str(raw.get("id"))[:200] if raw.get("id") is not None else None,
         name=str(raw.get("name") or raw.get("id") or "skill")[:200],
@@ -254,10 +256,10 @@ def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
     A2A spec allows) at the agent's base URL, so an A2A client can tell it cannot call it over JSON-RPC.
     """
     if agent.framework == Framework.A2A and agent.a2a_card:
-        card = dict(agent.a2a_card)
-        if agent.logo_url and not card.get("iconUrl"):
-            card["iconUrl"] = agent.logo_url
-        return card
+        own = dict(agent.a2a_card)
+        if agent.logo_url and not own.get("iconUrl"):
+            own["iconUrl"] = agent.logo_url
+        return own
     binding = {
         Framework.AGNO: "a2g:agno",
         Framework.ADK: "a2g:adk",

@@ -390,7 +390,9 @@ class AgentService:
 
 
 def _a2a_endpoint(card: NormalizedCard) -> Endpoint:
-    return Endpoint(base_url=card.url, a2a_protocol_version=card.protocol_version, a2a_streaming=card.streaming)
+    return Endpoint.model_validate(
+        {"base_url": card.url, "a2a_protocol_version": card.protocol_version, "a2a_streaming": card.streaming}
+    )
 
 
 def _json_text(value: Any) -> str:

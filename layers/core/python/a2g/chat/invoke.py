@@ -55,10 +55,11 @@ from a2g.errors import Forbidden, NotFound, PlatformError, Unauthenticated, Vali
 from a2g.identity.principal import Principal
 from a2g.log import logger
 
-# API Gateway refuses WebSocket messages over 128 KB; a longer final answer is pushed cut, and marked so
-# (the saved message is whole: the client reloads it over HTTP).
-MAX_PUSH_CONTENT_CHARS = 60_000
-MAX_CHUNK_CHARS = 16_000
+# API Gateway refuses WebSocket messages over 128 KB, counted after JSON encoding (where a Hangul character
+# becomes a 6-byte \uXXXX escape). A longer message is pushed cut, and marked so; the saved message is
+# whole and the client reloads it over HTTP. Merged chunks stay far below the limit.
+MAX_PUSH_JSON_BYTES = 100_000
+MAX_CHUNK_CHARS = 8_000
 HISTORY_TURNS = 20
 
 
@@ -106,6 +107,11 @@ class PushRelay:
 
     def send_nowait(self, message: dict[str, Any]) -> None:
         if self.gone:
+            return
+        delta = message.get("delta") if message.get("type") == "chunk" else None
+        if isinstance(delta, str) and len(delta) > MAX_CHUNK_CHARS:  # one huge delta: several pushes
+            for start in range(0, len(delta), MAX_CHUNK_CHARS):
+                self.send_nowait({**message, "delta": delta[start : start + MAX_CHUNK_CHARS]})
             return
         last = self._queue[-1] if self._queue else None
         if (
@@ -265,7 +271,7 @@ class InvokeService:
             if not request.message.strip() and not files:
                 raise ValidationFailed("the message is empty")
         except PlatformError as exc:
-            error = {"code": exc.code, "message": exc.message}
+            error: dict[str, str] | None = {"code": exc.code, "message": exc.message}
             await relay.send({"type": "error", **envelope, "error": error, "message": None})
             return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
 
@@ -288,7 +294,7 @@ class InvokeService:
             await relay.send({"type": "error", **envelope, "error": error, "message": None})
             return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
         self._chats.put_message(user_message)
-        relay.send_nowait({"type": "run_started", **envelope, "message": user_message.to_json()})
+        relay.send_nowait({"type": "run_started", **envelope, "message": self._pushable(user_message)})
 
         # --- 3. call the agent, streaming; any failure becomes an assistant error message -------------
         started = time.monotonic()
@@ -565,9 +571,12 @@ class InvokeService:
     @staticmethod
     def _pushable(message: ChatMessage) -> dict[str, Any]:
         body = message.to_json()
-        if len(message.content) > MAX_PUSH_CONTENT_CHARS:
-            body["content"] = message.content[:MAX_PUSH_CONTENT_CHARS]
-            body["truncated"] = True  # the whole answer is saved: GET /api/sessions/{id}/messages
+        size = len(json.dumps(body, separators=(",", ":")))  # ensure_ascii, as the pusher encodes
+        if size > MAX_PUSH_JSON_BYTES:
+            overhead = size - len(json.dumps(message.content))
+            keep = max(0, int(len(message.content) * (MAX_PUSH_JSON_BYTES - overhead) / (size - overhead)) - 16)
+            body["content"] = message.content[:keep]
+            body["truncated"] = True  # the whole message is saved: GET /api/sessions/{id}/messages
         return body
 
 

@@ -34,9 +34,10 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     # hold them, so every call writes its own.
     usage = UsageRepository() if on_lambda else CoalescingUsageWriter(UsageRepository())
     broadcaster = TraceBroadcaster(ConnectionRepository(), default_pusher(), listeners_ttl=0.0 if on_lambda else 1.0)
-    recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days)
+    traces = TraceRepository()
+    recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days, runs=traces)
     return LogProxy(
-        authenticate_api_key, check_key_rate, TraceRepository(), build_llm_registry(),
+        authenticate_api_key, check_key_rate, traces, build_llm_registry(),
         AsyncOutboundClient.shared, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),

@@ -34,8 +34,9 @@ class ActiveRunItem(Model):
     session_id = UnicodeAttribute()
     session_trace_id = UnicodeAttribute(null=True)
     started_at = UnicodeAttribute()
-    expires_at = NumberAttribute()  # epoch seconds; also `ttl` (DynamoDB deletes lazily, so we filter on it)
-    ttl = NumberAttribute()
+    ended_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()  # epoch seconds: an unfinished run stops covering calls then
+    ttl = NumberAttribute()  # when DynamoDB may delete the item (a while after the run, for late lookups)
 
 
 class LogEntryItem(Model):

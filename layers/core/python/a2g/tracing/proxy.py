@@ -37,13 +37,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from a2g.clock import Clock, SystemClock, epoch
+from a2g.clock import Clock, SystemClock
 from a2g.errors import PayloadTooLarge, Throttled, UpstreamFailed, UpstreamTimeout, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.log import logger
 from a2g.tracing.entries import assemble_stream
 from a2g.tracing.recorder import CallOutcome, CallRecorder
-from a2g.tracing.repository import ActiveRun, TraceMeta
+from a2g.tracing.repository import TraceMeta
 
 RecordMode = Literal["detach", "before_end"]
 RateLimitMode = Literal["deferred", "strict"]
@@ -72,7 +72,6 @@ class RateCheck(Protocol):
 
 class TraceLookup(Protocol):
     def get_trace(self, trace_id: str) -> TraceMeta | None: ...
-    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]: ...
 
 
 @dataclass(frozen=True)
@@ -268,7 +267,6 @@ class _Call:
     trace: TraceMeta | None = None
     body: dict[str, Any] | None = None
     header_agent_id: str | None = None
-    runs: asyncio.Future[list[ActiveRun]] | None = None
     deferred_rate_key: str | None = None
 
     def elapsed_ms(self) -> float:
@@ -425,9 +423,6 @@ class LogProxy:
         await self._identify(call, request)  # ProxyError propagates: nothing to record
         assert call.trace is not None and call.principal is not None
         call.header_agent_id = request.headers.get("x-agent-id")
-        if call.trace.kind == "agent":
-            now_epoch = epoch(call.started_at)
-            call.runs = asyncio.ensure_future(_blocking(self._traces.active_runs, call.trace_id, now_epoch))
         try:
             rate = self._start_rate_check(call, call.principal)
             try:
@@ -470,7 +465,7 @@ class LogProxy:
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
             latency_ms=call.elapsed_ms(), http_status=http_status, request_body=body,
             header_agent_id=call.header_agent_id, model=model,
-            stream=bool(isinstance(body, dict) and body.get("stream") is True), runs=call.runs, **fields,
+            stream=bool(isinstance(body, dict) and body.get("stream") is True), **fields,
         )
 
     def _record_failure(self, call: _Call, error: ProxyError) -> None:

@@ -12,9 +12,9 @@ import concurrent.futures
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from a2g.clock import iso
+from a2g.clock import epoch, iso
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.log import logger
@@ -46,9 +46,11 @@ class CallOutcome:
     response: Any = None
     error: dict[str, Any] | None = None
     ttft_ms: float | None = None
-    # The agent trace's active chat runs, looked up while the upstream answered (None: not looked up).
-    runs: Awaitable[list[ActiveRun]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RunLookup(Protocol):
+    def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]: ...
 
 
 class CallRecorder:
@@ -61,12 +63,16 @@ class CallRecorder:
         delegations: DelegationMemory | None = None,
         storage_executor: concurrent.futures.Executor | None = None,
         push_executor: concurrent.futures.Executor | None = None,
+        runs_wait_seconds: float = 0.05,
+        runs: RunLookup | None = None,
     ):
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
         self._ttl_days = ttl_days
         self._delegations = delegations or DelegationMemory()
         self._storage = storage_executor or _STORAGE
         self._pushes = push_executor or _PUSHES
+        self._runs_wait = runs_wait_seconds
+        self._run_lookup = runs
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._storage, fn, *args)
@@ -76,35 +82,62 @@ class CallRecorder:
 
     async def record(self, outcome: CallOutcome) -> dict[str, Any]:
         """Build, write, count and push the entry; never raises (a failed log must not fail the call)."""
+        trace = outcome.trace
         try:
-            entry, targets = await self._build(outcome)
+            entry = await self._build(outcome)
         except Exception:  # noqa: BLE001
-            logger.exception("could not build a trace entry", extra={"trace_id": outcome.trace.trace_id})
+            logger.exception("could not build a trace entry", extra={"trace_id": trace.trace_id})
             return {}
-        ttl = entry_ttl(outcome.started_at, self._ttl_days)
-        owner = outcome.trace.owner_user_id
-        results = await asyncio.gather(
-            *(self._run_push(self._push, trace_id, owner, entry) for trace_id, _ in targets),
-            self._run(self._logs.put, [trace_id for trace_id, _ in targets], entry, ttl),
-            self._run(self._count, outcome, entry),
-            return_exceptions=True,
-        )
-        for result in results:
+        owner = trace.owner_user_id
+        work: list[Any] = []
+        runs: list[ActiveRun] | None = []
+        if trace.kind == "agent" and self._run_lookup is not None:
+            # Which chat run (if any) was driving the agent when the call started; exact however late it runs.
+            pending = asyncio.ensure_future(self._run(self._run_lookup.runs_at, trace.trace_id,
+                                                      iso(outcome.started_at), epoch(outcome.started_at)))
+            runs = await self._runs(pending, self._runs_wait)
+            if runs is None:
+                # The run lookup is slow (storage under load): the live panel gets the entry now, untagged;
+                # the stored entry and the session's copy follow once the lookup answers.
+                work.append(self._run_push(self._push, trace.trace_id, owner, dict(entry)))
+                runs = await self._runs(pending, None) or []
+        targets = self._tag(entry, trace, runs or [])
+        pushed_early = bool(work)
+        work += [self._run_push(self._push, trace_id, owner, entry) for trace_id in targets
+                 if not (pushed_early and trace_id == trace.trace_id)]
+        work.append(self._run(self._logs.put, targets, entry, entry_ttl(outcome.started_at, self._ttl_days)))
+        work.append(self._run(self._count, outcome, entry))
+        for result in await asyncio.gather(*work, return_exceptions=True):
             if isinstance(result, BaseException):
                 logger.error("trace entry side effect failed",
-                             extra={"trace_id": outcome.trace.trace_id, "error": repr(result)})
+                             extra={"trace_id": trace.trace_id, "error": repr(result)})
         return entry
 
-    async def _build(self, outcome: CallOutcome) -> tuple[dict[str, Any], list[tuple[str, str | None]]]:
-        trace = outcome.trace
-        runs: list[ActiveRun] = []
-        if outcome.runs is not None:
-            try:
-                runs = await outcome.runs
-            except Exception as exc:  # noqa: BLE001 - tagging is best effort
-                logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": str(exc)})
-        run = runs[0] if len(runs) == 1 else None
+    async def _runs(self, pending: Awaitable[list[ActiveRun]], timeout: float | None) -> list[ActiveRun] | None:
+        """The active runs, or None when they are not known within `timeout` seconds."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending), timeout)
+        except TimeoutError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - tagging is best effort
+            logger.warning("active-run lookup failed", extra={"error": str(exc)})
+            return []
 
+    @staticmethod
+    def _tag(entry: dict[str, Any], trace: TraceMeta, runs: list[ActiveRun]) -> list[str]:
+        """Tag the entry with the session running the agent (if exactly one); the traces it belongs to."""
+        targets = [trace.trace_id]
+        if len(runs) == 1:
+            run = runs[0]
+            entry["session_id"] = run.session_id
+            if run.session_trace_id and run.session_trace_id != trace.trace_id:
+                targets.append(run.session_trace_id)
+        elif len(runs) > 1:
+            entry["concurrent_session_ids"] = [r.session_id for r in runs]
+        return targets
+
+    async def _build(self, outcome: CallOutcome) -> dict[str, Any]:
+        trace = outcome.trace
         body = outcome.request_body if isinstance(outcome.request_body, dict) else None
         agent_id, source = infer_agent_id(body, outcome.header_agent_id)
         if agent_id is None and body is not None and self._delegations.needs_seed(trace.trace_id):
@@ -114,7 +147,6 @@ class CallRecorder:
 
         tool_calls = response_tool_calls(outcome.response)
         self._delegations.remember(trace.trace_id, tool_calls)
-        session_id = run.session_id if run else trace.session_id
         entry: dict[str, Any] = {
             "entry_id": new_id("log"),
             "trace_id": trace.trace_id,
@@ -128,7 +160,7 @@ class CallRecorder:
             "ttft_ms": round(outcome.ttft_ms, 2) if outcome.ttft_ms is not None else None,
             "agent_id": agent_id,
             "agent_id_source": source,
-            "session_id": session_id,
+            "session_id": trace.session_id,
             "user_id": outcome.principal.user_id,
             "team": outcome.principal.team,
             "api_key_id": outcome.principal.api_key_id,
@@ -138,13 +170,8 @@ class CallRecorder:
             "usage": usage_of(outcome.response),
             "error": outcome.error,
         }
-        if len(runs) > 1:
-            entry["concurrent_session_ids"] = [r.session_id for r in runs]
         entry.update(outcome.extra)
-        targets: list[tuple[str, str | None]] = [(trace.trace_id, None)]
-        if run is not None and run.session_trace_id and run.session_trace_id != trace.trace_id:
-            targets.append((run.session_trace_id, run.session_id))
-        return entry, targets
+        return entry
 
     async def _seed_delegations(self, trace_id: str) -> None:
         """A cold instance learns the trace's recent delegations from its latest entries."""

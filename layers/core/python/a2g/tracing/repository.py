@@ -33,12 +33,26 @@ class TraceMeta:
     created_at: str
 
 
+# An ended run is kept this long, so an entry recorded a little after its call still finds the run it was in.
+ENDED_RUN_KEEP_SECONDS = 600
+
+
 @dataclass(frozen=True)
 class ActiveRun:
+    """A chat run of an agent: calls that *started* between `started_at` and `ended_at` belong to it."""
+
     session_id: str
     session_trace_id: str | None
-    started_at: str
-    expires_at: int
+    started_at: str  # ISO-8601 UTC with milliseconds (sorts as text)
+    expires_at: int  # epoch seconds: a run never marked done stops covering calls then
+    ended_at: str | None = None
+
+    def covers(self, at: str, at_epoch: int) -> bool:
+        if at < self.started_at:
+            return False
+        if self.ended_at is not None:
+            return at <= self.ended_at
+        return at_epoch < self.expires_at
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,8 @@ class TraceStore(Protocol):
     ) -> str: ...
     def get_trace(self, trace_id: str) -> TraceMeta | None: ...
     def put_run(self, agent_trace_id: str, run: ActiveRun) -> None: ...
-    def delete_run(self, agent_trace_id: str, session_id: str) -> None: ...
-    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]: ...
+    def end_run(self, agent_trace_id: str, session_id: str, ended_at: str, keep_until: int) -> None: ...
+    def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]: ...
 
 
 class LogStore(Protocol):
@@ -119,20 +133,25 @@ class TraceRepository:
         ActiveRunItem(
             pk=f"TRACE#{agent_trace_id}", sk=f"RUN#{run.session_id}", session_id=run.session_id,
             session_trace_id=run.session_trace_id, started_at=run.started_at, expires_at=run.expires_at,
-            ttl=run.expires_at,
+            ttl=run.expires_at + ENDED_RUN_KEEP_SECONDS,
         ).save()
 
-    def delete_run(self, agent_trace_id: str, session_id: str) -> None:
-        ActiveRunItem(pk=f"TRACE#{agent_trace_id}", sk=f"RUN#{session_id}").delete()
+    def end_run(self, agent_trace_id: str, session_id: str, ended_at: str, keep_until: int) -> None:
+        item = ActiveRunItem(pk=f"TRACE#{agent_trace_id}", sk=f"RUN#{session_id}")
+        try:
+            item.update(actions=[ActiveRunItem.ended_at.set(ended_at), ActiveRunItem.ttl.set(keep_until)],
+                        condition=ActiveRunItem.pk.exists())
+        except Exception as exc:  # the run was never marked (or aged out): nothing to end
+            if "ConditionalCheckFailed" not in str(exc):
+                raise
 
-    def active_runs(self, agent_trace_id: str, now_epoch: int) -> list[ActiveRun]:
-        return [
-            ActiveRun(item.session_id, item.session_trace_id, item.started_at, int(item.expires_at))
-            for item in ActiveRunItem.query(
-                f"TRACE#{agent_trace_id}", ActiveRunItem.sk.startswith("RUN#"),
-                filter_condition=ActiveRunItem.expires_at > now_epoch,
-            )
+    def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]:
+        """The runs that cover a call started at `at` (a trace holds a handful of run items at most)."""
+        runs = [
+            ActiveRun(item.session_id, item.session_trace_id, item.started_at, int(item.expires_at), item.ended_at)
+            for item in ActiveRunItem.query(f"TRACE#{agent_trace_id}", ActiveRunItem.sk.startswith("RUN#"))
         ]
+        return [run for run in runs if run.covers(at, at_epoch)]
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from a2g.errors import NotFound, ValidationFailed
 from a2g.log import logger
 from a2g.tracing.broadcaster import TraceBroadcaster
 from a2g.tracing.entries import cut_entry
-from a2g.tracing.repository import ActiveRun, LogStore, TraceMeta, TraceStore
+from a2g.tracing.repository import ENDED_RUN_KEEP_SECONDS, ActiveRun, LogStore, TraceMeta, TraceStore
 
 MAX_PAGE = 200
 MAX_RUN_TTL_SECONDS = 3600
@@ -135,7 +135,10 @@ class TraceService:
         return True
 
     def mark_run_done(self, agent_trace_id: str, session_id: str) -> None:
-        self._traces.delete_run(agent_trace_id, session_id)
+        """The run is over: calls that start from now on are no longer tagged with the session. (Calls that
+        started during the run are still tagged, however late their entries are written.)"""
+        now = self._clock.now()
+        self._traces.end_run(agent_trace_id, session_id, iso(now), epoch(now) + ENDED_RUN_KEEP_SECONDS)
 
 
 def build_trace_service(clock: Clock | None = None) -> TraceService:

@@ -8,6 +8,8 @@ from google.adk.models.lite_llm import LiteLlm
 
 root_agent = LlmAgent(
     name="helper",
-    model=LiteLlm(model="openai/mock-model", api_base=os.environ["A2G_TEST_LLM_BASE_URL"], api_key="test-key"),
+    model=LiteLlm(
+        model="openai/mock-model", api_base=os.environ["A2G_TEST_LLM_BASE_URL"], api_key="test-key"
+    ),
     instruction="You are a helpful assistant. Platform trace: {a2g_trace_id?}",
 )
