@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from a2g.errors import Conflict, ValidationFailed
 from a2g.operations.bridges import ChatAgentData, RegistryAgents, RegistryLlms, UserMailDirectory, agent_view
 from a2g.operations.ports import AgentView
