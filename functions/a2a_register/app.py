@@ -21,7 +21,28 @@ app = create_app("a2a_register")
 agents = agent_service()
 
 
-@app.post("/api/a2a/register", status_code=201)
+_BODY_SCHEMA = {
+    "type": "object",
+    "description": "An A2A Agent Card (v1.0 or v0.3), or {card: {...}}, or {card_url: ...}; plus optional "
+    "logo_url, color (#RRGGBB), framework (and endpoint when framework is not A2A).",
+    "properties": {
+        "card_url": {"type": "string", "format": "uri"},
+        "card": {"type": "object"},
+        "logo_url": {"type": "string", "format": "uri"},
+        "color": {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$"},
+        "framework": {"type": "string", "enum": ["A2A", "AGNO", "ADK", "LANGGRAPH", "CUSTOM"]},
+        "endpoint": {"type": "object"},
+    },
+    "additionalProperties": True,
+}
+
+
+@app.post(
+    "/api/a2a/register",
+    status_code=201,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}},
+    responses={200: {"description": "the same agent was registered before: updated in place"}},
+)
 async def register(request: Request, response: Response, principal: ApprovedPrincipal) -> dict[str, Any]:
     raw = await request.body()
     check_card_size(raw)  # 413 before parsing a body of any size

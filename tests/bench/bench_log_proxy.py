@@ -90,6 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200, help="calls of each kind on each path")
     parser.add_argument("--stream-words", type=int, default=16)
+    parser.add_argument("--no-watch", action="store_true",
+                        help="no WebSocket listener (isolates the proxy's own overhead from the pushes)")
     parser.add_argument("--gap-ms", type=float, default=100.0,
                         help="pause between rounds: a real LLM takes far longer than the mock's few ms, and "
                              "back-to-back calls measure DynamoDB Local's write capacity (try --gap-ms 0)")
@@ -99,7 +101,8 @@ def main() -> None:
     llm = subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_llm", str(llm_port)], cwd=ROOT,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     # The per-key limit (20/s by default) would throttle a benchmark's back-to-back calls.
-    runtime_process, runtime = start_runtime({"POWERTOOLS_LOG_LEVEL": "ERROR", "A2G_API_KEY_RATE_LIMIT": "100000"})
+    runtime_process, runtime = start_runtime({"POWERTOOLS_LOG_LEVEL": "ERROR", "A2G_LOG_LEVEL": "WARNING",
+                                              "A2G_API_KEY_RATE_LIMIT": "100000"})
     try:
         run(runtime, f"http://127.0.0.1:{llm_port}/v1", args)
     finally:
@@ -120,8 +123,9 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
     direct_url = f"{llm_url}/chat/completions"
     proxied_headers = {"authorization": f"Bearer {key}"}
     direct_headers = {"authorization": "Bearer sk-bench-0000"}
-    watcher = DeliveryWatcher(f"{runtime.ws_url}?token={token}&trace_id={trace_id}")
-    watcher.start()
+    watcher = None if args.no_watch else DeliveryWatcher(f"{runtime.ws_url}?token={token}&trace_id={trace_id}")
+    if watcher is not None:
+        watcher.start()
 
     words = " ".join(f"w{i}" for i in range(args.stream_words))
     client = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=4))
@@ -164,11 +168,13 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
         added_ttfc.append(round_first["proxied"] - round_first["direct"])
         time.sleep(args.gap_ms / 1000)
 
-    deadline = time.monotonic() + 10
-    while len(watcher.arrivals) < len(answered) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    watcher.stop = True
-    delivery = [(watcher.arrivals[m] - t) * 1000 for m, t in answered.items() if m in watcher.arrivals]
+    delivery: list[float] = []
+    if watcher is not None:
+        deadline = time.monotonic() + 10
+        while len(watcher.arrivals) < len(answered) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        watcher.stop = True
+        delivery = [(watcher.arrivals[m] - t) * 1000 for m, t in answered.items() if m in watcher.arrivals]
 
     print(f"log-proxy benchmark — {args.calls} interleaved rounds, {args.gap_ms:.0f} ms between rounds, "
           f"local runtime at {runtime.base_url}")
@@ -187,8 +193,10 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
     same = events["direct"] == events["proxied"]
     print(f"SSE data events per stream: direct {statistics.mean(events['direct']):.1f}, "
           f"proxied {statistics.mean(events['proxied']):.1f} — identical in every round: {same}")
-    print(f"trace delivery (client has the answer → entry on the WebSocket): {fmt(delivery)}   target: p95 < 100 ms")
-    print(f"entries delivered: {len(delivery)} of {len(answered)}")
+    if watcher is not None:
+        print(f"trace delivery (client has the answer → entry on the WebSocket): {fmt(delivery)}   "
+              "target: p95 < 100 ms")
+        print(f"entries delivered: {len(delivery)} of {len(answered)}")
 
 
 if __name__ == "__main__":

@@ -165,6 +165,18 @@ def test_attachments_round_trip_through_presigned_urls_and_reach_the_agent(
     assert fetched.headers["content-type"] == "image/png"
     assert colleague.get(f"/api/files/{image['file_id']}").status_code == 404
 
+    # S3 holds the browser to what it announced: more bytes than declared are refused by the policy
+    announced = developer.post("/api/files", json={"session_id": sid, "file_name": "small.png",
+                                                   "content_type": "image/png", "size": 10})  # fmt: skip
+    assert announced.status_code == 201
+    policy = announced.json()["upload"]
+    liar = httpx.post(policy["url"], data=policy["fields"], files={"file": ("small.png", b"x" * 5000, "image/png")},
+                      timeout=30)  # fmt: skip
+    assert liar.status_code in (400, 403), liar.text
+    not_uploaded = developer.post(f"/api/sessions/{sid}/messages",
+                                  json={"content": "x", "attachments": [announced.json()["file"]["file_id"]]})  # fmt: skip
+    assert not_uploaded.status_code == 400 and not_uploaded.json()["error"]["code"] == "file_not_uploaded"
+
     # bad uploads: over the cap, a refused type, another user's session
     too_big = developer.post("/api/files", json={"session_id": sid, "file_name": "big.pdf",
                                                  "content_type": "application/pdf", "size": 10**10})  # fmt: skip

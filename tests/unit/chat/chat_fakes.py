@@ -104,7 +104,7 @@ class InMemoryUsage:
     def __init__(self) -> None:
         self.uses: dict[tuple[str, str], AgentUse] = {}
 
-    def record_use(self, user_id: str, agent_id: str, at: str) -> None:
+    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None) -> None:
         old = self.uses.get((user_id, agent_id))
         self.uses[(user_id, agent_id)] = AgentUse(
             user_id, agent_id, (old.uses if old else 0) + 1, at, old.first_used_at if old else at

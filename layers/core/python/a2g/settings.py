@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     # The longest range /api/admin/stats/* accepts, in days.
     stats_max_days: int = Field(366, ge=1, validation_alias="A2G_STATS_MAX_DAYS")
 
+    # --- ranking (docs/ranking.md) --------------------------------------------------------------------
+    # A model registered in the LLM registry (admin pages) that embeds requests and agents for
+    # GET /api/agents/ranked through its OpenAI-compatible /embeddings; unset = the in-process model.
+    ranking_embedding_model: str | None = Field(None, validation_alias="A2G_RANKING_EMBEDDING_MODEL")
+    # How long a warm ranking function reuses the catalogue, popularity and the model's endpoint.
+    ranking_cache_seconds: float = Field(30.0, ge=0, validation_alias="A2G_RANKING_CACHE_SECONDS")
+
     @field_validator("initial_admin_ids", "outbound_allow", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> list[str]:

@@ -46,6 +46,7 @@ What is enforced:
 - Connect and read timeouts, and a total time cap across redirects and body; a response size cap, counted
   as the body arrives (decoded bytes for `request`/`get_json`, bytes on the wire for `stream`).
 - Environment proxies and .netrc are ignored (`trust_env=False`): a proxy would make the check meaningless.
+  TLS certificates are verified; SSL_CERT_FILE / SSL_CERT_DIR are honoured for an internal CA.
 - No cookie jar: cookies an upstream sets are dropped, so nothing leaks between users sharing a client.
 
 Errors (a2g.errors): a refused URL or destination → `ValidationFailed` code `destination_not_allowed`
@@ -65,6 +66,7 @@ import concurrent.futures
 import http.cookiejar
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import weakref
@@ -422,6 +424,12 @@ class _GuardedAsyncBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def _ssl_context() -> ssl.SSLContext:
+    """Certificate verification on, with SSL_CERT_FILE / SSL_CERT_DIR honoured: company agents often sit
+    behind an internal CA. (Only the CA settings are read from the environment, never proxies.)"""
+    return httpx.create_ssl_context(trust_env=True)
+
+
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 
 
@@ -436,7 +444,7 @@ class _GuardedTransport(httpx.HTTPTransport):
         super().__init__(trust_env=False, limits=_LIMITS)
         self._pool.close()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=_LIMITS.max_connections,
             max_keepalive_connections=_LIMITS.max_keepalive_connections,
             keepalive_expiry=_LIMITS.keepalive_expiry,
@@ -448,7 +456,7 @@ class _GuardedAsyncTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: DestinationPolicy):
         super().__init__(trust_env=False, limits=_LIMITS)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=_LIMITS.max_connections,
             max_keepalive_connections=_LIMITS.max_keepalive_connections,
             keepalive_expiry=_LIMITS.keepalive_expiry,

@@ -6,6 +6,7 @@
 | message  | `SESSION#<session_id>` | `MSG#<message_id>`    | -                                                        |
 | file     | `USER#<user_id>`       | `FILE#<file_id>`      | `SESSION#<session_id>` / `FILE#<file_id>`                |
 | usage    | `USER#<user_id>`       | `USES#<agent_id>`     | -                                                        |
+| popular  | `POPULAR#<yyyy-mm>#ALL` or `...#TEAM#<team>` | `AGENT#<agent_id>` | -                          |
 
 The owner is part of the key of every session and file, so "get mine" is a GetItem and another user's id
 simply is not found. Every access is a GetItem, a Query or a conditional write; nothing Scans.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -193,6 +195,26 @@ class UsageItem(Model):
     uses = NumberAttribute(default=0)
     last_used_at = UnicodeAttribute(null=True)
     first_used_at = UnicodeAttribute(null=True)
+
+
+# Ranking's popularity signal: uses of an agent per calendar month, by everyone and per team, ADDed on each
+# invoke beside the user's own usage row. Monthly buckets keep "popular" recent, bound each partition to the
+# agents used that month, and expire by TTL; ranking reads the current and the previous month.
+POPULARITY_TTL_SECONDS = 100 * 86_400
+
+
+def popularity_pk(month: str, team: str | None) -> str:
+    """`POPULAR#<yyyy-mm>#ALL` (everyone) or `POPULAR#<yyyy-mm>#TEAM#<team>`."""
+    return f"POPULAR#{month}#TEAM#{team}" if team else f"POPULAR#{month}#ALL"
+
+
+class PopularityItem(Model):
+    Meta = table_meta("chats")  # type: ignore[assignment]
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>
+    agent_id = UnicodeAttribute(null=True)
+    uses = NumberAttribute(default=0)
+    ttl = NumberAttribute(null=True)
 
 
 # --- repositories -------------------------------------------------------------------------------------
@@ -374,8 +396,9 @@ class ChatRepository:
 class UsageRepository:
     """Per-user, per-agent usage history (`USER#<user_id>` / `USES#<agent_id>`), read by ranking."""
 
-    def record_use(self, user_id: str, agent_id: str, at: str) -> None:
-        """One more use, atomically (ADD), with the time of the latest and of the first."""
+    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None) -> None:
+        """One more use, atomically (ADD), with the time of the latest and of the first; and one more
+        in the agent's popularity counters of `at`'s month (everyone, and `team` when given)."""
         UsageItem(pk=f"USER#{user_id}", sk=f"USES#{agent_id}").update(
             actions=[
                 UsageItem.uses.add(1),
@@ -385,6 +408,23 @@ class UsageRepository:
                 UsageItem.agent_id.set(agent_id),
             ]
         )
+        month = at[:7]
+        expires = int(datetime.fromisoformat(at).timestamp()) + POPULARITY_TTL_SECONDS
+        for scope in (None, team) if team else (None,):
+            PopularityItem(pk=popularity_pk(month, scope), sk=f"AGENT#{agent_id}").update(
+                actions=[
+                    PopularityItem.uses.add(1),
+                    PopularityItem.agent_id.set(agent_id),
+                    PopularityItem.ttl.set(expires),
+                ]
+            )
+
+    def agent_popularity(self, month: str, team: str | None = None) -> dict[str, int]:
+        """Uses per agent in `month` (`yyyy-mm`), by everyone or by `team`: one Query."""
+        return {
+            item.agent_id or item.sk.removeprefix("AGENT#"): int(item.uses or 0)
+            for item in PopularityItem.query(popularity_pk(month, team))
+        }
 
     def uses_of(self, user_id: str) -> list[AgentUse]:
         """Every agent the user has chatted with: one Query on the user's partition."""

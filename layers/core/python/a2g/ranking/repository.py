@@ -1,0 +1,99 @@
+"""What ranking reads from storage, and nothing else: it never writes on the request path.
+
+Sources (docs/data-model.md, "Ranking reads"):
+
+* the catalogue — PRODUCTION agents, through the registry's own item model (AgentsTable gsi2
+  ``STATUS#PRODUCTION``), with the ``embedding`` / ``embedding_model`` the registry stored when the agent
+  was created or changed, and the public JSON the registry's serializer (``Agent.public_view``) makes;
+* the caller's usage history — the chat domain's ``USER#<user_id>`` / ``USES#<agent_id>`` rows, one Query;
+* popularity — the chat domain's monthly counters (``POPULAR#<yyyy-mm>#ALL`` and
+  ``POPULAR#<yyyy-mm>#TEAM#<team>``), one Query per month and scope;
+* the admin-registered embedding model — the LLM registry's ``MODEL#<model>`` route and its LLM row.
+
+Every read is a Query or a GetItem on a key; nothing Scans. The service caches what does not depend on the
+caller (catalogue, popularity, endpoint) for a few seconds, so most requests make one Query: the history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from a2g.agents.repository import AgentItem, to_agent
+from a2g.chat.repository import UsageRepository
+from a2g.ranking.service import CatalogueEntry, EmbeddingEndpoint, UsageRecord
+
+__all__ = ["RankingRepository"]
+
+# Everything `to_agent` needs for the public view, plus the ranking fields. The registered A2A card (the
+# largest attribute by far), the trace id and the A2A source key are left on the server.
+_CATALOGUE_ATTRIBUTES = [
+    "agent_id", "owner_id", "name", "description", "logo_url", "color", "skills", "framework", "endpoint",
+    "status", "created_at", "updated_at", "last_used_at", "version", "embedding", "embedding_model",
+]
+
+
+def _entry(item: AgentItem) -> CatalogueEntry:
+    agent = to_agent(item)
+    return CatalogueEntry(
+        agent_id=agent.id,
+        version=agent.version,
+        public=agent.public_view(),
+        name=agent.name,
+        description=agent.description,
+        skills=[(s.name, s.description, list(s.tags)) for s in agent.skills],
+        embedding=bytes(item.embedding) if item.embedding else None,
+        embedding_model=item.embedding_model,
+    )
+
+
+def _epoch(value: str) -> float:
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return 0.0  # an unreadable time counts as long ago: the uses still count, decayed away
+
+
+class RankingRepository:
+    """The real reads (DynamoDB through the owning domains' PynamoDB models)."""
+
+    def __init__(self, usage: UsageRepository | None = None) -> None:
+        self._usage = usage or UsageRepository()
+        self._llms: Any = None
+
+    def production_agents(self) -> list[CatalogueEntry]:
+        """Every PRODUCTION agent: one paged Query on gsi2 (1,000 agents are a few 1 MB pages)."""
+        entries = []
+        for item in AgentItem.gsi2.query("STATUS#PRODUCTION", attributes_to_get=_CATALOGUE_ATTRIBUTES):
+            if item.status == "PRODUCTION":
+                entries.append(_entry(item))
+        return entries
+
+    def usage_of(self, user_id: str) -> list[UsageRecord]:
+        """The caller's history: one Query on their partition (`USES#` rows only)."""
+        return [
+            UsageRecord(agent_id=u.agent_id, uses=u.uses, last_used_epoch=_epoch(u.last_used_at))
+            for u in self._usage.uses_of(user_id)
+        ]
+
+    def popularity(self, months: list[str], team: str | None) -> dict[str, int]:
+        """Uses per agent over `months` (``yyyy-mm``), by everyone (`team` None) or one team."""
+        totals: dict[str, int] = {}
+        for month in months:
+            for agent_id, uses in self._usage.agent_popularity(month, team).items():
+                totals[agent_id] = totals.get(agent_id, 0) + uses
+        return totals
+
+    def embedding_endpoint(self, model: str) -> EmbeddingEndpoint | None:
+        """The enabled LLM serving `model` (registry: one GetItem for the route, one for the LLM)."""
+        if self._llms is None:
+            from a2g.llms.service import build_llm_registry
+
+            self._llms = build_llm_registry()
+        resolved = self._llms.resolve_model(model)
+        if resolved is None:
+            return None
+        return EmbeddingEndpoint(
+            model=resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
+            timeout_seconds=float(resolved.timeout_seconds),
+        )

@@ -1,0 +1,439 @@
+"""``GET /api/agents/ranked``: the PRODUCTION catalogue ordered for the caller, with a reason per agent.
+
+The ranking itself is :class:`a2g.ranking.engine.AgentRanker` (semantic + BM25 for a requirement, usage
+history and popularity without one). This service owns what surrounds it:
+
+* **rules** — any approved user (the handler's ``ApprovedPrincipal``); ``q`` at most
+  :data:`~a2g.ranking.engine.MAX_QUERY_CHARS` characters and ``limit`` 1..100, else 400;
+  only PRODUCTION agents; the answer is ``{"items": [{"agent", "score", "reason"}], "query"}`` where
+  ``agent`` is the registry's own public JSON (the same as ``GET /api/agents``).
+* **a warm cache** — everything that does not depend on the caller (the catalogue with its decoded
+  embeddings, global popularity, the embedding model's endpoint) is read at most once per
+  ``cache_seconds``; per team, popularity likewise. The engine keeps its BM25 index and embedding matrix
+  for as long as the catalogue's content is unchanged, so a warm request costs one Query (the caller's
+  history), the request's embedding and the scoring.
+* **embeddings** — the registry stores each agent's vector and the model that made it when the agent is
+  created or changed. A stored vector is used only when that model is the one ranking runs; otherwise (or
+  when none was stored) the function embeds the agent itself, keeps the vector for as long as the agent's
+  version is unchanged, and never writes it back (no writes on a request path). At most
+  ``lazy_embed_budget`` agents are embedded in-process per catalogue refresh, so a catalogue that was never
+  embedded does not make one request pay for all of it; the others rank by words until their turn.
+* **an admin-registered embedding model** (setting ``A2G_RANKING_EMBEDDING_MODEL`` naming a model of the
+  LLM registry) — used through its OpenAI-compatible ``/embeddings`` (the engine's
+  :class:`~a2g.ranking.remote.OpenAIEmbeddingClient` over the guarded outbound client) for requests and for
+  agents alike, since request and agent vectors must come from one model. Any failure (endpoint down,
+  refused, unknown model) falls back to the in-process model for that request and pauses the remote model
+  for ``remote_retry_seconds``, so a broken endpoint costs one slow request, not every request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+
+from a2g.clock import Clock
+from a2g.errors import PlatformError, ValidationFailed
+from a2g.identity.principal import Principal
+from a2g.log import logger
+from a2g.ranking.embedder import TextEmbedder, agent_text, decode_embedding
+from a2g.ranking.engine import MAX_QUERY_CHARS, AgentDocument, AgentRanker, RankingParams, UsageSignal
+from a2g.ranking.remote import EmbeddingServiceError
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "CatalogueEntry",
+    "EmbeddingEndpoint",
+    "RankingService",
+    "RankingStore",
+    "UsageRecord",
+    "embedder_name",
+    "ranking_service",
+    "remote_embedder",
+]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_TEAM_CACHE_SIZE = 256  # teams whose popularity a warm function remembers
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One published agent: its public JSON, the text ranking reads, and its stored embedding."""
+
+    agent_id: str
+    version: int
+    public: dict[str, Any]
+    name: str
+    description: str
+    skills: list[tuple[str, str, list[str]]]
+    embedding: bytes | None
+    embedding_model: str | None
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """The caller's use of one agent (from the chat domain's usage rows)."""
+
+    agent_id: str
+    uses: int
+    last_used_epoch: float
+
+
+@dataclass(frozen=True)
+class EmbeddingEndpoint:
+    """Where an admin-registered embedding model is served (OpenAI-compatible), key decrypted."""
+
+    model: str
+    base_url: str
+    api_key: str | None = field(repr=False)  # never in a log line
+    timeout_seconds: float = 10.0
+
+
+class RankingStore(Protocol):
+    """What ranking reads (:class:`a2g.ranking.repository.RankingRepository`; fakes in tests)."""
+
+    def production_agents(self) -> list[CatalogueEntry]: ...
+    def usage_of(self, user_id: str) -> list[UsageRecord]: ...
+    def popularity(self, months: list[str], team: str | None) -> dict[str, int]: ...
+    def embedding_endpoint(self, model: str) -> EmbeddingEndpoint | None: ...
+
+
+RemoteEmbedderFactory = Callable[[EmbeddingEndpoint], TextEmbedder]
+
+
+def embedder_name(embedder: TextEmbedder) -> str:
+    """The name stored with an agent's vector — the registry's rule (``a2g.agents.wiring``), so that a
+    vector it stored is recognised here as coming from the same in-process model."""
+    return str(getattr(embedder, "model_name", None) or type(embedder).__name__)
+
+
+def _months(now: datetime) -> list[str]:
+    """This month and the previous one (``yyyy-mm``): "popular" means popular lately."""
+    first = now.replace(day=1)
+    return [first.strftime("%Y-%m"), (first - timedelta(days=1)).strftime("%Y-%m")]
+
+
+@dataclass
+class _RemoteModel:
+    """An admin-registered model: its endpoint, embedder and (once its dimension is known) ranker."""
+
+    endpoint: EmbeddingEndpoint
+    embedder: TextEmbedder
+    name: str
+    ranker: AgentRanker | None = None
+
+
+@dataclass
+class _Snapshot:
+    """The caller-independent part of a request, read at most once per cache period."""
+
+    loaded_at: float
+    entries: list[CatalogueEntry]
+    views: dict[str, dict[str, Any]]
+    global_popularity: dict[str, int]
+    endpoint: EmbeddingEndpoint | None
+    local_docs: list[AgentDocument] | None = None
+    remote_docs: list[AgentDocument] | None = None
+    remote_failed: bool = False
+    pending_local: int = 0
+
+
+class RankingService:
+    """One per warm function (see the module docstring); safe to call from several threads."""
+
+    def __init__(
+        self,
+        store: RankingStore,
+        local_embedder: Callable[[], TextEmbedder],
+        clock: Clock,
+        *,
+        cache_seconds: float = 30.0,
+        remote_model: str | None = None,
+        remote_embedder: RemoteEmbedderFactory | None = None,
+        lazy_embed_budget: int = 64,
+        remote_retry_seconds: float = 60.0,
+        params: RankingParams | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._local_embedder_factory = local_embedder
+        self._clock = clock
+        self._cache_seconds = cache_seconds
+        self._remote_model = remote_model or None
+        self._remote_factory = remote_embedder
+        self._lazy_budget = lazy_embed_budget
+        self._remote_retry = remote_retry_seconds
+        self._params = params
+        self._monotonic = monotonic
+
+        self._lock = threading.RLock()
+        self._snapshot: _Snapshot | None = None
+        self._teams: OrderedDict[str, tuple[float, dict[str, int]]] = OrderedDict()
+        self._local: tuple[TextEmbedder, AgentRanker, str] | None = None
+        self._remote: _RemoteModel | None = None
+        self._remote_paused_until = 0.0
+        # (agent_id, version, model name) -> unit vector; survives catalogue refreshes, pruned by them.
+        self._vectors: dict[tuple[str, int, str], np.ndarray] = {}
+
+    # ------------------------------------------------------------------------------------------ public
+    def ranked(self, caller: Principal, q: str | None, limit: int | None = None) -> dict[str, Any]:
+        """The caller's ranked catalogue: ``{"items": [{"agent", "score", "reason"}], "query"}``."""
+        limit = DEFAULT_LIMIT if limit is None else limit
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}")
+        if q is not None and len(q) > MAX_QUERY_CHARS:
+            raise ValidationFailed(f"q: at most {MAX_QUERY_CHARS} characters")
+        query = (q or "").strip() or None
+
+        started = time.perf_counter()
+        with self._lock:
+            snapshot = self._current_snapshot()
+        if not snapshot.entries:
+            return {"items": [], "query": query}
+        history = [UsageSignal(u.agent_id, u.uses, u.last_used_epoch)
+                   for u in self._store.usage_of(caller.user_id)]
+        with self._lock:
+            team = self._team_popularity(caller.team) if caller.team else {}
+            ranked, model = self._rank(snapshot, query, history, team, limit)
+
+        items = [
+            {"agent": snapshot.views[r.agent_id], "score": r.score, "reason": r.reason}
+            for r in ranked
+        ]
+        logger.debug("ranked the catalogue", extra={
+            "agents": len(snapshot.entries), "results": len(items), "with_query": query is not None,
+            "history": len(history), "model": model, "ms": round((time.perf_counter() - started) * 1000, 1),
+        })
+        return {"items": items, "query": query}
+
+    # ------------------------------------------------------------------------------------------ ranking
+    def _rank(
+        self, snapshot: _Snapshot, query: str | None, history: list[UsageSignal], team: dict[str, int],
+        limit: int,
+    ) -> tuple[list[Any], str]:
+        remote = self._remote_for(snapshot)
+        if remote is not None and remote.ranker is not None and snapshot.remote_docs is not None:
+            try:
+                return remote.ranker.rank(
+                    snapshot.remote_docs, query, history, team, snapshot.global_popularity, limit=limit
+                ), remote.name
+            except (EmbeddingServiceError, PlatformError) as exc:
+                self._pause_remote(snapshot, exc)
+        _, ranker, name = self._local_model()
+        docs = self._local_docs(snapshot)
+        return ranker.rank(docs, query, history, team, snapshot.global_popularity, limit=limit), name
+
+    # ----------------------------------------------------------------------------------------- caching
+    def _fresh(self, loaded_at: float) -> bool:
+        return self._monotonic() - loaded_at < self._cache_seconds
+
+    def _current_snapshot(self) -> _Snapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and self._fresh(snapshot.loaded_at):
+            return snapshot
+        entries = self._store.production_agents()
+        global_popularity = self._store.popularity(_months(self._clock.now()), None) if entries else {}
+        endpoint = self._resolve_endpoint() if entries else None
+        snapshot = _Snapshot(
+            loaded_at=self._monotonic(),
+            entries=entries,
+            views={e.agent_id: e.public for e in entries},
+            global_popularity=global_popularity,
+            endpoint=endpoint,
+        )
+        live = {(e.agent_id, e.version) for e in entries}
+        self._vectors = {key: v for key, v in self._vectors.items() if key[:2] in live}
+        self._snapshot = snapshot
+        return snapshot
+
+    def _team_popularity(self, team: str) -> dict[str, int]:
+        cached = self._teams.get(team)
+        if cached is not None and self._fresh(cached[0]):
+            self._teams.move_to_end(team)
+            return cached[1]
+        counts = self._store.popularity(_months(self._clock.now()), team)
+        self._teams[team] = (self._monotonic(), counts)
+        self._teams.move_to_end(team)
+        while len(self._teams) > _TEAM_CACHE_SIZE:
+            self._teams.popitem(last=False)
+        return counts
+
+    # ------------------------------------------------------------------------------- in-process model
+    def _local_model(self) -> tuple[TextEmbedder, AgentRanker, str]:
+        if self._local is None:
+            embedder = self._local_embedder_factory()
+            self._local = (embedder, self._new_ranker(embedder), embedder_name(embedder))
+        return self._local
+
+    def _new_ranker(self, embedder: TextEmbedder) -> AgentRanker:
+        return AgentRanker(embedder, clock_epoch=lambda: self._clock.now().timestamp(), params=self._params)
+
+    def _local_docs(self, snapshot: _Snapshot) -> list[AgentDocument]:
+        if snapshot.local_docs is None:
+            embedder, _, name = self._local_model()
+            dimension = getattr(embedder, "dimension", None)
+            snapshot.local_docs, snapshot.pending_local = self._documents(
+                snapshot.entries, name, embedder, dimension, budget=self._lazy_budget,
+                accept_unlabelled=True,
+            )
+            if snapshot.pending_local:
+                logger.info("agents without an embedding of the in-process model wait for a later refresh",
+                            extra={"pending": snapshot.pending_local, "model": name})
+        return snapshot.local_docs
+
+    def _documents(
+        self, entries: list[CatalogueEntry], model: str, embedder: TextEmbedder, dimension: int | None, *,
+        budget: int | None, accept_unlabelled: bool,
+    ) -> tuple[list[AgentDocument], int]:
+        """The engine's documents, each with a vector of `model`: stored, remembered or computed now.
+
+        Agents beyond `budget` get a zero vector (no semantic signal, words still count) and are counted
+        as pending. Raises what `embedder` raises (the remote model's errors)."""
+        vectors: list[np.ndarray | None] = []
+        missing: list[int] = []
+        for row, entry in enumerate(entries):
+            key = (entry.agent_id, entry.version, model)
+            vector = self._vectors.get(key)
+            if vector is None and entry.embedding and (
+                entry.embedding_model == model or (accept_unlabelled and entry.embedding_model is None)
+            ):
+                try:
+                    decoded = decode_embedding(entry.embedding)
+                except ValueError:
+                    decoded = None
+                if decoded is not None and (dimension is None or decoded.shape == (dimension,)):
+                    vector = self._vectors[key] = decoded
+            vectors.append(vector)
+            if vector is None:
+                missing.append(row)
+
+        todo = missing if budget is None else missing[:budget]
+        if todo:
+            texts = [agent_text(entries[r].name, entries[r].description, entries[r].skills) for r in todo]
+            computed = embedder.embed(texts)
+            for row, vector in zip(todo, computed, strict=True):
+                entry = entries[row]
+                vectors[row] = self._vectors[(entry.agent_id, entry.version, model)] = vector
+        width = next((v.shape[0] for v in vectors if v is not None), dimension or 1)
+        placeholder = np.zeros(width, dtype=np.float32)
+        documents = [
+            AgentDocument(
+                agent_id=entry.agent_id, name=entry.name, description=entry.description, skills=entry.skills,
+                embedding=vector if vector is not None else placeholder,
+            )
+            for entry, vector in zip(entries, vectors, strict=True)
+        ]
+        return documents, len(missing) - len(todo)
+
+    # ---------------------------------------------------------------------- admin-registered model
+    def _resolve_endpoint(self) -> EmbeddingEndpoint | None:
+        if not self._remote_model or self._remote_factory is None:
+            return None
+        try:
+            endpoint = self._store.embedding_endpoint(self._remote_model)
+        except Exception as exc:  # noqa: BLE001 - a registry problem must not stop ranking
+            logger.warning("the ranking embedding model could not be resolved",
+                           extra={"model": self._remote_model, "error": f"{type(exc).__name__}: {exc}"})
+            return None
+        if endpoint is None:
+            logger.warning("the ranking embedding model is not registered or is disabled; using the "
+                           "in-process model", extra={"model": self._remote_model})
+        return endpoint
+
+    def _remote_for(self, snapshot: _Snapshot) -> _RemoteModel | None:
+        endpoint = snapshot.endpoint
+        if endpoint is None or snapshot.remote_failed or self._monotonic() < self._remote_paused_until:
+            return None
+        assert self._remote_factory is not None  # an endpoint is only resolved with a factory
+        if self._remote is None or self._remote.endpoint != endpoint:
+            self._remote = _RemoteModel(endpoint, self._remote_factory(endpoint), endpoint.model)
+        remote = self._remote
+        if snapshot.remote_docs is None:
+            try:
+                snapshot.remote_docs, _ = self._documents(
+                    snapshot.entries, remote.name, remote.embedder, None, budget=None,
+                    accept_unlabelled=False,
+                )
+            except (EmbeddingServiceError, PlatformError) as exc:
+                self._pause_remote(snapshot, exc)
+                return None
+        if remote.ranker is None:
+            # The engine asks a model without a known width for a probe vector; the catalogue's
+            # vectors already tell it, so the endpoint is not called for nothing.
+            if getattr(remote.embedder, "dimension", None) is None and snapshot.remote_docs:
+                remote.embedder.dimension = int(snapshot.remote_docs[0].embedding.shape[0])  # type: ignore[attr-defined, union-attr]
+            remote.ranker = self._new_ranker(remote.embedder)
+        return remote
+
+    def _pause_remote(self, snapshot: _Snapshot, exc: Exception) -> None:
+        snapshot.remote_failed = True
+        self._remote_paused_until = self._monotonic() + self._remote_retry
+        logger.warning("the ranking embedding model failed; using the in-process model", extra={
+            "model": self._remote_model, "retry_in_s": self._remote_retry,
+            "error": f"{type(exc).__name__}: {getattr(exc, 'message', exc)}",
+        })
+
+
+# ------------------------------------------------------------------------------------------ composition
+class _GuardedEmbeddingHttp:
+    """The ``post`` the engine's OpenAI client needs, made through the platform's guarded outbound client
+    (destination policy, timeouts). Embedding answers are large (a 1,536-wide vector is ~30 KB of JSON),
+    so the size cap is raised for this use."""
+
+    _MAX_BYTES = 32 * 1024 * 1024
+
+    def __init__(self, outbound: Any, timeout_seconds: float) -> None:
+        self._outbound = outbound
+        self._timeout = timeout_seconds
+
+    def post(self, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self._outbound.request(
+            "POST", url, json=json, headers=headers, total_timeout=self._timeout, read_timeout=self._timeout,
+            max_bytes=self._MAX_BYTES, follow_redirects=False,
+        )
+
+
+_REMOTE_TIMEOUT_SECONDS = 5.0  # one request waits at most this long before falling back
+_REMOTE_BATCH = 64
+
+
+def remote_embedder(endpoint: EmbeddingEndpoint, outbound: Any = None) -> TextEmbedder:
+    """The engine's OpenAI-compatible client for `endpoint`, through `outbound` (an
+    :class:`a2g.adapters.outbound.OutboundClient`; the process-wide one by default)."""
+    from a2g.adapters.outbound import OutboundClient
+    from a2g.ranking.remote import OpenAIEmbeddingClient
+
+    timeout = min(endpoint.timeout_seconds, _REMOTE_TIMEOUT_SECONDS)
+    http = _GuardedEmbeddingHttp(outbound or OutboundClient.shared(), timeout)
+    return OpenAIEmbeddingClient(
+        endpoint.base_url, endpoint.api_key, endpoint.model, client=http,  # type: ignore[arg-type]
+        batch_size=_REMOTE_BATCH,
+    )
+
+
+@lru_cache(maxsize=1)
+def ranking_service() -> RankingService:
+    """The function's service, built once per process from settings (nothing is read or loaded yet)."""
+    from a2g.clock import default_clock
+    from a2g.ranking.embedder import default_embedder
+    from a2g.ranking.repository import RankingRepository
+    from a2g.settings import get_settings
+
+    settings = get_settings()
+    return RankingService(
+        RankingRepository(),
+        default_embedder,
+        default_clock(),
+        cache_seconds=settings.ranking_cache_seconds,
+        remote_model=settings.ranking_embedding_model,
+        remote_embedder=remote_embedder,
+    )

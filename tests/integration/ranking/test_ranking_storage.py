@@ -1,0 +1,423 @@
+"""Ranking over real storage: the registry's agents (with the embeddings its create hook stores), the chat
+domain's usage and popularity rows, the LLM registry's models — read by `RankingRepository` from DynamoDB
+Local and ranked by `RankingService` with the real in-process model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from a2g.agents.model import AgentCreate, AgentStatus, Endpoint, Framework, Skill
+from a2g.agents.repository import AgentRepository
+from a2g.agents.service import AgentService, CatalogService
+from a2g.agents.wiring import RankingEmbedding
+from a2g.chat.repository import UsageRepository
+from a2g.clock import FixedClock, iso
+from a2g.errors import ValidationFailed
+from a2g.identity.principal import Principal
+from a2g.ranking import MAX_QUERY_CHARS, default_embedder
+from a2g.ranking.repository import RankingRepository
+from a2g.ranking.service import RankingService, remote_embedder
+from a2g.ranking.text import lexical_tokens
+
+CATALOGUE = json.loads((Path(__file__).parent / "catalogue.json").read_text(encoding="utf-8"))
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+OWNER = Principal(user_id="dev-owner", role="USER", team="platform")
+
+
+class _NoTraces:
+    def create_trace(self, owner_user_id: str, kind: Any, agent_id: str | None = None,
+                     session_id: str | None = None) -> str:
+        return f"trc_{agent_id}"
+
+    def delete_trace(self, trace_id: str) -> None:
+        pass
+
+
+class _AnyDestination:
+    def check_destination(self, url: str) -> None:
+        pass
+
+
+class CountingEmbedder:
+    """The real in-process model, counting how many texts it was asked to embed (requests excluded)."""
+
+    def __init__(self) -> None:
+        self.inner = default_embedder()
+        self.dimension = self.inner.dimension  # type: ignore[attr-defined]
+        self.model_name = type(self.inner).__name__  # what the registry stored
+        self.embedded: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return self.inner.embed(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        embed_query = getattr(self.inner, "embed_query", None)
+        return embed_query(text) if callable(embed_query) else self.inner.embed([text])[0]
+
+    def coverage(self, text: str) -> float:
+        coverage = getattr(self.inner, "coverage", None)
+        return float(coverage(text)) if callable(coverage) else 1.0
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def registry(ranking_ddb: str, clock: FixedClock) -> AgentService:
+    """The registry's real service and repository, with its real embedding hook."""
+    return AgentService(AgentRepository(clock), _NoTraces(), _AnyDestination(), clock,  # type: ignore[arg-type]
+                        public_url="http://platform.test", embed=RankingEmbedding())
+
+
+def _create(registry: AgentService, key: str, *, publish: bool = True) -> str:
+    spec = CATALOGUE[key]
+    body = AgentCreate(
+        name=spec["name"], description=spec["description"],
+        skills=[Skill(**s) for s in spec["skills"]], framework=Framework.CUSTOM,
+        endpoint=Endpoint(base_url=f"http://agents.test/{key}", custom_protocol="openai"),
+    )
+    agent = registry.create(OWNER, body)
+    if publish:
+        registry.publish(OWNER, agent.id)
+    return agent.id
+
+
+@pytest.fixture
+def catalogue(registry: AgentService) -> dict[str, str]:
+    """Every agent of catalogue.json, published; handle -> agent id."""
+    return {key: _create(registry, key) for key in CATALOGUE if not key.startswith("_")}
+
+
+def _service(clock: FixedClock, **kwargs: Any) -> RankingService:
+    kwargs.setdefault("cache_seconds", 0)
+    embedder = kwargs.pop("embedder", None) or default_embedder()
+    return RankingService(RankingRepository(), lambda: embedder, clock, **kwargs)
+
+
+def _user(name: str, team: str = "e2e") -> Principal:
+    return Principal(user_id=name, role="USER", team=team)
+
+
+def _ids(answer: dict[str, Any]) -> list[str]:
+    return [item["agent"]["id"] for item in answer["items"]]
+
+
+def _use(user: Principal, agent_id: str, times: int, at: datetime) -> None:
+    usage = UsageRepository()
+    for _ in range(times):
+        usage.record_use(user.user_id, agent_id, iso(at), team=user.team)
+
+
+# --- what is served ---------------------------------------------------------------------------------
+
+def test_only_published_agents_are_ranked_as_the_catalogue_shows_them(
+    registry: AgentService, clock: FixedClock
+) -> None:
+    published = _create(registry, "translator")
+    draft = _create(registry, "summarizer", publish=False)
+    withdrawn = _create(registry, "weather")
+    registry.withdraw(OWNER, withdrawn)
+    disabled = _create(registry, "recipes")
+    AgentRepository(clock).set_status(disabled, AgentStatus.DISABLED)
+
+    answer = _service(clock).ranked(_user("reader"), None)
+
+    assert _ids(answer) == [published]
+    assert draft not in _ids(answer)
+    listed = CatalogService(AgentRepository(clock), public_url="http://platform.test").list_published()
+    assert answer["items"][0]["agent"] == listed["items"][0]  # the registry's own public JSON
+    assert "endpoint" not in answer["items"][0]["agent"] and "trace_id" not in answer["items"][0]["agent"]
+    assert isinstance(answer["items"][0]["score"], float) and answer["items"][0]["reason"]
+
+
+def test_an_empty_catalogue_ranks_to_an_empty_list(ranking_ddb: str, clock: FixedClock) -> None:
+    assert _service(clock).ranked(_user("reader"), "translate this") == {
+        "items": [], "query": "translate this"
+    }
+
+
+def test_limits_and_the_query_cap_are_refused(catalogue: dict[str, str], clock: FixedClock) -> None:
+    service = _service(clock)
+    assert len(service.ranked(_user("reader"), None, limit=3)["items"]) == 3
+    assert len(service.ranked(_user("reader"), None)["items"]) == len(catalogue)  # default 20 > 10 agents
+    for bad in (0, 101):
+        with pytest.raises(ValidationFailed):
+            service.ranked(_user("reader"), None, limit=bad)
+    with pytest.raises(ValidationFailed) as refused:
+        service.ranked(_user("reader"), "x" * (MAX_QUERY_CHARS + 1))
+    assert refused.value.status == 400 and refused.value.code == "validation_error"
+    assert service.ranked(_user("reader"), "x" * MAX_QUERY_CHARS)["items"]  # at the cap is fine
+
+
+# --- relevance ----------------------------------------------------------------------------------------
+
+def test_the_translation_agent_is_found_for_a_spec_sheet_it_never_mentions(
+    catalogue: dict[str, str], clock: FixedClock
+) -> None:
+    answer = _service(clock).ranked(_user("reader"), "translate my spec sheet to English")
+    assert _ids(answer)[0] == catalogue["translator"]
+    assert answer["items"][0]["reason"].startswith("matches")
+    assert answer["query"] == "translate my spec sheet to English"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("이 문서를 영어로 번역해줘", "translator"),          # Korean: "translate this document to English"
+        ("PDF 보고서 요약해줘", "summarizer"),                 # mixed: "summarize the PDF report"
+        ("내일 부산 날씨 알려줘", "weather"),                  # Korean: "tomorrow's weather in Busan"
+        ("python 코드 리뷰 부탁해", "code_review"),            # mixed: "please review my python code"
+    ],
+)
+def test_korean_and_mixed_requests_find_their_agent(
+    catalogue: dict[str, str], clock: FixedClock, request_text: str, expected: str
+) -> None:
+    answer = _service(clock).ranked(_user("reader"), request_text)
+    assert catalogue[expected] in _ids(answer)[:2], [i["agent"]["name"] for i in answer["items"][:3]]
+
+
+@pytest.mark.parametrize("request_text", ["ይህን ሰነድ ወደ እንግሊዝኛ ተርጉምልኝ", "🌧️☔🤔", "ᓄᓇᕗᑦ ᐅᖃᐅᓯᖅ"])
+def test_a_request_in_a_language_nobody_indexed_still_ranks(
+    catalogue: dict[str, str], clock: FixedClock, request_text: str
+) -> None:
+    answer = _service(clock).ranked(_user("reader"), request_text, limit=5)
+    assert len(answer["items"]) == 5
+    assert all(item["reason"] for item in answer["items"])
+
+
+# --- history and popularity --------------------------------------------------------------------------
+
+def test_history_lifts_the_neighbours_of_the_agents_a_user_uses(
+    catalogue: dict[str, str], clock: FixedClock
+) -> None:
+    reviewer, tests = catalogue["code_review"], catalogue["unit_tests"]
+    regular, newcomer = _user("regular"), _user("newcomer")
+    _use(regular, reviewer, 12, NOW - timedelta(days=1))
+    service = _service(clock)
+
+    with_history = service.ranked(regular, None)
+    without = service.ranked(newcomer, None)
+
+    assert _ids(with_history)[0] == reviewer
+    assert with_history["items"][0]["reason"] == "you use this often"
+    assert _ids(with_history).index(tests) < _ids(without).index(tests)
+    assert _ids(with_history)[1] == tests  # the reviewer's nearest neighbour comes right after it
+    assert with_history["items"][1]["reason"] == "similar to Python Code Reviewer, which you use"
+
+
+def test_without_history_team_popularity_comes_before_global(
+    catalogue: dict[str, str], clock: FixedClock
+) -> None:
+    for i in range(3):
+        _use(_user(f"analyst-{i}", team="data"), catalogue["sql"], 4, NOW - timedelta(days=2))
+    for i in range(6):
+        _use(_user(f"other-{i}", team="sales"), catalogue["weather"], 5, NOW - timedelta(days=3))
+
+    answer = _service(clock).ranked(_user("new-analyst", team="data"), None)
+
+    assert _ids(answer)[:2] == [catalogue["sql"], catalogue["weather"]]
+    assert [i["reason"] for i in answer["items"][:2]] == ["popular in your team", "popular"]
+
+
+def test_popularity_is_counted_per_month_and_team_and_old_months_fade(
+    catalogue: dict[str, str], clock: FixedClock
+) -> None:
+    usage = UsageRepository()
+    _use(_user("a", team="data"), catalogue["sql"], 2, NOW)
+    _use(_user("b", team="data"), catalogue["sql"], 1, NOW - timedelta(days=31))  # October
+    _use(_user("c", team="sales"), catalogue["travel"], 1, NOW - timedelta(days=95))  # August: too old
+
+    assert usage.agent_popularity("2026-11", "data") == {catalogue["sql"]: 2}
+    assert usage.agent_popularity("2026-10", "data") == {catalogue["sql"]: 1}
+    assert usage.agent_popularity("2026-11") == {catalogue["sql"]: 2}
+
+    repository = RankingRepository()
+    assert repository.popularity(["2026-11", "2026-10"], "data") == {catalogue["sql"]: 3}
+    assert repository.popularity(["2026-11", "2026-10"], None) == {catalogue["sql"]: 3}  # August not read
+    history = {u.agent_id: u for u in repository.usage_of("a")}
+    assert history[catalogue["sql"]].uses == 2
+    assert history[catalogue["sql"]].last_used_epoch == NOW.timestamp()
+
+
+# --- embeddings ---------------------------------------------------------------------------------------
+
+def test_stored_embeddings_are_used_and_a_missing_one_is_computed_without_a_write(
+    registry: AgentService, catalogue: dict[str, str], clock: FixedClock
+) -> None:
+    repo = AgentRepository(clock)
+    assert all(repo.embedding_of(OWNER.user_id, a) for a in catalogue.values())  # the registry stored them
+    bare = registry.create(OWNER, AgentCreate(
+        name="Contract Checker", description="Checks legal contracts for risky clauses.",
+        framework=Framework.CUSTOM, endpoint=Endpoint(base_url="http://agents.test/c", custom_protocol="json"),
+    ))
+    registry.publish(OWNER, bare.id)
+    repo.update(OWNER.user_id, bare.id, repo.get(bare.id).version, {}, updated_at=NOW,  # type: ignore[union-attr]
+                embedding=None, embedding_model=None)  # as if the model had been missing at save time
+    counting = CountingEmbedder()
+
+    answer = _service(clock, embedder=counting).ranked(_user("reader"), "review the risky clauses of a contract")
+
+    assert counting.embedded == ["Contract Checker. Checks legal contracts for risky clauses."]
+    assert _ids(answer)[0] == bare.id
+    assert repo.embedding_of(OWNER.user_id, bare.id) is None  # nothing written on the request path
+
+
+def test_a_vector_of_another_model_is_not_mixed_in(
+    registry: AgentService, clock: FixedClock
+) -> None:
+    agent_id = _create(registry, "translator")
+    repo = AgentRepository(clock)
+    stored = repo.embedding_of(OWNER.user_id, agent_id)
+    repo.update(OWNER.user_id, agent_id, repo.get(agent_id).version, {}, updated_at=NOW,  # type: ignore[union-attr]
+                embedding=stored, embedding_model="some-other-model")
+    counting = CountingEmbedder()
+
+    _service(clock, embedder=counting).ranked(_user("reader"), "translate")
+
+    assert len(counting.embedded) == 1 and counting.embedded[0].startswith("Polyglot Translator")
+
+
+def test_the_warm_cache_serves_the_catalogue_until_it_expires(
+    registry: AgentService, clock: FixedClock
+) -> None:
+    first = _create(registry, "translator")
+    now = [0.0]
+    service = _service(clock, cache_seconds=30, monotonic=lambda: now[0])
+    assert _ids(service.ranked(_user("reader"), None)) == [first]
+
+    second = _create(registry, "weather")
+    now[0] = 29.0
+    assert _ids(service.ranked(_user("reader"), None)) == [first]  # still the cached catalogue
+    now[0] = 31.0
+    assert sorted(_ids(service.ranked(_user("reader"), None))) == sorted([first, second])
+
+
+# --- an admin-registered embedding model -------------------------------------------------------------
+
+class FakeEmbeddings:
+    """An OpenAI-compatible `/v1/embeddings` on loopback: hashed bags of words (lexical, deterministic)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.fail = False
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                outer.requests.append({"path": self.path, "auth": self.headers.get("authorization"), **body})
+                if outer.fail:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                data = [{"index": i, "embedding": outer.vector(t)} for i, t in enumerate(body["input"])]
+                payload = json.dumps({"object": "list", "data": data, "model": body["model"]}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def vector(text: str) -> list[float]:
+        vector = [0.0] * 64
+        for token in lexical_tokens(text):
+            vector[sum(map(ord, token)) % 64] += 1.0
+        vector[0] += 0.01  # never all zeros
+        return vector
+
+    def texts(self) -> list[str]:
+        return [t for r in self.requests for t in r["input"]]
+
+
+@pytest.fixture
+def fake_embeddings() -> Iterator[FakeEmbeddings]:
+    server = FakeEmbeddings()
+    yield server
+    server.server.shutdown()
+
+
+def _register_embedding_model(base_url: str) -> None:
+    from a2g.llms.service import LlmCreate, build_llm_registry
+
+    build_llm_registry().create(LlmCreate(name="Embeddings", base_url=base_url, api_key="sk-embed-secret",
+                                          models=["embed-small"]))
+
+
+def _remote_service(clock: FixedClock, **kwargs: Any) -> RankingService:
+    from a2g.adapters.outbound import DestinationPolicy, OutboundClient
+
+    loopback = OutboundClient(DestinationPolicy.from_allow_list(["127.0.0.1"]))
+    return _service(clock, remote_model="embed-small",
+                    remote_embedder=lambda endpoint: remote_embedder(endpoint, loopback), **kwargs)
+
+
+def test_an_admin_registered_embedding_model_embeds_requests_and_agents(
+    catalogue: dict[str, str], clock: FixedClock, fake_embeddings: FakeEmbeddings
+) -> None:
+    _register_embedding_model(fake_embeddings.url)
+    counting = CountingEmbedder()
+    service = _remote_service(clock, embedder=counting)
+
+    answer = service.ranked(_user("reader"), "translate documents into English")
+
+    assert _ids(answer)[0] == catalogue["translator"]
+    assert {r["model"] for r in fake_embeddings.requests} == {"embed-small"}
+    assert {r["auth"] for r in fake_embeddings.requests} == {"Bearer sk-embed-secret"}
+    texts = fake_embeddings.texts()
+    # The registry stored in-process vectors; the remote model re-embeds every agent (one model for
+    # both sides) — and the request itself.
+    assert sum(t.startswith(CATALOGUE["translator"]["name"]) for t in texts) == 1
+    assert len(texts) == len(catalogue) + 1 and texts[-1] == "translate documents into English"
+    assert counting.embedded == []  # the in-process model was not needed
+
+    service.ranked(_user("reader"), "weather in Seoul")
+    assert fake_embeddings.texts()[len(texts):] == ["weather in Seoul"]  # agents are remembered
+
+
+def test_a_failing_embedding_model_falls_back_to_the_in_process_model(
+    catalogue: dict[str, str], clock: FixedClock, fake_embeddings: FakeEmbeddings
+) -> None:
+    _register_embedding_model(fake_embeddings.url)
+    fake_embeddings.fail = True
+    now = [0.0]
+    service = _remote_service(clock, monotonic=lambda: now[0], remote_retry_seconds=60)
+
+    answer = service.ranked(_user("reader"), "translate my spec sheet to English")
+    assert _ids(answer)[0] == catalogue["translator"]  # the in-process model answered
+    calls = len(fake_embeddings.requests)
+    assert calls >= 1
+
+    service.ranked(_user("reader"), "weather tomorrow")
+    assert len(fake_embeddings.requests) == calls  # paused: a broken endpoint is not called every time
+
+    fake_embeddings.fail = False
+    now[0] = 61.0
+    assert _ids(service.ranked(_user("reader"), "translate documents"))[0] == catalogue["translator"]
+    assert len(fake_embeddings.requests) > calls  # tried again after the pause, and used
+
+
+def test_an_unregistered_embedding_model_means_the_in_process_model(
+    catalogue: dict[str, str], clock: FixedClock, fake_embeddings: FakeEmbeddings
+) -> None:
+    answer = _remote_service(clock).ranked(_user("reader"), "translate my spec sheet to English")
+    assert _ids(answer)[0] == catalogue["translator"]
+    assert fake_embeddings.requests == []
