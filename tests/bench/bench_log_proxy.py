@@ -116,7 +116,8 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
     token = runtime.sign_in("admin")
     admin = {"authorization": f"Bearer {token}"}
     httpx.post(runtime.base_url + "/api/admin/llms", headers=admin, json={
-        "name": "bench", "base_url": llm_url, "api_key": "sk-bench-0000", "models": ["bench-gpt"]}).raise_for_status()
+        "name": "bench", "base_url": llm_url, "api_key": "sk-bench-0000", "models": ["bench-gpt"]},
+        timeout=60).raise_for_status()
     key = runtime.api_key(token)
     trace_id = runtime.create_trace("admin", agent_id="agt_bench")
     proxied_url = f"{runtime.base_url}/api/log-proxy/{trace_id}/v1/chat/completions"

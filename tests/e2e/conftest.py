@@ -29,7 +29,7 @@ Fixtures
     see the runtimes the first one started. For type hints, import ``RuntimeProcess`` under TYPE_CHECKING.)
 
 The object (``RuntimeProcess``) has ``base_url``, ``ws_url``, ``data_dir``, ``env`` (the handlers'
-environment: table names, endpoints, token secret), ``fire(schedule)``, ``set_clock_offset(seconds)``,
+environment: table names, endpoints, the token secret; other secrets show as ``***``), ``fire(schedule)``, ``set_clock_offset(seconds)``,
 ``invoke(function, event)``, ``boto3_client(service)``, ``ws_connect_url(token=..., **query)``,
 ``stop()``, ``kill()``, ``restart()`` and ``log_text()``. When a test fails, the runtime's log lines written
 during that test are attached to the report.

@@ -305,7 +305,9 @@ class _Builder:
                 if not base.is_dir():
                     raise TemplateError(logical_id, f"ContentUri folder {uri!r} does not exist ({base})")
                 # Lambda puts a Python layer's `python/` folder on sys.path (/opt/python).
-                paths.append(base / "python" if (base / "python").is_dir() else base)
+                path = base / "python" if (base / "python").is_dir() else base
+                if path not in paths:  # several layers may be built from one folder
+                    paths.append(path)
         return paths
 
     def _merged(self, props: dict[str, Any], key: str) -> Any:
@@ -322,17 +324,24 @@ class _Builder:
         if not isinstance(handler, str) or "." not in handler:
             raise TemplateError(logical_id, f"Handler must look like module.function, got {handler!r}")
         code_dir = (self.root / code_uri).resolve()
+        url_config = props.get("FunctionUrlConfig") or {}
+        streaming = self.resolve(logical_id, url_config.get("InvokeMode", "BUFFERED")) == "RESPONSE_STREAM"
         module_name, handler_attr = handler.rsplit(".", 1)
         module_path = code_dir / (module_name.replace(".", "/") + ".py")
+        web_adapter = streaming and handler.endswith(".sh")
+        if web_adapter:
+            # The Lambda Web Adapter's shape: the Handler is a start script (run.sh runs uvicorn on `app:app`).
+            # Locally the streaming path serves that same ASGI `app` of app.py, in process.
+            module_path, handler_attr = code_dir / "app.py", "handler"
         problem = None
         if not code_dir.is_dir():
             problem = f"CodeUri folder {code_uri!r} does not exist ({code_dir})"
+        elif web_adapter and not (code_dir / handler).is_file():
+            problem = f"start script {handler!r} (Handler) is missing in {code_uri}"
         elif not module_path.is_file():
             problem = f"handler module {module_path.name!r} for Handler {handler!r} is missing in {code_uri}"
         if problem and not self.lenient:
             raise TemplateError(logical_id, problem)
-        url_config = props.get("FunctionUrlConfig") or {}
-        streaming = self.resolve(logical_id, url_config.get("InvokeMode", "BUFFERED")) == "RESPONSE_STREAM"
         env = {}
         fn_vars = ((props.get("Environment") or {}).get("Variables")) or {}
         for name, value in fn_vars.items():

@@ -40,12 +40,12 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "layers" / "core" / "python"))
 
-from a2g.ranking import (  # noqa: E402
+from a2g.ranking import (
     AgentDocument,
     AgentRanker,
     RankingParams,
@@ -54,8 +54,8 @@ from a2g.ranking import (  # noqa: E402
     agent_text,
     default_embedder,
 )
-from a2g.ranking.bm25 import BM25Index  # noqa: E402
-from a2g.ranking.text import STOP_WORDS  # noqa: E402
+from a2g.ranking.bm25 import BM25Index
+from a2g.ranking.text import STOP_WORDS
 
 DATA = REPO.parent / "shared" / "data" / "ranking"
 KOREAN = Path(__file__).resolve().parent / "korean_queries.json"
@@ -165,23 +165,29 @@ def relevance_section(args: argparse.Namespace, model: TextEmbedder) -> list[str
     tuning = {w: evaluate(ranker(w), agents, dev)["ndcg10"] for w in WEIGHTS}
     best = max(tuning, key=lambda w: tuning[w])
     lines = [
-        f"MetaTool: {len(agents)} tools; held-out {len(test)} queries, dev {len(dev)} queries (seed {args.seed}); "
-        f"{len(sets['korean'])} Korean, {len(sets['mixed'])} mixed requests; "
-        f"embedder {type(model).__name__} ({embedder.dimension}-d); {len(texts)} requests and "
-        f"{len(tools)} tools embedded in {embed_seconds:.1f} s",
+        (
+            f"MetaTool: {len(agents)} tools; held-out {len(test)} queries, dev {len(dev)} queries "
+            f"(seed {args.seed}); {len(sets['korean'])} Korean, {len(sets['mixed'])} mixed requests; "
+            f"embedder {type(model).__name__} ({embedder.dimension}-d); {len(texts)} requests and "
+            f"{len(tools)} tools embedded in {embed_seconds:.1f} s"
+        ),
         "dev nDCG@10 by semantic weight: " + ", ".join(f"{w}: {v:.3f}" for w, v in tuning.items()),
         f"chosen semantic weight: {best} (engine default {RankingParams().semantic_weight})",
         "",
         f"{'set':<9}{'method':<16}{'nDCG@10':>9}{'R@1':>8}{'R@5':>8}{'MRR':>8}",
     ]
-    ratio_line = ""
     ratio_lines = []
     for name, queries in sets.items():
         plain = plain_bm25(agents, queries)
         bm25 = evaluate(ranker(0.0), agents, queries)
         hybrid = evaluate(ranker(best), agents, queries)
         semantic = evaluate(ranker(1.0), agents, queries)
-        rows = (("BM25 plain", plain), ("BM25 ranker", bm25), ("hybrid", hybrid), ("embedding only", semantic))
+        rows = (
+            ("BM25 plain", plain),
+            ("BM25 ranker", bm25),
+            ("hybrid", hybrid),
+            ("embedding only", semantic),
+        )
         for label, m in rows:
             lines.append(
                 f"{name:<9}{label:<16}{m['ndcg10']:>9.3f}{m['r1']:>8.3f}{m['r5']:>8.3f}{m['mrr']:>8.3f}"
@@ -250,16 +256,22 @@ def latency_section(sizes: list[int], repeats: int, model: TextEmbedder) -> list
     ]
     load_avg = os.getloadavg()[0]
     lines = [
-        f"machine load average {load_avg:.1f} on {os.cpu_count()} cores; "
-        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}",
+        (
+            f"machine load average {load_avg:.1f} on {os.cpu_count()} cores; "
+            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+        ),
         "wall = elapsed time; cpu = this process's CPU time (what the call costs without contention)",
-        f"{'agents':>7}{'cold ms':>9}{'p50 wall':>10}{'p95 wall':>10}{'p50 cpu':>9}{'p95 cpu':>9}"
-        f"{'EN p50':>8}{'KO p50':>8}{'fresh p50':>11}{'no-q p50':>10}",
+        (
+            f"{'agents':>7}{'cold ms':>9}{'p50 wall':>10}{'p95 wall':>10}{'p50 cpu':>9}{'p95 cpu':>9}"
+            f"{'EN p50':>8}{'KO p50':>8}{'fresh p50':>11}{'no-q p50':>10}"
+        ),
     ]
     for size in sizes:
         agents = synthetic_catalogue(size, rng, model.dimension)  # type: ignore[attr-defined]
-        history = [UsageSignal(a.agent_id, rng.randint(1, 40), time.time() - rng.uniform(0, 90) * 86_400)
-                   for a in rng.sample(agents, min(10, size))]
+        history = [
+            UsageSignal(a.agent_id, rng.randint(1, 40), time.time() - rng.uniform(0, 90) * 86_400)
+            for a in rng.sample(agents, min(10, size))
+        ]
         team = {a.agent_id: rng.randint(0, 50) for a in rng.sample(agents, min(size, 200))}
         overall = {a.agent_id: rng.randint(0, 500) for a in agents}
         ranker = AgentRanker(model)
@@ -317,7 +329,9 @@ print(next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--queries", type=int, default=2000, help="held-out English queries (default 2000)")
     parser.add_argument("--dev", type=int, default=1000, help="development queries for tuning (default 1000)")
     parser.add_argument("--seed", type=int, default=7)
@@ -357,8 +371,10 @@ def main() -> None:
             check=True,
         )
         label = "MiniLM + multilingual-e5" if multilingual else "MiniLM only"
-        print(f"peak RSS, fresh process ranking 1,000 agents, English + Korean requests, {label}: "
-              f"{int(probe.stdout) / 1024:.0f} MB")
+        print(
+            f"peak RSS, fresh process ranking 1,000 agents, English + Korean requests, {label}: "
+            f"{int(probe.stdout) / 1024:.0f} MB"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this benchmark process (all data, 10,000-agent catalogue): {peak:.0f} MB")
 

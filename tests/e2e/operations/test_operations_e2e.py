@@ -159,6 +159,13 @@ def test_statistics_equal_the_calls_made_through_the_log_proxy(ops_runtime: Runt
         assert any(m["agent_id"] == agent["id"] and m["calls"] == expected["calls"]
                    for m in agents["most_used"])
 
+        # The scheduled check made its minimal call to the LLM; admins see the result in the LLM list.
+        calls_before = len(llm.requests)
+        _fire(ops_runtime, HEALTH_SCHEDULE)
+        assert len(llm.requests) == calls_before + 1 and llm.requests[-1]["body"]["max_tokens"] == 1
+        listed = {i["name"]: i for i in boss.get("/api/admin/llms").json()["items"]}
+        assert listed["ops-mock"]["health"]["status"] == "healthy"
+
         # Only administrators read statistics.
         assert dev.get("/api/admin/stats/usage").status_code == 403
         assert httpx.get(ops_runtime.url("/api/admin/stats/usage")).status_code == 401

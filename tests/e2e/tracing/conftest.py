@@ -1,6 +1,5 @@
-"""E2E fixtures for tracing: the local runtime (started here as a subprocess until the shared
-tests/e2e/conftest.py `runtime` fixture exists), the mock LLM, a signed-in admin with an API key, an LLM
-registered through the admin API, and an agent trace owned by the admin.
+"""E2E fixtures for tracing: the shared local runtime (tests/e2e/conftest.py `runtime`), the mock LLM, a
+signed-in admin with an API key, an LLM registered through the admin API, and an agent trace owned by the admin.
 
 The agent registry's API does not exist yet, so the agent trace is created with `TraceRepository.create_trace`
 against the runtime's own DynamoDB (the same call the registry will make when an agent is created).
@@ -8,26 +7,20 @@ against the runtime's own DynamoDB (the same call the registry will make when an
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.tracing.mock_llm import MockLlm
-from tests.e2e.tracing.runtime_helpers import TracingRuntime, start_runtime
+from tests.e2e.tracing.runtime_helpers import TracingRuntime
 
 
 @pytest.fixture(scope="session")
-def tracing_runtime() -> Iterator[TracingRuntime]:
-    process, runtime = start_runtime()
-    yield runtime
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def tracing_runtime(runtime: Any) -> TracingRuntime:
+    return TracingRuntime(runtime.base_url, runtime.ws_url, dict(runtime.env))
 
 
 @pytest.fixture(scope="session")

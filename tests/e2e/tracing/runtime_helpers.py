@@ -1,5 +1,5 @@
-"""Starting the local runtime for the tracing e2e tests and the log-proxy benchmark, and the few platform
-calls they need (sign-in, API key, an agent trace). Used until the shared tests/e2e/conftest.py lands."""
+"""The few platform calls the tracing e2e tests and the log-proxy benchmark need (sign-in, API key, an agent
+trace), and a runtime starter for the benchmark (a script, so it cannot use the e2e conftest's fixtures)."""
 
 from __future__ import annotations
 
@@ -24,17 +24,17 @@ ROOT = Path(__file__).resolve().parents[3]
 class TracingRuntime:
     base_url: str
     ws_url: str
-    dynamodb_endpoint: str
-    data_dir: Path
+    handler_env: dict[str, str]  # table names, DynamoDB endpoint, token secret: what the functions see
 
     def sign_in(self, username: str, team: str = "team-a") -> str:
-        response = httpx.post(self.base_url + "/api/auth/dev-login", json={"username": username, "team": team})
+        response = httpx.post(self.base_url + "/api/auth/dev-login", json={"username": username, "team": team},
+                              timeout=60)
         response.raise_for_status()
         return str(response.json()["access_token"])
 
     def api_key(self, token: str) -> str:
         response = httpx.post(self.base_url + "/api/api-keys", json={"name": "tracing-e2e"},
-                              headers={"authorization": f"Bearer {token}"})
+                              headers={"authorization": f"Bearer {token}"}, timeout=60)
         response.raise_for_status()
         body = response.json()
         return str(body.get("key") or body.get("api_key") or body["raw_key"])
@@ -51,15 +51,17 @@ class TracingRuntime:
         return out.stdout.strip().splitlines()[-1]
 
     def env(self) -> dict[str, str]:
-        names = {"A2G_USERS_TABLE": "a2g-UsersTable", "A2G_AGENTS_TABLE": "a2g-AgentsTable",
-                 "A2G_CHATS_TABLE": "a2g-ChatsTable", "A2G_TRACES_TABLE": "a2g-TracesTable",
-                 "A2G_CONNECTIONS_TABLE": "a2g-ConnectionsTable", "A2G_PLATFORM_TABLE": "a2g-PlatformTable",
-                 "A2G_USAGE_TABLE": "a2g-UsageTable", "A2G_FILES_BUCKET": "a2g-filesbucket"}
-        secret = (self.data_dir / "token-secret").read_text().strip()
-        return {**names, "A2G_TOKEN_SECRET": secret, "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint,
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local-secret",
-                "PYTHONPATH": f"{ROOT / 'layers/core/python'}:{ROOT}"}
+        return {**self.handler_env, "PYTHONPATH": f"{ROOT / 'layers/core/python'}:{ROOT}"}
+
+
+def _handler_env(data_dir: Path, dynamodb_endpoint: str) -> dict[str, str]:
+    names = {"A2G_USERS_TABLE": "a2g-UsersTable", "A2G_AGENTS_TABLE": "a2g-AgentsTable",
+             "A2G_CHATS_TABLE": "a2g-ChatsTable", "A2G_TRACES_TABLE": "a2g-TracesTable",
+             "A2G_CONNECTIONS_TABLE": "a2g-ConnectionsTable", "A2G_PLATFORM_TABLE": "a2g-PlatformTable",
+             "A2G_USAGE_TABLE": "a2g-UsageTable", "A2G_FILES_BUCKET": "a2g-filesbucket"}
+    secret = (data_dir / "token-secret").read_text().strip()
+    return {**names, "A2G_TOKEN_SECRET": secret, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local-secret"}
 
 
 def start_runtime(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], TracingRuntime]:
@@ -81,8 +83,8 @@ def start_runtime(extra_env: dict[str, str] | None = None) -> tuple[subprocess.P
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
                     meta = json.loads(info.read_text())
-                    return process, TracingRuntime(meta["url"], meta["ws_url"], meta["dynamodb_endpoint"],
-                                                   data_dir)
+                    return process, TracingRuntime(meta["url"], meta["ws_url"],
+                                                   _handler_env(data_dir, meta["dynamodb_endpoint"]))
             except (httpx.HTTPError, ValueError, KeyError):
                 pass
         time.sleep(0.2)

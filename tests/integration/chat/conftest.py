@@ -72,12 +72,13 @@ def chat_dynamodb() -> Iterator[str]:
         db.wait_ready()
         template = load_template(ROOT / "template.yaml", allow_missing_functions=True)
         settings = get_settings()
-        wanted = {getattr(settings, attr) for attr in TABLE_SETTINGS.values()}
+        # Whatever names the settings hold (another test folder may have set them first), the tables are
+        # created under them: logical id "ChatsTable" ↔ TABLE_SETTINGS["chats"] ↔ settings.chats_table.
+        by_logical_id = {f"{key.capitalize()}Table": getattr(settings, attr) for key, attr in TABLE_SETTINGS.items()}
         tables = []
         for table in template.tables.values():
-            for name in wanted:
-                if name.endswith(table.logical_id) or name == table.name:
-                    table.name = name
+            if table.logical_id in by_logical_id:
+                table.name = by_logical_id[table.logical_id]
             tables.append(table)
         ensure_tables(db.endpoint_url, tables)
         yield db.endpoint_url

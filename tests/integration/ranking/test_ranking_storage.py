@@ -68,16 +68,36 @@ class CountingEmbedder:
         return float(coverage(text)) if callable(coverage) else 1.0
 
 
+class RememberedEmbedding:
+    """The registry's real embedding hook, computed once per distinct agent text for the whole session
+    (every test publishes the same catalogue; the model is the slow part of creating an agent)."""
+
+    def __init__(self) -> None:
+        self._hook = RankingEmbedding()
+        self._done: dict[str, tuple[bytes, str] | None] = {}
+
+    def __call__(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None:
+        key = json.dumps([name, description, [s.model_dump() for s in skills]])
+        if key not in self._done:
+            self._done[key] = self._hook(name, description, skills)
+        return self._done[key]
+
+
+@pytest.fixture(scope="session")
+def embedding_hook() -> RememberedEmbedding:
+    return RememberedEmbedding()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
 @pytest.fixture
-def registry(ranking_ddb: str, clock: FixedClock) -> AgentService:
+def registry(ranking_ddb: str, clock: FixedClock, embedding_hook: RememberedEmbedding) -> AgentService:
     """The registry's real service and repository, with its real embedding hook."""
     return AgentService(AgentRepository(clock), _NoTraces(), _AnyDestination(), clock,  # type: ignore[arg-type]
-                        public_url="http://platform.test", embed=RankingEmbedding())
+                        public_url="http://platform.test", embed=embedding_hook)
 
 
 def _create(registry: AgentService, key: str, *, publish: bool = True) -> str:
@@ -314,7 +334,7 @@ class FakeEmbeddings:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 outer.requests.append({"path": self.path, "auth": self.headers.get("authorization"), **body})
                 if outer.fail:

@@ -219,3 +219,23 @@ def test_the_repos_template_is_complete() -> None:
     if lenient.missing_functions:
         pytest.skip(f"functions not written yet: {', '.join(lenient.missing_functions)}")
     load_template(REPO_ROOT / "template.yaml", environ={})
+
+
+WEB_ADAPTER = """
+Resources:
+  Proxy:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/fn/
+      Handler: run.sh
+      FunctionUrlConfig: {AuthType: NONE, InvokeMode: RESPONSE_STREAM}
+"""
+
+
+def test_web_adapter_start_script_serves_the_modules_asgi_app(tmp_path: Path) -> None:
+    path = _write(tmp_path, WEB_ADAPTER)
+    with pytest.raises(TemplateError, match=r"^Proxy: start script 'run.sh' \(Handler\) is missing"):
+        load_template(path, environ={})
+    (tmp_path / "functions" / "fn" / "run.sh").write_text("#!/bin/sh\nexec python -m uvicorn app:app\n")
+    fn = load_template(path, environ={}).functions["Proxy"]
+    assert fn.streaming and fn.module_path == tmp_path / "functions" / "fn" / "app.py"

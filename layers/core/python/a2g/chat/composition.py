@@ -7,15 +7,17 @@ fakes and never come here.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from a2g.chat.invoke import InvokeService, RunLimits
 from a2g.chat.ports import AgentRef
 from a2g.chat.repository import ChatRepository, UsageRepository
 from a2g.chat.service import FilePolicy, FileService, SessionService
 from a2g.chat.storage import S3FileStorage
 from a2g.clock import default_clock
 from a2g.settings import get_settings
+
+if TYPE_CHECKING:  # the invoke machinery is imported by the invoke function only (cold starts)
+    from a2g.chat.invoke import InvokeService
 
 
 class RegistryAgentDirectory:
@@ -102,6 +104,7 @@ def invoke_service(event: dict[str, Any] | None = None) -> InvokeService:
     from a2g.adapters.outbound import AsyncOutboundClient
     from a2g.adapters.websocket_push import ApiGatewayPusher
     from a2g.agent_adapters import adapter_for
+    from a2g.chat.invoke import InvokeService, RunLimits
 
     return InvokeService(
         chats=ChatRepository(),

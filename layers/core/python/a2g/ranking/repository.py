@@ -28,8 +28,22 @@ __all__ = ["RankingRepository"]
 # Everything `to_agent` needs for the public view, plus the ranking fields. The registered A2A card (the
 # largest attribute by far), the trace id and the A2A source key are left on the server.
 _CATALOGUE_ATTRIBUTES = [
-    "agent_id", "owner_id", "name", "description", "logo_url", "color", "skills", "framework", "endpoint",
-    "status", "created_at", "updated_at", "last_used_at", "version", "embedding", "embedding_model",
+    "agent_id",
+    "owner_id",
+    "name",
+    "description",
+    "logo_url",
+    "color",
+    "skills",
+    "framework",
+    "endpoint",
+    "status",
+    "created_at",
+    "updated_at",
+    "last_used_at",
+    "version",
+    "embedding",
+    "embedding_model",
 ]
 
 
@@ -94,6 +108,8 @@ class RankingRepository:
         if resolved is None:
             return None
         return EmbeddingEndpoint(
-            model=resolved.model, base_url=resolved.base_url, api_key=resolved.api_key,
+            model=resolved.model,
+            base_url=resolved.base_url,
+            api_key=resolved.api_key,
             timeout_seconds=float(resolved.timeout_seconds),
         )

@@ -199,25 +199,34 @@ class RankingService:
             snapshot = self._current_snapshot()
         if not snapshot.entries:
             return {"items": [], "query": query}
-        history = [UsageSignal(u.agent_id, u.uses, u.last_used_epoch)
-                   for u in self._store.usage_of(caller.user_id)]
+        history = [
+            UsageSignal(u.agent_id, u.uses, u.last_used_epoch) for u in self._store.usage_of(caller.user_id)
+        ]
         with self._lock:
             team = self._team_popularity(caller.team) if caller.team else {}
             ranked, model = self._rank(snapshot, query, history, team, limit)
 
-        items = [
-            {"agent": snapshot.views[r.agent_id], "score": r.score, "reason": r.reason}
-            for r in ranked
-        ]
-        logger.debug("ranked the catalogue", extra={
-            "agents": len(snapshot.entries), "results": len(items), "with_query": query is not None,
-            "history": len(history), "model": model, "ms": round((time.perf_counter() - started) * 1000, 1),
-        })
+        items = [{"agent": snapshot.views[r.agent_id], "score": r.score, "reason": r.reason} for r in ranked]
+        logger.debug(
+            "ranked the catalogue",
+            extra={
+                "agents": len(snapshot.entries),
+                "results": len(items),
+                "with_query": query is not None,
+                "history": len(history),
+                "model": model,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return {"items": items, "query": query}
 
     # ------------------------------------------------------------------------------------------ ranking
     def _rank(
-        self, snapshot: _Snapshot, query: str | None, history: list[UsageSignal], team: dict[str, int],
+        self,
+        snapshot: _Snapshot,
+        query: str | None,
+        history: list[UsageSignal],
+        team: dict[str, int],
         limit: int,
     ) -> tuple[list[Any], str]:
         remote = self._remote_for(snapshot)
@@ -282,17 +291,29 @@ class RankingService:
             embedder, _, name = self._local_model()
             dimension = getattr(embedder, "dimension", None)
             snapshot.local_docs, snapshot.pending_local = self._documents(
-                snapshot.entries, name, embedder, dimension, budget=self._lazy_budget,
+                snapshot.entries,
+                name,
+                embedder,
+                dimension,
+                budget=self._lazy_budget,
                 accept_unlabelled=True,
             )
             if snapshot.pending_local:
-                logger.info("agents without an embedding of the in-process model wait for a later refresh",
-                            extra={"pending": snapshot.pending_local, "model": name})
+                logger.info(
+                    "agents without an embedding of the in-process model wait for a later refresh",
+                    extra={"pending": snapshot.pending_local, "model": name},
+                )
         return snapshot.local_docs
 
     def _documents(
-        self, entries: list[CatalogueEntry], model: str, embedder: TextEmbedder, dimension: int | None, *,
-        budget: int | None, accept_unlabelled: bool,
+        self,
+        entries: list[CatalogueEntry],
+        model: str,
+        embedder: TextEmbedder,
+        dimension: int | None,
+        *,
+        budget: int | None,
+        accept_unlabelled: bool,
     ) -> tuple[list[AgentDocument], int]:
         """The engine's documents, each with a vector of `model`: stored, remembered or computed now.
 
@@ -303,8 +324,10 @@ class RankingService:
         for row, entry in enumerate(entries):
             key = (entry.agent_id, entry.version, model)
             vector = self._vectors.get(key)
-            if vector is None and entry.embedding and (
-                entry.embedding_model == model or (accept_unlabelled and entry.embedding_model is None)
+            if (
+                vector is None
+                and entry.embedding
+                and (entry.embedding_model == model or (accept_unlabelled and entry.embedding_model is None))
             ):
                 try:
                     decoded = decode_embedding(entry.embedding)
@@ -327,7 +350,10 @@ class RankingService:
         placeholder = np.zeros(width, dtype=np.float32)
         documents = [
             AgentDocument(
-                agent_id=entry.agent_id, name=entry.name, description=entry.description, skills=entry.skills,
+                agent_id=entry.agent_id,
+                name=entry.name,
+                description=entry.description,
+                skills=entry.skills,
                 embedding=vector if vector is not None else placeholder,
             )
             for entry, vector in zip(entries, vectors, strict=True)
@@ -341,12 +367,16 @@ class RankingService:
         try:
             endpoint = self._store.embedding_endpoint(self._remote_model)
         except Exception as exc:  # noqa: BLE001 - a registry problem must not stop ranking
-            logger.warning("the ranking embedding model could not be resolved",
-                           extra={"model": self._remote_model, "error": f"{type(exc).__name__}: {exc}"})
+            logger.warning(
+                "the ranking embedding model could not be resolved",
+                extra={"model": self._remote_model, "error": f"{type(exc).__name__}: {exc}"},
+            )
             return None
         if endpoint is None:
-            logger.warning("the ranking embedding model is not registered or is disabled; using the "
-                           "in-process model", extra={"model": self._remote_model})
+            logger.warning(
+                "the ranking embedding model is not registered or is disabled; using the in-process model",
+                extra={"model": self._remote_model},
+            )
         return endpoint
 
     def _remote_for(self, snapshot: _Snapshot) -> _RemoteModel | None:
@@ -360,7 +390,11 @@ class RankingService:
         if snapshot.remote_docs is None:
             try:
                 snapshot.remote_docs, _ = self._documents(
-                    snapshot.entries, remote.name, remote.embedder, None, budget=None,
+                    snapshot.entries,
+                    remote.name,
+                    remote.embedder,
+                    None,
+                    budget=None,
                     accept_unlabelled=False,
                 )
             except (EmbeddingServiceError, PlatformError) as exc:
@@ -377,10 +411,14 @@ class RankingService:
     def _pause_remote(self, snapshot: _Snapshot, exc: Exception) -> None:
         snapshot.remote_failed = True
         self._remote_paused_until = self._monotonic() + self._remote_retry
-        logger.warning("the ranking embedding model failed; using the in-process model", extra={
-            "model": self._remote_model, "retry_in_s": self._remote_retry,
-            "error": f"{type(exc).__name__}: {getattr(exc, 'message', exc)}",
-        })
+        logger.warning(
+            "the ranking embedding model failed; using the in-process model",
+            extra={
+                "model": self._remote_model,
+                "retry_in_s": self._remote_retry,
+                "error": f"{type(exc).__name__}: {getattr(exc, 'message', exc)}",
+            },
+        )
 
 
 # ------------------------------------------------------------------------------------------ composition
@@ -397,8 +435,14 @@ class _GuardedEmbeddingHttp:
 
     def post(self, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any:
         return self._outbound.request(
-            "POST", url, json=json, headers=headers, total_timeout=self._timeout, read_timeout=self._timeout,
-            max_bytes=self._MAX_BYTES, follow_redirects=False,
+            "POST",
+            url,
+            json=json,
+            headers=headers,
+            total_timeout=self._timeout,
+            read_timeout=self._timeout,
+            max_bytes=self._MAX_BYTES,
+            follow_redirects=False,
         )
 
 
@@ -415,7 +459,10 @@ def remote_embedder(endpoint: EmbeddingEndpoint, outbound: Any = None) -> TextEm
     timeout = min(endpoint.timeout_seconds, _REMOTE_TIMEOUT_SECONDS)
     http = _GuardedEmbeddingHttp(outbound or OutboundClient.shared(), timeout)
     return OpenAIEmbeddingClient(
-        endpoint.base_url, endpoint.api_key, endpoint.model, client=http,  # type: ignore[arg-type]
+        endpoint.base_url,
+        endpoint.api_key,
+        endpoint.model,
+        client=http,  # type: ignore[arg-type]
         batch_size=_REMOTE_BATCH,
     )
 

@@ -33,11 +33,19 @@ __all__ = [
 # Hangul syllables, jamo and compatibility jamo; kept apart from other scripts only for readability.
 _HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff"
 _LATIN = "0-9a-z\u00c0-\u024f"
+# Combining marks are not "word" characters to ``re`` (Thai vowel signs, Indic matras, Arabic and
+# Hebrew points), yet they belong inside the word; these blocks keep such runs whole. Listed by hand
+# because computing the Unicode mark set at import would cost cold-start time.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u1ab0-\u1aff\u1dc0-\u1dff"
+    "\u20d0-\u20ff\ufe20-\ufe2f"
+)
 _TOKEN_RE = re.compile(
     rf"(?P<latin>[{_LATIN}]+)"
     rf"|(?P<hangul>[{_HANGUL}]+)"
     # any other letter or digit run (Han, Kana, Thai, Cyrillic, …), never crossing into the two above
-    rf"|(?P<other>(?:(?![{_LATIN}{_HANGUL}])[^\W_])+)"
+    rf"|(?P<other>(?:(?![{_LATIN}{_HANGUL}])[^\W_]|[{_MARKS}])+)"
 )
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATOR_RE = re.compile(r"[_\-/.]+")
@@ -48,16 +56,163 @@ _SPACED_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", "ARABIC", "HEBRE
 # A compact English stop-word list: words that occur in most requests ("can you help me find …") and
 # carry no information about which agent fits.
 STOP_WORDS: frozenset[str] = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further get got had has
-    have having he her here hers herself him himself his how i if in into is it its itself just let me
-    more most my myself no nor not now of off on once only or other our ours ourselves out over own
-    please same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up us very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves want need like give tell show use using
-    help find also may might must shall one any anything something thing things know way make
-    """.split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "please",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "us",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "want",
+        "need",
+        "like",
+        "give",
+        "tell",
+        "show",
+        "use",
+        "using",
+        "help",
+        "find",
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "one",
+        "any",
+        "anything",
+        "something",
+        "thing",
+        "things",
+        "know",
+        "way",
+        "make",
+    ]
 )
 
 
