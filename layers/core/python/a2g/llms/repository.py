@@ -32,7 +32,7 @@ HEALTH_HISTORY_DAYS = 14
 
 
 class LlmItem(Model):
-    Meta = table_meta("platform")
+    Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # LLM#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # META
     gsi1pk = UnicodeAttribute(null=True)  # LLMS
@@ -56,7 +56,7 @@ class LlmItem(Model):
 
 
 class ModelRouteItem(Model):
-    Meta = table_meta("platform")
+    Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # MODEL#<model>
     sk = UnicodeAttribute(range_key=True)  # LLM
     model = UnicodeAttribute()
@@ -64,7 +64,7 @@ class ModelRouteItem(Model):
 
 
 class LlmHealthItem(Model):
-    Meta = table_meta("platform")
+    Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # LLMHEALTH#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # <checked_at>
     ok = BooleanAttribute()
@@ -110,7 +110,7 @@ class LlmStore(Protocol):
 def _record(item: LlmItem) -> LlmRecord:
     return LlmRecord(
         llm_id=item.llm_id, name=item.name, base_url=item.base_url, key_ciphertext=item.key_ciphertext,
-        key_hint=item.key_hint, models=list(item.models or []), enabled=bool(item.enabled),
+        key_hint=item.key_hint, models=[str(m) for m in item.models or []], enabled=bool(item.enabled),
         timeout_seconds=float(item.timeout_seconds or 120), created_at=item.created_at,
         updated_at=item.updated_at, health_status=item.health_status or "unknown",
         health_checked_at=item.health_checked_at,
@@ -199,7 +199,7 @@ class LlmRepository:
         self, llm_id: str, ok: bool, latency_ms: float | None, error: str | None, at: str, history_ttl: int
     ) -> LlmRecord | None:
         item = LlmItem(pk=f"LLM#{llm_id}", sk="META")
-        actions = [
+        actions: list[Any] = [
             LlmItem.health_status.set("healthy" if ok else "unhealthy"),
             LlmItem.health_checked_at.set(at),
             LlmItem.consecutive_failures.set(0) if ok else LlmItem.consecutive_failures.add(1),

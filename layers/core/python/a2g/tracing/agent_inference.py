@@ -137,7 +137,8 @@ def infer_agent_id(
         return explicit, "header"
     if not isinstance(body, dict):
         return None, None
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    raw_messages = body.get("messages")
+    messages: list[Any] = raw_messages if isinstance(raw_messages, list) else []
     name = _prompt_name(messages)
     if name:
         return name, "prompt"

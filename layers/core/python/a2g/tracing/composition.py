@@ -37,7 +37,7 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     traces = TraceRepository()
     recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days, runs=traces)
     return LogProxy(
-        authenticate_api_key, check_key_rate, traces, build_llm_registry(),
+        lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),
         AsyncOutboundClient.shared, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),

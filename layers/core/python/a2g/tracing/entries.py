@@ -150,6 +150,5 @@ def assemble_stream(chunks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def usage_of(response: Any) -> dict[str, Any] | None:
-    if isinstance(response, dict) and isinstance(response.get("usage"), dict):
-        return response["usage"]
-    return None
+    usage = response.get("usage") if isinstance(response, dict) else None
+    return usage if isinstance(usage, dict) else None

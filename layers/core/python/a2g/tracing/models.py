@@ -11,7 +11,7 @@ from a2g.db import Gsi1, table_meta
 class TraceItem(Model):
     """`TRACE#<trace_id>/META`: who owns a trace and what it traces. Listed per owner through gsi1."""
 
-    Meta = table_meta("traces")
+    Meta = table_meta("traces")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute(null=True)  # USER#<owner_user_id>
@@ -28,7 +28,7 @@ class TraceItem(Model):
 class ActiveRunItem(Model):
     """`TRACE#<agent_trace_id>/RUN#<session_id>`: the platform's chat is running this agent for that session."""
 
-    Meta = table_meta("traces")
+    Meta = table_meta("traces")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     session_id = UnicodeAttribute()
@@ -44,7 +44,7 @@ class LogEntryItem(Model):
     (conversations compress several-fold, which keeps large calls under DynamoDB's 400 KB item limit); the
     summary attributes beside it are what a reader may filter on without decompressing."""
 
-    Meta = table_meta("traces")
+    Meta = table_meta("traces")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     entry_id = UnicodeAttribute()
@@ -62,7 +62,7 @@ class LogEntryItem(Model):
 class UsageCounterItem(Model):
     """`DAY#<yyyy-mm-dd>/TOTAL` and `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`: counters, atomic ADD."""
 
-    Meta = table_meta("usage")
+    Meta = table_meta("usage")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     calls = NumberAttribute(null=True)

@@ -354,7 +354,7 @@ class LogProxy:
         hit, principal = self._key_cache.get(digest)
         if hit:
             return principal  # type: ignore[no-any-return]
-        principal = await _blocking(self._authenticate, raw_key)
+        principal: Principal | None = await _blocking(self._authenticate, raw_key)
         if principal is not None:
             self._key_cache.put(digest, principal)
         return principal
