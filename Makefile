@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 A2G_PORT    ?= 3000
 PYTEST_WORKERS ?= 2
 
-.PHONY: help up install install-python install-node build test test-python test-frontend test-js lint \
+.PHONY: help up install install-python install-node install-models build test test-python test-frontend test-js lint \
         fire package deploy deploy-localstack clean
 
 help:

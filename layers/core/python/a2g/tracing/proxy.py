@@ -351,9 +351,9 @@ class LogProxy:
 
     async def _principal(self, raw_key: str) -> Principal | None:
         digest = hashlib.sha256(raw_key.encode()).digest()
-        hit, principal = self._key_cache.get(digest)
+        hit, cached = self._key_cache.get(digest)
         if hit:
-            return principal  # type: ignore[no-any-return]
+            return cached  # type: ignore[no-any-return]
         principal: Principal | None = await _blocking(self._authenticate, raw_key)
         if principal is not None:
             self._key_cache.put(digest, principal)
