@@ -1,26 +1,11 @@
 """Each agent adapter against a real server of its framework, started by the test on 127.0.0.1, every
 agent's model pointed at an OpenAI-compatible mock LLM. Calls go through the platform's real guarded
-outbound client, with loopback allow-listed as A2G_OUTBOUND_ALLOW does for company agents."""
+outbound client, with loopback allow-listed as A2G_OUTBOUND_ALLOW does for company agents.
+
+No settings are needed here (and none are set: environment defaults made at collection time would leak
+into other folders' fixtures)."""
 
 from __future__ import annotations
-
-import os
-
-for _name, _value in {
-    "A2G_USERS_TABLE": "a2g-users",
-    "A2G_AGENTS_TABLE": "a2g-agents",
-    "A2G_CHATS_TABLE": "a2g-chats",
-    "A2G_TRACES_TABLE": "a2g-traces",
-    "A2G_CONNECTIONS_TABLE": "a2g-connections",
-    "A2G_PLATFORM_TABLE": "a2g-platform",
-    "A2G_USAGE_TABLE": "a2g-usage",
-    "A2G_FILES_BUCKET": "a2g-files",
-    "A2G_TOKEN_SECRET": "unit-test-secret-unit-test-secret-0123",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-}.items():
-    os.environ.setdefault(_name, _value)
 
 from collections.abc import AsyncIterator, Iterator
 

@@ -32,6 +32,7 @@ def adk_server(mock_llm: MockLlm, tmp_path_factory: pytest.TempPathFactory) -> I
         env={"A2G_TEST_LLM_BASE_URL": mock_llm.base_url, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
              "GOOGLE_GENAI_USE_VERTEXAI": "false", "ADK_DISABLE_TELEMETRY": "1"},
         ready_url=f"http://127.0.0.1:{port}/list-apps",
+        timeout=240,  # importing google-adk and LiteLLM takes tens of seconds on a busy machine
     )  # fmt: skip
     yield f"http://127.0.0.1:{port}"
     server.stop()

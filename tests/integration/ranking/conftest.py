@@ -76,18 +76,58 @@ def ranking_ddb_endpoint() -> Iterator[str]:
         db.stop()
 
 
-@pytest.fixture
-def ranking_ddb(ranking_ddb_endpoint: str) -> str:
-    """The endpoint, every loaded model bound to it, the ranking tables empty."""
+def _bind_and_wipe(endpoint: str, logical_ids: tuple[str, ...]) -> None:
     import a2g.agents.repository
     import a2g.chat.repository
     import a2g.llms.repository  # noqa: F401 - the models must exist before they are re-pointed
     from a2g_local.dynamodb import dynamodb_client
 
-    _point_models_at(ranking_ddb_endpoint)
-    client = dynamodb_client(ranking_ddb_endpoint)
-    for table in _ranking_tables().values():
+    _point_models_at(endpoint)
+    client = dynamodb_client(endpoint)
+    names = _ranking_tables()
+    for logical_id in logical_ids:
+        table = names[logical_id]
         for page in client.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
             for item in page["Items"]:
                 client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+
+
+@pytest.fixture
+def ranking_ddb(ranking_ddb_endpoint: str) -> str:
+    """The endpoint, every loaded model bound to it, the ranking tables empty."""
+    _bind_and_wipe(ranking_ddb_endpoint, ("AgentsTable", "ChatsTable", "PlatformTable"))
     return ranking_ddb_endpoint
+
+
+@pytest.fixture
+def ranking_ddb_keeping_agents(ranking_ddb_endpoint: str) -> str:
+    """Like `ranking_ddb`, but the agents stay (usage, popularity and LLMs are emptied): tests that only
+    read a published catalogue share one instead of publishing it again each time."""
+    _bind_and_wipe(ranking_ddb_endpoint, ("ChatsTable", "PlatformTable"))
+    return ranking_ddb_endpoint
+
+
+class AgentRows:
+    """Test bookkeeping on AgentsTable: which agent rows exist, and emptying it (Scans are fine here)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def agent_ids(self) -> set[str]:
+        from a2g_local.dynamodb import dynamodb_client
+
+        client = dynamodb_client(self.endpoint)
+        ids: set[str] = set()
+        for page in client.get_paginator("scan").paginate(TableName=_ranking_tables()["AgentsTable"],
+                                                          ProjectionExpression="sk"):
+            ids.update(i["sk"]["S"].removeprefix("AGENT#") for i in page["Items"]
+                       if i["sk"]["S"].startswith("AGENT#"))
+        return ids
+
+    def wipe(self) -> None:
+        _bind_and_wipe(self.endpoint, ("AgentsTable",))
+
+
+@pytest.fixture
+def agent_rows(ranking_ddb_keeping_agents: str) -> AgentRows:
+    return AgentRows(ranking_ddb_keeping_agents)

@@ -113,10 +113,20 @@ def _create(registry: AgentService, key: str, *, publish: bool = True) -> str:
     return agent.id
 
 
+_published: dict[str, str] = {}
+
+
 @pytest.fixture
-def catalogue(registry: AgentService) -> dict[str, str]:
-    """Every agent of catalogue.json, published; handle -> agent id."""
-    return {key: _create(registry, key) for key in CATALOGUE if not key.startswith("_")}
+def catalogue(agent_rows: Any, clock: FixedClock, embedding_hook: RememberedEmbedding) -> dict[str, str]:
+    """Every agent of catalogue.json, published; handle -> agent id. Published once and reused while the
+    table holds exactly these agents (a test that changed the agents makes the next one publish again)."""
+    if not _published or agent_rows.agent_ids() != set(_published.values()):
+        agent_rows.wipe()
+        registry = AgentService(AgentRepository(clock), _NoTraces(), _AnyDestination(), clock,  # type: ignore[arg-type]
+                                public_url="http://platform.test", embed=embedding_hook)
+        _published.clear()
+        _published.update({key: _create(registry, key) for key in CATALOGUE if not key.startswith("_")})
+    return dict(_published)
 
 
 def _service(clock: FixedClock, **kwargs: Any) -> RankingService:

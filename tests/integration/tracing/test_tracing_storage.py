@@ -150,3 +150,23 @@ def test_llm_registry_keys_models_health(ddb: str) -> None:
     # The model is free again once its LLM is gone.
     again = registry.create(LlmCreate(name="new", base_url="https://n.example/v1", models=["int-gpt-a"]))
     assert registry.resolve_model("int-gpt-a").llm_id == again["llm_id"]  # type: ignore[union-attr]
+
+
+def test_coalesced_usage_counters_add_up(ddb: str) -> None:
+    from a2g.settings import get_settings
+    from a2g.tracing.repository import CoalescingUsageWriter
+
+    writer = CoalescingUsageWriter(UsageRepository(), interval=60.0)  # flushed by hand below
+    for model in ("m-a", "m-a", "m-b"):
+        writer.add("2026-11-03", usage_detail_key("t", "u", model, "agt"), {"calls": 1, "prompt_tokens": 5})
+    writer.flush()
+    writer.add("2026-11-03", usage_detail_key("t", "u", "m-a", "agt"), {"calls": 1, "prompt_tokens": 5})
+    writer.flush()
+    client = boto3.client("dynamodb", endpoint_url=ddb, region_name="us-east-1")
+    table = get_settings().usage_table
+
+    def row(sk: str) -> dict[str, Any]:
+        return client.get_item(TableName=table, Key={"pk": {"S": "DAY#2026-11-03"}, "sk": {"S": sk}})["Item"]
+
+    assert row("TOTAL")["calls"]["N"] == "4" and row("TOTAL")["prompt_tokens"]["N"] == "20"
+    assert row("D#t#u#m-a#agt")["calls"]["N"] == "3" and row("D#t#u#m-b#agt")["calls"]["N"] == "1"
