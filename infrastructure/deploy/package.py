@@ -113,6 +113,9 @@ def template_layers(raw: dict[str, Any]) -> list[str]:
 def find_python(version: str) -> str | None:
     """An interpreter of the Lambda runtime's version: .pyc files are specific to it."""
     candidates = [shutil.which(f"python{version}")]
+    # pyenv's shims answer only for the selected versions; its installs themselves always run.
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [str(p) for p in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)]
     try:
         found = subprocess.run(["uv", "python", "find", "--no-project", version], capture_output=True, text=True,
                                check=False, timeout=60).stdout.strip()

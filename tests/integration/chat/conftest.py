@@ -74,7 +74,9 @@ def chat_dynamodb() -> Iterator[str]:
         settings = get_settings()
         # Whatever names the settings hold (another test folder may have set them first), the tables are
         # created under them: logical id "ChatsTable" ↔ TABLE_SETTINGS["chats"] ↔ settings.chats_table.
-        by_logical_id = {f"{key.capitalize()}Table": getattr(settings, attr) for key, attr in TABLE_SETTINGS.items()}
+        by_logical_id = {
+            f"{key.capitalize()}Table": getattr(settings, attr) for key, attr in TABLE_SETTINGS.items()
+        }
         tables = []
         for table in template.tables.values():
             if table.logical_id in by_logical_id:

@@ -301,5 +301,7 @@ async def test_a_long_korean_answer_is_pushed_cut_under_the_websocket_limit_and_
     for push in w.pusher.pushed:
         assert len(json.dumps(push, separators=(",", ":"))) < 128 * 1024
     final = w.pusher.pushed[-1]["message"]
-    assert final["truncated"] is True and answer.startswith(final["content"]) and len(final["content"]) > 10_000
+    assert (
+        final["truncated"] is True and answer.startswith(final["content"]) and len(final["content"]) > 10_000
+    )
     assert w.chats.messages[session_id][-1].content == answer

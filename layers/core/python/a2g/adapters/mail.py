@@ -180,14 +180,18 @@ class MailOutbox:
             pk=OUTBOX_PK, sk=outbox_sk, mail_id=mail.mail_id, recipient=mail.to, subject=mail.subject,
             body=mail.body, kind=mail.kind, created_at=created,
         )
-        try:
-            with TransactWrite(connection=self._connection()) as tx:
-                tx.save(dedup, condition=MailIdItem.pk.does_not_exist())
-                tx.save(row)
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in str(exc.cause_response_code) or _cancelled_by_condition(exc):
-                return False
-            raise
+        for attempt in range(3):
+            try:
+                with TransactWrite(connection=self._connection()) as tx:
+                    tx.save(dedup, condition=MailIdItem.pk.does_not_exist())
+                    tx.save(row)
+                break
+            except TransactWriteError as exc:
+                if _cancelled_because(exc, "ConditionalCheckFailed"):
+                    return False
+                # Another transaction on the same id at the same moment: retry; its condition decides.
+                if not _cancelled_because(exc, "TransactionConflict") or attempt == 2:
+                    raise
         logger.info("mail queued", extra={"mail_id": mail.mail_id, "kind": mail.kind})
         return True
 
@@ -283,9 +287,9 @@ def _queued(item: OutboxItem) -> QueuedMail:
     )
 
 
-def _cancelled_by_condition(exc: TransactWriteError) -> bool:
+def _cancelled_because(exc: TransactWriteError, code: str) -> bool:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and getattr(r, "code", "") == "ConditionalCheckFailed" for r in reasons)
+    return any(r is not None and getattr(r, "code", "") == code for r in reasons)
 
 
 def mail_sender_from_settings(http: HttpPoster) -> MailSender | None:

@@ -574,7 +574,9 @@ class InvokeService:
         size = len(json.dumps(body, separators=(",", ":")))  # ensure_ascii, as the pusher encodes
         if size > MAX_PUSH_JSON_BYTES:
             overhead = size - len(json.dumps(message.content))
-            keep = max(0, int(len(message.content) * (MAX_PUSH_JSON_BYTES - overhead) / (size - overhead)) - 16)
+            keep = max(
+                0, int(len(message.content) * (MAX_PUSH_JSON_BYTES - overhead) / (size - overhead)) - 16
+            )
             body["content"] = message.content[:keep]
             body["truncated"] = True  # the whole message is saved: GET /api/sessions/{id}/messages
         return body

@@ -36,17 +36,34 @@ class BM25Index:
                 doc_ids.setdefault(term, []).append(index)
                 freqs.setdefault(term, []).append(count)
 
+        self._k1 = k1
+        self._idf: dict[str, float] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, ids in doc_ids.items():
             id_array = np.asarray(ids, dtype=np.int32)
             tf = np.asarray(freqs[term], dtype=np.float32)
-            df = len(ids)
-            idf = math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
+            idf = self._idf_of(len(ids))
             weights = (idf * tf * (k1 + 1.0) / (tf + norms[id_array])).astype(np.float32)
+            self._idf[term] = idf
             self._postings[term] = (id_array, weights)
+
+    def _idf_of(self, df: int) -> float:
+        return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
     def __contains__(self, term: str) -> bool:
         return term in self._postings
+
+    def ceiling(self, query_tokens: Sequence[str]) -> float:
+        """An upper bound of any document's score for the query: every term matched, tf saturated.
+
+        Dividing by it gives "the share of the query's evidence a document carries": a document that
+        matches one word of a four-word request stays well below 1, which dividing by the best score
+        would hide. Terms found in no document count with the idf of such a term.
+        """
+        unseen = self._idf_of(0)
+        return sum(
+            count * self._idf.get(term, unseen) * (self._k1 + 1.0) for term, count in Counter(query_tokens).items()
+        )
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query (zeros where nothing matches)."""

@@ -4,7 +4,10 @@ With a requirement ``q``
     relevance = w_sem · semantic + (1 − w_sem) · lexical, then + a small personal boost.
 
     *semantic* is the cosine between the request's and the agent's embeddings, min–max scaled over the
-    catalogue so that it shares the 0..1 range of *lexical*, BM25 divided by its best score. ``w_sem`` is
+    catalogue (which makes it independent of the embedding model's range); *lexical* is BM25 divided by
+    the best score the request could earn (all its words matched), so one shared word out of four is a
+    weak lexical match, not a perfect one — a request for "spec sheet" translation must not be won by a
+    sheet-music agent. ``w_sem`` is
     ``semantic_weight`` (tuned on a development split of MetaTool, see ``tests/bench/ranking``) times the
     embedder's coverage of the request: an English model reading Korean sees jamo fragments, and its
     scores are then noise, so Korean requests are carried by the Hangul bigrams of BM25 instead.
@@ -268,9 +271,9 @@ class AgentRanker:
     def _relevance(self, catalogue: _Catalogue, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
         """Fused 0..1 relevance per agent and the scaled semantic part (for reasons), or ``None`` when
         the request carries no usable signal."""
-        lexical = catalogue.bm25.scores(lexical_tokens(text))
-        best = float(lexical.max())
-        lexical_part = lexical / best if best > 0 else None
+        tokens = lexical_tokens(text)
+        lexical = catalogue.bm25.scores(tokens)
+        lexical_part = lexical / catalogue.bm25.ceiling(tokens) if float(lexical.max()) > 0 else None
 
         weight = self.params.semantic_weight * self._coverage(text)
         semantic_part = None
