@@ -263,6 +263,18 @@ def zip_tree(tree: Path, dest: Path) -> int:
     return dest.stat().st_size
 
 
+def limit_problems(zip_bytes: int, unzipped_with_layers: int, layer_count: int) -> list[str]:
+    """What in a function package breaks Lambda's quotas (empty when it deploys)."""
+    problems = []
+    if zip_bytes > FUNCTION_ZIP_LIMIT:
+        problems.append(f"zip {mb(zip_bytes).strip()} > {FUNCTION_ZIP_LIMIT // MB} MB")
+    if unzipped_with_layers > UNZIPPED_LIMIT:
+        problems.append(f"unzipped with its layers {mb(unzipped_with_layers).strip()} > {UNZIPPED_LIMIT // MB} MB")
+    if layer_count > MAX_LAYERS:
+        problems.append(f"{layer_count} layers > {MAX_LAYERS}")
+    return problems
+
+
 def mb(n: int) -> str:
     return f"{n / MB:6.1f} MB"
 
@@ -453,15 +465,10 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
                           layers=function_layers(raw, fn.logical_id))
         package.with_layers_bytes = package.unzipped_bytes + sum(packages[lay].unzipped_bytes
                                                                  for lay in package.layers)
-        if package.zip_bytes > FUNCTION_ZIP_LIMIT:
-            package.problems.append(f"zip {mb(package.zip_bytes).strip()} > {FUNCTION_ZIP_LIMIT // MB} MB")
-        if package.with_layers_bytes > UNZIPPED_LIMIT:
-            package.problems.append(f"unzipped with layers {mb(package.with_layers_bytes).strip()} > "
-                                    f"{UNZIPPED_LIMIT // MB} MB")
-        all_layers = raw["Resources"][fn.logical_id].get("Properties", {}).get("Layers") or []
+        own_layers = raw["Resources"][fn.logical_id].get("Properties", {}).get("Layers") or []
         global_layers = raw.get("Globals", {}).get("Function", {}).get("Layers") or []
-        if len(all_layers) + len(global_layers) > MAX_LAYERS:
-            package.problems.append(f"more than {MAX_LAYERS} layers")
+        package.problems += limit_problems(package.zip_bytes, package.with_layers_bytes,
+                                           len(own_layers) + len(global_layers))
         packages[fn.logical_id] = package
 
     # ---- imports, as Lambda would see them ----

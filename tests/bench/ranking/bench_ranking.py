@@ -59,7 +59,7 @@ from a2g.ranking.text import STOP_WORDS
 
 DATA = REPO.parent / "shared" / "data" / "ranking"
 KOREAN = Path(__file__).resolve().parent / "korean_queries.json"
-WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+LEXICAL_WEIGHTS = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 
 
 class PrecomputedEmbedder:
@@ -159,10 +159,10 @@ def relevance_section(args: argparse.Namespace, model: TextEmbedder) -> list[str
         for (name, text), vector in zip(tools, agent_vectors, strict=True)
     ]
 
-    def ranker(weight: float) -> AgentRanker:
-        return AgentRanker(embedder, params=RankingParams(semantic_weight=weight))
+    def ranker(semantic: float = 1.0, lexical: float = 1.0) -> AgentRanker:
+        return AgentRanker(embedder, params=RankingParams(semantic_weight=semantic, lexical_weight=lexical))
 
-    tuning = {w: evaluate(ranker(w), agents, dev)["ndcg10"] for w in WEIGHTS}
+    tuning = {w: evaluate(ranker(lexical=w), agents, dev)["ndcg10"] for w in LEXICAL_WEIGHTS}
     best = max(tuning, key=lambda w: tuning[w])
     lines = [
         (
@@ -171,17 +171,17 @@ def relevance_section(args: argparse.Namespace, model: TextEmbedder) -> list[str
             f"embedder {type(model).__name__} ({embedder.dimension}-d); {len(texts)} requests and "
             f"{len(tools)} tools embedded in {embed_seconds:.1f} s"
         ),
-        "dev nDCG@10 by semantic weight: " + ", ".join(f"{w}: {v:.3f}" for w, v in tuning.items()),
-        f"chosen semantic weight: {best} (engine default {RankingParams().semantic_weight})",
+        "dev nDCG@10 by lexical weight: " + ", ".join(f"{w:g}: {v:.3f}" for w, v in tuning.items()),
+        f"chosen lexical weight: {best:g} (engine default {RankingParams().lexical_weight:g})",
         "",
         f"{'set':<9}{'method':<16}{'nDCG@10':>9}{'R@1':>8}{'R@5':>8}{'MRR':>8}",
     ]
     ratio_lines = []
     for name, queries in sets.items():
         plain = plain_bm25(agents, queries)
-        bm25 = evaluate(ranker(0.0), agents, queries)
-        hybrid = evaluate(ranker(best), agents, queries)
-        semantic = evaluate(ranker(1.0), agents, queries)
+        bm25 = evaluate(ranker(semantic=0.0), agents, queries)
+        hybrid = evaluate(ranker(lexical=best), agents, queries)
+        semantic = evaluate(ranker(lexical=0.0), agents, queries)
         rows = (
             ("BM25 plain", plain),
             ("BM25 ranker", bm25),

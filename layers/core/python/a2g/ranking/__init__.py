@@ -13,7 +13,8 @@ Public interface
     RankedAgent(agent_id, score, reason)
 
     TextEmbedder                                          # Protocol: embed(texts) -> (n, d) rows L2-normalised
-    default_embedder() -> MiniLMEmbedder                  # in-process all-MiniLM-L6-v2 (NumPy), cached, lazy
+    default_embedder() -> TextEmbedder                    # in-process, cached, lazy: all-MiniLM-L6-v2 (English)
+                                                          # ⊕ multilingual-e5-small (Korean, mixed), 768-d
     OpenAIEmbeddingClient(base_url, api_key, model, client=None)   # admin-registered model, same Protocol
     agent_text(name, description, skills) -> str          # the text an agent is embedded from
     encode_embedding(vec) -> bytes / decode_embedding(b) -> np.ndarray   # int8, 389 bytes for 384-d
@@ -32,8 +33,14 @@ How a service uses it
   ``rank``; keep one ``AgentRanker`` per warm function so the catalogue index is reused.
 * ``ValueError`` from ``rank`` is a 400; ``EmbeddingServiceError`` from the remote embedder is a 502.
 
-Ranking semantics are in :mod:`a2g.ranking.engine`, the model choice in :mod:`a2g.ranking.embedder`,
-tokenisation (Korean included) in :mod:`a2g.ranking.text`. The benchmark is ``tests/bench/ranking``.
+Deployment notes: the models are ~63 MB of files in ``a2g/ranking/model`` (built by
+``tools/build_ranking_model.py``); peak RSS is ~160 MB with English requests only and ~250 MB once a
+Korean request has loaded multilingual-e5. Run the function with ``OPENBLAS_NUM_THREADS=1``: a 512 MB
+Lambda has a fraction of one vCPU, and BLAS threads only contend there.
+
+Ranking semantics are in :mod:`a2g.ranking.engine`, the model choice in :mod:`a2g.ranking.embedder` and
+:mod:`a2g.ranking.multilingual`, tokenisation (Korean included) in :mod:`a2g.ranking.text`. The
+benchmark is ``tests/bench/ranking``.
 """
 
 from a2g.ranking.embedder import (

@@ -62,7 +62,8 @@ class BM25Index:
         """
         unseen = self._idf_of(0)
         return sum(
-            count * self._idf.get(term, unseen) * (self._k1 + 1.0) for term, count in Counter(query_tokens).items()
+            count * self._idf.get(term, unseen) * (self._k1 + 1.0)
+            for term, count in Counter(query_tokens).items()
         )
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:

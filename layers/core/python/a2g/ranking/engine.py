@@ -1,17 +1,18 @@
 """The ranker: hybrid relevance for a typed requirement, usage history when there is none.
 
 With a requirement ``q``
-    relevance = w_sem · semantic + (1 − w_sem) · lexical, then + a small personal boost.
+    relevance = (w_sem · semantic + w_lex · lexical) / (best possible here), then + a small personal boost.
 
     *semantic* is the cosine between the request's and the agent's embeddings, min–max scaled over the
-    catalogue (which makes it independent of the embedding model's range); *lexical* is BM25 divided by
-    the best score the request could earn (all its words matched), so one shared word out of four is a
-    weak lexical match, not a perfect one — a request for "spec sheet" translation must not be won by a
-    sheet-music agent. ``w_sem`` is
-    ``semantic_weight`` (tuned on a development split of MetaTool, see ``tests/bench/ranking``) times the
-    embedder's coverage of the request: an English model reading Korean sees jamo fragments, and its
-    scores are then noise, so Korean requests are carried by the Hangul bigrams of BM25 instead.
-    If neither side has any signal (emoji, a script nobody indexed), the request is treated as absent.
+    catalogue (which makes it independent of the embedding model's range). *lexical* is BM25 divided by
+    the best score the request could earn (all its words matched), so one shared word out of four reads
+    as a partial match, not a perfect one. ``w_lex`` is ``lexical_weight``, tuned on a development split
+    of MetaTool (see ``tests/bench/ranking``): lexical shares are small in absolute terms (a good match
+    is ~0.2), hence a weight above 1. ``w_sem`` is ``semantic_weight`` times the embedder's coverage of
+    the request: an English-only model reading Korean sees jamo fragments and its scores are noise, so
+    then Korean requests are carried by BM25's Hangul bigrams alone (the default bilingual embedder
+    reads Korean itself). If neither side has any signal (emoji, a script nobody indexed), the request
+    is treated as absent.
 
 Without ``q`` (or when it carries no signal)
     personal = 1.0 · own use + 0.7 · closeness to what the user uses + 0.3 · team + 0.15 · global,
@@ -87,6 +88,8 @@ class UsageSignal:
 
 @dataclass(frozen=True)
 class RankedAgent:
+    """One result: ``score`` orders results (comparable within one call only); ``reason`` is for people."""
+
     agent_id: str
     score: float
     reason: str
@@ -94,9 +97,16 @@ class RankedAgent:
 
 @dataclass(frozen=True)
 class RankingParams:
-    """The ranker's constants; defaults were tuned on the MetaTool development split."""
+    """The ranker's constants.
 
-    semantic_weight: float = 0.7
+    ``lexical_weight`` was tuned on a MetaTool development split (the benchmark re-tunes and prints it).
+    The history weights are design choices — no public usage data exists to tune them on — chosen so
+    that own use > closeness to it > team > global popularity, and so that the personal boost reorders
+    near-ties among relevant agents without lifting an irrelevant one over them.
+    """
+
+    semantic_weight: float = 1.0  # 0 turns the embedding side off (BM25 only)
+    lexical_weight: float = 4.0  # 0 turns BM25 off (embeddings only); tuned on the dev split
     personal_boost: float = 0.1
     half_life_days: float = 30.0
     own_weight: float = 1.0
@@ -271,11 +281,14 @@ class AgentRanker:
     def _relevance(self, catalogue: _Catalogue, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
         """Fused 0..1 relevance per agent and the scaled semantic part (for reasons), or ``None`` when
         the request carries no usable signal."""
+        p = self.params
         tokens = lexical_tokens(text)
         lexical = catalogue.bm25.scores(tokens)
-        lexical_part = lexical / catalogue.bm25.ceiling(tokens) if float(lexical.max()) > 0 else None
+        lexical_part = None
+        if p.lexical_weight > 0 and float(lexical.max()) > 0:
+            lexical_part = lexical / catalogue.bm25.ceiling(tokens)
 
-        weight = self.params.semantic_weight * self._coverage(text)
+        weight = p.semantic_weight * self._coverage(text)
         semantic_part = None
         if weight > 0:
             embed_query = getattr(self._embedder, "embed_query", None)
@@ -289,11 +302,14 @@ class AgentRanker:
             return None
         if semantic_part is None:
             assert lexical_part is not None
-            return lexical_part, None
+            return lexical_part / float(lexical_part.max()), None
         if lexical_part is None:
-            # No word matched: the semantic side alone orders, scaled by how much it can be trusted.
+            # No word matched: the semantic side alone orders, scaled by how far it can be trusted.
             return weight * semantic_part, semantic_part
-        fused: np.ndarray = weight * semantic_part + (1.0 - weight) * lexical_part
+        fused = weight * semantic_part + p.lexical_weight * lexical_part
+        # Scale so the best conceivable agent here scores 1: the personal boost then means the same
+        # whatever the balance of the two sides.
+        fused /= weight + p.lexical_weight * float(lexical_part.max())
         return fused, semantic_part
 
     def _relevance_reason(

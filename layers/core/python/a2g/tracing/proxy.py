@@ -1,10 +1,11 @@
 """The log-proxy's hot path: an OpenAI-compatible endpoint that checks, forwards, and has each call recorded.
 
-Per call, in order: the platform API key (cached ~30 s in-process by `a2g.identity`), the trace's owner (cached),
-the per-key rate limit (one conditional write, run concurrently with reading and parsing the body), the body
-cap, the JSON, the model (registered and enabled; cached). Then the request goes to the LLM's base URL with
-the LLM's own key through the guarded outbound client, and the answer comes back unchanged: status, body and
-content type; a stream chunk by chunk as each SSE event completes (nothing is held back).
+Per call, in order: the platform API key (cached in-process), the trace's owner (cached), the per-key rate
+limit (see `LogProxy._start_rate_check`: by default counted after the answer, refused in-process once a key is
+known to be over), the body cap, the JSON, the model (registered and enabled; cached). A warm call touches no
+storage before it is forwarded. Then the request goes to the LLM's base URL with the LLM's own key through the
+guarded outbound client, and the answer comes back unchanged: status, body and content type; a stream chunk by
+chunk as each SSE event completes (nothing is held back).
 
 On streams the proxy asks the upstream for usage (`stream_options.include_usage`) when the client did not, so
 token counts are right, and then hides what the client did not ask for: the final usage-only chunk and the
@@ -12,7 +13,7 @@ token counts are right, and then hides what the client did not ask for: the fina
 
 The entry is built, written, counted and pushed only after the client has its answer (`record_mode`
 "detach": a task on the running loop, for the local runtime and any long-lived ASGI server), or — where the
-process may be frozen as soon as the response ends (Lambda) — while the last bytes are sent and before the
+process may be frozen as soon as the response ends (Lambda) — after the last byte was sent and before the
 response is closed (`record_mode` "before_end").
 
 Failures answer in OpenAI's error format `{"error": {"message", "type", "param", "code"}}`. Failures after the
