@@ -152,6 +152,7 @@ def compile_tree(python: str | None, tree: Path, runtime_dir: str, *, strict: bo
         [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
          "-d", runtime_dir, str(tree)],
         check=False, capture_output=True, text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # set constants are written in hash order: fix it
     )
     if done.returncode != 0:
         if strict:

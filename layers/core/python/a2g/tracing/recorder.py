@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -81,47 +81,59 @@ class CallRecorder:
         return await asyncio.get_running_loop().run_in_executor(self._pushes, fn, *args)
 
     async def record(self, outcome: CallOutcome) -> dict[str, Any]:
-        """Build, write, count and push the entry; never raises (a failed log must not fail the call)."""
+        """Build, write, count and push the entry; never raises (a failed log must not fail the call).
+
+        Two hand-offs to worker threads, not one per step (on a busy machine each hand-off costs the event loop,
+        which is serving the next call, a fight for the GIL): the storage thread looks up the chat run, tags
+        the entry, writes it and counts it; the push thread delivers it. The push waits for the run lookup at
+        most `runs_wait_seconds`, then goes out untagged rather than late.
+        """
         trace = outcome.trace
         try:
             entry = await self._build(outcome)
         except Exception:  # noqa: BLE001
             logger.exception("could not build a trace entry", extra={"trace_id": trace.trace_id})
             return {}
-        owner = trace.owner_user_id
-        work: list[Any] = []
-        runs: list[ActiveRun] | None = []
-        if trace.kind == "agent" and self._run_lookup is not None:
-            # Which chat run (if any) was driving the agent when the call started; exact however late it runs.
-            pending = asyncio.ensure_future(self._run(self._run_lookup.runs_at, trace.trace_id,
-                                                      iso(outcome.started_at), epoch(outcome.started_at)))
-            runs = await self._runs(pending, self._runs_wait)
-            if runs is None:
-                # The run lookup is slow (storage under load): the live panel gets the entry now, untagged;
-                # the stored entry and the session's copy follow once the lookup answers.
-                work.append(self._run_push(self._push, trace.trace_id, owner, dict(entry)))
-                runs = await self._runs(pending, None) or []
-        targets = self._tag(entry, trace, runs or [])
-        pushed_early = bool(work)
-        work += [self._run_push(self._push, trace_id, owner, entry) for trace_id in targets
-                 if not (pushed_early and trace_id == trace.trace_id)]
-        work.append(self._run(self._logs.put, targets, entry, entry_ttl(outcome.started_at, self._ttl_days)))
-        work.append(self._run(self._count, outcome, entry))
-        for result in await asyncio.gather(*work, return_exceptions=True):
+        loop = asyncio.get_running_loop()
+        tagged: asyncio.Future[list[str]] = loop.create_future()
+
+        def announce(targets: list[str]) -> None:
+            if not tagged.done():
+                tagged.set_result(targets)
+
+        def store() -> None:
+            targets = [trace.trace_id]
+            try:
+                runs: list[ActiveRun] = []
+                if trace.kind == "agent" and self._run_lookup is not None:
+                    # Which chat run was driving the agent when the call *started*: exact however late.
+                    try:
+                        runs = self._run_lookup.runs_at(trace.trace_id, iso(outcome.started_at),
+                                                        epoch(outcome.started_at))
+                    except Exception as exc:  # noqa: BLE001 - tagging is best effort
+                        logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id,
+                                                                          "error": str(exc)})
+                targets = self._tag(entry, trace, runs)
+            finally:
+                loop.call_soon_threadsafe(announce, targets)
+            self._logs.put(targets, entry, entry_ttl(outcome.started_at, self._ttl_days))
+            self._count(outcome, entry)
+
+        async def deliver() -> None:
+            owner = trace.owner_user_id
+            try:
+                targets = await asyncio.wait_for(asyncio.shield(tagged), self._runs_wait)
+            except TimeoutError:
+                await self._run_push(self._push, trace.trace_id, owner, dict(entry))
+                targets = [t for t in await tagged if t != trace.trace_id]
+            for trace_id in targets:
+                await self._run_push(self._push, trace_id, owner, entry)
+
+        for result in await asyncio.gather(self._run(store), deliver(), return_exceptions=True):
             if isinstance(result, BaseException):
                 logger.error("trace entry side effect failed",
                              extra={"trace_id": trace.trace_id, "error": repr(result)})
         return entry
-
-    async def _runs(self, pending: Awaitable[list[ActiveRun]], timeout: float | None) -> list[ActiveRun] | None:
-        """The active runs, or None when they are not known within `timeout` seconds."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(pending), timeout)
-        except TimeoutError:
-            return None
-        except Exception as exc:  # noqa: BLE001 - tagging is best effort
-            logger.warning("active-run lookup failed", extra={"error": str(exc)})
-            return []
 
     @staticmethod
     def _tag(entry: dict[str, Any], trace: TraceMeta, runs: list[ActiveRun]) -> list[str]:
