@@ -92,9 +92,10 @@ def main() -> None:
     parser.add_argument("--stream-words", type=int, default=16)
     parser.add_argument("--no-watch", action="store_true",
                         help="no WebSocket listener (isolates the proxy's own overhead from the pushes)")
-    parser.add_argument("--gap-ms", type=float, default=100.0,
-                        help="pause between rounds: a real LLM takes far longer than the mock's few ms, and "
-                             "back-to-back calls measure DynamoDB Local's write capacity (try --gap-ms 0)")
+    parser.add_argument("--gap-ms", type=float, default=50.0,
+                        help="pause after every call: a real agent's calls are at least an LLM answer apart, "
+                             "while back-to-back calls to a mock that answers in 3 ms make each call share the "
+                             "machine with the previous call's recording (try --gap-ms 0)")
     args = parser.parse_args()
 
     llm_port = free_port()
@@ -152,6 +153,7 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
             marker = f"plain {i} {side}"
             ms, _, _, done = timed_call(client, url, headers,
                                         {"model": "bench-gpt", "messages": [{"role": "user", "content": marker}]})
+            time.sleep(args.gap_ms / 1000)
             plain[side].append(ms)
             round_plain[side] = ms
             if side == "proxied":
@@ -165,9 +167,9 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
             events[side].append(count)
             if side == "proxied":
                 answered[marker] = done
+            time.sleep(args.gap_ms / 1000)
         added.append(round_plain["proxied"] - round_plain["direct"])
         added_ttfc.append(round_first["proxied"] - round_first["direct"])
-        time.sleep(args.gap_ms / 1000)
 
     delivery: list[float] = []
     if watcher is not None:
@@ -177,7 +179,7 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
         watcher.stop = True
         delivery = [(watcher.arrivals[m] - t) * 1000 for m, t in answered.items() if m in watcher.arrivals]
 
-    print(f"log-proxy benchmark — {args.calls} interleaved rounds, {args.gap_ms:.0f} ms between rounds, "
+    print(f"log-proxy benchmark — {args.calls} interleaved rounds, {args.gap_ms:.0f} ms after each call, "
           f"local runtime at {runtime.base_url}")
     print(f"machine load average: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     print("non-streaming call latency")
