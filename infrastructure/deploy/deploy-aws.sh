@@ -9,13 +9,15 @@
 #                      below sets it to the distribution's URL
 #   A2G_PARAMETERS     more parameter overrides, e.g. "OidcIssuer=https://sso.example.com OidcClientId=a2g"
 #   A2G_SKIP_FRONTEND  1: do not build and upload the web app
+#   A2G_PACKAGED_TEMPLATE, A2G_WEB_DIST   other places for .build/template.packaged.yaml and frontend/dist
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 die() { echo "deploy-aws: $*" >&2; exit 1; }
 command -v sam >/dev/null || die "the SAM CLI is missing: pipx install aws-sam-cli (or uv tool install aws-sam-cli)"
 command -v aws >/dev/null || die "the AWS CLI is missing: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
-[ -f .build/template.packaged.yaml ] || die "no .build/template.packaged.yaml: run make package first"
+PACKAGED="${A2G_PACKAGED_TEMPLATE:-.build/template.packaged.yaml}"  # what `make package` wrote
+[ -f "$PACKAGED" ] || die "no $PACKAGED: run make package first"
 : "${A2G_TOKEN_SECRET:?set A2G_TOKEN_SECRET (32+ random characters, e.g. openssl rand -base64 48) and keep it}"
 [ "${#A2G_TOKEN_SECRET}" -ge 32 ] || die "A2G_TOKEN_SECRET must be at least 32 characters"
 aws sts get-caller-identity --query Account --output text >/dev/null \
@@ -34,7 +36,7 @@ deploy() {  # $1: the PublicUrl parameter ("" keeps the template's default on th
   local public_url="$1"
   # shellcheck disable=SC2086  # A2G_PARAMETERS is a list of Key=Value words
   sam deploy \
-    --template-file .build/template.packaged.yaml \
+    --template-file "$PACKAGED" \
     --config-file infrastructure/deploy/samconfig.toml \
     --config-env "$CONFIG_ENV" \
     --stack-name "$STACK" \
@@ -56,7 +58,7 @@ if [ -z "${A2G_PUBLIC_URL:-}" ] && [ -n "$WEB_URL" ]; then
 fi
 
 if [ "${A2G_SKIP_FRONTEND:-0}" != 1 ]; then
-  if [ ! -f frontend/dist/index.html ]; then
+  if [ -z "${A2G_WEB_DIST:-}" ] && [ ! -f frontend/dist/index.html ]; then
     (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
   fi
   infrastructure/deploy/upload-frontend.sh "$STACK"

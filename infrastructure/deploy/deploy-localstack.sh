@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 die() { echo "deploy-localstack: $*" >&2; exit 1; }
-[ -f .build/template.packaged.yaml ] || die "no .build/template.packaged.yaml: run make package first"
+PACKAGED="${A2G_PACKAGED_TEMPLATE:-.build/template.packaged.yaml}"  # what `make package` wrote
+[ -f "$PACKAGED" ] || die "no $PACKAGED: run make package first"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://localhost:4566}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" AWS_REGION="${AWS_REGION:-us-east-1}"
@@ -31,7 +32,7 @@ done
 STACK="a2g-local"
 # shellcheck disable=SC2086  # A2G_PARAMETERS is a list of Key=Value words
 "$SAM" deploy \
-  --template-file .build/template.packaged.yaml \
+  --template-file "$PACKAGED" \
   --config-file infrastructure/deploy/samconfig.toml \
   --config-env localstack \
   --stack-name "$STACK" \

@@ -225,7 +225,7 @@ export const filesApi = {
     const raw = (await request(`/api/files/${enc(fileId)}`)) as Record<string, unknown>
     return {
       url: String(raw.url ?? raw.download_url ?? ''),
-      filename: raw.filename ? String(raw.filename) : undefined,
+      filename: raw.file_name ? String(raw.file_name) : raw.filename ? String(raw.filename) : undefined,
       content_type: raw.content_type ? String(raw.content_type) : undefined,
     }
   },
