@@ -345,16 +345,24 @@ def merged_opt(stage: Path, layers: list[str], layer_trees: dict[str, Path]) -> 
     return opt
 
 
-def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]],
-                 ranking_opts: set[Path]) -> dict[str, dict[str, Any]]:
+def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]], ranking_opts: set[Path],
+                 per_function: bool = False) -> dict[str, dict[str, Any]]:
     """Import each function's handler module from its package and its merged layers only (`-I -S`: no
-    site-packages, no PYTHONPATH), as Lambda would; one child process per set of layers."""
+    site-packages, no PYTHONPATH), as Lambda would; one child process per set of layers, or per function
+    (`per_function`: then the seconds are each function's own cold import)."""
     results: dict[str, dict[str, Any]] = {}
+    runs: list[tuple[Path, list[tuple[str, str, str, str]], bool]] = []
     for opt, functions in groups.items():
+        if per_function:  # each in a fresh interpreter: its own cold-start import time
+            runs += [(opt, [fn], False) for fn in functions]
+        runs.append((opt, [] if per_function else functions, opt in ranking_opts))
+    for opt, functions, check_embedder in runs:
+        if not functions and not check_embedder:
+            continue
         prelude = f"import sys; sys.path[:0] = [{str(opt / 'python')!r}]\n"
         env = {**dummy_settings_env(), "PATH": os.environ.get("PATH", ""), "HOME": tempfile.gettempdir()}
-        ranking = "1" if opt in ranking_opts else "0"
-        done = subprocess.run([python, "-I", "-S", "-c", prelude + _IMPORT_CHECK, json.dumps(functions), ranking],
+        done = subprocess.run([python, "-I", "-S", "-c", prelude + _IMPORT_CHECK, json.dumps(functions),
+                               "1" if check_embedder else "0"],
                               env=env, capture_output=True, text=True, timeout=900, check=False)
         try:
             results.update(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -402,7 +410,8 @@ def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) 
 
 # ---- main -----------------------------------------------------------------------------------------------
 
-def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow_missing: bool = False) -> int:
+def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow_missing: bool = False,
+          measure_init: bool = False) -> int:
     template = load_template(TEMPLATE, environ={"TokenSecret": "x" * 32}, allow_missing_functions=allow_missing)
     raw = load_yaml(TEMPLATE.read_text())
     missing = {fn.logical_id: fn.missing for fn in template.functions.values() if fn.missing}
@@ -486,7 +495,7 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
                 module_file, attr = "app.py", "app"
             groups.setdefault(opts[fn.logical_id], []).append((fn.logical_id, str(tree), module_file, attr))
         ranking_opts = {opts[fn] for fn in opts if set(packages[fn].layers) & set(LAYER_SPLIT)}
-        checks = import_check(python, groups, ranking_opts)
+        checks = import_check(python, groups, ranking_opts, per_function=measure_init)
         for fn in template.functions.values():
             if fn.handler.endswith(".sh"):
                 tree = stage / "functions" / fn.logical_id
@@ -506,7 +515,8 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
               f"{with_layers:>12}  {','.join(package.layers)}{flag}")
     if checks:
         timed = [f"{k} {v['seconds']:.1f}s" for k, v in checks.items() if v.get("ok") and "seconds" in v]
-        print(f"import check (python{py_version}, package contents only): {len(timed)} functions import; "
+        what = "cold import, one interpreter each" if measure_init else "one interpreter per set of layers"
+        print(f"import check (python{py_version}, package contents only, {what}): {len(timed)} functions import; "
               "seconds: " + ", ".join(timed))
     (out / "sizes.json").write_text(json.dumps({
         "python": py_version, "platform": platform, "compiled": python is not None,
@@ -540,13 +550,15 @@ def main() -> int:
     parser.add_argument("--cache", default=None, help="dependency cache (default <repo>/.build/cache)")
     parser.add_argument("--skip-deps", action="store_true", help="layers without third-party packages (quick)")
     parser.add_argument("--no-import-check", action="store_true", help="skip importing each function")
+    parser.add_argument("--measure-init", action="store_true",
+                        help="import each function in its own interpreter and print its cold import time")
     parser.add_argument("--allow-missing", action="store_true",
                         help="package the functions that exist when some folder is missing (exit code stays 1)")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     cache = Path(args.cache).resolve() if args.cache else REPO / ".build" / "cache"
     return build(out, cache, skip_deps=args.skip_deps, check_imports=not args.no_import_check,
-                 allow_missing=args.allow_missing)
+                 allow_missing=args.allow_missing, measure_init=args.measure_init)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def _package_module() -> Any:
     spec = importlib.util.spec_from_file_location("a2g_deploy_package", PACKAGE_PY)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
