@@ -11,10 +11,13 @@ from typing import Any
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
 from a2g.ranking.service import ranking_service
+from a2g.settings import get_settings
 from fastapi import Query
 
 app = create_app("ranking")
-ranking = ranking_service()  # built once per warm function; nothing is read or loaded until a request
+ranking = ranking_service()  # built once per function instance
+if get_settings().env == "aws":
+    ranking.warm_up()  # the models load at init, which SnapStart snapshots; locally, on first use
 
 
 @app.get("/api/agents/ranked")

@@ -207,3 +207,16 @@ def test_an_empty_catalogue_reads_nothing_else() -> None:
     h = Harness([])
     assert h.service.ranked(READER, "anything") == {"items": [], "query": "anything"}
     assert h.store.calls == {"agents": 1, "usage": 0, "global": 0, "team": 0, "endpoint": 0}
+
+
+def test_warm_up_loads_the_model_and_reads_no_data() -> None:
+    h = Harness([entry("a1", "weather")])
+    h.service.warm_up()
+    assert h.local.queries == ["warm up", "준비"]
+    assert set(h.store.calls.values()) == {0}
+
+    def missing() -> WordHashEmbedder:
+        raise FileNotFoundError("model files missing")
+
+    broken = RankingService(FakeStore([]), missing, FixedClock(NOW))
+    broken.warm_up()  # logged, not raised: the function still starts

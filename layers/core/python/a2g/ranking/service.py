@@ -220,6 +220,20 @@ class RankingService:
         )
         return {"items": items, "query": query}
 
+    def warm_up(self) -> None:
+        """Load the in-process model (both halves: one English and one Korean request) ahead of the first
+        request — at init time on AWS, where SnapStart then restores the loaded weights instead of reading
+        them again on every cold start. Reads no data: a snapshot's catalogue would be stale. Never fails
+        (a missing model is reported by the first request that needs it)."""
+        try:
+            embedder, _, _ = self._local_model()
+            embed_query = getattr(embedder, "embed_query", None)
+            for text in ("warm up", "준비"):
+                embed_query(text) if callable(embed_query) else embedder.embed([text])
+        except Exception as exc:  # noqa: BLE001 - start anyway; requests report what is wrong
+            logger.warning("the ranking model could not be loaded ahead of requests",
+                           extra={"error": f"{type(exc).__name__}: {exc}"})
+
     # ------------------------------------------------------------------------------------------ ranking
     def _rank(
         self,
