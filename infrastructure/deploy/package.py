@@ -277,7 +277,7 @@ def limit_problems(zip_bytes: int, unzipped_with_layers: int, layer_count: int) 
 
 
 def mb(n: int) -> str:
-    return f"{n / MB:6.1f} MB"
+    return f"{n / MB:6.1f} MB" if n >= MB // 10 else f"{n / 1024:6.1f} KB"
 
 
 def openapi_document() -> str:

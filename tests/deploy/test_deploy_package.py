@@ -47,7 +47,7 @@ def test_make_package_succeeds_and_prints_every_package_size(build: dict[str, An
     assert build["returncode"] == 0, build["stdout"][-3000:] + build["stderr"][-3000:]
     raw = load_raw()
     for lid in [*functions(raw), "CoreLayer", "RankingLayer"]:
-        assert re.search(rf"^[fl] {lid} +\d+\.\d MB +\d+\.\d MB", build["stdout"], re.MULTILINE), lid
+        assert re.search(rf"^[fl] {lid} +\d+\.\d [KM]B +\d+\.\d [KM]B", build["stdout"], re.MULTILINE), lid
 
 
 def test_every_function_and_layer_has_its_zip_and_the_packaged_template_points_at_them(

@@ -52,7 +52,9 @@ def frontend_dist() -> Path:
     return DIST
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop marked running on the main thread
+# while it is open, which breaks every asyncio test that runs after it in the same worker.
+@pytest.fixture(scope="module")
 def browser(frontend_dist: Path) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")

@@ -30,7 +30,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -41,6 +41,7 @@ from starlette.types import Message, Receive, Scope, Send
 from a2g.clock import Clock, SystemClock
 from a2g.errors import PayloadTooLarge, Throttled, UpstreamFailed, UpstreamTimeout, ValidationFailed
 from a2g.identity.principal import Principal
+from a2g.ids import new_id
 from a2g.log import logger
 from a2g.tracing.entries import assemble_stream
 from a2g.tracing.recorder import CallOutcome, CallRecorder
@@ -269,6 +270,9 @@ class _Call:
     body: dict[str, Any] | None = None
     header_agent_id: str | None = None
     deferred_rate_key: str | None = None
+    # Made when the call starts, so entries sort in the order the calls were made even though they are
+    # written in the background, possibly out of order.
+    entry_id: str = field(default_factory=lambda: new_id("log"))
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0
@@ -465,7 +469,7 @@ class LogProxy:
         return CallOutcome(
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
             latency_ms=call.elapsed_ms(), http_status=http_status, request_body=body,
-            header_agent_id=call.header_agent_id, model=model,
+            header_agent_id=call.header_agent_id, model=model, entry_id=call.entry_id,
             stream=bool(isinstance(body, dict) and body.get("stream") is True), **fields,
         )
 

@@ -47,6 +47,7 @@ class CallOutcome:
     error: dict[str, Any] | None = None
     ttft_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    entry_id: str = field(default_factory=lambda: new_id("log"))
 
 
 class RunLookup(Protocol):
@@ -160,7 +161,7 @@ class CallRecorder:
         tool_calls = response_tool_calls(outcome.response)
         self._delegations.remember(trace.trace_id, tool_calls)
         entry: dict[str, Any] = {
-            "entry_id": new_id("log"),
+            "entry_id": outcome.entry_id,
             "trace_id": trace.trace_id,
             "at": iso(outcome.started_at),
             "kind": outcome.kind,
