@@ -18,7 +18,7 @@ command -v sam >/dev/null || die "the SAM CLI is missing: pipx install aws-sam-c
 command -v aws >/dev/null || die "the AWS CLI is missing: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
 PACKAGED="${A2G_PACKAGED_TEMPLATE:-.build/template.packaged.yaml}"  # what `make package` wrote
 [ -f "$PACKAGED" ] || die "no $PACKAGED: run make package first"
-: "${A2G_TOKEN_SECRET:?set A2G_TOKEN_SECRET (32+ random characters, e.g. openssl rand -base64 48) and keep it}"
+: "${A2G_TOKEN_SECRET:?set A2G_TOKEN_SECRET (32+ random characters, e.g. openssl rand -hex 32) and keep it}"
 [ "${#A2G_TOKEN_SECRET}" -ge 32 ] || die "A2G_TOKEN_SECRET must be at least 32 characters"
 aws sts get-caller-identity --query Account --output text >/dev/null \
   || die "no AWS credentials: aws configure (or AWS_PROFILE / AWS_ACCESS_KEY_ID...)"

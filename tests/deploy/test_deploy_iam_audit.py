@@ -94,3 +94,8 @@ def test_recordings_are_read_back_with_logical_ids(tmp_path: Path) -> None:
                      call("AdminUsersFunction", "dynamodb", "ConditionCheckItem", "UsersTable"),
                      call("FilesFunction", "s3", "PutObject", "FilesBucket", "files/a/b/c")]
     assert [r["where"] for r in unattributed] == [["a2g.identity.repository"]]
+
+
+def test_functions_no_test_invoked_are_not_called_over_granted(grants: dict[str, Any]) -> None:
+    idle = audit.unused([call("HeartbeatFunction", "dynamodb", "UpdateItem", "PlatformTable")], grants)
+    assert idle == {}

@@ -278,3 +278,16 @@ def test_log_proxy_runs_the_same_app_through_the_web_adapter(raw: dict[str, Any]
     layer = props["Layers"][0]["Fn::If"]
     assert layer[0] == "UsePublicWebAdapterLayer" and "LambdaAdapterLayerX86" in layer[1]["Fn::Sub"]
     assert layer[2] == {"Ref": "LambdaWebAdapterLayerArn"}
+
+
+def test_local_runtime_serves_the_web_adapter_function_through_its_asgi_app(raw: dict[str, Any],
+                                                                             tmp_path: Path) -> None:
+    from a2g_local.template import TemplateError, load_template
+
+    loaded = load_template(TEMPLATE, environ={"TokenSecret": "x" * 32}, allow_missing_functions=True)
+    proxy = loaded.functions["LogProxyFunction"]
+    assert (proxy.handler, proxy.module_path.name, proxy.streaming) == ("run.sh", "app.py", True)
+    broken = mutated(raw)
+    broken["Resources"]["LogProxyFunction"]["Properties"]["Handler"] = "start.sh"  # no such script
+    with pytest.raises(TemplateError, match="start script 'start.sh'"):
+        load_template(write_template(broken, tmp_path), environ={"TokenSecret": "x" * 32})

@@ -102,8 +102,9 @@ def test_no_history_falls_back_to_team_then_global_popularity(embedder, catalogu
 
 
 def test_history_decides_between_equally_relevant_agents(embedder, catalogue) -> None:
+    # A second listing of the same agent (e.g. another team's deployment): identical relevance.
     twin = make_agent(
-        embedder, "weather-2", "WeatherToo", "Weather forecasts: temperature, rain and wind for any city."
+        embedder, "weather-2", "WeatherNow", "Weather forecasts: temperature, rain and wind for any city."
     )
     agents = [*catalogue, twin]
     query = "will it rain tomorrow"

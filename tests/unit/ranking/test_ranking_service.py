@@ -75,11 +75,22 @@ class FakeStore:
         return self.endpoint
 
 
-def entry(agent_id: str, text: str, *, version: int = 1, vector: np.ndarray | None = None,
-          model: str | None = "word-hash") -> CatalogueEntry:
+def entry(
+    agent_id: str,
+    text: str,
+    *,
+    version: int = 1,
+    vector: np.ndarray | None = None,
+    model: str | None = "word-hash",
+) -> CatalogueEntry:
     return CatalogueEntry(
-        agent_id=agent_id, version=version, public={"id": agent_id, "name": text}, name=text, description="",
-        skills=[], embedding=encode_embedding(vector) if vector is not None else None,
+        agent_id=agent_id,
+        version=version,
+        public={"id": agent_id, "name": text},
+        name=text,
+        description="",
+        skills=[],
+        embedding=encode_embedding(vector) if vector is not None else None,
         embedding_model=model if vector is not None else None,
     )
 
@@ -89,8 +100,9 @@ class Harness:
         self.store = FakeStore(entries)
         self.local = kwargs.pop("local", None) or WordHashEmbedder()
         self.now = [0.0]
-        self.service = RankingService(self.store, lambda: self.local, FixedClock(NOW),
-                                      monotonic=lambda: self.now[0], **kwargs)
+        self.service = RankingService(
+            self.store, lambda: self.local, FixedClock(NOW), monotonic=lambda: self.now[0], **kwargs
+        )
 
     def ids(self, q: str | None = None, user: Principal = READER) -> list[str]:
         return [i["agent"]["id"] for i in self.service.ranked(user, q)["items"]]
@@ -100,8 +112,13 @@ def test_the_answer_has_the_public_agent_a_score_and_a_reason() -> None:
     h = Harness([entry("a1", "weather forecast"), entry("a2", "translate documents")])
     answer = h.service.ranked(READER, "  translate my documents  ", limit=1)
     assert answer["query"] == "translate my documents"
-    assert answer["items"] == [{"agent": {"id": "a2", "name": "translate documents"},
-                                "score": answer["items"][0]["score"], "reason": "matches: translate, documents"}]
+    assert answer["items"] == [
+        {
+            "agent": {"id": "a2", "name": "translate documents"},
+            "score": answer["items"][0]["score"],
+            "reason": "matches: translate, documents",
+        }
+    ]
     assert h.service.ranked(READER, "   ")["query"] is None
 
 
@@ -126,13 +143,16 @@ def test_the_catalogue_and_popularity_are_read_once_per_period_and_history_every
 
 def test_stored_vectors_of_this_model_are_trusted_and_others_re_embedded() -> None:
     local = WordHashEmbedder()
-    h = Harness([
-        entry("stored", "weather forecast", vector=local.vector("weather forecast")),
-        entry("other-model", "translate text", vector=local.vector("x"), model="another-model"),
-        entry("other-width", "recipes", vector=np.ones(8, dtype=np.float32)),
-        entry("unlabelled", "slides", vector=local.vector("slides"), model=None),
-        entry("none", "sql queries"),
-    ], local=local)
+    h = Harness(
+        [
+            entry("stored", "weather forecast", vector=local.vector("weather forecast")),
+            entry("other-model", "translate text", vector=local.vector("x"), model="another-model"),
+            entry("other-width", "recipes", vector=np.ones(8, dtype=np.float32)),
+            entry("unlabelled", "slides", vector=local.vector("slides"), model=None),
+            entry("none", "sql queries"),
+        ],
+        local=local,
+    )
     h.ids()
     assert sorted(local.embedded) == ["recipes", "sql queries", "translate text"]
 
@@ -156,9 +176,14 @@ def test_in_process_embedding_is_budgeted_per_refresh_and_remembered_per_version
 
 
 def _remote_harness(remote: WordHashEmbedder, **kwargs: Any) -> Harness:
-    h = Harness([entry("a1", "weather forecast"), entry("a2", "translate documents")],
-                remote_model="embed-small", remote_embedder=lambda endpoint: remote, cache_seconds=30,
-                remote_retry_seconds=60, **kwargs)
+    h = Harness(
+        [entry("a1", "weather forecast"), entry("a2", "translate documents")],
+        remote_model="embed-small",
+        remote_embedder=lambda endpoint: remote,
+        cache_seconds=30,
+        remote_retry_seconds=60,
+        **kwargs,
+    )
     h.store.endpoint = EmbeddingEndpoint("embed-small", "https://llm.example/v1", "sk-x", 30.0)
     return h
 
@@ -167,8 +192,10 @@ def test_the_remote_model_ranks_when_registered() -> None:
     remote = WordHashEmbedder()
     h = _remote_harness(remote)
     assert h.ids("translate")[0] == "a2"
-    assert remote.queries == ["translate"] and sorted(remote.embedded) == ["translate documents",
-                                                                           "weather forecast"]
+    assert remote.queries == ["translate"] and sorted(remote.embedded) == [
+        "translate documents",
+        "weather forecast",
+    ]
     assert h.local.queries == [] and h.local.embedded == []
     assert "sk-x" not in repr(h.store.endpoint)  # the key never reaches a log line through repr
 

@@ -231,8 +231,10 @@ class RankingService:
             for text in ("warm up", "준비"):
                 embed_query(text) if callable(embed_query) else embedder.embed([text])
         except Exception as exc:  # noqa: BLE001 - start anyway; requests report what is wrong
-            logger.warning("the ranking model could not be loaded ahead of requests",
-                           extra={"error": f"{type(exc).__name__}: {exc}"})
+            logger.warning(
+                "the ranking model could not be loaded ahead of requests",
+                extra={"error": f"{type(exc).__name__}: {exc}"},
+            )
 
     # ------------------------------------------------------------------------------------------ ranking
     def _rank(
