@@ -37,7 +37,7 @@ deploy() {  # $1: the PublicUrl parameter ("" keeps the template's default on th
   # shellcheck disable=SC2086  # A2G_PARAMETERS is a list of Key=Value words
   sam deploy \
     --template-file "$PACKAGED" \
-    --config-file infrastructure/deploy/samconfig.toml \
+    --config-file "$PWD/infrastructure/deploy/samconfig.toml" \
     --config-env "$CONFIG_ENV" \
     --stack-name "$STACK" \
     --parameter-overrides "Stage=${STAGE}" "TokenSecret=${A2G_TOKEN_SECRET}" \

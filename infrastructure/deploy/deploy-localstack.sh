@@ -33,7 +33,7 @@ STACK="a2g-local"
 # shellcheck disable=SC2086  # A2G_PARAMETERS is a list of Key=Value words
 "$SAM" deploy \
   --template-file "$PACKAGED" \
-  --config-file infrastructure/deploy/samconfig.toml \
+  --config-file "$PWD/infrastructure/deploy/samconfig.toml" \
   --config-env localstack \
   --stack-name "$STACK" \
   --parameter-overrides "Stage=local" "TokenSecret=${A2G_TOKEN_SECRET:-localstack-development-secret-0123456789}" \

@@ -95,7 +95,8 @@ def test_first_deploy_sets_public_url_to_cloudfront_in_a_second_pass(fake_cli: d
     first, second = deploys
     for call in deploys:
         assert call[call.index("--template-file") + 1] == str(fake_cli["packaged"])
-        assert call[call.index("--config-file") + 1] == "infrastructure/deploy/samconfig.toml"
+        # Absolute: SAM resolves a relative --config-file against the template's folder, not the working one.
+        assert call[call.index("--config-file") + 1] == str(DEPLOY / "samconfig.toml")
         assert call[call.index("--stack-name") + 1] == "a2g-dev"
         assert parameters(call)["Stage"] == "dev" and parameters(call)["TokenSecret"] == "s" * 40
     assert "PublicUrl" not in parameters(first)  # the stack does not exist yet: the template's default
