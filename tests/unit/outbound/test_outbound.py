@@ -2,106 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
 import ipaddress
-import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy, OutboundClient, is_public_address
 from a2g.errors import PayloadTooLarge, UpstreamFailed, UpstreamTimeout, ValidationFailed
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    seen: list[dict[str, Any]] = []  # noqa: RUF012 - shared by the test server's threads
-
-    def log_message(self, *args: Any) -> None:  # keep test output quiet
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _route(self) -> None:
-        url = urlparse(self.path)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        _Handler.seen.append(
-            {
-                "method": self.command,
-                "path": url.path,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": body,
-            }
-        )
-        if url.path == "/json":
-            self._send(
-                200,
-                json.dumps({"ok": True, "host": self.headers.get("host")}).encode(),
-                {"Content-Type": "application/json"},
-            )
-        elif url.path == "/echo":
-            self._send(200, json.dumps({"method": self.command, "body": body.decode()}).encode())
-        elif url.path == "/setcookie":
-            self._send(200, b"{}", {"Set-Cookie": "session=secret-of-user-a; Path=/"})
-        elif url.path == "/notjson":
-            self._send(200, b"<html>")
-        elif url.path == "/status":
-            self._send(int(query["code"]), b"{}")
-        elif url.path == "/big":
-            self._send(200, b"x" * int(query["n"]))
-        elif url.path == "/gzip":
-            self._send(200, gzip.compress(b"a" * int(query["n"])), {"Content-Encoding": "gzip"})
-        elif url.path == "/redirect":
-            self._send(int(query.get("code", "302")), b"", {"Location": query["to"]})
-        elif url.path == "/loop":
-            self._send(302, b"", {"Location": "/loop"})
-        elif url.path == "/slow":
-            time.sleep(float(query["s"]))
-            self._send(200, b"late")
-        elif url.path == "/drip":
-            # a body that trickles in: one byte every 0.1 s, chunked
-            self.send_response(200)
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            for _ in range(int(query["n"])):
-                self.wfile.write(b"1\r\nx\r\n")
-                self.wfile.flush()
-                time.sleep(0.1)
-            self.wfile.write(b"0\r\n\r\n")
-        else:
-            self._send(404, b"nope")
-
-    do_GET = do_POST = do_HEAD = _route
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that time out on purpose leave broken pipes behind
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    httpd = _QuietServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+from tests.unit.outbound.http_test_server import RecordingHandler
 
 
 def _client(allow: tuple[str, ...] = ("127.0.0.1",), **kwargs: Any) -> OutboundClient:
@@ -220,11 +130,11 @@ def test_check_url_refuses_internal_destinations(url: str) -> None:
 
 
 def test_loopback_refused_without_allow_list(server: str) -> None:
-    before = len(_Handler.seen)
+    before = len(RecordingHandler.seen)
     with pytest.raises(ValidationFailed) as err, _client(allow=()) as client:
         client.get_json(f"{server}/json")
     assert err.value.code == "destination_not_allowed"
-    assert len(_Handler.seen) == before  # nothing was sent
+    assert len(RecordingHandler.seen) == before  # nothing was sent
 
 
 def test_localhost_by_name_is_refused(server: str) -> None:
@@ -315,12 +225,12 @@ def test_redirect_methods_and_credentials(server: str) -> None:
         assert resp.json() == {"method": "GET", "body": ""}
         # same origin keeps the Authorization header; another origin does not get it
         client.get(f"{server}/redirect?to=/json", headers={"Authorization": "Bearer s3cret"})
-        assert _Handler.seen[-1]["headers"].get("authorization") == "Bearer s3cret"
+        assert RecordingHandler.seen[-1]["headers"].get("authorization") == "Bearer s3cret"
         client.get(
             f"{server}/redirect?to=http://localhost:{port}/json", headers={"Authorization": "Bearer s3cret"}
         )
-        assert _Handler.seen[-1]["path"] == "/json"
-        assert "authorization" not in _Handler.seen[-1]["headers"]
+        assert RecordingHandler.seen[-1]["path"] == "/json"
+        assert "authorization" not in RecordingHandler.seen[-1]["headers"]
 
 
 def test_connection_is_pinned_to_the_checked_address(server: str) -> None:
@@ -381,6 +291,6 @@ def test_cookies_set_by_an_upstream_are_not_kept(server: str) -> None:
     with _client() as client:
         client.get(f"{server}/setcookie")
         client.get(f"{server}/json")
-        assert "cookie" not in _Handler.seen[-1]["headers"]
+        assert "cookie" not in RecordingHandler.seen[-1]["headers"]
         client.get(f"{server}/json", headers={"Cookie": "explicit=1"})
-        assert _Handler.seen[-1]["headers"]["cookie"] == "explicit=1"
+        assert RecordingHandler.seen[-1]["headers"]["cookie"] == "explicit=1"

@@ -62,7 +62,7 @@ def proxy_server(mock_llm: MockLlm) -> Iterator[ServedProxy]:
     app = create_log_proxy_app(fakes.proxy)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
+                                           lifespan="on", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

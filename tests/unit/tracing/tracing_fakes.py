@@ -7,7 +7,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy
+from a2g.adapters.outbound import DestinationPolicy
+from a2g.adapters.relay import RelayClient
 from a2g.adapters.websocket_push import ConnectionGone
 from a2g.errors import Throttled
 from a2g.identity.principal import Principal
@@ -166,15 +167,16 @@ class Fakes:
 
 
 def loopback_client_factory() -> Any:
-    """A guarded client per event loop that may reach the loopback mock LLM (as A2G_OUTBOUND_ALLOW would)."""
-    clients: dict[int, AsyncOutboundClient] = {}
+    """The proxy's guarded relay client, one per event loop, allowed to reach the loopback mock LLM (as
+    A2G_OUTBOUND_ALLOW would)."""
     policy = DestinationPolicy.from_allow_list(["127.0.0.1"])
 
-    def factory() -> AsyncOutboundClient:
-        loop_id = id(asyncio.get_running_loop())
-        if loop_id not in clients:
-            clients[loop_id] = AsyncOutboundClient(policy, read_timeout=30.0, total_timeout=None, max_bytes=None)
-        return clients[loop_id]
+    def factory() -> RelayClient:
+        loop = asyncio.get_running_loop()
+        client = RelayClient._per_loop.get(loop)
+        if client is None:  # registered like `RelayClient.shared()`, so the app's shutdown closes it
+            client = RelayClient._per_loop[loop] = RelayClient(policy)
+        return client
 
     return factory
 

@@ -11,7 +11,7 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
     "detach" elsewhere (the process keeps running, so recording never delays the client).
     """
-    from a2g.adapters.outbound import AsyncOutboundClient
+    from a2g.adapters.relay import RelayClient
     from a2g.identity.api_keys import authenticate_api_key
     from a2g.identity.rate_limit import check_key_rate
     from a2g.llms.service import build_llm_registry
@@ -38,7 +38,7 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days, runs=traces)
     return LogProxy(
         lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),
-        AsyncOutboundClient.shared, recorder,
+        RelayClient.shared, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
         rate_limit_mode="strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred",

@@ -48,6 +48,7 @@ from a2g.tracing.recorder import CallOutcome, CallRecorder
 from a2g.tracing.repository import TraceMeta
 
 RecordMode = Literal["detach", "before_end"]
+_ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
 RateLimitMode = Literal["deferred", "strict"]
 # Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
 # queue behind whatever else shares the event loop's default executor.
@@ -94,9 +95,10 @@ class ModelResolver(Protocol):
 
 
 class UpstreamClient(Protocol):
-    """`a2g.adapters.outbound.AsyncOutboundClient`'s `stream`: an async context manager of an httpx response."""
+    """`a2g.adapters.relay.RelayClient`: `stream(...)` is an async context manager of a `RelayResponse`."""
 
-    def stream(self, method: str, url: str, **kwargs: Any) -> Any: ...
+    def stream(self, method: str, url: str, *, content: bytes, headers: dict[str, str],
+               read_timeout: float | None) -> Any: ...
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -319,7 +321,9 @@ class LogProxy:
         """`GET /v1/models`: the enabled models, as OpenAI lists them (raises ProxyError)."""
         call = self._new_call(trace_id, "models")
         await self._identify(call, request)
-        models = await _blocking(self._models.enabled_models)
+        hit, models = self._model_cache.get(_ENABLED_MODELS)
+        if not hit:
+            models = self._model_cache.put(_ENABLED_MODELS, await _blocking(self._models.enabled_models))
         return {"object": "list", "data": [
             {"id": m.model, "object": "model", "created": 0, "owned_by": m.llm_name} for m in models
         ]}
@@ -549,10 +553,9 @@ class _UpstreamExchange(Response):
         try:
             async with proxy._upstream().stream(
                 "POST", url, content=self._payload, headers=headers, read_timeout=resolved.timeout_seconds,
-                total_timeout=None, max_bytes=None, follow_redirects=False,
             ) as response:
                 is_sse = response.headers.get("content-type", "").startswith("text/event-stream")
-                out_headers = [(k.encode(), v.encode()) for k, v in response.headers.items()
+                out_headers = [(k.lower().encode(), v.encode()) for k, v in response.headers.items()
                                if k.lower() in _PASSED_RESPONSE_HEADERS]
                 if self._stream and response.status_code < 400 and is_sse:
                     out_headers += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +16,16 @@ PREFIX = "/api/log-proxy/{trace_id}/v1"
 
 
 def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
-    app = FastAPI(title="log-proxy", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Shutdown: finish the entries still being recorded, then close the upstream connections.
+        await proxy.drain()
+        from a2g.adapters.relay import RelayClient
+
+        await RelayClient.close_shared()
+
+    app = FastAPI(title="log-proxy", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.proxy = proxy
 
     @app.exception_handler(ProxyError)

@@ -64,7 +64,6 @@ class CallRecorder:
         delegations: DelegationMemory | None = None,
         storage_executor: concurrent.futures.Executor | None = None,
         push_executor: concurrent.futures.Executor | None = None,
-        runs_wait_seconds: float = 0.05,
         runs: RunLookup | None = None,
     ):
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
@@ -72,7 +71,6 @@ class CallRecorder:
         self._delegations = delegations or DelegationMemory()
         self._storage = storage_executor or _STORAGE
         self._pushes = push_executor or _PUSHES
-        self._runs_wait = runs_wait_seconds
         self._run_lookup = runs
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -86,8 +84,9 @@ class CallRecorder:
 
         Two hand-offs to worker threads, not one per step (on a busy machine each hand-off costs the event loop,
         which is serving the next call, a fight for the GIL): the storage thread looks up the chat run, tags
-        the entry, writes it and counts it; the push thread delivers it. The push waits for the run lookup at
-        most `runs_wait_seconds`, then goes out untagged rather than late.
+        the entry, writes it and counts it; the push thread delivers it to the call's own trace at once — the
+        live panel does not wait for the run lookup (one Query, 8 ms at p50 and 55 ms at p95 on DynamoDB Local
+        here) — and, once the lookup has tagged it, to the chat session's trace.
         """
         trace = outcome.trace
         try:
@@ -95,6 +94,7 @@ class CallRecorder:
         except Exception:  # noqa: BLE001
             logger.exception("could not build a trace entry", extra={"trace_id": trace.trace_id})
             return {}
+        live = dict(entry)  # what the call's own trace's listeners get now; `entry` is tagged by the store thread
         loop = asyncio.get_running_loop()
         tagged: asyncio.Future[list[str]] = loop.create_future()
 
@@ -122,13 +122,10 @@ class CallRecorder:
 
         async def deliver() -> None:
             owner = trace.owner_user_id
-            try:
-                targets = await asyncio.wait_for(asyncio.shield(tagged), self._runs_wait)
-            except TimeoutError:
-                await self._run_push(self._push, trace.trace_id, owner, dict(entry))
-                targets = [t for t in await tagged if t != trace.trace_id]
-            for trace_id in targets:
-                await self._run_push(self._push, trace_id, owner, entry)
+            await self._run_push(self._push, trace.trace_id, owner, live)
+            for trace_id in await tagged:
+                if trace_id != trace.trace_id:
+                    await self._run_push(self._push, trace_id, owner, entry)
 
         for result in await asyncio.gather(self._run(store), deliver(), return_exceptions=True):
             if isinstance(result, BaseException):

@@ -1,0 +1,65 @@
+"""The recorder's delivery order: the call's own trace is pushed before the chat-run lookup finishes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from a2g.identity.principal import Principal
+from a2g.tracing.broadcaster import TraceBroadcaster
+from a2g.tracing.recorder import CallOutcome, CallRecorder
+from a2g.tracing.repository import ActiveRun
+
+from tests.unit.tracing.tracing_fakes import FakeConnections, FakeLogs, FakePusher, FakeTraces, FakeUsage
+
+
+class BlockedRunLookup(FakeTraces):
+    """A run lookup that does not answer until the test lets it (a slow Query)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.asked = threading.Event()
+
+    def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]:
+        self.asked.set()
+        assert self.release.wait(10), "the test never released the lookup"
+        return super().runs_at(agent_trace_id, at, at_epoch)
+
+
+def test_agent_trace_is_pushed_while_the_run_lookup_is_pending_and_the_session_gets_the_tagged_entry() -> None:
+    traces, logs, connections, pusher = BlockedRunLookup(), FakeLogs(), FakeConnections(), FakePusher()
+    agent_trace = traces.create_trace("alice", "agent", agent_id="agt_1")
+    session_trace = traces.create_trace("alice", "session", agent_id="agt_1", session_id="ses_1")
+    traces.put_run(agent_trace, ActiveRun("ses_1", session_trace, "2000-01-01T00:00:00Z", 4_000_000_000, None))
+    connections.subscribe("panel", "alice", agent_trace)
+    connections.subscribe("history", "alice", session_trace)
+    recorder = CallRecorder(logs, FakeUsage(), TraceBroadcaster(connections, pusher), ttl_days=30, runs=traces)
+    outcome = CallOutcome(
+        trace=traces.get_trace(agent_trace), principal=Principal("alice", "USER", "team-a", "api_key", "key_a"),
+        kind="chat.completions", started_at=datetime.now(UTC), latency_ms=12.0, http_status=200,
+        request_body={"model": "m", "messages": [{"role": "user", "content": "hi"}]}, model="m",
+        response={"choices": [{"message": {"role": "assistant", "content": "hello"}}]},
+    )
+
+    async def scenario() -> dict[str, Any]:
+        task = asyncio.ensure_future(recorder.record(outcome))
+        for _ in range(500):  # the panel's push, while the lookup is still blocked
+            if pusher.messages:
+                break
+            await asyncio.sleep(0.01)
+        assert traces.asked.is_set() and not traces.release.is_set()
+        assert [c for c, _ in pusher.messages] == ["panel"], "the agent trace was not pushed while the lookup was pending"
+        assert logs.entries == [], "nothing is stored before the lookup tags the entry"
+        traces.release.set()
+        return await task
+
+    entry = asyncio.run(scenario())
+    live = pusher.messages[0][1]["entry"]
+    assert live["trace_id"] == agent_trace and live["session_id"] is None
+    assert [(c, m["trace_id"]) for c, m in pusher.messages] == [("panel", agent_trace), ("history", session_trace)]
+    assert pusher.messages[1][1]["entry"]["session_id"] == "ses_1"
+    assert entry["session_id"] == "ses_1" and logs.entries[0]["session_id"] == "ses_1"
+    assert set(logs.by_trace) == {agent_trace, session_trace}
