@@ -7,10 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fastapi.responses import HTMLResponse
-
 from a2g.http import create_app, lambda_handler_for
 from a2g.http.openapi import merged_document
+from fastapi.responses import HTMLResponse
 
 app = create_app("docs")
 _HERE = Path(__file__).resolve().parent

@@ -29,7 +29,7 @@ import socket
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -75,7 +75,7 @@ class RelayResponse:
         try:
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamTimeout(f"{self._url} stopped sending in time") from None
         except aiohttp.ClientError as exc:
             raise UpstreamFailed(f"{self._url} failed mid-answer: {type(exc).__name__}",
@@ -134,7 +134,7 @@ class RelayClient:
         try:
             response = await self._session.request(method, target, data=content, headers=dict(headers),
                                                    timeout=timeout, allow_redirects=False)
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamTimeout(f"{shown} did not answer in time") from None
         except aiohttp.ClientError as exc:
             raise UpstreamFailed(f"{shown} could not be reached: {type(exc).__name__}",

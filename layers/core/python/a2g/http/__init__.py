@@ -1,6 +1,6 @@
 """The HTTP side of every function: a FastAPI app factory, the error mapper and identity dependencies."""
 
 from a2g.http.app import create_app, lambda_handler_for
-from a2g.http.deps import AdminPrincipal, ApprovedPrincipal, AnyPrincipal
+from a2g.http.deps import AdminPrincipal, AnyPrincipal, ApprovedPrincipal
 
-__all__ = ["create_app", "lambda_handler_for", "AnyPrincipal", "ApprovedPrincipal", "AdminPrincipal"]
+__all__ = ["AdminPrincipal", "AnyPrincipal", "ApprovedPrincipal", "create_app", "lambda_handler_for"]
