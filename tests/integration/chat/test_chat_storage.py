@@ -154,9 +154,13 @@ def test_usage_history_counts_atomically_and_lists_a_users_agents(chat_tables: s
     assert uses["agt_a"].first_used_at == "2026-11-01T09:00:00.000Z"
     assert uses["agt_a"].last_used_at == "2026-11-02T09:00:00.000Z"
     assert uses["agt_b"].uses == 1
+    usage.record_use(user, "agt_own", "2026-11-03T10:00:00.000Z", popular=False)  # an owner's own chat
+    assert {u.agent_id for u in usage.uses_of(user)} == {"agt_a", "agt_b", "agt_own"}
+    popularity = usage.agent_popularity("2026-11")
+    assert popularity.get("agt_b", 0) >= 1 and "agt_own" not in popularity
     # the usage items share the user's partition with sessions and files, and never leak into them
     ChatRepository().put_session(_session(user, "agt_a", "2026-11-02T10:00:00.000Z"))
-    assert len(usage.uses_of(user)) == 2
+    assert len(usage.uses_of(user)) == 3
 
 
 # --- S3 ------------------------------------------------------------------------------------------------

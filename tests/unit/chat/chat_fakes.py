@@ -103,8 +103,12 @@ class InMemoryChats:
 class InMemoryUsage:
     def __init__(self) -> None:
         self.uses: dict[tuple[str, str], AgentUse] = {}
+        self.popularity: dict[str, int] = {}
 
-    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None) -> None:
+    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None,
+                   popular: bool = True) -> None:
+        if popular:
+            self.popularity[agent_id] = self.popularity.get(agent_id, 0) + 1
         old = self.uses.get((user_id, agent_id))
         self.uses[(user_id, agent_id)] = AgentUse(
             user_id, agent_id, (old.uses if old else 0) + 1, at, old.first_used_at if old else at

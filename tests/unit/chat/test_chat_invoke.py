@@ -83,6 +83,17 @@ async def test_each_invoke_counts_one_use_and_touches_the_agent() -> None:
     assert use.uses == 2
     assert use.last_used_at > use.first_used_at  # type: ignore[operator]
     assert w.agents.touched == ["agt_1", "agt_1"]
+    assert w.usage.popularity == {"agt_1": 2}
+
+
+async def test_an_owners_own_chats_are_history_but_not_popularity() -> None:
+    w = world(agent("agt_dev", owner_id="dev"), agent("agt_pub", owner_id="dev", status="PRODUCTION"))
+    for agent_id in ("agt_dev", "agt_pub"):
+        session_id = _start(w, agent_id=agent_id)
+        w.adapter.events = [TextDelta("ok")]
+        await w.invoke_service().handle(user("dev"), "c", _body(session_id))
+    assert {key for key in w.usage.uses} == {("dev", "agt_dev"), ("dev", "agt_pub")}
+    assert w.usage.popularity == {}
 
 
 async def test_an_agent_that_is_down_leaves_the_user_message_and_an_error_message_in_the_chat() -> None:

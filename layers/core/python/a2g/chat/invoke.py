@@ -304,9 +304,12 @@ class InvokeService:
         marked = False
         try:
             agent = self._agents.get(session.agent_id)
-            chat_mode_for(user, agent)
+            mode = chat_mode_for(user, agent)
             assert agent is not None
-            self._count_use(user.user_id, agent.agent_id, user.team)
+            # Popularity ranks published agents by what colleagues use: an owner's own chats (testing in
+            # development mode, or trying the published agent) stay in their history but are not counted.
+            self._count_use(user.user_id, agent.agent_id, user.team,
+                            popular=mode == "operation" and agent.owner_id != user.user_id)
             marked = self._mark_active(agent, session, user.user_id)
             call = self._call(user, session, agent, request.message, files)
             await self._stream(self._adapter_for(agent.framework), call, relay, answer, envelope)
@@ -406,10 +409,10 @@ class InvokeService:
                 f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
             ) from None
 
-    def _count_use(self, user_id: str, agent_id: str, team: str | None = None) -> None:
-        """Usage history (ranking) and the agent's last use (lifecycle); never fails the run."""
+    def _count_use(self, user_id: str, agent_id: str, team: str | None, popular: bool) -> None:
+        """Usage history and popularity (ranking) and the agent's last use (lifecycle); never fails the run."""
         try:
-            self._usage.record_use(user_id, agent_id, iso(self._clock.now()), team=team or None)
+            self._usage.record_use(user_id, agent_id, iso(self._clock.now()), team=team or None, popular=popular)
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not record usage", extra={"agent_id": agent_id, "error": str(exc)})
         try:

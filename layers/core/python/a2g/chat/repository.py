@@ -396,9 +396,10 @@ class ChatRepository:
 class UsageRepository:
     """Per-user, per-agent usage history (`USER#<user_id>` / `USES#<agent_id>`), read by ranking."""
 
-    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None) -> None:
-        """One more use, atomically (ADD), with the time of the latest and of the first; and one more
-        in the agent's popularity counters of `at`'s month (everyone, and `team` when given)."""
+    def record_use(self, user_id: str, agent_id: str, at: str, team: str | None = None,
+                   popular: bool = True) -> None:
+        """One more use, atomically (ADD), with the time of the latest and of the first; and, when `popular`,
+        one more in the agent's popularity counters of `at`'s month (everyone, and `team` when given)."""
         UsageItem(pk=f"USER#{user_id}", sk=f"USES#{agent_id}").update(
             actions=[
                 UsageItem.uses.add(1),
@@ -408,6 +409,8 @@ class UsageRepository:
                 UsageItem.agent_id.set(agent_id),
             ]
         )
+        if not popular:
+            return
         month = at[:7]
         expires = int(datetime.fromisoformat(at).timestamp()) + POPULARITY_TTL_SECONDS
         for scope in (None, team) if team else (None,):
