@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from a2g.agents.model import Agent, AgentCreate, AgentPatch, AgentStatus, Endpoint, Framework, Skill
-from a2g.agents.repository import AgentItem, AgentRepository
+from a2g.agents.repository import AgentItem, AgentRepository, SourceMove
 from a2g.agents.service import AgentService, CatalogService
 from a2g.clock import FixedClock
 from a2g.errors import Conflict, ValidationFailed
@@ -142,6 +142,29 @@ def test_source_rows_make_create_unique() -> None:
     assert repo.source_agent_id("alice", "abc") is None
     second = repo.create(_agent(), source_key="abc")
     assert repo.source_agent_id("alice", "abc") == second.id
+
+
+def test_update_moves_the_source_row_in_one_transaction() -> None:
+    repo = AgentRepository()
+    first = repo.create(_agent(), source_key="old", source_url="https://a.example")
+    other = repo.create(_agent(), source_key="taken", source_url="https://b.example")
+    at = T0 + timedelta(minutes=1)
+    moved = repo.update("alice", first.id, 1, {"source_key": "new"}, updated_at=at,
+                        source_move=SourceMove("old", True, "new", "https://c.example", False))
+    assert moved.version == 2 and moved.source_key == "new"
+    assert repo.source_agent_id("alice", "old") is None and repo.source_agent_id("alice", "new") == first.id
+    # Claiming another agent's row fails as a whole: no version bump, no row touched.
+    with pytest.raises(Conflict) as err:
+        repo.update("alice", first.id, 2, {"source_key": "taken"}, updated_at=at,
+                    source_move=SourceMove("new", True, "taken", "https://b.example", False))
+    assert err.value.code == "already_registered"
+    assert repo.get_owned("alice", first.id).version == 2
+    assert repo.source_agent_id("alice", "new") == first.id and repo.source_agent_id("alice", "taken") == other.id
+    # A stale version is a version conflict, even with a source move.
+    with pytest.raises(Conflict) as err:
+        repo.update("alice", first.id, 1, {"source_key": None}, updated_at=at,
+                    source_move=SourceMove("new", True, None, None, False))
+    assert err.value.code == "version_conflict" and repo.source_agent_id("alice", "new") == first.id
 
 
 def test_service_end_to_end_on_dynamodb() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from a2g.agents.cards import NormalizedCard
 from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework, Skill
+from a2g.agents.repository import SourceMove
 from a2g.errors import Conflict, ValidationFailed
 
 _KEEP: Any = object()
@@ -62,10 +63,19 @@ class MemoryAgentStore:
         return AgentPage(agents=chunk, cursor=str(start + limit) if start + limit < len(found) else None)
 
     def update(self, owner_id: str, agent_id: str, expected_version: int, changes: dict[str, Any], *,
-               updated_at: datetime, embedding: Any = _KEEP, embedding_model: Any = _KEEP) -> Agent:
+               updated_at: datetime, embedding: Any = _KEEP, embedding_model: Any = _KEEP,
+               source_move: SourceMove | None = None) -> Agent:
         agent = self.agents.get((owner_id, agent_id))
         if agent is None or agent.version != expected_version:
             raise Conflict("changed", code="version_conflict")
+        if source_move is not None:
+            if source_move.new_key and (owner_id, source_move.new_key) in self.sources \
+                    and not source_move.replace_new:
+                raise Conflict("exists", code="already_registered")
+            if source_move.old_key and source_move.drop_old:
+                del self.sources[(owner_id, source_move.old_key)]
+            if source_move.new_key:
+                self.sources[(owner_id, source_move.new_key)] = agent_id
         updated = agent.model_copy(update={**changes, "updated_at": updated_at, "version": agent.version + 1})
         self.agents[(owner_id, agent_id)] = Agent.model_validate(updated.model_dump())
         if embedding is not _KEEP:

@@ -320,6 +320,42 @@ def test_two_users_registering_the_same_url_get_their_own_agents(w: World) -> No
     assert a.created and b.created and a.agent.id != b.agent.id
 
 
+def _moved(agent: Any, url: str) -> AgentPatch:
+    endpoint = {**agent.endpoint.model_dump(), "base_url": url}
+    return AgentPatch(version=agent.version, endpoint=endpoint)
+
+
+def test_an_a2a_agents_registration_follows_its_url(w: World) -> None:
+    first = w.service.register(ALICE_KEY, v1_card()).agent
+    moved = w.service.patch(ALICE, first.id, _moved(first, "https://agents.example.com/echo-v2/"))
+    # Registering the new URL updates the moved agent; the old URL is free for a new agent.
+    again = w.service.register(ALICE_KEY, v1_card(url="https://agents.example.com/echo-v2/", name="Echo v2"))
+    assert not again.created and again.agent.id == moved.id and again.agent.name == "Echo v2"
+    fresh = w.service.register(ALICE_KEY, v1_card())
+    assert fresh.created and fresh.agent.id != first.id
+    assert sorted(w.store.sources.values()) == sorted([first.id, fresh.agent.id])
+
+
+def test_moving_an_a2a_agent_onto_another_agents_url_is_409_and_changes_nothing(w: World) -> None:
+    first = w.service.register(ALICE_KEY, v1_card()).agent
+    second = w.service.register(ALICE_KEY, v1_card(url="https://agents.example.com/other/")).agent
+    sources, writes = dict(w.store.sources), w.store.writes
+    with pytest.raises(Conflict) as err:
+        w.service.patch(ALICE, second.id, _moved(second, "https://AGENTS.example.com:443/echo"))  # same, normalised
+    assert err.value.code == "already_registered" and err.value.details == {"agent_id": first.id}
+    assert w.store.sources == sources and w.store.writes == writes
+    assert w.store.get_owned("alice", second.id).endpoint.base_url == "https://agents.example.com/other/"
+
+
+def test_an_agent_that_stops_being_a2a_frees_its_url(w: World) -> None:
+    first = w.service.register(ALICE_KEY, v1_card()).agent
+    w.service.patch(ALICE, first.id, AgentPatch(version=first.version, framework="CUSTOM",
+                                                 endpoint={"base_url": "https://custom.example.com/chat",
+                                                           "custom_protocol": "json"}))
+    assert w.store.sources == {} and w.store.get_owned("alice", first.id).source_key is None
+    assert w.service.register(ALICE_KEY, v1_card()).created
+
+
 def test_register_after_delete_creates_a_new_agent(w: World) -> None:
     first = w.service.register(ALICE_KEY, v1_card())
     w.service.delete(ALICE, first.agent.id)

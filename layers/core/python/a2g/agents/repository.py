@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -206,10 +207,23 @@ class AgentStore(Protocol):
     def update(
         self, owner_id: str, agent_id: str, expected_version: int, changes: dict[str, Any], *,
         updated_at: datetime, embedding: Any = _KEEP, embedding_model: Any = _KEEP,
+        source_move: SourceMove | None = None,
     ) -> Agent: ...
     def delete(self, owner_id: str, agent_id: str, *, expected_version: int | None = None) -> bool: ...
     def source_agent_id(self, owner_id: str, source_key: str) -> str | None: ...
     def touch_last_used(self, agent_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SourceMove:
+    """An A2A agent's source row follows its URL: drop `old_key`'s row (when it is this agent's) and claim
+    `new_key` (None: the agent is no longer A2A), in the same transaction as the agent's update."""
+
+    old_key: str | None
+    drop_old: bool
+    new_key: str | None
+    source_url: str | None
+    replace_new: bool  # the new key's row belongs to a deleted agent: take it over
 
 
 class AgentRepository:
@@ -258,10 +272,12 @@ class AgentRepository:
     def update(
         self, owner_id: str, agent_id: str, expected_version: int, changes: dict[str, Any], *,
         updated_at: datetime, embedding: Any = _KEEP, embedding_model: Any = _KEEP,
+        source_move: SourceMove | None = None,
     ) -> Agent:
         """Apply `changes` (Agent field → new value) if the stored version is still `expected_version`.
 
-        Raises Conflict (409, code `version_conflict`) when the agent changed meanwhile or is gone."""
+        Raises Conflict (409, code `version_conflict`) when the agent changed meanwhile or is gone, and
+        (code `already_registered`) when `source_move` claims a URL another agent of the owner holds."""
         item = AgentItem(pk=owner_pk(owner_id), sk=agent_sk(agent_id))
         item.version = expected_version
         stamp = iso(updated_at)
@@ -278,6 +294,8 @@ class AgentRepository:
                 AgentItem.embedding_model.set(embedding_model) if embedding_model
                 else AgentItem.embedding_model.remove()
             )
+        if source_move is not None:
+            return self._update_moving_source(owner_id, agent_id, item, actions, source_move, updated_at)
         try:
             item.update(actions=actions)  # + `version = expected` condition and `version + 1`
         except UpdateError as exc:
@@ -288,6 +306,35 @@ class AgentRepository:
                 ) from exc
             raise
         return to_agent(item)
+
+    def _update_moving_source(self, owner_id: str, agent_id: str, item: AgentItem, actions: list[Any],
+                              move: SourceMove, updated_at: datetime) -> Agent:
+        drop_old = bool(move.old_key and move.drop_old)
+        # PynamoDB sends deletes, then puts, then updates: the agent's update is the last item.
+        update_index = int(drop_old) + int(bool(move.new_key))
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(item, actions=actions)  # + the version condition, as in `update`
+                if drop_old:
+                    tx.delete(AgentSourceItem(pk=item.pk, sk=source_sk(move.old_key or "")),
+                              condition=AgentSourceItem.agent_id == agent_id)
+                if move.new_key:
+                    source = AgentSourceItem(pk=item.pk, sk=source_sk(move.new_key), agent_id=agent_id,
+                                             source_url=move.source_url, created_at=iso(updated_at))
+                    tx.save(source, condition=None if move.replace_new else AgentSourceItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            agent_reason = reasons[update_index] if len(reasons) > update_index else None
+            if agent_reason is not None and agent_reason.code == "ConditionalCheckFailed":
+                raise Conflict(
+                    "the agent was changed by someone else (or deleted); read it again and retry",
+                    code="version_conflict",
+                ) from exc
+            raise Conflict("another of your agents is registered at this URL", code="already_registered") from exc
+        stored = self.get_owned(owner_id, agent_id)
+        if stored is None:  # deleted between the transaction and this read
+            raise Conflict("the agent was deleted meanwhile", code="version_conflict")
+        return stored
 
     @staticmethod
     def _actions_for(name: str, value: Any) -> list[Any]:

@@ -42,7 +42,7 @@ from a2g.agents.model import (
     ScanRequest,
     Skill,
 )
-from a2g.agents.repository import AgentStore
+from a2g.agents.repository import AgentStore, SourceMove
 from a2g.clock import Clock
 from a2g.errors import Conflict, NotFound, ValidationFailed
 from a2g.identity.principal import Principal
@@ -199,7 +199,37 @@ class AgentService:
         changes = {k: v for k, v in changes.items() if getattr(agent, k) != v}
         if not changes:
             return agent
-        return self._update(agent, changes)
+        move = self._source_move(agent, framework, endpoint) if {"framework", "endpoint"} & changes.keys() else None
+        if move is not None:
+            changes["source_key"] = move.new_key
+        return self._update(agent, changes, source_move=move)
+
+    def _source_move(self, agent: Agent, framework: Framework, endpoint: Endpoint) -> SourceMove | None:
+        """An A2A agent's registration key follows its URL, so registering the new URL again updates this
+        agent (not a duplicate) and the old URL is free; None when the key does not change."""
+        new_key = None
+        if framework == Framework.A2A:
+            tenant = None
+            if agent.a2a_card:
+                try:
+                    tenant = parse_card(agent.a2a_card).tenant
+                except Exception:  # noqa: BLE001 - a stored card we can no longer read names no tenant
+                    tenant = None
+            new_key = source_key_for(endpoint.base_url, tenant)
+        if new_key == agent.source_key:
+            return None
+        replace_new = False
+        if new_key is not None:
+            replace_new, holder = self._source(agent.owner_id, new_key)
+            if holder is not None and holder.id != agent.id:
+                raise Conflict(
+                    f"your agent {holder.id} is already registered at this URL; edit that one",
+                    code="already_registered", details={"agent_id": holder.id},
+                )
+        drop_old = bool(agent.source_key) and (
+            self._store.source_agent_id(agent.owner_id, agent.source_key or "") == agent.id
+        )
+        return SourceMove(agent.source_key, drop_old, new_key, endpoint.base_url, replace_new)
 
     def delete(self, caller: Principal, agent_id: str, *, version: int | None = None) -> None:
         agent = self.get_mine(caller, agent_id)
@@ -350,15 +380,15 @@ class AgentService:
         logger.info("agent created", extra={"agent_id": agent_id, "framework": framework.value})
         return stored
 
-    def _update(self, agent: Agent, changes: dict[str, Any]) -> Agent:
-        kwargs: dict[str, Any] = {}
+    def _update(self, agent: Agent, changes: dict[str, Any], source_move: SourceMove | None = None) -> Agent:
+        kwargs: dict[str, Any] = {"source_move": source_move} if source_move is not None else {}
         if {"name", "description", "skills"} & changes.keys():
             embedded = self._embedding(
                 changes.get("name", agent.name), changes.get("description", agent.description),
                 changes.get("skills", agent.skills),
             )
             if embedded is not None:
-                kwargs = {"embedding": embedded[0], "embedding_model": embedded[1]}
+                kwargs.update(embedding=embedded[0], embedding_model=embedded[1])
         return self._store.update(
             agent.owner_id, agent.id, agent.version, changes, updated_at=self._clock.now(), **kwargs
         )
