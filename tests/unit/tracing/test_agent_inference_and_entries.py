@@ -48,6 +48,34 @@ def test_langgraph_supervisor_and_worker() -> None:
     assert infer_agent_id(back) == ("boss", "leader")  # the supervisor's own name from its earlier hand-off
 
 
+def test_langgraph_swarm_peer_offering_transfers_is_not_a_supervisor() -> None:
+    handed = [
+        {"role": "user", "content": "tell me about otters"},
+        {"role": "assistant", "name": "triage", "content": None,
+         "tool_calls": [_call("transfer_to_otter_expert")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "Successfully transferred to otter_expert"},
+    ]
+    expert = {"messages": handed, "tools": [_tool("transfer_to_triage")]}
+    assert infer_agent_id(expert) == ("otter_expert", "handoff")
+    back = [*handed, {"role": "assistant", "name": "otter_expert", "content": None,
+                      "tool_calls": [_call("transfer_to_triage")]}]
+    triage = {"messages": back, "tools": [_tool("transfer_to_otter_expert")]}
+    assert infer_agent_id(triage) == ("triage", "handoff")
+
+
+def test_nested_supervisor_handed_control_is_named_by_the_handoff() -> None:
+    body = {"messages": [{"role": "user", "content": "plan a trip"},
+                         {"role": "assistant", "name": "top", "content": None,
+                          "tool_calls": [_call("transfer_to_travel_team")]}],
+            "tools": [_tool("transfer_to_flights"), _tool("transfer_to_hotels")]}
+    assert infer_agent_id(body) == ("travel_team", "handoff")
+
+
+def test_adk_transfer_tool_offered_does_not_make_a_supervisor() -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}], "tools": [_tool("transfer_to_agent")]}
+    assert infer_agent_id(body) == (None, None)
+
+
 def test_adk_transfer_to_agent_in_conversation() -> None:
     body = {"messages": [{"role": "user", "content": "book a flight"},
                          {"role": "assistant", "content": None,

@@ -9,6 +9,9 @@ unless the caller sets `X-Agent-Id` the answer is read from the request itself, 
 3. A request that *offers* delegation tools comes from the leader: Agno's `delegate_task_to_member(s)` (its
    prompt lists `<team_members>`), a LangGraph supervisor's `transfer_to_<name>` tools. The leader's name is
    the `name` on its own earlier handoff messages when present, else "supervisor" / "team_leader".
+   In a LangGraph swarm every agent offers `transfer_to_<peer>` tools, so offering them does not make a
+   leader there: when the last forward hand-off in the conversation went to an agent this request cannot
+   transfer to (nobody is offered a transfer to itself), that agent is the one now speaking (rule 4).
 4. The last hand-off in the conversation names the agent now speaking: LangGraph's `transfer_to_<name>` /
    `transfer_back_to_<name>` tool calls, ADK's `transfer_to_agent(agent_name)`; an assistant message's `name`
    (LangGraph sets it) counts too when it comes later.
@@ -95,10 +98,42 @@ def _prompt_name(messages: list[Any]) -> str | None:
     return None
 
 
+def _normalized(agent_name: str) -> str:
+    """An agent name as LangGraph spells it inside `transfer_to_<name>` (whitespace to `_`, lower case)."""
+    return re.sub(r"\s+", "_", agent_name.strip()).lower()
+
+
+def _last_forward_handoff(messages: list[Any]) -> str | None:
+    """The target of the conversation's last `transfer_to_<name>` / `transfer_to_agent` call (not a hand-back)."""
+    target = None
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") != "assistant":
+            continue
+        for call in message.get("tool_calls") or []:
+            if not isinstance(call, dict):
+                continue
+            if not str((call.get("function") or {}).get("name") or "").startswith("transfer_back_to_"):
+                target = handoff_target(call) or target
+    return target
+
+
+def _is_swarm_peer(messages: list[Any], tools: list[str]) -> bool:
+    """Whether this request comes from the swarm agent the last hand-off went to, not from a supervisor.
+
+    A supervisor is never handed control by a forward `transfer_to_<itself>`; a swarm agent is, and is never
+    offered a transfer to itself."""
+    target = _last_forward_handoff(messages)
+    return target is not None and f"transfer_to_{_normalized(target)}" not in tools
+
+
 def _leader_name(messages: list[Any], tools: list[str]) -> str | None:
     agno_leader = any(name in _DELEGATION_TOOLS for name in tools)
-    supervisor = any(_TRANSFER.match(name) and not name.startswith("transfer_back_to_") for name in tools)
+    # ADK offers `transfer_to_agent` to every agent, leader or not.
+    supervisor = any(_TRANSFER.match(name) and not name.startswith("transfer_back_to_")
+                     and name != "transfer_to_agent" for name in tools)
     if not (agno_leader or supervisor):
+        return None
+    if not agno_leader and _is_swarm_peer(messages, tools):
         return None
     # The supervisor's own earlier calls of the tools it is offered now carry its name (LangGraph sets `name`).
     offered = set(tools)
