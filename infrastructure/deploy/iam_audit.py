@@ -93,6 +93,8 @@ def _resource(value: Any) -> tuple[str, str]:
         return logical, f"object:{pattern}"
     if isinstance(sub, str) and "execute-api" in sub:
         return "WebSocketApi", "any"
+    if isinstance(sub, str) and ":ssm:" in sub:  # the LLM key parameters; calls are recorded without a name
+        return "SsmParameters", "any"
     return str(value), "unknown"
 
 

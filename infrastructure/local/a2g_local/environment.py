@@ -88,6 +88,7 @@ def build_environment(
         # Dummy credentials: local stores accept any, and real ones must never be needed here.
         env["AWS_ACCESS_KEY_ID"] = "local"
         env["AWS_SECRET_ACCESS_KEY"] = "local-secret"
+        env["A2G_LLM_KEY_STORE"] = "encrypted"  # the runtime's own stores have no SSM Parameter Store
     secret = process_env.get("A2G_TOKEN_SECRET") or dotenv.get("A2G_TOKEN_SECRET") or env.get("A2G_TOKEN_SECRET")
     env["A2G_TOKEN_SECRET"] = secret or token_secret(data_dir)
     return env

@@ -7,7 +7,7 @@ instead of failing later on the first request that needs it.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     log_proxy_rate_limit_mode: str = Field("deferred", validation_alias="A2G_LOG_PROXY_RATE_LIMIT_MODE")
     # Encrypts LLM API keys at rest; when unset a key is derived from A2G_TOKEN_SECRET (HKDF).
     llm_key_secret: SecretStr | None = Field(None, validation_alias="A2G_LLM_KEY_SECRET")
+    # Where LLM keys live: "encrypted" (Fernet, in the table) or "ssm" (SecureString parameters under the
+    # prefix; the table keeps their names). Fernet keys stored earlier still work after a switch to "ssm".
+    llm_key_store: Literal["encrypted", "ssm"] = Field("encrypted", validation_alias="A2G_LLM_KEY_STORE")
+    llm_key_ssm_prefix: str = Field("/a2g/llm-keys/", validation_alias="A2G_LLM_KEY_SSM_PREFIX")
 
     # --- operations -----------------------------------------------------------------------------------
     health_check_failure_threshold: int = Field(3, validation_alias="A2G_HEALTH_FAILURE_THRESHOLD")
@@ -153,6 +157,14 @@ class Settings(BaseSettings):
     @classmethod
     def _split_csv(cls, value: object) -> list[str]:
         return _csv(value)
+
+    @field_validator("llm_key_ssm_prefix")
+    @classmethod
+    def _parameter_path(cls, value: str) -> str:
+        # A hierarchy path: the IAM grant is "<prefix>*", and names are "<prefix><id>".
+        if not (value.startswith("/") and value.endswith("/")):
+            raise ValueError("A2G_LLM_KEY_SSM_PREFIX must start and end with '/'")
+        return value
 
     @field_validator("token_secret")
     @classmethod

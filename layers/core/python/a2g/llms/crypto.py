@@ -1,10 +1,13 @@
-"""Encryption of LLM API keys at rest.
+"""How LLM API keys are kept at rest: the table holds a reference, never the key in clear.
 
-Locally and by default the key is Fernet-encrypted (AES-128-CBC + HMAC-SHA256) with a key derived by HKDF from
-`A2G_LLM_KEY_SECRET`, or from `A2G_TOKEN_SECRET` when that is unset, so a copy of the table alone reveals no
-key. On AWS the stronger path is to keep the key in SSM Parameter Store (SecureString, KMS) or Secrets Manager
-and store only its name in the table: `KeyCipher` is the seam for that (an `SsmKeyStore` would implement
-`encrypt` as put-parameter returning the parameter name and `decrypt` as a cached get-parameter).
+Two stores behind one seam (`KeyCipher`), chosen by `A2G_LLM_KEY_STORE`:
+
+- "encrypted" (the default, and always in the local runtime): the reference is the key Fernet-encrypted
+  (AES-128-CBC + HMAC-SHA256) with a key derived by HKDF from `A2G_LLM_KEY_SECRET`, or from `A2G_TOKEN_SECRET`
+  when that is unset, so a copy of the table alone reveals no key.
+- "ssm" (the template's default on AWS): the key is an SSM Parameter Store SecureString (KMS-encrypted, access
+  granted per function by IAM) and the reference is `ssm:<parameter name>` (`a2g.llms.key_store.SsmKeyStore`).
+  Fernet references written before the switch still decrypt, so switching loses no key.
 """
 
 from __future__ import annotations
@@ -18,15 +21,24 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from a2g.settings import Settings
 
+# References with this prefix name an SSM parameter; anything else is a Fernet token (which never has a colon).
+SSM_REFERENCE_PREFIX = "ssm:"
+
 
 class KeyCipher(Protocol):
+    """Turns a key into the reference the table keeps, and back."""
+
     def encrypt(self, plaintext: str) -> str: ...
 
     def decrypt(self, ciphertext: str) -> str: ...
 
+    def forget(self, ciphertext: str) -> None:
+        """Drop what a reference points at, once no record uses it any more (best effort: never raises)."""
+        ...
+
 
 class KeyDecryptionFailed(Exception):
-    """The stored key cannot be read with the current secret (the secret changed, or the row is corrupt)."""
+    """The stored key cannot be read: the secret changed, its parameter is gone, or the row is corrupt."""
 
 
 class FernetKeyCipher:
@@ -46,10 +58,15 @@ class FernetKeyCipher:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
+        if ciphertext.startswith(SSM_REFERENCE_PREFIX):
+            raise KeyDecryptionFailed("the LLM key is kept in SSM Parameter Store but A2G_LLM_KEY_STORE is not 'ssm'")
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
             raise KeyDecryptionFailed("the LLM key cannot be decrypted with the current secret") from exc
+
+    def forget(self, ciphertext: str) -> None:
+        """Nothing to drop: the token lives only in the record, which goes with it."""
 
 
 def mask_key(plaintext: str) -> str:

@@ -3,7 +3,9 @@
 `LLM#<llm_id>/META` holds one LLM (listed through gsi1 `LLMS`); `MODEL#<model>/LLM` maps a model name to the
 LLM serving it, so the log-proxy resolves a model with one GetItem; `LLMHEALTH#<llm_id>/<checked_at>` keeps the
 health-check history with a TTL. The LLM row and its model rows change together in one transaction, so a
-model is never served by two LLMs and never left pointing at a deleted one.
+model is never served by two LLMs and never left pointing at a deleted one. A replace also requires the key
+reference the row had when it was read: the registry deletes a replaced key's SSM parameter once the new row
+is saved, and a concurrent edit must not write back a reference to a parameter that is gone.
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class LlmRecord:
     health_error: str | None = None
     consecutive_failures: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # The key reference the table held when this record was read (`LlmRepository.replace` checks it is
+    # still there). Set by the repository on read; the service never changes it.
+    key_ciphertext_as_read: str | None = field(default=None, repr=False)
 
 
 class LlmStore(Protocol):
@@ -116,6 +121,7 @@ def _record(item: LlmItem) -> LlmRecord:
         health_checked_at=item.health_checked_at,
         health_latency_ms=float(item.health_latency_ms) if item.health_latency_ms is not None else None,
         health_error=item.health_error, consecutive_failures=int(item.consecutive_failures or 0),
+        key_ciphertext_as_read=item.key_ciphertext,
     )
 
 
@@ -141,9 +147,12 @@ def _connection() -> Connection:
     return Connection(region=getattr(meta, "region", get_settings().aws_region), host=getattr(meta, "host", None))
 
 
-def _conflict_from(exc: TransactWriteError) -> Exception:
+def _conflict_from(exc: TransactWriteError, llm_row_checked: bool = False) -> Exception:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    if any(reason is not None and getattr(reason, "code", "") == "ConditionalCheckFailed" for reason in reasons):
+    failed = [reason is not None and getattr(reason, "code", "") == "ConditionalCheckFailed" for reason in reasons]
+    if llm_row_checked and failed and failed[0]:  # the LLM row comes first in the transaction
+        return Conflict("the LLM was changed or deleted meanwhile; reload it and try again", code="llm_changed")
+    if any(failed):
         return Conflict("a model is already served by another LLM, or the LLM changed meanwhile",
                         code="model_taken")
     return exc
@@ -164,15 +173,18 @@ class LlmRepository:
     def replace(self, record: LlmRecord, previous_models: list[str]) -> None:
         removed = [m for m in previous_models if m not in record.models]
         added = [m for m in record.models if m not in previous_models]
+        unchanged_key = (LlmItem.key_ciphertext == record.key_ciphertext_as_read
+                         if record.key_ciphertext_as_read else LlmItem.key_ciphertext.does_not_exist())
         try:
             with TransactWrite(connection=_connection()) as tx:
-                tx.save(_item(record), condition=LlmItem.pk.exists())
+                tx.save(_item(record), condition=LlmItem.pk.exists() & unchanged_key)
                 for model in removed:
                     tx.delete(_route(model, record.llm_id), condition=ModelRouteItem.llm_id == record.llm_id)
                 for model in added:
                     tx.save(_route(model, record.llm_id), condition=ModelRouteItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            raise _conflict_from(exc) from exc
+            raise _conflict_from(exc, llm_row_checked=True) from exc
+        record.key_ciphertext_as_read = record.key_ciphertext
 
     def delete(self, record: LlmRecord) -> None:
         with TransactWrite(connection=_connection()) as tx:

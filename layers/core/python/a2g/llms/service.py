@@ -1,5 +1,11 @@
-"""LLM registry rules: validation, key handling (encrypted at rest, masked on the way out), model routing,
-health records and the admin's "test" call."""
+"""LLM registry rules: validation, key handling (kept as a reference at rest, masked on the way out), model
+routing, health records and the admin's "test" call.
+
+A key's reference is written before the record and dropped (`KeyCipher.forget`) only after the record no
+longer points at it, so a failure at any step leaves every saved record with a readable key; at worst an
+unused SSM parameter stays behind. A new key's reference is dropped again only when the store refused the
+write outright (a `PlatformError`, e.g. a conflict): after a timeout the write may have happened.
+"""
 
 from __future__ import annotations
 
@@ -115,40 +121,60 @@ class LlmRegistry:
 
     def create(self, payload: LlmCreate) -> dict[str, Any]:
         now = iso(self._clock.now())
+        base_url = self._base_url(payload.base_url)  # validated before a key is stored anywhere
         key = (payload.api_key or "").strip() or None
+        key_ref = self._cipher.encrypt(key) if key else None
         record = LlmRecord(
-            llm_id=new_id("llm"), name=payload.name.strip(), base_url=self._base_url(payload.base_url),
-            key_ciphertext=self._cipher.encrypt(key) if key else None, key_hint=mask_key(key) if key else None,
+            llm_id=new_id("llm"), name=payload.name.strip(), base_url=base_url,
+            key_ciphertext=key_ref, key_hint=mask_key(key) if key else None,
             models=payload.models, enabled=payload.enabled, timeout_seconds=payload.timeout_seconds,
             created_at=now, updated_at=now,
         )
-        self._store.create(record)
+        try:
+            self._store.create(record)
+        except PlatformError:
+            if key_ref:  # refused: no record points at it
+                self._cipher.forget(key_ref)
+            raise
         logger.info("llm registered", extra={"llm_id": record.llm_id, "models": record.models})
         return public_view(record)
 
     def update(self, llm_id: str, payload: LlmUpdate) -> dict[str, Any]:
         record = self._require(llm_id)
         previous_models = list(record.models)
+        previous_key_ref = record.key_ciphertext
         if payload.name is not None:
             record.name = payload.name.strip()
         if payload.base_url is not None:
             record.base_url = self._base_url(payload.base_url)
-        if payload.api_key is not None:
-            key = payload.api_key.strip()
-            record.key_ciphertext = self._cipher.encrypt(key) if key else None
-            record.key_hint = mask_key(key) if key else None
         if payload.models is not None:
             record.models = payload.models
         if payload.enabled is not None:
             record.enabled = payload.enabled
         if payload.timeout_seconds is not None:
             record.timeout_seconds = payload.timeout_seconds
+        new_key_ref: str | None = None
+        if payload.api_key is not None:  # last: nothing is stored for an update that fails validation
+            key = payload.api_key.strip()
+            new_key_ref = self._cipher.encrypt(key) if key else None
+            record.key_ciphertext = new_key_ref
+            record.key_hint = mask_key(key) if key else None
         record.updated_at = iso(self._clock.now())
-        self._store.replace(record, previous_models)
+        try:
+            self._store.replace(record, previous_models)
+        except PlatformError:
+            if new_key_ref:  # refused: the saved record still points at the previous key, which stays
+                self._cipher.forget(new_key_ref)
+            raise
+        if payload.api_key is not None and previous_key_ref and previous_key_ref != new_key_ref:
+            self._cipher.forget(previous_key_ref)
         return public_view(record)
 
     def delete(self, llm_id: str) -> None:
-        self._store.delete(self._require(llm_id))
+        record = self._require(llm_id)
+        self._store.delete(record)
+        if record.key_ciphertext:
+            self._cipher.forget(record.key_ciphertext)
 
     def get(self, llm_id: str) -> dict[str, Any]:
         return public_view(self._require(llm_id))
@@ -258,9 +284,9 @@ class LlmRegistry:
         if record.key_ciphertext:
             try:
                 key = self._cipher.decrypt(record.key_ciphertext)
-            except KeyDecryptionFailed:
-                logger.error("an LLM key cannot be decrypted; was the key secret changed?",
-                             extra={"llm_id": record.llm_id})
+            except KeyDecryptionFailed as exc:  # its message names the cause, never the key
+                logger.error("an LLM key cannot be read; an admin must enter it again",
+                             extra={"llm_id": record.llm_id, "reason": str(exc)})
                 raise
         return ResolvedModel(model=model, llm_id=record.llm_id, llm_name=record.name, base_url=record.base_url,
                              api_key=key, timeout_seconds=record.timeout_seconds)
@@ -274,12 +300,13 @@ class LlmRegistry:
 
 
 def build_llm_registry() -> LlmRegistry:
-    """The real registry: DynamoDB store, Fernet cipher from settings, the guarded async outbound client."""
+    """The real registry: DynamoDB store, the key store `A2G_LLM_KEY_STORE` names (Fernet in the table or SSM
+    Parameter Store), the guarded async outbound client."""
     from a2g.adapters.outbound import AsyncOutboundClient
-    from a2g.llms.crypto import FernetKeyCipher
+    from a2g.llms.key_store import key_cipher_from_settings
     from a2g.llms.repository import LlmRepository
     from a2g.settings import get_settings
 
     settings = get_settings()
-    return LlmRegistry(LlmRepository(), FernetKeyCipher.from_settings(settings), AsyncOutboundClient.shared,
+    return LlmRegistry(LlmRepository(), key_cipher_from_settings(settings), AsyncOutboundClient.shared,
                        public_url=settings.public_url)
