@@ -18,16 +18,19 @@ from tests.unit.llms.llm_fakes import PREFIX, parameter_names
 
 @pytest.fixture
 def platform_table(ssm: Any) -> Iterator[None]:
-    """The Platform table in moto (the `ssm` fixture's mock covers DynamoDB too)."""
-    if getattr(LlmItem.Meta, "host", None):
-        pytest.skip("the models point at a DynamoDB endpoint; this test needs moto's")
+    """The Platform table in moto (the `ssm` fixture's mock covers DynamoDB too).
+
+    Integration tests in the same process may have bound the models to a DynamoDB Local endpoint: for this
+    test they talk to the mock (no endpoint, fresh connections), and get their binding back afterwards."""
     models = (LlmItem, ModelRouteItem)
-    earlier = [model._connection for model in models]
+    earlier = [(model._connection, getattr(model.Meta, "host", None)) for model in models]
     for model in models:  # a connection made before the mock would reach past it
+        model.Meta.host = None
         model._connection = None
     LlmItem.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
     yield
-    for model, connection in zip(models, earlier, strict=True):
+    for model, (connection, host) in zip(models, earlier, strict=True):
+        model.Meta.host = host
         model._connection = connection
 
 
