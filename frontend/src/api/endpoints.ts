@@ -20,6 +20,7 @@ import {
   toUser,
 } from './normalize'
 import type {
+  ActiveUsers,
   Agent,
   AgentInput,
   ApiKey,
@@ -310,8 +311,8 @@ export const adminApi = {
   async agentStats(): Promise<Record<string, unknown>> {
     return (await request('/api/admin/stats/agents')) as Record<string, unknown>
   },
-  async userStats(): Promise<Record<string, unknown>> {
-    return (await request('/api/admin/stats/users')) as Record<string, unknown>
+  async userStats(from: string, to: string): Promise<ActiveUsers> {
+    return (await request('/api/admin/stats/users', { query: { from, to } })) as ActiveUsers
   },
 }
 

@@ -207,6 +207,14 @@ export interface UsageRow {
   latency_ms_avg: number
 }
 
+/** `GET /api/admin/stats/users`: people whose LLM calls went through the platform, per day. */
+export interface ActiveUsers {
+  from: string
+  to: string
+  days: { date: string; active_users: number; calls: number }[]
+  distinct_active_users: number
+}
+
 export interface FileUpload {
   file: Attachment
   url: string

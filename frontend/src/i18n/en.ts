@@ -89,7 +89,7 @@ const en = {
     enabled: 'Enabled', health: 'Health', testOk: 'Reachable in {{ms}} ms', testFailed: 'Test failed: {{message}}', noLlms: 'No LLMs yet',
     deleteLlm: 'Delete this LLM?', statsTitle: 'Statistics', statsHint: 'LLM usage through the log-proxy.', from: 'From', to: 'To',
     groupBy: 'Group by', calls: 'Calls', errors: 'Errors', tokens: 'Tokens', latency: 'Avg latency (ms)', byDay: 'Calls per day',
-    breakdown: 'Breakdown', agentsOverview: 'Agents', usersOverview: 'Users', noUsage: 'No usage in this period',
+    breakdown: 'Breakdown', agentsOverview: 'Agents', distinctActiveUsers: 'people who used the platform in this period', activeUsers: 'Active users', usersOverview: 'Users', noUsage: 'No usage in this period',
     group: { day: 'Day', team: 'Team', user: 'User', model: 'Model', agent: 'Agent' },
     healthStatus: { healthy: 'Healthy', unhealthy: 'Unhealthy', unknown: 'Not checked' },
   },

@@ -91,7 +91,7 @@ const ko: Messages = {
     enabled: '사용', health: '상태', testOk: '{{ms}} ms 만에 응답', testFailed: '테스트 실패: {{message}}', noLlms: 'LLM이 없습니다',
     deleteLlm: '이 LLM을 삭제할까요?', statsTitle: '통계', statsHint: 'log-proxy를 거친 LLM 사용량입니다.', from: '시작', to: '끝',
     groupBy: '기준', calls: '호출', errors: '오류', tokens: '토큰', latency: '평균 지연 (ms)', byDay: '일별 호출',
-    breakdown: '상세', agentsOverview: '에이전트', usersOverview: '사용자', noUsage: '이 기간에는 사용량이 없습니다',
+    breakdown: '상세', agentsOverview: '에이전트', distinctActiveUsers: '이 기간에 플랫폼을 쓴 사람', activeUsers: '활성 사용자', usersOverview: '사용자', noUsage: '이 기간에는 사용량이 없습니다',
     group: { day: '일', team: '팀', user: '사용자', model: '모델', agent: '에이전트' },
     healthStatus: { healthy: '정상', unhealthy: '비정상', unknown: '확인 전' },
   },

@@ -242,8 +242,10 @@ class FakeApi:
             return 200, {"total": 42, "by_status": {"PRODUCTION": 17, "DEVELOPMENT": 21, "DISABLED": 4},
                          "by_framework": {"agno": 19, "adk": 9, "a2a": 8, "langgraph": 4, "custom": 2}}
         if path == "/api/admin/stats/users":
-            return 200, {"total": 128, "pending": 3, "by_role": {"ADMIN": 4, "USER": 121, "PENDING": 3},
-                         "by_team": {"platform": 12, "search": 31, "ops": 18, "ml": 40}}
+            # The shape of StatsService.users: active users per day and the distinct count of the period.
+            days = [{"date": f"2026-11-{d:02d}", "active_users": 20 + (d * 7) % 17, "calls": 300 + d * 11}
+                    for d in range(10, 24)]
+            return 200, {"from": "2026-11-10", "to": "2026-11-23", "days": days, "distinct_active_users": 57}
         return 404, {"error": {"code": "not_found", "message": f"no fake for {method} {path}"}}
 
     @staticmethod

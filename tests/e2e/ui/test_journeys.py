@@ -187,3 +187,54 @@ def test_operation_mode_shows_ranked_catalogue(open_page, runtime: RuntimeProces
     page.get_by_test_id("requirement-input").fill("echo")
     page.get_by_test_id("requirement-input").press("Enter")
     expect(page.get_by_test_id("ranked-list").or_(page.get_by_role("status"))).to_be_visible()
+
+
+def test_admin_tests_an_llm_and_sees_the_calls_in_the_statistics(open_page, runtime: RuntimeProcess,
+                                                                  mock_llm: MockLlm, screenshot_dir) -> None:
+    runtime.require_functions("AuthFunction", "LlmsFunction", "ApiKeysFunction", "LogProxyFunction",
+                              "AdminStatsFunction", "MyAgentsFunction")
+    _ensure_llm(runtime, mock_llm)
+    # One call through the log-proxy by a developer of team "stats-team", as their agent would make it.
+    developer = "ui-stats-dev"
+    with _admin_api(runtime) as api:
+        httpx.post(runtime.url("/api/auth/dev-login"), json={"username": developer, "team": "stats-team"},
+                   timeout=30).raise_for_status()
+        assert api.post(f"/api/admin/users/{developer}/approve").status_code == 200
+    with httpx.Client(base_url=runtime.base_url, timeout=30,
+                      headers={"Authorization": f"Bearer {_token(runtime, developer, 'stats-team')}"}) as dev:
+        agent = dev.post("/api/my-agents", json={
+            "name": "Stats agent", "framework": "CUSTOM",
+            "endpoint": {"base_url": mock_llm.base_url, "custom_protocol": "openai"}})
+        assert agent.status_code == 201, agent.text
+        key = dev.post("/api/api-keys", json={"name": "stats"})
+        assert key.status_code == 201, key.text
+        proxied = httpx.post(runtime.url(f"/api/log-proxy/{agent.json()['trace_id']}/v1/chat/completions"),
+                             headers={"Authorization": f"Bearer {key.json()['key']}"}, timeout=30,
+                             json={"model": MODEL, "messages": [{"role": "user", "content": "count me"}]})
+        assert proxied.status_code == 200, proxied.text
+
+    page = open_page()
+    _sign_in(page, runtime, ADMIN)
+    expect(page).to_have_url(re.compile("/workspace$"))
+
+    # The LLM registry's test action makes one real call to the mock and says how long it took.
+    page.goto(runtime.url("/admin/llms"))
+    card = page.get_by_test_id("llm-card").filter(has_text=MODEL)
+    card.get_by_role("button", name="Test").click()
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Reachable in [\d.]+ ms"), timeout=15_000)
+
+    # Statistics read the counters the proxied call added (coalesced for up to a second: reload until there).
+    page.goto(runtime.url("/admin/stats"))
+    expect(page.get_by_test_id("chart-daily")).to_be_visible(timeout=15_000)
+    page.get_by_role("button", name="Team").click()
+    for _ in range(10):
+        if page.get_by_role("cell", name="stats-team", exact=True).count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+        page.get_by_role("button", name="Team").click()
+    expect(page.get_by_role("row").filter(has_text="stats-team")).to_be_visible()
+    expect(page.get_by_test_id("chart-users")).to_be_visible()
+    assert int(page.get_by_test_id("distinct-active-users").inner_text().replace(",", "")) >= 1
+    page.get_by_test_id("chart-users").scroll_into_view_if_needed()  # the page scrolls inside its main area
+    page.screenshot(path=str(screenshot_dir / "runtime-admin-stats.png"))

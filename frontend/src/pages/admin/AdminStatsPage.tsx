@@ -6,7 +6,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Too
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
 import { errorMessage } from '../../api/client'
-import type { StatsGroupBy, UsageRow } from '../../api/types'
+import type { ActiveUsers, StatsGroupBy, UsageRow } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
 import { isoDate } from '../../lib/format'
@@ -67,7 +67,7 @@ export default function AdminStatsPage() {
   const daily = useLoad<UsageRow[]>(() => adminApi.usage(from, to, 'day'), [from, to])
   const breakdown = useLoad<UsageRow[]>(() => adminApi.usage(from, to, groupBy), [from, to, groupBy])
   const agents = useLoad(() => adminApi.agentStats(), [])
-  const users = useLoad(() => adminApi.userStats(), [])
+  const users = useLoad<ActiveUsers>(() => adminApi.userStats(from, to), [from, to])
   const accent = theme.palette.primary.main
   const axis = { stroke: theme.palette.text.secondary, fontSize: 12 }
   const tooltipStyle = { contentStyle: { background: theme.palette.background.paper, border: `1px solid ${theme.palette.divider}`, borderRadius: 12 } }
@@ -163,7 +163,30 @@ export default function AdminStatsPage() {
 
         <Box className="grid gap-6 md:grid-cols-2">
           {agents.error ? <ErrorState message={agents.error} onRetry={agents.reload} /> : agents.data ? <Overview title={t('admin.agentsOverview')} data={agents.data} /> : <LoadingState />}
-          {users.error ? <ErrorState message={users.error} onRetry={users.reload} /> : users.data ? <Overview title={t('admin.usersOverview')} data={users.data} /> : <LoadingState />}
+          <Card className="p-6 flex flex-col gap-4">
+            <Typography variant="h6" component="h2">{t('admin.usersOverview')}</Typography>
+            {users.error && <ErrorState message={users.error} onRetry={users.reload} />}
+            {!users.data && !users.error && <LoadingState />}
+            {users.data && (
+              <>
+                <Box>
+                  <Typography sx={{ fontWeight: 500 }} variant="h4" data-testid="distinct-active-users">{users.data.distinct_active_users.toLocaleString()}</Typography>
+                  <Typography variant="body2" color="text.secondary">{t('admin.distinctActiveUsers')}</Typography>
+                </Box>
+                <Box sx={{ height: 200 }} data-testid="chart-users">
+                  <ResponsiveContainer width="100%" height="100%">
+                    <BarChart data={users.data.days} margin={{ left: 0, right: 8, top: 8 }}>
+                      <CartesianGrid strokeDasharray="3 3" stroke={theme.palette.divider} vertical={false} />
+                      <XAxis dataKey="date" tick={axis} stroke={theme.palette.divider} />
+                      <YAxis tick={axis} stroke={theme.palette.divider} allowDecimals={false} />
+                      <Tooltip {...tooltipStyle} />
+                      <Bar dataKey="active_users" name={t('admin.activeUsers')} fill={accent} radius={[6, 6, 0, 0]} isAnimationActive={false} />
+                    </BarChart>
+                  </ResponsiveContainer>
+                </Box>
+              </>
+            )}
+          </Card>
         </Box>
       </Box>
     </Page>
