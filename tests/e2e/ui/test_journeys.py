@@ -238,3 +238,51 @@ def test_admin_tests_an_llm_and_sees_the_calls_in_the_statistics(open_page, runt
     assert int(page.get_by_test_id("distinct-active-users").inner_text().replace(",", "")) >= 1
     page.get_by_test_id("chart-users").scroll_into_view_if_needed()  # the page scrolls inside its main area
     page.screenshot(path=str(screenshot_dir / "runtime-admin-stats.png"))
+
+
+def _tiny_png() -> bytes:
+    """A valid 2×2 red PNG (the browser must decode what it downloads through the presigned URL)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_chat_with_a_text_file_and_an_image(open_page, runtime: RuntimeProcess, mock_llm: MockLlm) -> None:
+    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "FilesFunction",
+                              "WsInvokeFunction")
+    with _admin_api(runtime) as api:
+        agent = api.post("/api/my-agents", json={
+            "name": "Attachment echo", "framework": "CUSTOM",
+            "endpoint": {"base_url": mock_llm.base_url, "custom_protocol": "openai"}})
+        assert agent.status_code == 201, agent.text
+    page = open_page()
+    _sign_in(page, runtime, ADMIN)
+    expect(page).to_have_url(re.compile("/workspace$"))
+    page.goto(runtime.url(f"/workspace/agents/{agent.json()['id']}"))
+    expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "open", timeout=15_000)
+
+    page.wait_for_load_state("networkidle")  # a new agent: no session yet, attaching a file makes one
+    # Both files go to storage through presigned uploads before the message can be sent.
+    page.get_by_test_id("file-input").set_input_files([
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"otter-fact-42: otters hold hands"},
+        {"name": "red.png", "mimeType": "image/png", "buffer": _tiny_png()},
+    ])
+    expect(page.get_by_test_id("pending-attachment")).to_have_count(2)
+    page.get_by_test_id("composer-input").fill("read my notes")
+    expect(page.get_by_test_id("send")).to_be_enabled(timeout=15_000)
+    page.get_by_test_id("send").click()
+
+    # The agent got the text file inlined (the echo repeats it) and the user's message shows both files.
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("otter-fact-42", timeout=30_000)
+    sent = page.get_by_test_id("message-user").last
+    expect(sent.get_by_text("notes.txt")).to_be_visible()
+    image = sent.get_by_test_id("attachment-media").locator("img")
+    expect(image).to_have_attribute("alt", "red.png")
+    page.wait_for_function("img => img.complete && img.naturalWidth === 2", arg=image.element_handle(), timeout=15_000)
+    expect(page.get_by_test_id("pending-attachment")).to_have_count(0)  # the composer is cleared

@@ -39,10 +39,12 @@ export function Composer({ placeholder, disabled, sessionId, onSend, ensureSessi
 
   const update = (key: string, patch: Partial<PendingFile>) => setFiles((fs) => fs.map((f) => (f.key === key ? { ...f, ...patch } : f)))
 
-  const addFiles = async (list: FileList | null) => {
-    if (!list?.length) return
+  // Takes an array, not the input's FileList: the input is cleared right after picking (so the same file can be
+  // picked again), which empties a FileList still being read after the `await` below.
+  const addFiles = async (picked: File[]) => {
+    if (!picked.length) return
     const sid = sessionId ?? (await ensureSession())
-    const added: PendingFile[] = [...list].map((file, i) => ({
+    const added: PendingFile[] = picked.map((file, i) => ({
       key: `${Date.now()}-${i}-${file.name}`,
       file,
       progress: 0,
@@ -126,7 +128,7 @@ export function Composer({ placeholder, disabled, sessionId, onSend, ensureSessi
         autoFocus
       />
       <Box className="flex items-center gap-1">
-        <input ref={inputRef} type="file" multiple hidden onChange={(e) => { void addFiles(e.target.files); e.target.value = '' }} data-testid="file-input" />
+        <input ref={inputRef} type="file" multiple hidden onChange={(e) => { void addFiles(Array.from(e.target.files ?? [])); e.target.value = '' }} data-testid="file-input" />
         <Tooltip title={t('playground.attach')}>
           <span>
             <IconButton aria-label={t('playground.attach')} onClick={() => inputRef.current?.click()} disabled={disabled}>
