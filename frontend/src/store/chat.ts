@@ -56,6 +56,15 @@ export const useChatStore = create<ChatState>((set, get) => ({
     try {
       const sessions = await sessionsApi.list(agentId)
       if (get().agentId !== agentId) return
+      if (get().activeSessionId) {
+        // The user started a chat while the list was loading: keep it open (switching would drop the message
+        // being answered) and add the older sessions after it.
+        set((s) => ({
+          sessions: [...s.sessions, ...sessions.filter((x) => !s.sessions.some((y) => y.session_id === x.session_id))],
+          sessionsLoading: false,
+        }))
+        return
+      }
       set({ sessions, sessionsLoading: false })
       // Development mode resumes the most recent conversation (REQ 6); a link may name a session.
       const pick = sessions.find((s) => s.session_id === preferredSessionId) ?? sessions[0]

@@ -57,6 +57,24 @@ describe('chat store', () => {
     expect(useChatStore.getState().sessions[0]).toMatchObject({ session_id: 'new1', title: 'first question' })
   })
 
+  it('keeps a chat started while the session list was still loading', async () => {
+    let releaseList: (r: Response) => void = () => {}
+    vi.stubGlobal('fetch', vi.fn((url: string, init?: RequestInit) => {
+      if (init?.method === 'POST') return Promise.resolve(json({ session_id: 's-new', agent_id: 'a', title: '' }))
+      if (url.includes('/messages')) return Promise.resolve(json({ messages: [] }))
+      return new Promise<Response>((resolve) => { releaseList = resolve })  // the list answers late
+    }))
+    const opening = useChatStore.getState().openAgent('a')
+    const payload = await useChatStore.getState().beginSend('how do otters sleep', [])
+    releaseList(json({ sessions: [{ session_id: 's-new', title: '' }, { session_id: 's-old', title: 'old' }] }))
+    await opening
+    const state = useChatStore.getState()
+    expect(payload.session_id).toBe('s-new')
+    expect(state.activeSessionId).toBe('s-new')
+    expect(state.messages.map((m) => m.content)).toEqual(['how do otters sleep', ''])  // the question and its pending answer
+    expect(state.sessions.map((x) => x.session_id)).toEqual(['s-new', 's-old'])
+  })
+
   it('resumes the most recent session when an agent opens', async () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string) =>
       url.includes('/sessions/s-new/messages')

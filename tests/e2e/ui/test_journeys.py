@@ -177,6 +177,68 @@ def test_pending_user_waits_then_admin_approves(open_page, runtime: RuntimeProce
     expect(waiting).to_have_url(re.compile("/workspace$"))
 
 
+def test_a_published_agent_is_found_and_used_by_a_colleague(open_page, runtime: RuntimeProcess,
+                                                              mock_llm: MockLlm) -> None:
+    runtime.require_functions("AuthFunction", "AdminUsersFunction", "MyAgentsFunction", "RankingFunction",
+                              "AgentsCatalogFunction", "SessionsFunction", "WsInvokeFunction")
+    publisher, colleague = "ui-publisher", "ui-colleague"
+    with _admin_api(runtime) as api:
+        for username in (publisher, colleague):
+            _token(runtime, username)  # first sign-in: PENDING
+            assert api.post(f"/api/admin/users/{username}/approve").status_code == 200
+    with httpx.Client(base_url=runtime.base_url, timeout=30,
+                      headers={"Authorization": f"Bearer {_token(runtime, publisher)}"}) as dev:
+        created = dev.post("/api/my-agents", json={
+            "name": "Otter Facts", "description": "Answers questions about otters and how they live",
+            "framework": "CUSTOM", "endpoint": {"base_url": mock_llm.base_url, "custom_protocol": "openai"}})
+        assert created.status_code == 201, created.text
+
+    # The developer publishes it from the workspace.
+    workspace = open_page()
+    _sign_in(workspace, runtime, publisher)
+    expect(workspace).to_have_url(re.compile("/workspace$"))
+    card = workspace.get_by_test_id("agent-card").filter(has_text="Otter Facts")
+    card.get_by_role("button", name="Publish Otter Facts").click()
+    expect(card).to_contain_text("Published")
+
+    # A colleague in operation mode asks for what they need; the ranked catalogue lists it (the ranking function
+    # reuses its catalogue for A2G_RANKING_CACHE_SECONDS, so a cached one is given time to expire).
+    page = open_page(storage={"mode": "operation", "colorScheme": "light", "language": "en",
+                              "railExpanded": True, "tracePanelOpen": True})
+    _sign_in(page, runtime, colleague)
+    expect(page).to_have_url(re.compile("/operation$"))
+    found = page.get_by_test_id("ranked-list").get_by_test_id("agent-card").filter(has_text="Otter Facts")
+    for _ in range(40):
+        page.get_by_test_id("requirement-input").fill("something about otters")
+        page.get_by_test_id("requirement-input").press("Enter")
+        expect(page.get_by_test_id("ranked-list").or_(page.get_by_role("status")).first).to_be_visible()
+        if found.count():
+            break
+        page.wait_for_timeout(1000)
+    found.get_by_role("link", name="Otter Facts").click()
+    expect(page).to_have_url(re.compile(r"/operation/agents/[^/?]+"))
+    expect(page.get_by_role("heading", name="Otter Facts")).to_be_visible()
+
+    # Two chats: the first is kept in the session list after "new chat" and can be reopened.
+    page.get_by_test_id("composer-input").fill("how do otters sleep")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("echo: how do otters sleep",
+                                                                          timeout=30_000)
+    expect(page.get_by_test_id("session-item")).to_have_count(1)
+    page.get_by_test_id("new-chat").click()
+    expect(page.get_by_test_id("message-assistant")).to_have_count(0)
+    page.get_by_test_id("composer-input").fill("what do otters eat")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("echo: what do otters eat",
+                                                                          timeout=30_000)
+    expect(page.get_by_test_id("session-item")).to_have_count(2)
+    page.get_by_test_id("session-item").filter(has_text="how do otters sleep").click()
+    expect(page.get_by_test_id("message-user")).to_have_count(1)
+    expect(page.get_by_test_id("message-user").first).to_contain_text("how do otters sleep")
+    # The colleague never sees the developer's trace panel.
+    expect(page.get_by_test_id("show-trace")).to_have_count(0)
+
+
 def test_operation_mode_shows_ranked_catalogue(open_page, runtime: RuntimeProcess) -> None:
     runtime.require_functions("AuthFunction", "RankingFunction", "AgentsCatalogFunction")
     page = open_page(storage={"mode": "operation", "colorScheme": "light", "language": "en",
