@@ -348,3 +348,47 @@ def test_chat_with_a_text_file_and_an_image(open_page, runtime: RuntimeProcess, 
     expect(image).to_have_attribute("alt", "red.png")
     page.wait_for_function("img => img.complete && img.naturalWidth === 2", arg=image.element_handle(), timeout=15_000)
     expect(page.get_by_test_id("pending-attachment")).to_have_count(0)  # the composer is cleared
+
+
+def test_code_answer_copies_and_the_agent_is_edited_then_deleted(open_page, runtime: RuntimeProcess,
+                                                                 mock_llm: MockLlm) -> None:
+    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction")
+    with _admin_api(runtime) as api:
+        created = api.post("/api/my-agents", json={
+            "name": "Code echo", "framework": "CUSTOM",
+            "endpoint": {"base_url": mock_llm.base_url, "custom_protocol": "openai"}})
+        assert created.status_code == 201, created.text
+        agent_id = created.json()["id"]
+    page = open_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=runtime.base_url)
+    _sign_in(page, runtime, ADMIN)
+    expect(page).to_have_url(re.compile("/workspace$"))
+
+    # A fenced block in the answer renders as code with a working copy button.
+    page.goto(runtime.url(f"/workspace/agents/{agent_id}"))
+    page.get_by_test_id("composer-input").fill("here:\n```python\nprint('otters')\n```")
+    page.get_by_test_id("send").click()
+    block = page.get_by_test_id("message-assistant").last.get_by_test_id("code-block")
+    expect(block).to_contain_text("print('otters')", timeout=30_000)
+    expect(block).to_contain_text("python")
+    block.get_by_role("button", name="Copy code").click()
+    assert page.evaluate("navigator.clipboard.readText()").strip() == "print('otters')"
+
+    # Edit from the workspace: the card shows the new title, a reload still does (it was saved).
+    page.goto(runtime.url("/workspace"))
+    card = page.get_by_test_id("agent-card").filter(has_text="Code echo")
+    card.get_by_role("button", name="Edit Code echo").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Title").fill("Code echo v2")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden(timeout=30_000)
+    page.reload()
+    renamed = page.get_by_test_id("agent-card").filter(has_text="Code echo v2")
+    expect(renamed).to_have_count(1)
+
+    # Delete, confirmed: gone from the list and from the API.
+    renamed.get_by_role("button", name="Delete Code echo v2").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_test_id("agent-card").filter(has_text="Code echo v2")).to_have_count(0)
+    with _admin_api(runtime) as api:
+        assert api.get(f"/api/my-agents/{agent_id}").status_code == 404
