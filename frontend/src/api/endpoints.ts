@@ -238,6 +238,10 @@ export const logsApi = {
     const raw = await request('/api/logs', { query: { trace_id: traceId, limit, order: 'desc' } })
     return listOf(raw, 'entries', 'logs').map((e) => toTraceEntry({ trace_id: traceId, ...(e as object) })).reverse()
   },
+  async get(traceId: string, entryId: string): Promise<TraceEntry> {
+    const raw = await request(`/api/logs/${enc(entryId)}`, { query: { trace_id: traceId } })
+    return toTraceEntry({ trace_id: traceId, ...(raw as object) })
+  },
   async clear(traceId: string): Promise<void> {
     await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId } })
   },

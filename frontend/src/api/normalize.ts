@@ -220,6 +220,7 @@ export function toTraceEntry(raw: unknown): TraceEntry {
     response: pick(o, 'response', 'response_body'),
     error: o.error ? (typeof o.error === 'string' ? o.error : str(obj(o.error).message, JSON.stringify(o.error))) : undefined,
     session_id: o.session_id ? str(o.session_id) : undefined,
+    truncated: o.truncated === true ? true : undefined,
   }
 }
 

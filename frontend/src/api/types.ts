@@ -148,6 +148,8 @@ export interface TraceEntry {
   response: unknown
   error?: string
   session_id?: string
+  /** Pushed live in a shortened form (over the WebSocket size limit): fetch the whole one to show it. */
+  truncated?: boolean
 }
 
 export interface ApiKey {

@@ -60,6 +60,7 @@ const en = {
   },
   code: { copy: 'Copy code', copied: 'Copied!' },
   trace: {
+    loadingWhole: 'Loading the whole call…', wholeError: 'Could not load the whole call: {{message}}',
     title: 'Live trace', capture: 'Trace capture', captureHint: 'Point your agent’s OpenAI-compatible LLM client at this base URL with your API key. Every call appears below, live.',
     baseUrl: 'Base URL', apiKey: 'API key', models: 'Models', noModels: 'No LLM is enabled yet — ask an admin to add one.',
     createKey: 'Create API key', keyHidden: 'Your key is shown once when created. Create a new one here to paste it.',

@@ -62,6 +62,7 @@ const ko: Messages = {
   },
   code: { copy: '코드 복사', copied: '복사됨!' },
   trace: {
+    loadingWhole: '전체 호출을 불러오는 중…', wholeError: '전체 호출을 불러오지 못했습니다: {{message}}',
     title: '실시간 트레이스', capture: '트레이스 연결', captureHint: '에이전트의 OpenAI 호환 LLM 클라이언트에 이 base URL과 API 키를 넣으세요. 모든 호출이 아래에 실시간으로 표시됩니다.',
     baseUrl: 'Base URL', apiKey: 'API 키', models: '모델', noModels: '활성화된 LLM이 없습니다 — 관리자에게 요청하세요.',
     createKey: 'API 키 만들기', keyHidden: '키는 만들 때 한 번만 보입니다. 붙여넣으려면 여기서 새로 만드세요.',

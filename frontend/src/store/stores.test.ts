@@ -17,6 +17,21 @@ describe('trace store', () => {
     expect(useTraceStore.getState().entries.t.map((e) => e.entry_id)).toEqual(['a', 'b'])
   })
 
+  it('replaces a shortened live entry with the whole stored one', async () => {
+    const fetchMock = vi.fn(async (_url: string) => new Response(JSON.stringify({
+      entry_id: 'big', at: '2026-01-01T00:00:01Z', model: 'm', request: { messages: [{ role: 'user', content: 'x'.repeat(50_000) + 'END' }] },
+    }), { status: 200, headers: { 'Content-Type': 'application/json' } }))
+    vi.stubGlobal('fetch', fetchMock)
+    useTraceStore.getState().handleServerMessage({ type: 'trace.entry', trace_id: 't', entry: {
+      entry_id: 'big', at: '2026-01-01T00:00:01Z', model: 'm', truncated: true, request: { messages: [{ role: 'user', content: 'xxxx…' }] } } })
+    expect(useTraceStore.getState().entries.t[0].truncated).toBe(true)
+    await useTraceStore.getState().loadWhole('t', 'big')
+    expect(String(fetchMock.mock.calls[0][0])).toContain('/api/logs/big?trace_id=t')
+    const [entry] = useTraceStore.getState().entries.t
+    expect(entry.truncated).toBeUndefined()
+    expect(JSON.stringify(entry.request)).toContain('END')
+  })
+
   it('ignores messages that are not trace entries', () => {
     useTraceStore.getState().handleServerMessage({ type: 'pong' })
     expect(useTraceStore.getState().entries).toEqual({})

@@ -18,6 +18,7 @@ interface TraceState {
   setConnection(s: SocketState): void
   loadHistory(traceId: string): Promise<void>
   add(entry: TraceEntry): void
+  loadWhole(traceId: string, entryId: string): Promise<void>
   clear(traceId: string): Promise<void>
   handleServerMessage(msg: ServerMessage): void
 }
@@ -55,6 +56,12 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     const traceId = entry.trace_id
     if (!traceId) return
     set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [entry]) } }))
+  },
+
+  async loadWhole(traceId, entryId) {
+    // A shortened live entry is replaced by the stored one (same id) when the developer opens it.
+    const whole = await logsApi.get(traceId, entryId)
+    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [{ ...whole, truncated: undefined }]) } }))
   },
 
   async clear(traceId) {

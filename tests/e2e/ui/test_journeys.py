@@ -128,6 +128,17 @@ def test_create_agent_chat_and_live_trace(open_page, runtime: RuntimeProcess, mo
     expect(newest).to_contain_text("traced call")
     page.screenshot(path=str(screenshot_dir / "runtime-playground.png"))
 
+    # A call too big for one WebSocket message arrives shortened; opening it shows the whole stored call.
+    big = "otter " * 12_000 + "END-OF-THE-BIG-PROMPT"
+    answer = httpx.post(base_url + "/chat/completions", headers={"Authorization": f"Bearer {api_key}"},
+                        json={"model": MODEL, "messages": [{"role": "user", "content": big}]}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    expect(page.get_by_test_id("trace-entry")).to_have_count(before + 2, timeout=15_000)
+    largest = page.get_by_test_id("trace-entry").last
+    largest.get_by_role("button").first.click()
+    expect(largest).to_contain_text("END-OF-THE-BIG-PROMPT", timeout=15_000)
+    expect(largest.get_by_test_id("trace-entry-whole")).to_have_count(0)
+
 
 def test_create_api_key_in_settings(open_page, runtime: RuntimeProcess) -> None:
     runtime.require_functions("AuthFunction", "ApiKeysFunction")

@@ -1,8 +1,10 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { Box, Chip, Collapse, Typography } from '@mui/material'
 import ExpandMoreRoundedIcon from '@mui/icons-material/ExpandMoreRounded'
 import { useTranslation } from 'react-i18next'
 import type { TraceEntry } from '../../api/types'
+import { errorMessage } from '../../api/client'
+import { useTraceStore } from '../../store/trace'
 import { colorFor } from '../AgentAvatar'
 import { formatTime, prettyJson } from '../../lib/format'
 import { CopyButton } from '../CopyButton'
@@ -29,6 +31,13 @@ function JsonBlock({ label, value }: { label: string; value: unknown }) {
 export function TraceEntryItem({ entry }: { entry: TraceEntry }) {
   const { t, i18n } = useTranslation()
   const [open, setOpen] = useState(false)
+  const [wholeError, setWholeError] = useState<string | null>(null)
+  // A call too big for a live push arrives shortened; opening it fetches the whole stored one.
+  useEffect(() => {
+    if (!open || !entry.truncated || !entry.entry_id) return
+    setWholeError(null)
+    useTraceStore.getState().loadWhole(entry.trace_id, entry.entry_id).catch((e) => setWholeError(errorMessage(e)))
+  }, [open, entry.truncated, entry.trace_id, entry.entry_id])
   const agentKey = entry.agent_id || 'agent'
   const color = colorFor(agentKey)
   const failed = entry.status === 'error' || Boolean(entry.error)
@@ -51,6 +60,11 @@ export function TraceEntryItem({ entry }: { entry: TraceEntry }) {
       </Box>
       <Collapse in={open} unmountOnExit>
         <Box className="flex flex-col gap-2 px-3 pb-3">
+          {entry.truncated && (
+            <Typography variant="caption" color={wholeError ? 'error' : 'text.secondary'} data-testid="trace-entry-whole">
+              {wholeError ? t('trace.wholeError', { message: wholeError }) : t('trace.loadingWhole')}
+            </Typography>
+          )}
           {entry.error && (
             <Typography variant="body2" color="error">
               {entry.error}
