@@ -35,7 +35,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from a2g.adapters.outbound import RESOLVE_TTL_SECONDS, DestinationPolicy, _display, _literal_ip, _ssl_context
-from a2g.errors import UpstreamFailed, UpstreamTimeout
+from a2g.errors import PlatformError, UpstreamFailed, UpstreamTimeout
 
 __all__ = ["RelayClient", "RelayResponse"]
 
@@ -63,11 +63,19 @@ class _GuardedResolver(AbstractResolver):
         return None
 
 
+def _platform_error(exc: BaseException, url: str, failed: str, late: str) -> PlatformError:
+    """An aiohttp failure as the outbound client reports it; the URL is shown without query or credentials
+    (worked out only here, off the path of calls that succeed)."""
+    if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
+        return UpstreamTimeout(f"{_display(url)} {late} in time")
+    return UpstreamFailed(f"{_display(url)} {failed}: {type(exc).__name__}", code="upstream_unreachable")
+
+
 class RelayResponse:
     """The parts of an upstream response the proxy relays: status, headers, raw body chunks."""
 
     def __init__(self, response: aiohttp.ClientResponse, url: str):
-        self._response, self._url = response, _display(url)
+        self._response, self._url = response, url
         self.status_code = response.status
         self.headers: Mapping[str, str] = response.headers
 
@@ -75,11 +83,8 @@ class RelayResponse:
         try:
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        except (TimeoutError, aiohttp.ServerTimeoutError):
-            raise UpstreamTimeout(f"{self._url} stopped sending in time") from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamFailed(f"{self._url} failed mid-answer: {type(exc).__name__}",
-                                 code="upstream_unreachable") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _platform_error(exc, self._url, "failed mid-answer", "stopped sending") from None
 
 
 class RelayClient:
@@ -92,8 +97,9 @@ class RelayClient:
     def __init__(self, policy: DestinationPolicy):
         self.policy = policy
         connector = aiohttp.TCPConnector(
-            resolver=_GuardedResolver(policy), ssl=_ssl_context(),  # the CA settings of every outbound call limit=100, keepalive_timeout=30.0,
-            ttl_dns_cache=int(RESOLVE_TTL_SECONDS),
+            resolver=_GuardedResolver(policy),
+            ssl=_ssl_context(),  # the CA settings of every outbound call
+            limit=100, keepalive_timeout=30.0, ttl_dns_cache=int(RESOLVE_TTL_SECONDS),
         )
         self._session = aiohttp.ClientSession(
             connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
@@ -129,16 +135,12 @@ class RelayClient:
         if literal is not None:  # aiohttp connects to a literal IP without asking the resolver: check it here
             self.policy.check_addresses(parsed.host, (literal,))
         target = str(parsed)
-        shown = _display(target)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout, sock_read=read_timeout)
         try:
             response = await self._session.request(method, target, data=content, headers=dict(headers),
                                                    timeout=timeout, allow_redirects=False)
-        except (TimeoutError, aiohttp.ServerTimeoutError):
-            raise UpstreamTimeout(f"{shown} did not answer in time") from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamFailed(f"{shown} could not be reached: {type(exc).__name__}",
-                                 code="upstream_unreachable") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _platform_error(exc, target, "could not be reached", "did not answer") from None
         try:
             yield RelayResponse(response, target)
         finally:
