@@ -33,16 +33,15 @@ install-python: $(UV)
 	@echo "==> Python dependencies (uv.lock)"
 	@$$(command -v uv || echo $(UV)) sync --frozen --quiet
 
-# `npm ci` first; `npm install` when the lock lacks other platforms' optional packages (npm's known lock
-# gap for packages such as @tailwindcss/oxide-*), which `npm ci` refuses.
+# `npm ci` only: the committed locks hold every platform's optional packages (tests/deploy/test_node_locks.py),
+# so nothing rewrites them and a fresh clone stays clean.
 install-node:
 	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider)"
 	@for dir in infrastructure/local frontend sdks/js tests/e2e/oidc; do \
 	  if [ -f $$dir/package-lock.json ]; then \
 	    if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
 	      echo "    npm ci in $$dir"; \
-	      (cd $$dir && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
-	        || npm install --no-audit --no-fund --loglevel=error; }) || exit 1; \
+	      (cd $$dir && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	    fi; \
 	  fi; \
 	done
