@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"a2g: {exc}", file=sys.stderr)
         return 2
     except A2GError as exc:
-        print(f"a2g: {_sentence(exc)}", file=sys.stderr)
+        print(f"a2g: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # an argument the SDK refuses before sending (e.g. an empty id)
         print(f"a2g: {exc}", file=sys.stderr)
@@ -220,12 +220,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("a2g: interrupted", file=sys.stderr)
         return 130
-
-
-def _sentence(exc: A2GError) -> str:
-    """The platform's message, with the command's context and the status and code, as one sentence."""
-    text = str(exc)
-    return text if text.endswith((".", "?", ")")) else text + "."
 
 
 if __name__ == "__main__":  # pragma: no cover
