@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   ConnectionFailed,
   RunFailed,
+  ServerError,
   UnexpectedResponse,
   errorForCode,
   errorForStatus,
@@ -147,9 +148,12 @@ export type WebSocketClass = new (url: string) => WebSocketLike;
 
 export async function webSocketClass(given?: WebSocketClass): Promise<WebSocketClass> {
   if (given) return given;
+  const onNode = Boolean((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node);
   const native = (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
-  if (native) return native;
-  const ws = await import("ws"); // Node.js 18-21 have no global WebSocket
+  if (native && !onNode) return native;
+  // On Node.js the `ws` package: 18-21 have no global WebSocket, and only `ws` tells a refused handshake's
+  // status (401/403), which makes a wrong key an AuthenticationFailed rather than a bare connection error.
+  const ws = await import("ws");
   return ws.WebSocket as unknown as WebSocketClass;
 }
 
@@ -194,8 +198,21 @@ export function readPush(raw: unknown, requestId: string): RunEvent | undefined 
     return undefined;
   }
   if (typeof push !== "object" || push === null) return undefined;
-  const event = push as RunEvent & { message?: unknown };
-  if (event.request_id !== requestId) return undefined;
+  const event = push as RunEvent & { message?: unknown; connectionId?: string };
+  if (event.request_id !== requestId) {
+    if (event.connectionId !== undefined) { // API Gateway's own word about our message
+      const gateway: unknown = event.message;
+      if (gateway === "Forbidden") {
+        throw new UnexpectedResponse("the WebSocket has no `invoke` route: is this the A2G platform's WebSocket URL?",
+          { code: "no_invoke_route" });
+      }
+      if (gateway === "Internal server error") {
+        throw new ServerError("the platform failed while starting the run", { code: "internal_error" });
+      }
+      // e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
+    }
+    return undefined;
+  }
   if (event.type === "error" && (event.message === null || event.message === undefined)) {
     throw errorForCode(event.error?.code ?? "error", event.error?.message ?? "the run was refused");
   }

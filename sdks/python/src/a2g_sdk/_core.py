@@ -13,9 +13,9 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 from a2g_sdk.errors import (
-    A2GError,
     ConfigurationError,
     RunFailed,
+    ServerError,
     UnexpectedResponse,
     error_for_code,
     error_for_status,
@@ -193,8 +193,14 @@ def read_push(raw: str | bytes, request_id: str) -> RunEvent | None:
     except ValueError:
         return None
     if not isinstance(push, dict) or push.get("request_id") != request_id:
-        if isinstance(push, dict) and push.get("message") == "Forbidden" and "connectionId" in push:
-            raise A2GError("the platform refused the invoke message", code="forbidden")
+        if isinstance(push, dict) and "connectionId" in push:  # API Gateway's own word about our message
+            gateway = push.get("message")
+            if gateway == "Forbidden":
+                raise UnexpectedResponse("the WebSocket has no `invoke` route: is this the A2G platform's "
+                                         "WebSocket URL?", code="no_invoke_route")
+            if gateway == "Internal server error":
+                raise ServerError("the platform failed while starting the run", code="internal_error")
+            # e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
         return None
     if push.get("type") == "error" and push.get("message") is None:
         error: dict[str, Any] = push["error"] if isinstance(push.get("error"), dict) else {}

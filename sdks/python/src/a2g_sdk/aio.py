@@ -67,17 +67,18 @@ class AsyncClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _response(self, call: Call) -> httpx.Response:
+    async def _exchange(self, call: Call) -> tuple[int, Any]:
+        """(status, JSON body) of a success; the typed error of anything else."""
         base = self.settings.base_url
         try:
-            return await self._http.request(call.method, base + call.path, params=dict(call.params) or None,
-                                            json=call.json, headers=self.settings.headers)
+            response = await self._http.request(call.method, base + call.path, params=dict(call.params) or None,
+                                                json=call.json, headers=self.settings.headers)
         except httpx.HTTPError as exc:
             raise connection_error(exc, base, call.what) from exc
+        return response.status_code, read_answer(response.status_code, response.text, base, call.what)
 
     async def _send(self, call: Call) -> Any:
-        response = await self._response(call)
-        return read_answer(response.status_code, response.text, self.settings.base_url, call.what)
+        return (await self._exchange(call))[1]
 
     async def _object(self, call: Call) -> dict[str, Any]:
         return expect_object(await self._send(call), call.what)
@@ -90,10 +91,8 @@ class AsyncClient:
                        endpoint: Mapping[str, Any] | None = None) -> RegisteredAgent:
         call = routes.register(as_card(card), card_url, logo_url=logo_url, color=color, framework=framework,
                                endpoint=endpoint)
-        response = await self._response(call)
-        body = expect_object(read_answer(response.status_code, response.text, self.settings.base_url, call.what),
-                             call.what)
-        return cast(RegisteredAgent, {**body, "created": response.status_code == 201})
+        status, body = await self._exchange(call)
+        return cast(RegisteredAgent, {**expect_object(body, call.what), "created": status == 201})
 
     async def create_agent(self, name: str, framework: str, endpoint: Mapping[str, Any], *, description: str = "",
                            skills: Sequence[Mapping[str, Any]] | None = None, logo_url: str | None = None,

@@ -84,14 +84,18 @@ class Client:
         self.close()
 
     # --- HTTP ---------------------------------------------------------------------------------------------
-    def _send(self, call: Call) -> Any:
+    def _exchange(self, call: Call) -> tuple[int, Any]:
+        """(status, JSON body) of a success; the typed error of anything else."""
         base = self.settings.base_url
         try:
             response = self._http.request(call.method, base + call.path, params=dict(call.params) or None,
                                           json=call.json, headers=self.settings.headers)
         except httpx.HTTPError as exc:
             raise connection_error(exc, base, call.what) from exc
-        return read_answer(response.status_code, response.text, base, call.what)
+        return response.status_code, read_answer(response.status_code, response.text, base, call.what)
+
+    def _send(self, call: Call) -> Any:
+        return self._exchange(call)[1]
 
     def _object(self, call: Call) -> dict[str, Any]:
         return expect_object(self._send(call), call.what)
@@ -107,15 +111,10 @@ class Client:
                  endpoint: Mapping[str, Any] | None = None) -> RegisteredAgent:
         """Register an agent from its A2A card (a dict or an a2a-sdk AgentCard), or have the platform fetch
         it from `card_url`. Registering the same agent again updates it in place (`created` False)."""
-        base = self.settings.base_url
         call = routes.register(as_card(card), card_url, logo_url=logo_url, color=color, framework=framework,
                                endpoint=endpoint)
-        try:
-            response = self._http.post(base + call.path, json=call.json, headers=self.settings.headers)
-        except httpx.HTTPError as exc:
-            raise connection_error(exc, base, call.what) from exc
-        body = expect_object(read_answer(response.status_code, response.text, base, call.what), call.what)
-        return cast(RegisteredAgent, {**body, "created": response.status_code == 201})
+        status, body = self._exchange(call)
+        return cast(RegisteredAgent, {**expect_object(body, call.what), "created": status == 201})
 
     def create_agent(self, name: str, framework: str, endpoint: Mapping[str, Any], *, description: str = "",
                      skills: Sequence[Mapping[str, Any]] | None = None, logo_url: str | None = None,
