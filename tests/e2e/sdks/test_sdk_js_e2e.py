@@ -170,3 +170,15 @@ def test_npx_a2g_helps_and_fails_in_sentences(project: Path, sdk_runtime: Runtim
     session = json.loads(_run([*npx, "session", agent["id"]], project, env=platform).stdout)
     chat = _run([*npx, "chat", session["session_id"], "hi from npx"], project, env=platform)
     assert chat.returncode == 0 and chat.stdout == "echo: hi from npx\n", chat.stderr
+
+
+def test_the_published_package_carries_both_builds_their_types_and_the_licence(project: Path) -> None:
+    packed = _run(["npm", "pack", "--dry-run", "--json", "--ignore-scripts"], SDK_JS)
+    assert packed.returncode == 0, packed.stderr
+    files = {f["path"] for f in json.loads(packed.stdout)[0]["files"]}
+    pkg = json.loads((SDK_JS / "package.json").read_text())
+    assert {"LICENSE", "README.md", "package.json", "dist/cjs/package.json", pkg["bin"]["a2g"]} <= files
+    for condition in ("import", "require"):
+        for kind in ("types", "default"):
+            assert pkg["exports"]["."][condition][kind].removeprefix("./") in files
+    assert pkg["license"] == "MIT" and (SDK_JS / "LICENSE").read_text().startswith("MIT License")
