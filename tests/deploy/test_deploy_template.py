@@ -48,6 +48,14 @@ def test_cfn_lint_finds_nothing_in_the_template() -> None:
     assert cfn_lint(TEMPLATE.read_text()) == []
 
 
+def test_cfn_lint_informational_checks_find_nothing_either() -> None:
+    """`--include-checks I` too: e.g. I3011, a stateful resource without Retain policies."""
+    from cfnlint.api import ManualArgs, lint
+
+    found = lint(TEMPLATE.read_text(), config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+    assert [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in found] == []
+
+
 def test_cfn_lint_reports_a_broken_copy(raw: dict[str, Any]) -> None:
     broken = mutated(raw)
     broken["Resources"]["UsersTable"]["Properties"]["BillingMode"] = "PAY_PER_REQUESTS"

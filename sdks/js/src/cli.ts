@@ -135,6 +135,7 @@ const COMMANDS: Record<string, Command> = {
     options: { "run-timeout": { type: "string", placeholder: "SECONDS", help: "how long to wait for the agent's next output (default 900)" } },
     async run(a2g, values, [sessionId, message]) {
       const seconds = Number(str(values, "run-timeout") ?? "900");
+      if (!(seconds > 0)) throw new UsageError(`--run-timeout must be a number of seconds, not '${str(values, "run-timeout")}'`);
       let streamed = "";
       for await (const event of a2g.invoke(sessionId, message, { timeoutMs: seconds * 1000 })) {
         if (event.type === "chunk") {
