@@ -41,7 +41,7 @@ def a2g(*args: str, env: dict[str, str] | None = None, stdin: str | None = None)
 def one_sentence(run: subprocess.CompletedProcess[str]) -> str:
     err = run.stderr.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
-    assert err.startswith("a2g: "), err
+    assert err.startswith("a2g"), err
     return err
 
 
@@ -86,6 +86,9 @@ def test_every_failure_is_one_sentence(sdk_runtime: RuntimeProcess, developer: D
     assert unknown.returncode == 1 and one_sentence(unknown) == "a2g: agent not found (404 not_found)"
     nothing = a2g("update", "agt_nobody", env=platform)
     assert nothing.returncode == 2 and "nothing to change" in one_sentence(nothing)
+    typo = a2g("chat", "ses_x", "hi", "--run-timeout", "soon", env=platform)
+    assert typo.returncode == 2
+    assert one_sentence(typo) == "a2g chat: argument --run-timeout: invalid float value: 'soon'; run 'a2g chat --help'"
     bad_colour = a2g("register", "--card", "-", "--color", "blue", env=platform, stdin=json.dumps({"name": "x"}))
     assert bad_colour.returncode == 1 and "(400 " in one_sentence(bad_colour)
 

@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from a2g_sdk import __version__
 from a2g_sdk.client import Client
@@ -27,8 +27,15 @@ class UsageError(Exception):
     """A mistake on the command line, found after parsing (exit code 2)."""
 
 
-def _connection_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line that says where the help is (as every other failure is)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; run '{self.prog} --help'\n")
+
+
+def _connection_options() -> _Parser:
+    common = _Parser(add_help=False)
     group = common.add_argument_group("platform")
     group.add_argument("--platform-url", metavar="URL", help="default: $A2G_PLATFORM_URL, e.g. http://127.0.0.1:3000")
     group.add_argument("--api-key", metavar="KEY", help="an a2g_sk_... key; default: $A2G_API_KEY")
@@ -42,7 +49,7 @@ def _connection_options() -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="a2g", description="The A2G Agent Platform from the command line: register, update and publish "
         "agents, start chat sessions, read traces, chat with an agent.",
         epilog="Run 'a2g <command> --help' for a command's options.")
