@@ -373,3 +373,73 @@ def web_hosting_problems(raw: Template) -> list[str]:
         if output not in (raw.get("Outputs") or {}):
             problems.append(f"output {output} is missing")
     return problems
+
+
+# ---- data that outlives the stack, WebSocket deployments, timeouts -------------------------------------------
+
+STATEFUL_TYPES = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Logs::LogGroup")
+
+
+def retention_problems(raw: Template) -> list[str]:
+    """Every table, bucket and log group is kept when the stack is deleted or the resource replaced: a
+    `sam delete` or a property change that forces a replacement must not wipe users' data."""
+    problems = []
+    for lid, res in raw["Resources"].items():
+        if res.get("Type") not in STATEFUL_TYPES:
+            continue
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            if res.get(policy) != "Retain":
+                problems.append(f"{lid}: {policy} is {res.get(policy)!r}, not 'Retain'")
+    return problems
+
+
+def websocket_deployment_problems(raw: Template) -> list[str]:
+    """Every WebSocket stage deploys itself (AutoDeploy): a fixed `AWS::ApiGatewayV2::Deployment` is made
+    once and never again, so a stack update that changes a route or an integration would not go live."""
+    resources = raw["Resources"]
+    ws_apis = {lid for lid, r in resources.items() if r.get("Type") == "AWS::ApiGatewayV2::Api"
+               and props(r).get("ProtocolType") == "WEBSOCKET"}
+    problems = []
+    stages = {lid: r for lid, r in resources.items() if r.get("Type") == "AWS::ApiGatewayV2::Stage"
+              and (props(r).get("ApiId") or {}).get("Ref") in ws_apis}
+    if not stages:
+        problems.append("no stage for the WebSocket API")
+    for lid, stage in stages.items():
+        if props(stage).get("AutoDeploy") is not True:
+            problems.append(f"{lid}: AutoDeploy is not true")
+        if "DeploymentId" in props(stage):
+            problems.append(f"{lid}: a fixed DeploymentId next to AutoDeploy")
+    for lid, res in resources.items():
+        if res.get("Type") == "AWS::ApiGatewayV2::Deployment" and (props(res).get("ApiId") or {}).get("Ref") in ws_apis:
+            problems.append(f"{lid}: a fixed WebSocket deployment (route changes would never go live)")
+    return problems
+
+
+LAMBDA_MAX_TIMEOUT = 900
+
+
+def log_proxy_timeout_problems(raw: Template, longest_llm_timeout: float) -> list[str]:
+    """The log-proxy lives as long as the slowest LLM call it may have to wait for."""
+    timeout = props(raw["Resources"]["LogProxyFunction"]).get("Timeout") \
+        or raw.get("Globals", {}).get("Function", {}).get("Timeout")
+    problems = []
+    if not isinstance(timeout, int) or timeout > LAMBDA_MAX_TIMEOUT:
+        problems.append(f"LogProxyFunction: Timeout {timeout!r} is not a number of seconds up to 900")
+    elif timeout < longest_llm_timeout:
+        problems.append(f"LogProxyFunction: Timeout {timeout} s is shorter than the longest LLM timeout "
+                        f"allowed ({longest_llm_timeout:g} s)")
+    return problems
+
+
+def longest_llm_timeout(service_file: Path | None = None) -> float:
+    """The largest `timeout_seconds` an admin may give an LLM, as the registry's request models bound it
+    (`Field(..., le=N)` in a2g/llms/service.py; read from the source, since importing it needs settings)."""
+    source = service_file or REPO / "layers" / "core" / "python" / "a2g" / "llms" / "service.py"
+    limits = []
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                and node.target.id == "timeout_seconds" and isinstance(node.value, ast.Call):
+            limits += [float(ast.literal_eval(k.value)) for k in node.value.keywords if k.arg in ("le", "lt")]
+    if not limits:
+        raise AssertionError(f"timeout_seconds has no upper bound in {source}")
+    return max(limits)

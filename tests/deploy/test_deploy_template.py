@@ -48,6 +48,14 @@ def test_cfn_lint_finds_nothing_in_the_template() -> None:
     assert cfn_lint(TEMPLATE.read_text()) == []
 
 
+def test_cfn_lint_informational_checks_find_nothing_either() -> None:
+    """`--include-checks I` too: e.g. I3011, a stateful resource without Retain policies."""
+    from cfnlint.api import ManualArgs, lint
+
+    found = lint(TEMPLATE.read_text(), config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+    assert [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in found] == []
+
+
 def test_cfn_lint_reports_a_broken_copy(raw: dict[str, Any]) -> None:
     broken = mutated(raw)
     broken["Resources"]["UsersTable"]["Properties"]["BillingMode"] = "PAY_PER_REQUESTS"
@@ -291,3 +299,42 @@ def test_local_runtime_serves_the_web_adapter_function_through_its_asgi_app(raw:
     broken["Resources"]["LogProxyFunction"]["Properties"]["Handler"] = "start.sh"  # no such script
     with pytest.raises(TemplateError, match="start script 'start.sh'"):
         load_template(write_template(broken, tmp_path), environ={"TokenSecret": "x" * 32})
+
+
+# ---- retained data, WebSocket auto-deploy, the log-proxy's timeout ------------------------------------------
+
+def test_every_table_bucket_and_log_group_is_retained(raw: dict[str, Any]) -> None:
+    assert checks.retention_problems(raw) == []
+    kinds = {res["Type"] for res in raw["Resources"].values() if res["Type"] in checks.STATEFUL_TYPES}
+    assert kinds == set(checks.STATEFUL_TYPES)  # the check really looked at tables, buckets and logs
+    broken = mutated(raw)
+    del broken["Resources"]["AgentsTable"]["DeletionPolicy"]
+    broken["Resources"]["FilesBucket"]["UpdateReplacePolicy"] = "Delete"
+    del broken["Resources"]["FunctionLogGroup"]["UpdateReplacePolicy"]
+    found = checks.retention_problems(broken)
+    assert found == ["AgentsTable: DeletionPolicy is None, not 'Retain'",
+                     "FilesBucket: UpdateReplacePolicy is 'Delete', not 'Retain'",
+                     "FunctionLogGroup: UpdateReplacePolicy is None, not 'Retain'"], found
+
+
+def test_websocket_stage_deploys_route_changes_itself(raw: dict[str, Any], transformed: dict[str, Any]) -> None:
+    assert checks.websocket_deployment_problems(raw) == []
+    stage = transformed["Resources"]["WebSocketStage"]["Properties"]
+    assert stage["AutoDeploy"] is True and "DeploymentId" not in stage  # survives the SAM transform
+    broken = mutated(raw)
+    del broken["Resources"]["WebSocketStage"]["Properties"]["AutoDeploy"]
+    broken["Resources"]["WebSocketDeployment"] = {"Type": "AWS::ApiGatewayV2::Deployment",
+                                                  "Properties": {"ApiId": {"Ref": "WebSocketApi"}}}
+    broken["Resources"]["WebSocketStage"]["Properties"]["DeploymentId"] = {"Ref": "WebSocketDeployment"}
+    found = checks.websocket_deployment_problems(broken)
+    assert len(found) == 3 and any("WebSocketDeployment" in p for p in found), found
+
+
+def test_log_proxy_outlives_the_slowest_llm_call_allowed(raw: dict[str, Any]) -> None:
+    longest = checks.longest_llm_timeout()
+    assert longest == 900
+    assert checks.log_proxy_timeout_problems(raw, longest) == []
+    broken = mutated(raw)
+    broken["Resources"]["LogProxyFunction"]["Properties"]["Timeout"] = 300
+    assert checks.log_proxy_timeout_problems(broken, longest) == [
+        "LogProxyFunction: Timeout 300 s is shorter than the longest LLM timeout allowed (900 s)"]

@@ -3,16 +3,16 @@
 //   A2G_E2E_PLATFORM_URL=... A2G_E2E_API_KEY=... A2G_E2E_CARD_URL=... node --test test/   (real platform)
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { A2GError, register, registrationBody } from "../dist/index.js";
+import { A2GError, AuthenticationFailed, InvalidRequest, register, registrationBody } from "../dist/esm/index.js";
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli.js");
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "esm", "cli.js");
 
 async function standIn(status, answer) {
   const seen = [];
@@ -63,7 +63,7 @@ test("register turns platform errors into A2GError", async () => {
   const platform = await standIn(400, { error: { code: "invalid_agent_card", message: "missing: skills" } });
   try {
     await assert.rejects(register({ cardUrl: "http://x", apiKey: "k", platformUrl: platform.url }), (error) => {
-      assert.ok(error instanceof A2GError);
+      assert.ok(error instanceof A2GError && error instanceof InvalidRequest);
       assert.equal(error.status, 400);
       assert.equal(error.code, "invalid_agent_card");
       assert.match(error.message, /missing: skills/);
@@ -72,7 +72,7 @@ test("register turns platform errors into A2GError", async () => {
   } finally {
     await platform.close();
   }
-  await assert.rejects(register({ cardUrl: "http://x", apiKey: "k", platformUrl: "http://127.0.0.1:9" }), A2GError);
+  await assert.rejects(register({ cardUrl: "http://x", apiKey: "k", platformUrl: "http://127.0.0.1:1" }), A2GError);
   const saved = process.env.A2G_API_KEY;
   delete process.env.A2G_API_KEY;
   await assert.rejects(register({ cardUrl: "http://x", platformUrl: "http://p" }), /API key/);
@@ -121,4 +121,32 @@ test("against the running platform: register by card URL twice, then a bad colou
     register({ cardUrl: E2E.cardUrl, apiKey: E2E.apiKey, platformUrl: E2E.platformUrl, color: "blue" }),
     (error) => error instanceof A2GError && error.status === 400,
   );
+});
+
+test("API Gateway's bare authorizer refusal becomes AuthenticationFailed with a sentence", async () => {
+  const platform = await standIn(403, { message: "Forbidden" });
+  try {
+    await assert.rejects(register({ cardUrl: "http://x", apiKey: "a2g_sk_wrong", platformUrl: platform.url }), (error) => {
+      assert.ok(error instanceof AuthenticationFailed);
+      assert.equal(error.code, "credential_refused");
+      assert.match(error.message, /wrong, expired or revoked/);
+      return true;
+    });
+  } finally {
+    await platform.close();
+  }
+});
+
+test("the CommonJS build is what require() gets, the ESM build what import gets, one version", async () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const { createRequire } = await import("node:module");
+  const required = createRequire(join(root, "package.json"))(join(root, pkg.exports["."].require.default));
+  const imported = await import(join(root, pkg.exports["."].import.default));
+  assert.equal(typeof required.Client, "function");
+  assert.equal(typeof imported.Client, "function");
+  assert.equal(required.VERSION, pkg.version);
+  assert.equal(imported.VERSION, pkg.version);
+  const version = spawnSync(process.execPath, [CLI, "--version"], { encoding: "utf8" });
+  assert.equal(version.stdout.trim(), `@a2g/sdk ${pkg.version}`);
 });

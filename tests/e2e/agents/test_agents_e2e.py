@@ -140,7 +140,7 @@ def _js_sdk_ready() -> bool:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=SDK_JS, check=True, capture_output=True,
                        timeout=600)
     newest_src = max(p.stat().st_mtime for p in (SDK_JS / "src").glob("*.ts"))
-    dist = SDK_JS / "dist" / "index.js"
+    dist = SDK_JS / "dist" / "esm" / "index.js"
     if not dist.exists() or dist.stat().st_mtime < newest_src:
         subprocess.run(["npm", "run", "build"], cwd=SDK_JS, check=True, capture_output=True, timeout=600)
     return True
@@ -170,7 +170,7 @@ def test_the_js_cli_registers_an_agent(rt: RuntimeProcess, dev: SignedInUser, de
     agent = EchoAgentServer("JS CLI agent").start()
     try:
         env = {**os.environ, "A2G_PLATFORM_URL": rt.base_url, "A2G_API_KEY": dev_key}
-        run = subprocess.run(["node", str(SDK_JS / "dist" / "cli.js"), "register", "--card-url", agent.url],
+        run = subprocess.run(["node", str(SDK_JS / "dist" / "esm" / "cli.js"), "register", "--card-url", agent.url],
                              env=env, capture_output=True, text=True, timeout=120, check=False)
         assert run.returncode == 0, run.stderr
         assert json.loads(run.stdout)["created"] is True

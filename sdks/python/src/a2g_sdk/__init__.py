@@ -1,11 +1,53 @@
-"""a2g-sdk: register A2A agents with the A2G Agent Platform.
+"""a2g-sdk: the A2G Agent Platform from an agent developer's code — register and update agents, publish
+them, start chat sessions, read their traces and stream chat runs. Sync (`Client`) and async (`AsyncClient`).
 
-    from a2g_sdk import register
-    register(card_url="http://my-agent:8000", api_key="a2g_sk_...", platform_url="http://127.0.0.1:3000")
+    from a2g_sdk import Client
+    with Client("http://127.0.0.1:3000", api_key="a2g_sk_...") as a2g:
+        agent = a2g.register(card_url="http://my-agent:8000")
 """
 
+from a2g_sdk._core import registration_body
+from a2g_sdk.aio import AsyncClient
 from a2g_sdk.cards import card_from_a2a, card_from_adk, card_from_langgraph
-from a2g_sdk.client import A2GError, register, registration_body
+from a2g_sdk.client import Client, register
+from a2g_sdk.errors import (
+    A2GError,
+    AuthenticationFailed,
+    ConfigurationError,
+    Conflict,
+    ConnectionFailed,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+    RunFailed,
+    RunTimedOut,
+    ServerError,
+    UnexpectedResponse,
+    UpstreamError,
+)
+from a2g_sdk.models import (
+    Agent,
+    AgentPage,
+    ChatMessage,
+    Me,
+    MessagePage,
+    RegisteredAgent,
+    RunEvent,
+    Session,
+    SessionPage,
+    TraceEntry,
+    TracePage,
+)
 
-__all__ = ["A2GError", "card_from_a2a", "card_from_adk", "card_from_langgraph", "register", "registration_body"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+__all__ = [
+    "A2GError", "Agent", "AgentPage", "AsyncClient", "AuthenticationFailed", "ChatMessage", "Client",
+    "ConfigurationError", "Conflict", "ConnectionFailed", "InvalidRequest", "Me", "MessagePage", "NotFound",
+    "PayloadTooLarge", "PermissionDenied", "RateLimited", "RegisteredAgent", "RunEvent", "RunFailed",
+    "RunTimedOut", "ServerError", "Session", "SessionPage", "TraceEntry", "TracePage", "UnexpectedResponse",
+    "UpstreamError", "__version__", "card_from_a2a", "card_from_adk", "card_from_langgraph", "register",
+    "registration_body",
+]

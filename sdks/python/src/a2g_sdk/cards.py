@@ -81,14 +81,17 @@ def card_from_adk(agent: Any, *, url: str, version: str = "1.0.0", description: 
     object that only looks like an ADK agent) builds the card from `name`, `description`, `sub_agents` and
     `tools`.
     """
+    builder: Any = None
+    base_agent: Any = None
     try:
         from google.adk.a2a.utils.agent_card_builder import AgentCardBuilder
         from google.adk.agents import BaseAgent
+
+        builder, base_agent = AgentCardBuilder, BaseAgent
     except ImportError:
-        AgentCardBuilder = None
-        BaseAgent = None
-    if AgentCardBuilder is not None and BaseAgent is not None and isinstance(agent, BaseAgent):
-        card = card_from_a2a(_run(AgentCardBuilder(agent=agent, rpc_url=url, agent_version=version).build()))
+        pass
+    if builder is not None and base_agent is not None and isinstance(agent, base_agent):
+        card = card_from_a2a(_run(builder(agent=agent, rpc_url=url, agent_version=version).build()))
         if description:
             card["description"] = description
         return card

@@ -1,49 +1,252 @@
-"""`register(...)`: one call from an agent's own code to the platform's `POST /api/a2a/register`."""
+"""`Client`: the platform from synchronous code (httpx for HTTP, websockets for chat runs).
+
+    from a2g_sdk import Client
+    with Client() as a2g:                       # A2G_PLATFORM_URL and A2G_API_KEY (or A2G_TOKEN)
+        agent = a2g.register(card_url="http://my-agent:8000")
+        session = a2g.start_session(agent["id"])
+        for event in a2g.invoke(session["session_id"], "hello"):
+            print(event.get("delta", ""), end="")
+
+`register(...)` (module level) is the one-call form kept from the first SDK.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, Self, cast
 
 import httpx
 
-REGISTER_PATH = "/api/a2a/register"
-API_KEY_ENV = "A2G_API_KEY"
-PLATFORM_URL_ENV = "A2G_PLATFORM_URL"
+from a2g_sdk import _routes as routes
+from a2g_sdk._core import (
+    API_KEY_ENV,
+    DEFAULT_RUN_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    PLATFORM_URL_ENV,
+    REGISTER_PATH,
+    Call,
+    Settings,
+    as_card,
+    expect_object,
+    final_message,
+    invoke_frame,
+    is_last,
+    read_answer,
+    read_push,
+    registration_body,
+    ws_connect_url,
+)
+from a2g_sdk._transport import connection_error, run_timed_out, websocket_error
+from a2g_sdk.errors import A2GError
+from a2g_sdk.models import (
+    Agent,
+    AgentPage,
+    ChatMessage,
+    Me,
+    MessagePage,
+    RegisteredAgent,
+    RunEvent,
+    Session,
+    SessionPage,
+    TraceEntry,
+    TracePage,
+)
+
+__all__ = ["API_KEY_ENV", "PLATFORM_URL_ENV", "REGISTER_PATH", "A2GError", "Client", "register",
+           "registration_body"]
 
 
-class A2GError(Exception):
-    """The platform refused the registration (or could not be reached)."""
+class Client:
+    """A developer's agents, chat sessions, traces and chat runs on one platform.
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 details: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.details = details or {}
+    `platform_url` defaults to $A2G_PLATFORM_URL; the credential is `api_key` (an `a2g_sk_...` key) or
+    `token` (a signed-in user's access token), defaulting to $A2G_API_KEY, then $A2G_TOKEN. `ws_url`
+    (default: `/ws` on the platform's origin, or $A2G_WS_URL) is where chat runs stream from.
+    """
 
-    def __str__(self) -> str:
-        prefix = f"{self.status} {self.code}: " if self.status else ""
-        return prefix + self.message
+    def __init__(self, platform_url: str | None = None, *, api_key: str | None = None, token: str | None = None,
+                 ws_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 http: httpx.Client | None = None) -> None:
+        self.settings = Settings.resolve(platform_url, api_key, token, ws_url)
+        self._timeout = timeout
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout)
 
+    # --- lifecycle ----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
 
-def registration_body(
-    card: dict[str, Any] | None = None,
-    card_url: str | None = None,
-    *,
-    logo_url: str | None = None,
-    color: str | None = None,
-    framework: str | None = None,
-    endpoint: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON body of a registration: `{"card": ...}` or `{"card_url": ...}` plus the platform extras."""
-    if (card is None) == (card_url is None):
-        raise ValueError("pass exactly one of card or card_url")
-    body: dict[str, Any] = {"card": dict(card)} if card is not None else {"card_url": card_url}
-    extras = {"logo_url": logo_url, "color": color, "framework": framework, "endpoint": endpoint}
-    body.update({k: v for k, v in extras.items() if v is not None})
-    return body
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- HTTP ---------------------------------------------------------------------------------------------
+    def _exchange(self, call: Call) -> tuple[int, Any]:
+        """(status, JSON body) of a success; the typed error of anything else."""
+        base = self.settings.base_url
+        try:
+            response = self._http.request(call.method, base + call.path, params=dict(call.params) or None,
+                                          json=call.json, headers=self.settings.headers)
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, base, call.what) from exc
+        return response.status_code, read_answer(response.status_code, response.text, base, call.what)
+
+    def _send(self, call: Call) -> Any:
+        return self._exchange(call)[1]
+
+    def _object(self, call: Call) -> dict[str, Any]:
+        return expect_object(self._send(call), call.what)
+
+    # --- who am I -----------------------------------------------------------------------------------------
+    def me(self) -> Me:
+        """Who the credential speaks for; a quick check that the URL and the key are right."""
+        return cast(Me, self._object(routes.me()))
+
+    # --- agents -------------------------------------------------------------------------------------------
+    def register(self, card: Any = None, card_url: str | None = None, *, logo_url: str | None = None,
+                 color: str | None = None, framework: str | None = None,
+                 endpoint: Mapping[str, Any] | None = None) -> RegisteredAgent:
+        """Register an agent from its A2A card (a dict or an a2a-sdk AgentCard), or have the platform fetch
+        it from `card_url`. Registering the same agent again updates it in place (`created` False)."""
+        call = routes.register(as_card(card), card_url, logo_url=logo_url, color=color, framework=framework,
+                               endpoint=endpoint)
+        status, body = self._exchange(call)
+        return cast(RegisteredAgent, {**expect_object(body, call.what), "created": status == 201})
+
+    def create_agent(self, name: str, framework: str, endpoint: Mapping[str, Any], *, description: str = "",
+                     skills: Sequence[Mapping[str, Any]] | None = None, logo_url: str | None = None,
+                     color: str | None = None) -> Agent:
+        """Create an agent by hand, as the web app's "+" does (`endpoint` as the framework needs it)."""
+        return cast(Agent, self._object(routes.create_agent(
+            name, framework, endpoint, description=description, skills=skills, logo_url=logo_url, color=color)))
+
+    def list_agents(self, *, limit: int | None = None, cursor: str | None = None) -> AgentPage:
+        return cast(AgentPage, self._object(routes.list_agents(limit, cursor)))
+
+    def iter_agents(self) -> Iterator[Agent]:
+        """Every one of your agents, newest first, following the pages."""
+        cursor: str | None = None
+        while True:
+            page = self.list_agents(cursor=cursor)
+            yield from page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return
+
+    def get_agent(self, agent_id: str) -> Agent:
+        return cast(Agent, self._object(routes.get_agent(agent_id)))
+
+    def update_agent(self, agent_id: str, *, version: int | None = None, name: str | None = None,
+                     description: str | None = None, skills: Sequence[Mapping[str, Any]] | None = None,
+                     logo_url: str | None = None, color: str | None = None, framework: str | None = None,
+                     endpoint: Mapping[str, Any] | None = None) -> Agent:
+        """Change some fields. `version` is the one you read (a stale one is a `Conflict`); without it the
+        current version is read first, so the last writer wins."""
+        if version is None:
+            version = int(self.get_agent(agent_id)["version"])
+        changes = {"name": name, "description": description, "logo_url": logo_url, "color": color,
+                   "framework": framework, "skills": [dict(s) for s in skills] if skills is not None else None,
+                   "endpoint": dict(endpoint) if endpoint is not None else None}
+        return cast(Agent, self._object(routes.update_agent(agent_id, version, changes)))
+
+    def delete_agent(self, agent_id: str, *, version: int | None = None) -> None:
+        self._send(routes.delete_agent(agent_id, version))
+
+    def publish(self, agent_id: str, *, version: int | None = None) -> Agent:
+        """DEVELOPMENT → PRODUCTION: colleagues find the agent in operation mode."""
+        return cast(Agent, self._object(routes.change_status(agent_id, "publish", version)))
+
+    def withdraw(self, agent_id: str, *, version: int | None = None) -> Agent:
+        """PRODUCTION → DEVELOPMENT."""
+        return cast(Agent, self._object(routes.change_status(agent_id, "withdraw", version)))
+
+    # --- chat sessions ------------------------------------------------------------------------------------
+    def start_session(self, agent_id: str, *, title: str | None = None, reuse_latest: bool = False) -> Session:
+        """A new chat session with the agent; its `trace_id` collects the LLM calls of its runs."""
+        return cast(Session, self._object(routes.start_session(agent_id, title, reuse_latest)))
+
+    def list_sessions(self, agent_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
+        return cast(SessionPage, self._object(routes.list_sessions(agent_id, limit, cursor)))
+
+    def get_session(self, session_id: str) -> Session:
+        return cast(Session, self._object(routes.get_session(session_id)))
+
+    def delete_session(self, session_id: str) -> None:
+        self._send(routes.delete_session(session_id))
+
+    def list_messages(self, session_id: str, *, limit: int | None = None,
+                      cursor: str | None = None) -> MessagePage:
+        return cast(MessagePage, self._object(routes.list_messages(session_id, limit, cursor)))
+
+    # --- traces -------------------------------------------------------------------------------------------
+    def trace(self, trace_id: str, *, limit: int | None = None, cursor: str | None = None,
+              order: Literal["asc", "desc"] = "asc") -> TracePage:
+        """One page of a trace's entries (an agent's `trace_id` or a session's)."""
+        return cast(TracePage, self._object(routes.trace(trace_id, limit, cursor, order)))
+
+    def iter_trace(self, trace_id: str, *, order: Literal["asc", "desc"] = "asc") -> Iterator[TraceEntry]:
+        cursor: str | None = None
+        while True:
+            page = self.trace(trace_id, cursor=cursor, order=order)
+            yield from page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return
+
+    def trace_entry(self, trace_id: str, entry_id: str) -> TraceEntry:
+        """One entry whole (pages carry long entries cut, with `truncated`)."""
+        return cast(TraceEntry, self._object(routes.trace_entry(trace_id, entry_id)))
+
+    def clear_trace(self, trace_id: str) -> int:
+        """Delete every entry of the trace; returns how many."""
+        return int(self._object(routes.clear_trace(trace_id)).get("deleted", 0))
+
+    # --- chat runs ----------------------------------------------------------------------------------------
+    def invoke(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
+               timeout: float = DEFAULT_RUN_TIMEOUT, request_id: str | None = None) -> Iterator[RunEvent]:
+        """Run the session's agent on `message`, yielding its pushes as they come: run_started, chunk...,
+        progress, and last `message` (the saved answer) or `error` (the agent failed; saved as well).
+
+        A run the platform refuses (no such session, empty message) raises the typed error instead.
+        `timeout` is how long to wait for the next push.
+        """
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+
+        frame, rid = invoke_frame(session_id, message, attachments, request_id)
+        url = self.settings.ws_url
+        try:
+            connection = connect(ws_connect_url(self.settings), open_timeout=self._timeout, max_size=2**22)
+        except (OSError, WebSocketException) as exc:
+            raise websocket_error(exc, url) from exc
+        with connection:
+            try:
+                connection.send(frame)
+                while True:
+                    try:
+                        raw = connection.recv(timeout=timeout)
+                    except TimeoutError:
+                        raise run_timed_out(timeout) from None
+                    event = read_push(raw, rid)
+                    if event is None:
+                        continue
+                    yield event
+                    if is_last(event):
+                        return
+            except (OSError, WebSocketException) as exc:
+                raise websocket_error(exc, url) from exc
+
+    def chat(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
+             timeout: float = DEFAULT_RUN_TIMEOUT) -> ChatMessage:
+        """Run the agent and return its saved answer; `RunFailed` when the agent failed."""
+        last: RunEvent | None = None
+        for event in self.invoke(session_id, message, attachments=attachments, timeout=timeout):
+            last = event
+        assert last is not None  # invoke yields until a last event or raises
+        return final_message(last)
 
 
 def register(
@@ -51,52 +254,19 @@ def register(
     card_url: str | None = None,
     *,
     api_key: str | None = None,
+    token: str | None = None,
     platform_url: str | None = None,
     logo_url: str | None = None,
     color: str | None = None,
     framework: str | None = None,
     endpoint: dict[str, Any] | None = None,
-    timeout: float = 30.0,
+    timeout: float = DEFAULT_TIMEOUT,
     client: httpx.Client | None = None,
-) -> dict[str, Any]:
-    """Register (or update) an agent from its A2A card; returns the platform's agent plus `created`.
+) -> RegisteredAgent:
+    """Register (or update) an agent from its A2A card in one call; see `Client.register`.
 
-    `card` may be a dict or an a2a-sdk AgentCard; `card_url` is a URL the platform fetches the card from
-    (the agent's base URL or the card itself). `api_key` / `platform_url` default to the A2G_API_KEY and
-    A2G_PLATFORM_URL environment variables.
+    `api_key` / `platform_url` default to the A2G_API_KEY and A2G_PLATFORM_URL environment variables.
     """
-    key = api_key or os.environ.get(API_KEY_ENV)
-    base = (platform_url or os.environ.get(PLATFORM_URL_ENV) or "").rstrip("/")
-    if not key:
-        raise A2GError(f"no API key: pass api_key= or set {API_KEY_ENV}")
-    if not base:
-        raise A2GError(f"no platform URL: pass platform_url= or set {PLATFORM_URL_ENV}")
-    if card is not None and not isinstance(card, dict):
-        from a2g_sdk.cards import card_from_a2a
-
-        card = card_from_a2a(card)
-    body = registration_body(card, card_url, logo_url=logo_url, color=color, framework=framework,
-                             endpoint=endpoint)
-    owned = client is None
-    http = client or httpx.Client(timeout=timeout)
-    try:
-        response = http.post(base + REGISTER_PATH, json=body, headers={"Authorization": f"Bearer {key}"})
-    except httpx.HTTPError as exc:
-        raise A2GError(f"cannot reach the platform at {base}: {exc}") from exc
-    finally:
-        if owned:
-            http.close()
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if response.status_code not in (200, 201):
-        error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
-        raise A2GError(
-            error.get("message") or response.text[:300] or f"HTTP {response.status_code}",
-            status=response.status_code, code=error.get("code"), details=error.get("details"),
-        )
-    if not isinstance(data, dict):
-        raise A2GError("the platform answered with something other than a JSON object",
-                       status=response.status_code)
-    return {**data, "created": response.status_code == 201}
+    with Client(platform_url, api_key=api_key, token=token, timeout=timeout, http=client) as a2g:
+        return a2g.register(card, card_url, logo_url=logo_url, color=color, framework=framework,
+                            endpoint=endpoint)
