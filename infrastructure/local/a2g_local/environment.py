@@ -28,6 +28,8 @@ class Endpoints:
     dynamodb_url: str | None  # None: AWS or the emulator behind AWS_ENDPOINT_URL
     s3_url: str | None
     ws_management_url: str
+    # host:port of the runtime itself and of its stores: never an outbound destination of a function.
+    platform_endpoints: tuple[str, ...] = ()
 
 
 def read_dotenv(path: Path | None) -> dict[str, str]:
@@ -80,6 +82,11 @@ def build_environment(
         env["A2G_PUBLIC_URL"] = endpoints.public_url
     env["A2G_ENV"] = "local"
     env["A2G_WS_MANAGEMENT_URL"] = endpoints.ws_management_url
+    # Always the runtime's own (plus any the developer lists): allowing 127.0.0.1 for a local LLM must not
+    # let a user's agent URL reach /_local, /_s3, /@connections or DynamoDB Local.
+    extra = [e for e in (process_env.get("A2G_PLATFORM_ENDPOINTS") or dotenv.get("A2G_PLATFORM_ENDPOINTS")
+                         or "").split(",") if e.strip()]
+    env["A2G_PLATFORM_ENDPOINTS"] = ",".join(dict.fromkeys([*endpoints.platform_endpoints, *extra]))
     if own_stores:
         assert endpoints.dynamodb_url and endpoints.s3_url
         env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoints.dynamodb_url
