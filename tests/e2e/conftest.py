@@ -29,11 +29,12 @@ Fixtures
     see the runtimes the first one started. For type hints, import ``RuntimeProcess`` under TYPE_CHECKING.)
 
 The object (``RuntimeProcess``) has ``base_url``, ``ws_url``, ``data_dir``, ``env`` (the handlers'
-environment: table names, endpoints, the token secret; other secrets show as ``***``), ``fire(schedule)``, ``set_clock_offset(seconds)``,
-``invoke(function, event)``, ``control(method, path, json=...)`` (any ``/_local/*`` endpoint, with the run's
-control token), ``boto3_client(service)``, ``ws_connect_url(token=..., **query)``,
-``stop()``, ``kill()``, ``restart()`` and ``log_text()``. When a test fails, the runtime's log lines written
-during that test are attached to the report.
+environment: table names, endpoints, the token secret and the S3 secret key the runtime generated, with
+which its S3 verifies SigV4 signatures; other secrets show as ``***``), ``fire(schedule)``,
+``set_clock_offset(seconds)``, ``invoke(function, event)``, ``control(method, path, json=...)`` (any
+``/_local/*`` endpoint, with the run's control token), ``boto3_client(service)`` (signing as the functions
+do), ``ws_connect_url(token=..., **query)``, ``stop()``, ``kill()``, ``restart()`` and ``log_text()``. When a
+test fails, the runtime's log lines written during that test are attached to the report.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ class RuntimeProcess:
             "s3": self.env.get("AWS_ENDPOINT_URL_S3"),
             "apigatewaymanagementapi": self.env.get("A2G_WS_MANAGEMENT_URL"),
         }.get(service)
+        # The runtime's own credentials: its S3 verifies their signatures (DynamoDB Local ignores them).
         return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local-secret")
+                            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "local"),
+                            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "local-secret"))
 
     # -- control endpoints -----------------------------------------------------------------------------
     def control(self, method: str, path: str, *, json: Any = None, timeout: float = 900) -> httpx.Response:
@@ -313,6 +316,9 @@ def _wait_ready(rt: RuntimeProcess, timeout: float) -> None:
                     rt.info = rt.control("GET", "info", timeout=10).json()
                     env = dict(rt.info.get("environment", {}))
                     env["A2G_TOKEN_SECRET"] = rt.launch_env["A2G_TOKEN_SECRET"]
+                    aws_secret = rt.data_dir / "aws-secret-access-key"  # own stores: the runtime's S3 secret
+                    if aws_secret.is_file():
+                        env["AWS_SECRET_ACCESS_KEY"] = aws_secret.read_text().strip()
                     rt.env = env
                     return
         time.sleep(0.1)

@@ -196,7 +196,8 @@ class LocalRuntime:
             storage = Storage(o.data_dir / "s3")
             origins = [str(origin) for b in template.buckets.values() for rule in b.cors_rules
                        for origin in rule.get("AllowedOrigins") or []]
-            s3 = S3Service(storage, cors_origins=origins)
+            s3 = S3Service(storage, cors_origins=origins,
+                           credentials={env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"]})
             for bucket in template.buckets.values():
                 storage.create_bucket(bucket.name)
 
