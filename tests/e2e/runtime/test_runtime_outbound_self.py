@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from tests.e2e.chat.chat_e2e_support import ChatSocket
-from tests.e2e.helpers import approved_user
+from tests.e2e.helpers import admin, approved_user
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -74,3 +75,38 @@ def test_the_runtime_tells_its_functions_its_own_endpoints(runtime: RuntimeProce
     own = runtime.env["A2G_PLATFORM_ENDPOINTS"].split(",")
     assert f"127.0.0.1:{runtime.port}" in own
     assert runtime.env["AWS_ENDPOINT_URL_DYNAMODB"].split("://", 1)[1] in own
+
+
+def test_an_llm_pointed_at_the_platform_itself_is_never_called(open_runtime: RuntimeProcess) -> None:
+    """The log-proxy (aiohttp relay) and the admin's LLM test refuse it too; the runtime sees no such call."""
+    runtime = open_runtime
+    runtime.require_functions("LlmsFunction", "ApiKeysFunction", "LogProxyFunction")
+    model = f"self-model-{runtime.port}"
+    admin_user = admin(runtime)
+    developer = approved_user(runtime)
+    try:
+        created = admin_user.post("/api/admin/llms", json={
+            "name": "Self LLM", "base_url": f"http://localhost:{runtime.port}/_local", "api_key": "k",
+            "models": [model]})
+        if created.status_code == 400:  # refused when stored: nothing can call it
+            assert created.json()["error"]["code"] in ("destination_not_allowed", "validation_error"), created.text
+            return
+        assert created.status_code == 201, created.text
+        before = len(runtime.log_text())
+        tested = admin_user.post(f"/api/admin/llms/{created.json()['llm_id']}/test", json={"model": model})
+        assert tested.status_code != 500, tested.text
+        agent = developer.post("/api/my-agents", json={
+            "name": "Proxy user", "description": "calls an LLM through the log-proxy", "framework": "CUSTOM",
+            "endpoint": {"base_url": "http://127.0.0.1:9/", "custom_protocol": "openai"}})
+        assert agent.status_code == 201, agent.text
+        key = developer.post("/api/api-keys", json={"name": "self"})
+        assert key.status_code == 201, key.text
+        proxied = httpx.post(runtime.url(f"/api/log-proxy/{agent.json()['trace_id']}/v1/chat/completions"),
+                             headers={"Authorization": f"Bearer {key.json()['key']}"}, timeout=30,
+                             json={"model": model, "messages": [{"role": "user", "content": "hi"}]})
+        assert proxied.status_code in (400, 502), proxied.text
+        assert "platform itself" in proxied.text or "not_allowed" in proxied.text, proxied.text
+        assert "/_local/chat/completions" not in runtime.log_text()[before:]
+    finally:
+        developer.close()
+        admin_user.close()
