@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from a2g_local.dynamodb_launcher import launch_command
+from a2g_local.dynamodb_launcher import launch_command, loopback_launcher
 from a2g_local.template import REGION, TableDef
 
 log = logging.getLogger("a2g_local")
@@ -100,10 +100,10 @@ def _die_with_parent() -> None:
 class DynamoDbLocal:
     kind = "dynamodb-local"
 
-    def __init__(self, jar: Path, java: str, data_dir: Path, *, in_memory: bool, launcher: Path):
+    def __init__(self, jar: Path, java: str, data_dir: Path, *, in_memory: bool, launcher: Path | None = None):
         self.jar = jar
         self.java = java
-        self.launcher = launcher  # a2g_local.dynamodb_launcher: binds it to 127.0.0.1
+        self.launcher = launcher  # a2g_local.dynamodb_launcher (built at start when None): binds it to 127.0.0.1
         self.data_dir = data_dir
         self.in_memory = in_memory
         self.process: subprocess.Popen[bytes] | None = None
@@ -118,6 +118,10 @@ class DynamoDbLocal:
         """Start the process (call from the main thread: the child's death signal follows the starting thread)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.launcher = self.launcher or loopback_launcher(self.java)
+        if self.launcher is None:
+            raise StorageError("DynamoDB Local cannot be bound to 127.0.0.1: no JDK compiler (javac) to build its "
+                               "launcher - install a JDK")
         command = [*launch_command(self.java, self.jar, self.launcher), "-port", str(self.port), "-sharedDb",
                    "-disableTelemetry"]
         if self.in_memory:
