@@ -75,13 +75,20 @@ def _host_name(host_header: str) -> str:
     return host_header.rsplit(":", 1)[0].lower() if host_header.count(":") == 1 else host_header.lower()
 
 
+def from_web_page(scope: dict[str, Any]) -> bool:
+    """True when a browser marks the request as sent by a page: an `Origin`, or `Sec-Fetch-Site` other than
+    `none` (a typed URL). The runtime's own tools and boto3 send neither."""
+    headers = _headers(scope)
+    return "origin" in headers or headers.get("sec-fetch-site", "none").lower() != "none"
+
+
 def refusal(scope: dict[str, Any], *, token: str, own_hosts: frozenset[str]) -> tuple[int, str, str] | None:
     """(status, code, message) when the request may not reach a control endpoint, else None."""
     headers = _headers(scope)
     if not is_loopback((scope.get("client") or ("",))[0]):
         return 403, "forbidden", "control endpoints answer loopback clients only"
     fetch_site = headers.get("sec-fetch-site", "none").lower()
-    if "origin" in headers or fetch_site != "none":
+    if from_web_page(scope):
         return 403, "cross_site_refused", ("control endpoints refuse requests from web pages "
                                            f"(Origin: {headers.get('origin', '-')}, Sec-Fetch-Site: {fetch_site})")
     host = _host_name(headers.get("host", ""))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from a2g_local.control import ControlApi, is_loopback, new_control_token, offset_now
+from a2g_local.control import ControlApi, from_web_page, is_loopback, new_control_token, offset_now
 from a2g_local.events import (
     IncomingRequest,
     build_http_authorizer_event,
@@ -147,8 +147,11 @@ class Runtime:
                     respond.status = await self.s3(scope, receive, send)
             elif "/@connections/" in raw_path_text and (m := MANAGEMENT_PATH.match(raw_path_text)):
                 function = "(@connections)"
-                if not is_loopback((scope.get("client") or ("",))[0]):
-                    await respond(403, JSON, _json({"message": "Forbidden"}))
+                # Only the functions' boto3 clients call it: never a loopback-less client, never a web page.
+                if not is_loopback((scope.get("client") or ("",))[0]) or from_web_page(scope):
+                    await _drain(receive)
+                    await respond(403, JSON + [("x-amzn-errortype", "ForbiddenException")],
+                                  _json({"message": "Forbidden"}))
                 else:
                     from urllib.parse import unquote
 
