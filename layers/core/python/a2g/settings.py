@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     outbound_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="A2G_OUTBOUND_ALLOW"
     )
+    # host:port pairs the platform itself serves on (the local runtime sets its own port and its stores'):
+    # never an outbound destination, whatever A2G_OUTBOUND_ALLOW says (a2g.adapters.outbound).
+    platform_endpoints: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="A2G_PLATFORM_ENDPOINTS"
+    )
     outbound_timeout_seconds: float = Field(10.0, validation_alias="A2G_OUTBOUND_TIMEOUT_SECONDS")
     outbound_max_bytes: int = Field(1_000_000, validation_alias="A2G_OUTBOUND_MAX_BYTES")
 
@@ -153,7 +158,7 @@ class Settings(BaseSettings):
     # How long a warm ranking function reuses the catalogue, popularity and the model's endpoint.
     ranking_cache_seconds: float = Field(30.0, ge=0, validation_alias="A2G_RANKING_CACHE_SECONDS")
 
-    @field_validator("initial_admin_ids", "outbound_allow", mode="before")
+    @field_validator("initial_admin_ids", "outbound_allow", "platform_endpoints", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> list[str]:
         return _csv(value)
