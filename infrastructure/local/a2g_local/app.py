@@ -271,7 +271,8 @@ class LocalRuntime:
         """DynamoDB Local is started again if it dies (moto runs in this process and cannot die alone)."""
         if not isinstance(self.store, DynamoDbLocal):
             return None
-        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()))
+        delay = float(os.environ.get("A2G_DYNAMODB_RESTART_DELAY_SECONDS", "0") or 0)
+        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()), restart_delay=delay)
         return asyncio.create_task(self.supervisor.run(), name="dynamodb-supervisor")
 
     def _prepare_storage(self, template: Template) -> dict[str, str]:

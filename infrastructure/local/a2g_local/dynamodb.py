@@ -26,6 +26,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +173,11 @@ class StoreSupervisor:
     """
 
     def __init__(self, store: DynamoDbLocal, tables: list[TableDef], *, interval: float = 0.25,
-                 max_backoff: float = 30.0):
+                 restart_delay: float = 0.0, max_backoff: float = 30.0,
+                 ensure: Callable[[str | None, list[TableDef]], dict[str, str]] | None = None):
         self.store, self.tables = store, tables
-        self.interval, self.max_backoff = interval, max_backoff
+        self.interval, self.restart_delay, self.max_backoff = interval, restart_delay, max_backoff
+        self._ensure = ensure or ensure_tables
         self.restarts = 0
         self.state = "up"  # up | restarting
 
@@ -194,10 +197,12 @@ class StoreSupervisor:
                       "in memory: tables re-created empty" if self.store.in_memory else
                       f"data in {self.store.data_dir / 'dynamodb'}")
             started = time.perf_counter()
+            if self.restart_delay:  # A2G_DYNAMODB_RESTART_DELAY_SECONDS: e.g. to watch an outage in a test
+                await asyncio.sleep(self.restart_delay)
             try:
                 self.store.start()
                 await loop.run_in_executor(None, self.store.wait_ready)
-                actions = await loop.run_in_executor(None, ensure_tables, self.store.endpoint_url, self.tables)
+                actions = await loop.run_in_executor(None, self._ensure, self.store.endpoint_url, self.tables)
             except Exception as exc:  # noqa: BLE001 - keep trying, slower each time
                 log.error("DynamoDB Local did not come back (%s); trying again in %.0f s",
                           str(exc).splitlines()[0] if str(exc) else type(exc).__name__, backoff)

@@ -353,6 +353,7 @@ class CoalescingUsageWriter:
                         row = self._pending.setdefault(day, {}).setdefault(sk, {})
                         for name, value in counters.items():
                             row[name] = row.get(name, 0) + value
+                    self._wake.set()  # try again after the next interval, even if no call comes
 
     def _loop(self) -> None:
         import time
