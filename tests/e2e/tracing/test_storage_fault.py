@@ -4,11 +4,13 @@ A real local runtime with data on disk, a mock OpenAI-compatible LLM started her
 agent. While the store is down: `/api/health` says `dynamodb: down` (503), a normal route answers 503
 `storage_unavailable` with Retry-After (not 500), and the proxy keeps answering from its caches. The runtime
 reaps and restarts DynamoDB Local by itself; afterwards every call the proxy answered 200 has its stored entry
-(GET /api/logs?trace_id=), and the usage counters count each stored entry exactly once.
+(GET /api/logs?trace_id=), and the usage counters count each stored entry exactly once. A WebSocket
+`subscribe` sent during the outage is answered `storage_unavailable`, not "Internal server error".
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -19,6 +21,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from websockets.sync.client import connect
 
 from tests.e2e.tracing.mock_llm import MockLlm
 from tests.e2e.tracing.runtime_helpers import TracingRuntime
@@ -133,6 +136,7 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
     workers = [threading.Thread(target=agent, args=(i,), daemon=True) for i in range(3)]
     for w in workers:
         w.start()
+    ws = connect(rt.ws_connect_url(token=token), open_timeout=30)  # connected while the store is up
     try:
         _wait(lambda: len(acknowledged) >= 10, 60, "10 calls before the fault")
         java = _dynamodb_local_pid(rt.process.pid)
@@ -152,6 +156,9 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
         assert int(route.headers["retry-after"]) > 0
         assert "127.0.0.1" not in route.text and "Traceback" not in route.text
         assert not _zombie_children(rt.process.pid), "the dead DynamoDB Local was not reaped"
+        ws.send(json.dumps({"action": "subscribe", "trace_id": trace_id}))
+        reply = json.loads(ws.recv(timeout=30))
+        assert reply["type"] == "error" and reply["error"]["code"] == "storage_unavailable", reply
 
         # The runtime starts it again by itself; calls keep coming meanwhile.
         _wait(lambda: httpx.get(rt.url("/api/health"), timeout=10).status_code == 200, 180,
@@ -161,13 +168,11 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
         assert new_java is not None and new_java != java
         _wait(lambda: len(acknowledged) >= before_kill + during_outage + 10, 60, "10 calls after the restart")
     finally:
+        ws.close()
         stop.set()
         for w in workers:
             w.join(timeout=90)
 
-    log = rt.log_text()
-    assert "exited with code" in log and "DynamoDB Local is back" in log
-    assert "trace record spooled for replay" in log, "the outage was too short to exercise the spool"
     assert during_outage > 0, "no call was answered while DynamoDB Local was down"
 
     # Every acknowledged call has its stored entry (the journal is replayed within seconds of the restart).
@@ -184,6 +189,9 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
         lost = sorted(set(acknowledged) - final)
         pytest.fail(f"{len(lost)} of {len(acknowledged)} acknowledged calls have no stored entry: {lost[:20]}")
     assert len(acknowledged) == len(set(acknowledged))
+    log = rt.log_text()
+    assert "exited with code" in log and "DynamoDB Local is back" in log
+    assert "trace record spooled for replay" in log, "the outage was too short to exercise the spool"
     print(f"\nacknowledged {len(acknowledged)} calls ({during_outage} while DynamoDB Local was down), "
           f"refused {len(refused)}, stored {len(stored)} prompts")
 
