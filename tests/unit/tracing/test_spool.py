@@ -43,24 +43,16 @@ class FlakyLogs(FakeLogs):
 
 
 class LedgerUsage(FakeUsage):
-    """The usage store with the idempotent `add_once` (marker per entry), as UsageRepository has."""
+    """The usage fake with `add_once` (a marker per entry, as UsageRepository has); `down` makes it fail."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.applied: set[str] = set()
         self.down = False
 
     def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
         if self.down:
             raise outage()
-        if entry_id in self.applied:
-            return False
-        self.applied.add(entry_id)
-        for sk, counters in rows.items():
-            row = self.rows.setdefault((day, sk), {})
-            for name, value in counters.items():
-                row[name] = row.get(name, 0) + value
-        return True
+        return super().add_once(entry_id, day, rows)
 
 
 def _outcome(traces: FakeTraces, trace_id: str, prompt: str) -> CallOutcome:

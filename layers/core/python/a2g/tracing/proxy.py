@@ -468,9 +468,9 @@ class LogProxy:
         except Exception as exc:
             if not is_storage_outage(exc):
                 raise
-            error = storage_error()  # recorded too: the recorder spools it until the store is back
-            self._record_failure(call, error)
-            raise error from None
+            outage = storage_error()  # recorded too: the recorder spools it until the store is back
+            self._record_failure(call, outage)
+            raise outage from None
         stream = kind == "chat.completions" and body.get("stream") is True
         injected = False
         if stream:

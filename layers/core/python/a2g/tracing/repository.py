@@ -286,8 +286,9 @@ class UsageRepository:
         from pynamodb.transactions import TransactWrite
 
         meta = UsageCounterItem.Meta
+        connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None))
         try:
-            with TransactWrite(connection=Connection(region=meta.region, host=getattr(meta, "host", None))) as tx:
+            with TransactWrite(connection=connection) as tx:
                 tx.save(UsageCounterItem(pk=f"DAY#{day}", sk=f"APPLIED#{entry_id}"),
                         condition=UsageCounterItem.sk.does_not_exist())
                 for sk, counters in rows.items():
