@@ -182,7 +182,7 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
         return prompts if set(acknowledged) <= prompts else None
 
     try:
-        stored = _wait(stored_prompts, 60, "every acknowledged call's entry", interval=1.0)
+        stored = _wait(stored_prompts, 180, "every acknowledged call's entry", interval=1.0)
     except AssertionError:
         final = {str(m.get("content")) for e in _all_entries(rt.base_url, token, trace_id)
                  for m in ((e.get("request") or {}).get("messages") or []) if m.get("role") == "user"}

@@ -230,3 +230,32 @@ def test_when_sqs_is_unreachable_too_the_record_is_kept_in_the_local_journal(tmp
                                 sleep=lambda _: None, replay_thread=False)
     writer.write_entry(["t"], {"entry_id": "log_8"}, 1, "d", {})
     assert [r["entry_id"] for r in JournalSpool(tmp_path).pending()] == ["log_8"]
+
+
+def test_a_store_still_down_is_probed_quickly_and_the_replay_waits_for_it(tmp_path: Path) -> None:
+    """The timer's replays ask the quick probe first (a starting store would hold the replayer in long
+    timeouts); a write that succeeds again wakes the replay at once."""
+    logs, usage, probes = FlakyLogs(), LedgerUsage(), []
+    journal = JournalSpool(tmp_path)
+    journal.append(entry_record(["trc_1"], {"entry_id": "log_p"}, 1, "2026-03-01", {"TOTAL": {"calls": 1}}))
+
+    def probe() -> None:
+        probes.append(1)
+        raise outage()
+
+    writer = DurableTraceWriter(logs, usage, JournalSpool(tmp_path), sleep=lambda _: None, probe=probe,
+                                replay_interval=0.01, max_replay_interval=0.02)
+    for _ in range(500):
+        if len(probes) >= 3:
+            break
+        threading.Event().wait(0.01)
+    attempts_while_down = logs.attempts
+    assert len(probes) >= 3 and attempts_while_down == 1  # only the replay on start tried a write
+    logs.up.set()
+    writer.write_entry(["trc_1"], {"entry_id": "log_q"}, 1, "2026-03-01", {})  # the store answers again
+    for _ in range(500):
+        if len(logs.entries) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert {e["entry_id"] for e in logs.entries} == {"log_p", "log_q"}
+    assert usage.rows[("2026-03-01", "TOTAL")] == {"calls": 1}

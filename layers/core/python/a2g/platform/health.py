@@ -66,32 +66,13 @@ class HealthService:
         return HealthReport(200, body, {})
 
 
-def _probe_client(service: str) -> Any:
-    import os
-
-    import boto3
-    from botocore.config import Config
-
-    from a2g.settings import get_settings
-
-    settings = get_settings()
-    endpoint = settings.dynamodb_endpoint_url if service == "dynamodb" else None  # boto3 reads the S3 one itself
-    # Emulators (and the local runtime) serve every bucket under one host: path-style addressing, as chat does.
-    emulated = bool(settings.aws_endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3"))
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        region_name=settings.aws_region, endpoint_url=endpoint,
-        config=Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1},
-                      s3={"addressing_style": "path"} if service == "s3" and emulated else {}),
-    )
-
-
 def build_health_service() -> HealthService:
+    from a2g.adapters.aws import probe_client
     from a2g.platform.heartbeat import HeartbeatRepository
     from a2g.settings import get_settings
 
     settings = get_settings()
-    dynamodb, s3 = _probe_client("dynamodb"), _probe_client("s3")
+    dynamodb, s3 = probe_client("dynamodb"), probe_client("s3")
 
     def dynamodb_probe() -> None:
         dynamodb.get_item(TableName=settings.platform_table,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from a2g.tracing.proxy import LogProxy, RecordMode
@@ -24,6 +25,19 @@ def build_trace_spool(settings: Settings) -> JournalSpool | SqsSpool:
 
         return SqsSpool(settings.trace_dead_letter_queue_url, client("sqs"), fallback=journal)
     return journal
+
+
+def traces_probe(settings: Settings) -> Callable[[], None]:
+    """One quick GetItem on the Traces table: does the store answer (before a timed journal replay)?"""
+    from a2g.adapters.aws import probe_client
+
+    client = probe_client("dynamodb")
+
+    def probe() -> None:
+        client.get_item(TableName=settings.traces_table, Key={"pk": {"S": "PROBE"}, "sk": {"S": "PROBE"}},
+                        ProjectionExpression="pk")
+
+    return probe
 
 
 def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
@@ -58,7 +72,7 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     broadcaster = TraceBroadcaster(ConnectionRepository(), default_pusher(), listeners_ttl=0.0 if on_lambda else 1.0)
     traces = TraceRepository()
     logs = LogRepository()
-    writer = DurableTraceWriter(logs, usage, build_trace_spool(settings))
+    writer = DurableTraceWriter(logs, usage, build_trace_spool(settings), probe=traces_probe(settings))
     recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer)
     return LogProxy(
         lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),

@@ -286,7 +286,10 @@ class UsageRepository:
         from pynamodb.transactions import TransactWrite
 
         meta = UsageCounterItem.Meta
-        connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None))
+        connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None),
+                                connect_timeout_seconds=getattr(meta, "connect_timeout_seconds", None),
+                                read_timeout_seconds=getattr(meta, "read_timeout_seconds", None),
+                                max_retry_attempts=getattr(meta, "max_retry_attempts", None))
         try:
             with TransactWrite(connection=connection) as tx:
                 tx.save(UsageCounterItem(pk=f"DAY#{day}", sk=f"APPLIED#{entry_id}"),

@@ -193,10 +193,15 @@ class DurableTraceWriter:
 
     def __init__(self, logs: LogStore, ledger: UsageLedger, spool: Spool | None, *,
                  delays: tuple[float, ...] = RETRY_DELAYS, sleep: Callable[[float], None] = time.sleep,
-                 replay_interval: float = 2.0, replay_thread: bool = True):
+                 replay_interval: float = 2.0, replay_thread: bool = True, probe: Callable[[], None] | None = None,
+                 max_replay_interval: float = 30.0):
         self._logs, self._ledger, self.spool = logs, ledger, spool
         self._delays, self._sleep = delays, sleep
-        self._replay_interval = replay_interval
+        self._replay_interval, self._max_replay_interval = replay_interval, max_replay_interval
+        # One quick request (short timeouts, no retries) before a replay the timer started: a store that is
+        # still starting would otherwise hold the replayer in the repositories' long timeouts and retries.
+        self._probe = probe
+        self.blocked = False  # the last replay stopped at an outage
         self._wake = threading.Event()
         self._replay_lock = threading.Lock()
         self.spooled = 0  # records handed to the spool by this process
@@ -267,12 +272,14 @@ class DurableTraceWriter:
         with self._replay_lock:
             done: set[str] = set()
             rejected: list[dict[str, Any]] = []
+            self.blocked = False
             try:
                 for record in journal.pending():
                     try:
                         apply_record(record, self._logs, self._ledger)
                     except Exception as exc:  # noqa: BLE001 - sorted below: outage or refusal
                         if is_storage_outage(exc):
+                            self.blocked = True
                             break
                         # Not an outage: retrying will not help. Kept aside (never dropped), and said loudly.
                         logger.error("spooled trace record refused by the store; moved aside",
@@ -290,16 +297,33 @@ class DurableTraceWriter:
             return len(done)
 
     def _replay_loop(self) -> None:
+        """Replays on start; then when a write succeeds again (woken at once) and on a timer that backs off
+        (2, 4, … 30 s) while the store stays down. A timer's replay is preceded by the quick probe."""
         journal = self.journal
         assert journal is not None
+        interval, woken = self._replay_interval, True
         while True:
             try:
                 if journal.path.exists() and journal.path.stat().st_size > 0:
-                    self.replay()
+                    if woken or self._probe_answers():
+                        self.replay()
+                    else:
+                        self.blocked = True
+                    interval = (min(interval * 2, self._max_replay_interval) if self.blocked
+                                else self._replay_interval)
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 logger.exception("trace journal replay failed")
-            self._wake.wait(self._replay_interval)
+            woken = self._wake.wait(interval)
             self._wake.clear()
+
+    def _probe_answers(self) -> bool:
+        if self._probe is None:
+            return True
+        try:
+            self._probe()
+        except Exception:  # noqa: BLE001 - any failure: not yet
+            return False
+        return True
 
 
 def replay_message_body(body: str, logs: LogStore, ledger: UsageLedger) -> None:
