@@ -39,7 +39,15 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from a2g.clock import Clock, SystemClock
-from a2g.errors import PayloadTooLarge, Throttled, UpstreamFailed, UpstreamTimeout, ValidationFailed
+from a2g.errors import (
+    PayloadTooLarge,
+    StorageUnavailable,
+    Throttled,
+    UpstreamFailed,
+    UpstreamTimeout,
+    ValidationFailed,
+    is_storage_outage,
+)
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.log import logger
@@ -130,6 +138,12 @@ def upstream_error(exc: Exception) -> ProxyError:
         return ProxyError(502, "upstream_error", "upstream_not_allowed", exc.message)
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return ProxyError(502, "upstream_error", "upstream_unreachable", f"the LLM could not be reached: {message}")
+
+
+def storage_error() -> ProxyError:
+    """The platform's own storage is down (a key, trace or model not in the caches could not be read)."""
+    outage = StorageUnavailable()
+    return ProxyError(outage.status, "server_error", outage.code, outage.message, retry_after=outage.retry_after)
 
 
 def _error_bytes(error: ProxyError) -> bytes:
@@ -451,6 +465,12 @@ class LogProxy:
         except ProxyError as error:
             self._record_failure(call, error)
             raise
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            outage = storage_error()  # recorded too: the recorder spools it until the store is back
+            self._record_failure(call, outage)
+            raise outage from None
         stream = kind == "chat.completions" and body.get("stream") is True
         injected = False
         if stream:
