@@ -37,7 +37,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from a2g.clock import Clock, SystemClock
-from a2g.errors import Throttled, UpstreamTimeout, ValidationFailed
+from a2g.errors import StorageUnavailable, Throttled, UpstreamTimeout, ValidationFailed, is_storage_outage
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.log import logger
@@ -128,6 +128,12 @@ def upstream_auth_failed(llm_name: str, status: int) -> ProxyError:
                       f"the LLM {llm_name!r} refused the platform's stored key (it answered {status}); "
                       "an administrator must update the key in the LLM registry",
                       headers=[(b"x-should-retry", b"false")])
+
+
+def storage_error() -> ProxyError:
+    """The platform's own storage is down (a key, trace or model not in the caches could not be read)."""
+    outage = StorageUnavailable()
+    return ProxyError(outage.status, "server_error", outage.code, outage.message, retry_after=outage.retry_after)
 
 
 def error_response_parts(error: ProxyError, client: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
@@ -259,6 +265,13 @@ class LogProxy:
             if recorded:
                 self._record_failure(call, error)
             raise
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            outage = storage_error()  # recorded too: the recorder spools it until the store is back
+            if recorded:
+                self._record_failure(call, outage)
+            raise outage from None
         payload, injected = formats.module_for(route.api).to_upstream(raw, body, parsed)
         path = route.upstream_path.format(model=parsed.model, action=action, version=version or "v1beta")
         query = "?alt=sse" if action == "streamGenerateContent" else ""

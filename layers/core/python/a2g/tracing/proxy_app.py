@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from a2g.errors import is_storage_outage
 from a2g.log import logger
 from a2g.tracing import formats
 from a2g.tracing.formats import gemini
-from a2g.tracing.proxy import LogProxy, ProxyError, error_response_parts
+from a2g.tracing.proxy import LogProxy, ProxyError, error_response_parts, storage_error
 
 BASE = "/api/log-proxy/{trace_id}"
 PREFIX = BASE + "/v1"
@@ -65,6 +66,9 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_storage_outage(exc):  # e.g. the API key or trace was not cached and the store is down
+            logger.warning("log-proxy: storage unavailable", extra={"error_type": type(exc).__name__})
+            return error_response(storage_error(), client_format(request))
         logger.exception("log-proxy failed")
         return error_response(ProxyError(500, "server_error", "internal_error", "internal error"),
                               client_format(request))

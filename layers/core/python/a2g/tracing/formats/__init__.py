@@ -47,12 +47,12 @@ GEMINI = Route("gemini", "gemini", "/{version}/models/{model}:{action}")
 
 NATIVE_PROVIDER = {"openai": "openai", "anthropic": "anthropic", "gemini": "gemini"}
 _MODULES: dict[str, ModuleType] = {"openai": openai_chat, "anthropic": anthropic, "gemini": gemini}
-_API_MODULES: dict[str, ModuleType] = {"chat": openai_chat, "completions": openai_chat, "embeddings": openai_chat,
+API_MODULES: dict[str, ModuleType] = {"chat": openai_chat, "completions": openai_chat, "embeddings": openai_chat,
                                        "responses": openai_responses, "messages": anthropic, "gemini": gemini}
 
 
 def module_for(api: str) -> Any:
-    return _API_MODULES[api]
+    return API_MODULES[api]
 
 
 def error_module(client: str) -> Any:
