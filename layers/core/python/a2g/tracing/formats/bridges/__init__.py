@@ -8,7 +8,7 @@ for the request, upstream → chat → client for the answer; a chat side is not
 
 The pipeline's calls::
 
-    bridge = bridge_for(client_format, provider)     # None: the provider speaks the client's format
+    bridge = bridge_for(client_format, provider)     # None: the provider speaks it, or no bridge exists
     upstream_body = bridge.request(body, model=upstream_model, stream=streamed)
     # ... send it (the upstream format's route: bridge.upstream_format) ...
     client_body = bridge.response(upstream_json, request=body)           # a whole answer
@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from a2g.tracing.formats.bridges import anthropic, gemini, responses
-from a2g.tracing.formats.bridges._errors import BridgeError, BridgeUnsupported
+from a2g.tracing.formats.bridges._errors import BridgeError
 from a2g.tracing.formats.bridges._stream import ChatDecoder, ChatEncoder, StreamTranslator, chat_include_usage
 from a2g.tracing.formats.bridges.anthropic_stream import AnthropicDecoder, AnthropicEncoder
 from a2g.tracing.formats.bridges.gemini_stream import GeminiDecoder, GeminiEncoder
 from a2g.tracing.formats.bridges.responses_stream import ResponsesDecoder, ResponsesEncoder
 
-__all__ = ["FORMATS", "PROVIDER_FORMATS", "Bridge", "BridgeError", "BridgeUnsupported", "StreamTranslator",
+__all__ = ["FORMATS", "PROVIDER_FORMATS", "Bridge", "BridgeError", "StreamTranslator",
            "bridge_between", "bridge_for"]
 
 Body = dict[str, Any]
@@ -127,20 +127,20 @@ class Bridge:
 
 
 def bridge_between(client_format: str, upstream_format: str) -> Bridge | None:
-    """The bridge from one format to another; None when they are the same."""
-    for name in (client_format, upstream_format):
-        if name not in FORMATS:
-            raise BridgeUnsupported(f"the {name} API cannot be translated to another provider's")
-    if client_format == upstream_format:
+    """The bridge from one format to another; None when they are the same or either cannot be translated."""
+    if client_format == upstream_format or client_format not in FORMATS or upstream_format not in FORMATS:
         return None
     return Bridge(client_format, upstream_format)
 
 
 def bridge_for(client_format: str, provider: str) -> Bridge | None:
-    """The bridge from a client's format to an LLM of this provider; None when the provider speaks it."""
+    """The bridge from a client's format (api) to an LLM of this provider.
+
+    None when the provider speaks the format itself (pass it through) or when no translation exists
+    (completions and embeddings reach openai-provider LLMs only; an unknown provider) — the pipeline tells the
+    two apart by checking the provider's own formats first (`PROVIDER_FORMATS`).
+    """
     native = PROVIDER_FORMATS.get(provider)
-    if native is None:
-        raise BridgeUnsupported(f"no LLM provider is called {provider!r}")
-    if client_format in native:
+    if native is None or client_format in native:
         return None
     return bridge_between(client_format, native[0])

@@ -10,6 +10,3 @@ class BridgeError(ValueError):
     contains an upstream's URL or key.
     """
 
-
-class BridgeUnsupported(BridgeError):
-    """No translation exists between this client format and this upstream (e.g. embeddings to Anthropic)."""
