@@ -39,18 +39,24 @@ def test_every_platform_model_derives_from_platform_model() -> None:
 def test_all_models_share_one_client_and_one_session_across_threads() -> None:
     aws_session.forget_clients()
     models = _all_models()
-    for model in models:
-        model._connection = None  # type: ignore[attr-defined]
-    clients: list[Any] = []
-    threads = [threading.Thread(target=lambda m=m: clients.append(_client(m))) for m in models]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(clients) == len(models) and len({id(c) for c in clients}) == 1
-    assert {id(m._get_connection().connection.session) for m in models} == {id(aws_session.botocore_session())}
-    # transactions go through the same client, not a connection of their own
-    assert transaction_connection(models[0]).client is clients[0]
+    hosts = {model: model.Meta.host for model in models}  # other tests in this process may have moved some
+    try:
+        for model in models:
+            model.Meta.host, model._connection = "http://127.0.0.1:2", None  # type: ignore[attr-defined]
+        clients: list[Any] = []
+        threads = [threading.Thread(target=lambda m=m: clients.append(_client(m))) for m in models]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(clients) == len(models) and len({id(c) for c in clients}) == 1
+        sessions = {id(m._get_connection().connection.session) for m in models}
+        assert sessions == {id(aws_session.botocore_session())}
+        # transactions go through the same client, not a connection of their own
+        assert transaction_connection(models[0]).client is clients[0]
+    finally:
+        for model, host in hosts.items():
+            model.Meta.host, model._connection = host, None  # type: ignore[attr-defined]
 
 
 def test_a_model_pointed_at_another_endpoint_gets_that_endpoint_s_client() -> None:
