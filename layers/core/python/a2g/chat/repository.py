@@ -22,10 +22,9 @@ from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.models import Model
 
 from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.errors import ValidationFailed
 
 # DynamoDB items are capped at 400 KB; a message's text is kept well under it.
@@ -79,7 +78,7 @@ def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
 # --- items --------------------------------------------------------------------------------------------
 
 
-class SessionItem(Model):
+class SessionItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -120,7 +119,7 @@ class AttachmentAttribute(MapAttribute[str, Any]):
     size = NumberAttribute()
 
 
-class MessageItem(Model):
+class MessageItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -157,7 +156,7 @@ class MessageItem(Model):
         )
 
 
-class FileItem(Model):
+class FileItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -186,7 +185,7 @@ class FileItem(Model):
         )
 
 
-class UsageItem(Model):
+class UsageItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -208,7 +207,7 @@ def popularity_pk(month: str, team: str | None) -> str:
     return f"POPULAR#{month}#TEAM#{team}" if team else f"POPULAR#{month}#ALL"
 
 
-class PopularityItem(Model):
+class PopularityItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>

@@ -22,10 +22,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict, NotFound, ValidationFailed
 from a2g.identity.ports import (
     ApiKeyRecord,
@@ -46,15 +45,14 @@ def _conditional_failed(exc: Exception) -> bool:
     return "ConditionalCheckFailed" in code
 
 
-def _connection(model: type[Model]) -> Connection:
-    meta = model.Meta
-    return Connection(region=meta.region, host=getattr(meta, "host", None))
+def _connection(model: type[PlatformModel]) -> Connection:
+    return transaction_connection(model)
 
 
 # --- users ---------------------------------------------------------------------------------------------
 
 
-class UserItem(Model):
+class UserItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -74,7 +72,7 @@ class UserItem(Model):
     email = UnicodeAttribute(null=True)
 
 
-class AdminCounterItem(Model):
+class AdminCounterItem(PlatformModel):
     """How many ADMINs exist; changed in the same transaction as the role, so it can guard the last admin."""
 
     Meta = table_meta("users")  # type: ignore[assignment]
@@ -222,7 +220,7 @@ class DynamoUserStore:
 # --- API keys ------------------------------------------------------------------------------------------
 
 
-class ApiKeyItem(Model):
+class ApiKeyItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -316,7 +314,7 @@ class DynamoApiKeyStore:
 # --- refresh sessions ----------------------------------------------------------------------------------
 
 
-class RefreshItem(Model):
+class RefreshItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -384,7 +382,7 @@ class DynamoRefreshStore:
 # --- OIDC login state ----------------------------------------------------------------------------------
 
 
-class OidcStateItem(Model):
+class OidcStateItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -428,7 +426,7 @@ class DynamoOidcStateStore:
 # --- per-key rate windows ------------------------------------------------------------------------------
 
 
-class RateWindowItem(Model):
+class RateWindowItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -301,12 +301,18 @@ class LlmRegistry:
 
 def build_llm_registry() -> LlmRegistry:
     """The real registry: DynamoDB store, the key store `A2G_LLM_KEY_STORE` names (Fernet in the table or SSM
-    Parameter Store), the guarded async outbound client."""
-    from a2g.adapters.outbound import AsyncOutboundClient
+    Parameter Store), the guarded async outbound client (imported on the first probe: most routes never
+    call out)."""
     from a2g.llms.key_store import key_cipher_from_settings
     from a2g.llms.repository import LlmRepository
     from a2g.settings import get_settings
 
     settings = get_settings()
-    return LlmRegistry(LlmRepository(), key_cipher_from_settings(settings), AsyncOutboundClient.shared,
+    return LlmRegistry(LlmRepository(), key_cipher_from_settings(settings), _shared_async_outbound,
                        public_url=settings.public_url)
+
+
+def _shared_async_outbound() -> Any:
+    from a2g.adapters.outbound import AsyncOutboundClient
+
+    return AsyncOutboundClient.shared()

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from a2g.clock import Clock, SystemClock, epoch, iso
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.settings import get_settings
 
 
-class ConnectionItem(Model):
+class ConnectionItem(PlatformModel):
     Meta = table_meta("connections")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

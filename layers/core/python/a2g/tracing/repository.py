@@ -281,15 +281,12 @@ class UsageRepository:
         """ADD one entry's counters unless they were already added: one transaction with the marker
         `DAY#<day>/APPLIED#<entry_id>`, written only if absent (statistics read `D#` rows and `TOTAL` only).
         False when the marker was there (a replayed record counted before)."""
-        from pynamodb.connection import Connection
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        meta = UsageCounterItem.Meta
-        connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None),
-                                connect_timeout_seconds=getattr(meta, "connect_timeout_seconds", None),
-                                read_timeout_seconds=getattr(meta, "read_timeout_seconds", None),
-                                max_retry_attempts=getattr(meta, "max_retry_attempts", None))
+        from a2g.db import transaction_connection
+
+        connection = transaction_connection(UsageCounterItem)
         try:
             with TransactWrite(connection=connection) as tx:
                 tx.save(UsageCounterItem(pk=f"DAY#{day}", sk=f"APPLIED#{entry_id}"),
