@@ -12,8 +12,8 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     "detach" elsewhere (the process keeps running, so recording never delays the client).
     """
     from a2g.adapters.relay import RelayClient
-    from a2g.identity.api_keys import authenticate_api_key
     from a2g.identity.rate_limit import check_key_rate
+    from a2g.identity.wiring import api_key_authenticator
     from a2g.llms.service import build_llm_registry
     from a2g.realtime.repository import ConnectionRepository
     from a2g.settings import get_settings
@@ -36,8 +36,10 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     broadcaster = TraceBroadcaster(ConnectionRepository(), default_pusher(), listeners_ttl=0.0 if on_lambda else 1.0)
     traces = TraceRepository()
     recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days, runs=traces)
+    keys = api_key_authenticator()
     return LogProxy(
-        lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),
+        # Uncached: the proxy's own key cache (at most 5 s) is the only one on this path.
+        lambda raw_key: keys.authenticate(raw_key, cached=False), check_key_rate, traces, build_llm_registry(),
         RelayClient.shared, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
