@@ -26,7 +26,7 @@ ID_MAX_LENGTH = 128
 # Platform ids (`ses_01j...`), usernames (`alice@corp`), LLM/trace/key/file ids: letters, digits and `._@:-`.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$"
 MODEL_NAME_MAX_LENGTH = 200
-CURSOR_MAX_LENGTH = 2048
+CURSOR_MAX_LENGTH = 1024  # decoded, no key value in it can exceed DynamoDB's 1 KB sort key
 CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"  # base64url, as every listing writes them
 
 _ID = re.compile(ID_PATTERN)
