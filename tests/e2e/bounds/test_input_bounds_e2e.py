@@ -165,6 +165,9 @@ async def test_websocket_long_trace_ids(runtime: Any) -> None:
             await ws.send(json.dumps(message))
             reply = json.loads(await asyncio.wait_for(ws.recv(), 30))
             assert reply["type"] == "error" and reply["error"]["code"] == "validation_error", reply
+        await ws.send(json.dumps({"action": "invoke", "session_id": LONG, "message": "hi"}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        assert reply["type"] == "error" and reply["error"]["code"] == "validation_error", reply
         await ws.send('{"action": "subscribe", "trace_id": ' + "[" * 100_000)
         reply = json.loads(await asyncio.wait_for(ws.recv(), 30))  # $default, through the shared reader
         assert reply["type"] == "error" and reply["error"]["code"] in ("json_too_deep", "invalid_json"), reply

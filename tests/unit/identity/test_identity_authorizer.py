@@ -157,3 +157,16 @@ def test_the_role_lookup_is_cached_per_user(env: Env) -> None:
     for _ in range(10):
         assert authorizer.principal_for(token).role == "USER"
     assert CountingUsers.gets == 1
+
+
+def test_a_token_newer_than_the_cached_role_is_checked_again(env: Env) -> None:
+    from dataclasses import replace
+
+    users = InMemoryUserStore()
+    users.create(User("alice", "Alice", "search", "USER", "t", "t"))
+    authorizer = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), users,
+                                   monotonic=_Ticker())
+    assert authorizer.principal_for(env.token("USER")).role == "USER"
+    users.users["alice"] = replace(users.users["alice"], role="ADMIN")  # promoted, then refreshed at once
+    assert authorizer.principal_for(env.token("ADMIN")).role == "ADMIN"
+    assert authorizer.principal_for(env.token("USER")).role == "ADMIN"  # the old token: the current role

@@ -67,7 +67,9 @@ class RequestAuthorizer:
             return principal
         now = self._monotonic()
         hit = self._roles.get(principal.user_id)
-        if hit is None or hit[0] <= now:
+        # A token that disagrees with the cached role may be newer than the cache (issued after a promotion):
+        # read again. Only users in the middle of a change pay for it.
+        if hit is None or hit[0] <= now or hit[1] != (principal.role, principal.team):
             user = self._users.get(principal.user_id)
             if len(self._roles) >= _MAX_CACHED_USERS:
                 self._roles.clear()
