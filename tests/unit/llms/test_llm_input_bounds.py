@@ -50,7 +50,7 @@ def test_a_name_that_does_not_resolve_now_is_kept_for_the_call_time_check() -> N
 
 
 @pytest.mark.parametrize("payload", [
-    {"timeout_seconds": True}, {"timeout_seconds": "30"}, {"models": ["a\x00b"]}, {"models": ["m" * 2100]},
+    {"timeout_seconds": True}, {"timeout_seconds": "30"}, {"enabled": 1}, {"enabled": "yes"}, {"models": ["a\x00b"]}, {"models": ["m" * 2100]},
     {"models": ["\ud800"]}, {"name": "nul\x00"},
 ])
 def test_strict_numbers_and_clean_names(payload: dict[str, object]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from a2g.chat.service import MAX_ATTACHMENTS_PER_MESSAGE, MAX_MESSAGE_CHARS
 from a2g.validation import PlainText, ResourceId, StrictInt, Text
@@ -17,7 +17,7 @@ class _Body(BaseModel):
 class StartSessionBody(_Body):
     title: PlainText | None = Field(None, max_length=200)
     # Development mode: reopen the latest session with this agent instead of starting another.
-    reuse_latest: bool = False
+    reuse_latest: StrictBool = False
 
 
 class PostMessageBody(_Body):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from a2g.clock import Clock, SystemClock, iso
 from a2g.errors import NotFound, PlatformError, UpstreamFailed, UpstreamTimeout, ValidationFailed
@@ -69,7 +69,7 @@ class LlmCreate(BaseModel):
     base_url: str = Field(min_length=1, max_length=2000, description="OpenAI-compatible base URL, e.g. .../v1")
     api_key: str | None = Field(None, max_length=4000, description="The LLM's own key; never returned")
     models: list[str] = Field(min_length=1, description="Model names this LLM serves (unique platform-wide)")
-    enabled: bool = True
+    enabled: StrictBool = True
     timeout_seconds: StrictNumber = Field(120, ge=1, le=900)
 
     @field_validator("models")
@@ -83,7 +83,7 @@ class LlmUpdate(BaseModel):
     base_url: str | None = Field(None, min_length=1, max_length=2000)
     api_key: str | None = Field(None, max_length=4000, description="A new key; an empty string removes it")
     models: list[str] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     timeout_seconds: StrictNumber | None = Field(None, ge=1, le=900)
 
     @field_validator("models")
