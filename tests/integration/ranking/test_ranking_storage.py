@@ -399,9 +399,16 @@ def fake_embeddings() -> Iterator[FakeEmbeddings]:
 
 
 def _register_embedding_model(base_url: str) -> None:
-    from a2g.llms.service import LlmCreate, build_llm_registry
+    from a2g.adapters.outbound import DestinationPolicy
+    from a2g.llms.key_store import key_cipher_from_settings
+    from a2g.llms.repository import LlmRepository
+    from a2g.llms.service import LlmCreate, LlmRegistry
+    from a2g.settings import get_settings
 
-    build_llm_registry().create(LlmCreate(name="Embeddings", base_url=base_url, api_key="sk-embed-secret",
+    # A loopback LLM is refused when written unless A2G_OUTBOUND_ALLOW lets the platform call it.
+    registry = LlmRegistry(LlmRepository(), key_cipher_from_settings(get_settings()),
+                           destinations=DestinationPolicy.from_allow_list(["127.0.0.1"]))
+    registry.create(LlmCreate(name="Embeddings", base_url=base_url, api_key="sk-embed-secret",
                                           models=["embed-small"]))
 
 

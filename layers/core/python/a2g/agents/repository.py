@@ -38,6 +38,7 @@ from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework,
 from a2g.clock import Clock, SystemClock, iso
 from a2g.db import Gsi1, Gsi2, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict, ValidationFailed
+from a2g.json_input import read_json
 
 _KEEP: Any = object()
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -174,9 +175,9 @@ def _decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, Any]
     if not cursor:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = read_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_depth=3)
         ok = isinstance(key, dict) and all(key[name]["S"] == value for name, value in expect.items())
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, ValidationFailed):
         ok = False
     if not ok:
         raise ValidationFailed("the cursor is not valid for this list", code="invalid_cursor")

@@ -26,6 +26,7 @@ from pynamodb.exceptions import UpdateError
 from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
 from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.errors import ValidationFailed
+from a2g.json_input import read_json
 
 # DynamoDB items are capped at 400 KB; a message's text is kept well under it.
 MAX_STORED_CONTENT_CHARS = 300_000
@@ -64,8 +65,8 @@ def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
+        key = read_json(base64.urlsafe_b64decode(padded.encode()), max_depth=3)
+    except (ValueError, TypeError, ValidationFailed):
         raise ValidationFailed("the cursor is not valid", code="invalid_cursor") from None
     if not isinstance(key, dict):
         raise ValidationFailed("the cursor is not valid", code="invalid_cursor")

@@ -35,6 +35,7 @@ from a2g.identity.ports import (
     UserPage,
 )
 from a2g.identity.principal import Role
+from a2g.json_input import read_json
 
 USERS_PARTITION = "USERS"
 ADMIN_COUNTER_PK, ADMIN_COUNTER_SK = "COUNTER#ADMINS", "COUNT"
@@ -105,11 +106,11 @@ def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = read_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_depth=3)
         if key["gsi1pk"] != {"S": USERS_PARTITION} or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"}:
             raise ValueError("cursor for another listing")
         return key  # type: ignore[no-any-return]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, ValidationFailed) as exc:
         raise ValidationFailed("invalid cursor", code="invalid_cursor") from exc
 
 
