@@ -18,20 +18,17 @@ class LazyClient:
     """A botocore client (the same methods and `.exceptions` as `boto3.client(service)`), made when first
     used."""
 
-    __slots__ = ("_endpoint_url", "_service")
+    __slots__ = ("_config", "_endpoint_url", "_service")
 
-    def __init__(self, service: str, endpoint_url: str | None) -> None:
+    def __init__(self, service: str, endpoint_url: str | None, **config: Any) -> None:
         self._service = service
         self._endpoint_url = endpoint_url
+        self._config = config or {"connect_timeout": 3, "read_timeout": 10,
+                                  "retries": {"max_attempts": 2, "mode": "standard"}}
 
     def real(self) -> Any:
         return shared_client(
-            self._service,
-            region=get_settings().aws_region,
-            endpoint_url=self._endpoint_url,
-            connect_timeout=3,
-            read_timeout=10,
-            retries={"max_attempts": 2, "mode": "standard"},
+            self._service, region=get_settings().aws_region, endpoint_url=self._endpoint_url, **self._config
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -55,8 +52,8 @@ def probe_client(service: str) -> Any:
     endpoint = settings.dynamodb_endpoint_url if service == "dynamodb" else None  # botocore reads the S3 one itself
     # Emulators (and the local runtime) serve every bucket under one host: path-style addressing, as chat does.
     emulated = bool(settings.aws_endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3"))
-    return shared_client(
-        service, region=settings.aws_region, endpoint_url=endpoint,
+    return LazyClient(
+        service, endpoint,
         connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1},
         s3={"addressing_style": "path"} if service == "s3" and emulated else {},
     )
