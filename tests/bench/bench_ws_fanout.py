@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -34,6 +35,15 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tests.e2e.tracing.mock_llm import free_port
 from tests.e2e.tracing.runtime_helpers import TracingRuntime, start_runtime
+
+
+def cpu_ms(pid: int) -> float:
+    """User + system CPU the process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -88,7 +98,7 @@ async def open_subscribers(runtime: TracingRuntime, token: str, trace_id: str, c
     return subscribers
 
 
-async def run(runtime: TracingRuntime, llm_url: str, args: argparse.Namespace) -> None:
+async def run(runtime: TracingRuntime, runtime_pid: int, llm_url: str, args: argparse.Namespace) -> None:
     token = runtime.sign_in("admin")
     admin = {"authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(timeout=60) as http:
@@ -107,6 +117,7 @@ async def run(runtime: TracingRuntime, llm_url: str, args: argparse.Namespace) -
     delays: dict[int, list[float]] = {n: [] for n in sizes}
     slowest: dict[int, list[float]] = {n: [] for n in sizes}
     missing: dict[int, int] = dict.fromkeys(sizes, 0)
+    cpu: dict[int, list[float]] = {n: [] for n in sizes}
     async with httpx.AsyncClient(timeout=60) as http:
         async def call(n: int, marker: str) -> float:
             url = f"{runtime.base_url}/api/log-proxy/{traces[n]}/v1/chat/completions"
@@ -126,8 +137,10 @@ async def run(runtime: TracingRuntime, llm_url: str, args: argparse.Namespace) -
             order = sizes[i % len(sizes):] + sizes[:i % len(sizes)]
             for n in order:
                 marker = f"fanout-marker-{n}-{i}"
+                cpu_before = cpu_ms(runtime_pid)
                 answered = await call(n, marker)
                 await wait_for(n, marker)
+                cpu[n].append(cpu_ms(runtime_pid) - cpu_before)
                 if i < args.warmup:
                     continue
                 got = [(s.arrivals[marker] - answered) * 1000 for s in audiences[n] if marker in s.arrivals]
@@ -147,7 +160,8 @@ async def run(runtime: TracingRuntime, llm_url: str, args: argparse.Namespace) -
         ratio = (f"   ×{p50 / pct(delays[base], 50):5.1f} p50, ×{p95 / pct(delays[base], 95):5.1f} p95 "
                  f"vs {base}" if n != base else "")
         print(f"  {n:4d} subscribers  p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   slowest per round p95 "
-              f"{pct(slowest[n], 95):7.1f} ms   (n={len(delays[n])}, missing {missing[n]}){ratio}")
+              f"{pct(slowest[n], 95):7.1f} ms   runtime CPU per call {statistics.mean(cpu[n]):6.1f} ms   "
+              f"(n={len(delays[n])}, missing {missing[n]}){ratio}")
     duplicates = sum(s.duplicates for subs in audiences.values() for s in subs)
     print(f"duplicate deliveries: {duplicates}   target: p95 ≤ 100 ms at 200 subscribers")
     for subs in audiences.values():
@@ -163,6 +177,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10,
                         help="unmeasured rounds first (thread pools and their per-thread clients warm up)")
     parser.add_argument("--sizes", default="1,50,200", help="audience sizes; the first is the ratios' base")
+    parser.add_argument("--concurrency", type=int, help="A2G_WS_PUSH_CONCURRENCY for the runtime")
     parser.add_argument("--gap-ms", type=float, default=100.0, help="pause after each round's call")
     args = parser.parse_args()
 
@@ -171,9 +186,11 @@ def main() -> None:
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     extra: dict[str, Any] = {"POWERTOOLS_LOG_LEVEL": "ERROR", "A2G_LOG_LEVEL": "WARNING",
                              "A2G_API_KEY_RATE_LIMIT": "100000"}
+    if args.concurrency:
+        extra["A2G_WS_PUSH_CONCURRENCY"] = str(args.concurrency)
     runtime_process, runtime = start_runtime(extra)
     try:
-        asyncio.run(run(runtime, f"http://127.0.0.1:{llm_port}/v1", args))
+        asyncio.run(run(runtime, runtime_process.pid, f"http://127.0.0.1:{llm_port}/v1", args))
     finally:
         runtime_process.terminate()
         llm.terminate()

@@ -128,11 +128,12 @@ def shared_fanout() -> OrderedFanout:
 class ApiGatewayPusher:
     """`post_to_connection` through boto3's `apigatewaymanagementapi`, unchanged on AWS and locally."""
 
-    def __init__(self, endpoint_url: str, fanout: OrderedFanout | None = None):
+    def __init__(self, endpoint_url: str, fanout: OrderedFanout | None = None, management: Any = None):
+        """`management`: a stand-in for the boto3 client (tests); `fanout`: a pool of its own (tests)."""
         self._fanout = fanout or shared_fanout()
         # One client per endpoint and process (boto3 clients are thread-safe), its pool sized for the fan-out.
-        self._client = client("apigatewaymanagementapi", endpoint_url,
-                              max_pool_connections=max(10, get_settings().ws_push_concurrency))
+        self._client = management or client("apigatewaymanagementapi", endpoint_url,
+                                             max_pool_connections=max(10, get_settings().ws_push_concurrency))
 
     @classmethod
     def from_settings(cls, event: dict[str, Any] | None = None) -> ApiGatewayPusher:
