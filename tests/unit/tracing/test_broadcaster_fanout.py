@@ -15,21 +15,14 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from a2g.adapters.websocket_push import ApiGatewayPusher, OrderedFanout
+from a2g.adapters.websocket_push import ApiGatewayPusher, ConnectionGone, OrderedFanout
 from a2g.tracing.broadcaster import TraceBroadcaster
 
 from tests.unit.tracing.tracing_fakes import FakeConnections
 
 
-class GoneException(Exception):
-    pass
-
-
 class FakeManagement:
-    """boto3's apigatewaymanagementapi client as far as the pusher uses it."""
-
-    class exceptions:
-        GoneException = GoneException
+    """The management API as the pusher uses it: one post per connection, 410 as `ConnectionGone`."""
 
     def __init__(self, gone: set[str] | None = None, delay: Any = None, barrier: threading.Barrier | None = None):
         self.gone = gone or set()
@@ -40,23 +33,23 @@ class FakeManagement:
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
-    def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:
+    def post_to_connection(self, connection_id: str, data: bytes) -> None:
         with self._lock:
-            if ConnectionId in self._in_flight:
-                self.overlaps.append(ConnectionId)
-            self._in_flight.add(ConnectionId)
+            if connection_id in self._in_flight:
+                self.overlaps.append(connection_id)
+            self._in_flight.add(connection_id)
         try:
             if self.barrier is not None:
                 self.barrier.wait()
             if self.delay is not None:
                 time.sleep(self.delay())
-            if ConnectionId in self.gone:
-                raise GoneException(ConnectionId)
+            if connection_id in self.gone:
+                raise ConnectionGone(connection_id)
             with self._lock:
-                self.posts.append((ConnectionId, Data))
+                self.posts.append((connection_id, data))
         finally:
             with self._lock:
-                self._in_flight.discard(ConnectionId)
+                self._in_flight.discard(connection_id)
 
 
 def _broadcaster(management: FakeManagement, listeners: list[str], workers: int = 8,
@@ -153,10 +146,10 @@ def test_a_gone_connection_is_forgotten_off_the_delivery_path_and_not_posted_to_
 
 def test_a_failing_connection_does_not_stop_the_others_and_is_not_forgotten() -> None:
     class Flaky(FakeManagement):
-        def post_to_connection(self, ConnectionId: str, Data: bytes) -> None:
-            if ConnectionId == "c1":
+        def post_to_connection(self, connection_id: str, data: bytes) -> None:
+            if connection_id == "c1":
                 raise RuntimeError("throttled")
-            super().post_to_connection(ConnectionId=ConnectionId, Data=Data)
+            super().post_to_connection(connection_id, data)
 
     management = Flaky()
     cleanup = HeldExecutor()

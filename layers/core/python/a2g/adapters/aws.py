@@ -13,13 +13,11 @@ from a2g.settings import get_settings
 
 
 @lru_cache(maxsize=8)
-def client(service: str, endpoint_url: str | None = None, max_pool_connections: int = 10) -> Any:
-    """`max_pool_connections`: HTTP connections kept for threads sharing the client (botocore's default: 10)."""
+def client(service: str, endpoint_url: str | None = None) -> Any:
     settings = get_settings()
     return boto3.client(
         service,  # type: ignore[call-overload]
         region_name=settings.aws_region,
         endpoint_url=endpoint_url,
-        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"},
-                      max_pool_connections=max_pool_connections),
+        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}),
     )

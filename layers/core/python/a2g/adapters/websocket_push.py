@@ -1,10 +1,10 @@
 """Pushing messages to WebSocket clients through API Gateway's @connections management API.
 
 One message to many connections (a trace's listeners) is a fan-out: the message is encoded once, and the
-`post_to_connection` calls run concurrently on one bounded pool of threads that share one boto3 client and
-its HTTP connection pool (`A2G_WS_PUSH_CONCURRENCY`). Each post is a round trip (on AWS a few to tens of ms;
-locally the runtime's own @connections endpoint), so posting to 200 connections one after the other made the
-last listener wait 200 round trips.
+posts run concurrently on one bounded pool of threads sharing one HTTP connection pool
+(`A2G_WS_PUSH_CONCURRENCY`). Each post is a round trip (on AWS a few to tens of ms; locally the runtime's own
+@connections endpoint, in the same process), so posting to 200 connections one after the other made the last
+listener wait 200 round trips. The posts themselves are lean signed requests (`a2g.adapters.connections_api`).
 
 Order per connection is kept: messages for one connection are posted one at a time, in the order the
 fan-outs were asked for, however many fan-outs run at once (a connection's messages form a lane; a lane
@@ -21,13 +21,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from a2g.adapters.aws import client
+from a2g.adapters.connections_api import ConnectionGone, ConnectionsApi
 from a2g.log import logger
 from a2g.settings import get_settings
 
+__all__ = ["ApiGatewayPusher", "ConnectionGone", "FanoutPusher", "FanoutReport", "OrderedFanout", "Pusher"]
 
-class ConnectionGone(Exception):
-    """The connection is closed or unknown (410 Gone): the caller should forget it."""
+
+class PostsToConnections(Protocol):
+    def post_to_connection(self, connection_id: str, data: bytes) -> None: ...
 
 
 class Pusher(Protocol):
@@ -126,14 +128,13 @@ def shared_fanout() -> OrderedFanout:
 
 
 class ApiGatewayPusher:
-    """`post_to_connection` through boto3's `apigatewaymanagementapi`, unchanged on AWS and locally."""
+    """PostToConnection on the management endpoint, unchanged on AWS and locally."""
 
-    def __init__(self, endpoint_url: str, fanout: OrderedFanout | None = None, management: Any = None):
-        """`management`: a stand-in for the boto3 client (tests); `fanout`: a pool of its own (tests)."""
+    def __init__(self, endpoint_url: str, fanout: OrderedFanout | None = None,
+                 management: PostsToConnections | None = None):
+        """`management`: a stand-in for the management API (tests); `fanout`: a pool of its own (tests)."""
         self._fanout = fanout or shared_fanout()
-        # One client per endpoint and process (boto3 clients are thread-safe), its pool sized for the fan-out.
-        self._client = management or client("apigatewaymanagementapi", endpoint_url,
-                                             max_pool_connections=max(10, get_settings().ws_push_concurrency))
+        self._api = management or _connections_api(endpoint_url)
 
     @classmethod
     def from_settings(cls, event: dict[str, Any] | None = None) -> ApiGatewayPusher:
@@ -159,12 +160,18 @@ class ApiGatewayPusher:
         return self._fanout.send(connection_ids, encode(message), self.post)
 
     def post(self, connection_id: str, data: bytes) -> None:
-        try:
-            self._client.post_to_connection(ConnectionId=connection_id, Data=data)
-        except self._client.exceptions.GoneException as exc:
-            raise ConnectionGone(connection_id) from exc
-        except Exception as exc:  # botocore raises ClientError with 410 on some emulators
-            status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if status == 410:
-                raise ConnectionGone(connection_id) from exc
-            raise
+        self._api.post_to_connection(connection_id, data)
+
+
+_APIS: dict[str, ConnectionsApi] = {}
+
+
+def _connections_api(endpoint_url: str) -> ConnectionsApi:
+    """One client (and connection pool) per endpoint and process, sized for the fan-out."""
+    with _FANOUT_LOCK:
+        api = _APIS.get(endpoint_url)
+        if api is None:
+            settings = get_settings()
+            api = _APIS[endpoint_url] = ConnectionsApi(endpoint_url, settings.aws_region,
+                                                       pool_size=max(10, settings.ws_push_concurrency))
+        return api
