@@ -1,7 +1,7 @@
 """Pushing messages to WebSocket clients through API Gateway's @connections management API.
 
 One message to many connections (a trace's listeners) is a fan-out: the message is encoded once, and the
-posts run concurrently on one bounded pool of threads sharing one HTTP connection pool
+posts run concurrently on one bounded pool of threads, each with its keep-alive connection to the endpoint
 (`A2G_WS_PUSH_CONCURRENCY`). Each post is a round trip (on AWS a few to tens of ms; locally the runtime's own
 @connections endpoint, in the same process), so posting to 200 connections one after the other made the last
 listener wait 200 round trips. The posts themselves are lean signed requests (`a2g.adapters.connections_api`).
@@ -167,11 +167,10 @@ _APIS: dict[str, ConnectionsApi] = {}
 
 
 def _connections_api(endpoint_url: str) -> ConnectionsApi:
-    """One client (and connection pool) per endpoint and process, sized for the fan-out."""
+    """One client per endpoint and process (its keep-alive connections are per thread: one per fan-out worker)."""
     with _FANOUT_LOCK:
         api = _APIS.get(endpoint_url)
         if api is None:
             settings = get_settings()
-            api = _APIS[endpoint_url] = ConnectionsApi(endpoint_url, settings.aws_region,
-                                                       pool_size=max(10, settings.ws_push_concurrency))
+            api = _APIS[endpoint_url] = ConnectionsApi(endpoint_url, settings.aws_region)
         return api
