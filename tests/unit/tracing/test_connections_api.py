@@ -22,6 +22,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     requests: list[dict[str, Any]]
     statuses: list[int]
+    close_silently = False
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -30,6 +31,8 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-length", "0")
         self.end_headers()
+        # Like a load balancer dropping an idle kept-alive connection: closed without saying so.
+        self.close_connection = self.close_silently
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -90,3 +93,11 @@ def test_a_refused_call_is_not_retried(server: Any) -> None:
     with pytest.raises(PushFailed):
         ConnectionsApi(server.url, "us-east-1", credentials=CREDENTIALS).post_to_connection("c1", b"{}")
     assert len(server.requests) == 1
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_replaced(server: Any) -> None:
+    server.close_silently = True
+    api = ConnectionsApi(server.url, "us-east-1", credentials=CREDENTIALS)
+    for n in range(3):
+        api.post_to_connection("c1", b'{"n":%d}' % n)
+    assert [r["body"] for r in server.requests] == [b'{"n":0}', b'{"n":1}', b'{"n":2}']

@@ -61,16 +61,17 @@ class ConnectionsApi:
             try:
                 status, body = self._send(url, data)
             except (OSError, http.client.HTTPException):
+                # Mostly a kept-alive connection the server closed while idle: retry at once, on a new one.
                 if attempt == 2:
                     raise
-            else:
-                if 200 <= status < 300:
-                    return
-                if status == 410:
-                    raise ConnectionGone(connection_id)
-                if status not in RETRIED_STATUSES or attempt == 2:
-                    raise PushFailed(connection_id, status, body)
-            time.sleep(random.uniform(0.02, 0.1))  # jitter, not secrecy
+                continue
+            if 200 <= status < 300:
+                return
+            if status == 410:
+                raise ConnectionGone(connection_id)
+            if status not in RETRIED_STATUSES or attempt == 2:
+                raise PushFailed(connection_id, status, body)
+            time.sleep(random.uniform(0.02, 0.1))  # throttled or failing: back off a little (jitter, not secrecy)
 
     def _send(self, url: str, data: bytes) -> tuple[int, bytes]:
         connection = self._connection()
