@@ -70,9 +70,11 @@ class ConnectionRepository:
         ConnectionItem(pk=f"CONN#{connection_id}", sk=f"SUB#{trace_id}").delete()
 
     def listeners(self, trace_id: str) -> list[Connection]:
+        """One Query (paged by DynamoDB past 1 MB), reading only the two attributes a push needs."""
         return [
             Connection(item.connection_id, item.user_id)
-            for item in ConnectionItem.gsi1.query(f"TRACE#{trace_id}")
+            for item in ConnectionItem.gsi1.query(f"TRACE#{trace_id}",
+                                                  attributes_to_get=["connection_id", "user_id"])
         ]
 
     def remove(self, connection_id: str) -> None:
