@@ -107,9 +107,9 @@ class ConnectionsApi:
     def _signed_headers(self, url: str, data: bytes) -> dict[str, str]:
         credentials = self._credentials
         if credentials is None:
-            import boto3
+            from a2g.aws_session import botocore_session  # the process's one session (its credentials chain)
 
-            credentials = self._credentials = boto3.Session().get_credentials()
+            credentials = self._credentials = botocore_session().get_credentials()
         if credentials is None:
             raise RuntimeError("no AWS credentials to sign post_to_connection with")
         request = AWSRequest("POST", url, data=data)
