@@ -277,8 +277,7 @@ class LogProxy:
                 if bridge is None:
                     raise ProxyError(400, "invalid_request_error", "unsupported_translation",
                                      f"the model {parsed.model!r} is served by an LLM of another provider "
-                                     f"({resolved.provider}), and this platform cannot translate "
-                                     f"{route.api} calls to it yet")
+                                     f"({resolved.provider}), and {route.api} calls cannot be translated to it")
         except ProxyError as error:
             if recorded:
                 self._record_failure(call, error)
@@ -290,11 +289,22 @@ class LogProxy:
             if recorded:
                 self._record_failure(call, outage)
             raise outage from None
+        from a2g.tracing.exchange import TranslatedExchange, UpstreamExchange
+
+        if bridge is not None:  # translate: the request now, the answer in the exchange
+            try:
+                payload = formats.translated_request(bridge, body, parsed)
+            except ValueError as exc:  # BridgeError: a sentence for the developer
+                error = bad_request("untranslatable_request", str(exc))
+                if recorded:
+                    self._record_failure(call, error)
+                raise error from None
+            return TranslatedExchange(self, call, resolved, "POST", formats.translated_path(bridge, parsed), payload,
+                                      parsed, False, request.headers, recorded=recorded, bridge=bridge,
+                                      request_body=body)
         payload, injected = formats.module_for(route.api).to_upstream(raw, body, parsed)
         path = route.upstream_path.format(model=parsed.model, action=action, version=version or "v1beta")
         query = "?alt=sse" if action == "streamGenerateContent" else ""
-        from a2g.tracing.exchange import UpstreamExchange
-
         return UpstreamExchange(self, call, resolved, "POST", path + query, payload, parsed, injected,
                                 request.headers, recorded=recorded)
 

@@ -71,12 +71,33 @@ def client_format_of_path(path: str) -> str:
 def translate_for(api: str, upstream_provider: str) -> Any | None:
     """The bridge that lets a client of `api` reach an LLM of `upstream_provider`; None when there is none.
 
-    Same provider needs none (pass-through is the proxy's own path). Cross-provider bridges live in
-    `a2g.tracing.formats.bridges` once present.
+    Same provider needs none (pass-through is the proxy's own path); completions and embeddings have none.
+    Imported on the first translated call only: pass-through never loads the bridges.
     """
+    from a2g.tracing.formats import bridges
+
+    return bridges.bridge_for(api, upstream_provider)
+
+
+_UPSTREAM_PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/v1/messages"}
+
+
+def translated_request(bridge: Any, body: dict[str, Any], parsed: ParsedRequest) -> bytes:
+    """The client's body in the upstream's format (raises ValueError — `BridgeError` — when it cannot be)."""
+    import json
+
+    from a2g.tracing.formats.bridges import BridgeError
+
     try:
-        from a2g.tracing.formats import bridges  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    finder = getattr(bridges, "bridge_for", None)
-    return finder(api, upstream_provider) if callable(finder) else None
+        upstream = bridge.request(body, model=parsed.model, stream=parsed.stream)
+    except BridgeError as exc:
+        raise ValueError(str(exc)) from None
+    return json.dumps(upstream, separators=(",", ":")).encode()
+
+
+def translated_path(bridge: Any, parsed: ParsedRequest) -> str:
+    """Where a translated call goes on its LLM (appended to the base URL)."""
+    if bridge.upstream_format == "gemini":
+        action = "streamGenerateContent?alt=sse" if parsed.stream else "generateContent"
+        return f"/v1beta/models/{parsed.model}:{action}"
+    return _UPSTREAM_PATHS[bridge.upstream_format]
