@@ -14,13 +14,14 @@ A2G_PORT    ?= 3000
 PYTEST_WORKERS ?= 2
 
 .PHONY: help up install install-python install-node install-models build test test-python test-frontend test-js lint \
-        fire package deploy deploy-localstack clean
+        fire clock package deploy deploy-localstack clean
 
 help:
 	@echo "make up         start the whole platform on http://127.0.0.1:$(A2G_PORT) (installs what is missing)"
 	@echo "make test       run the whole test suite (installs what is missing)"
 	@echo "make lint       ruff + cfn-lint + SAM transform check"
-	@echo "make fire SCHEDULE=<name>   fire a schedule of the running platform now"
+	@echo "make fire SCHEDULE=<name>   fire a schedule of the running platform now (heartbeat, health-checks, lifecycle)"
+	@echo "make clock DAYS=31          time travel: the functions' clock runs 31 days ahead (RESET=1 goes back)"
 	@echo "make package    build every function's zip and the shared layer for Lambda"
 	@echo "make deploy / make deploy-localstack   see README"
 
@@ -63,8 +64,16 @@ up: install build
 	@echo "==> starting the A2G platform on http://127.0.0.1:$(A2G_PORT)  (Ctrl-C stops it)"
 	@A2G_PORT=$(A2G_PORT) $(PY) -m a2g_local serve
 
+# Both talk to the running platform with the run's control token (from <data dir>/runtime.json).
 fire:
-	@$(PY) -m a2g_local fire $(SCHEDULE)
+	@if [ -z "$(SCHEDULE)" ]; then echo "usage: make fire SCHEDULE=<name>   (heartbeat, health-checks, lifecycle)"; exit 2; fi
+	@$(PY) -m a2g_local fire "$(SCHEDULE)"
+
+# make clock DAYS=31 (or HOURS=… SECONDS=…, summed): the functions' clock runs that far ahead of real time;
+# make clock RESET=1 goes back to real time; make clock alone shows the offset.
+clock:
+	@$(PY) -m a2g_local clock $(if $(DAYS),--days $(DAYS)) $(if $(HOURS),--hours $(HOURS)) \
+	  $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RESET),--reset)
 
 # ---- test ---------------------------------------------------------------------------------------------
 test: install build test-frontend test-js test-python

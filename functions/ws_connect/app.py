@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2g.errors import PlatformError
+from a2g.errors import PlatformError, map_exception
 from a2g.identity.principal import principal_from_event
 from a2g.log import logger
 from a2g.realtime.repository import ConnectionRepository
@@ -16,6 +16,14 @@ tracing = build_trace_service()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        return _connect(event)
+    except Exception as exc:  # noqa: BLE001 - e.g. storage down: 503 (the one mapper), not a failed invocation
+        status, _, _ = map_exception(exc)
+        return {"statusCode": status}
+
+
+def _connect(event: dict[str, Any]) -> dict[str, Any]:
     principal = principal_from_event(event)
     if principal is None:  # only reachable if the route were deployed without its authorizer
         return {"statusCode": 401}

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from a2g.adapters.websocket_push import ApiGatewayPusher, ConnectionGone
-from a2g.errors import PlatformError
+from a2g.errors import PlatformError, client_error
 from a2g.log import logger
 from a2g.realtime.repository import ConnectionRepository
 from a2g.tracing.service import build_trace_service
@@ -41,6 +41,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.info("subscription refused", extra={"connection_id": connection_id, "code": exc.code})
         reply = {"type": "error", "action": action, "trace_id": trace_id,
                  "error": {"code": exc.code, "message": exc.message}}
+    except Exception as exc:  # noqa: BLE001 - e.g. storage down: the one mapper words it (storage_unavailable)
+        reply = {"type": "error", "action": action, "trace_id": trace_id, "error": client_error(exc)}
     try:
         ApiGatewayPusher.from_settings(event).push(connection_id, reply)
     except ConnectionGone:

@@ -29,10 +29,12 @@ Fixtures
     see the runtimes the first one started. For type hints, import ``RuntimeProcess`` under TYPE_CHECKING.)
 
 The object (``RuntimeProcess``) has ``base_url``, ``ws_url``, ``data_dir``, ``env`` (the handlers'
-environment: table names, endpoints, the token secret; other secrets show as ``***``), ``fire(schedule)``, ``set_clock_offset(seconds)``,
-``invoke(function, event)``, ``boto3_client(service)``, ``ws_connect_url(token=..., **query)``,
-``stop()``, ``kill()``, ``restart()`` and ``log_text()``. When a test fails, the runtime's log lines written
-during that test are attached to the report.
+environment: table names, endpoints, the token secret and the S3 secret key the runtime generated, with
+which its S3 verifies SigV4 signatures; other secrets show as ``***``), ``fire(schedule)``,
+``set_clock_offset(seconds)``, ``invoke(function, event)``, ``control(method, path, json=...)`` (any
+``/_local/*`` endpoint, with the run's control token), ``boto3_client(service)`` (signing as the functions
+do), ``ws_connect_url(token=..., **query)``, ``stop()``, ``kill()``, ``restart()`` and ``log_text()``. When a
+test fails, the runtime's log lines written during that test are attached to the report.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class RuntimeProcess:
     ws_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    control_token: str = ""  # this run's, from runtime.json: every /_local/* endpoint but /ready needs it
     _owns_data_dir: bool = False
 
     # -- URLs and clients ------------------------------------------------------------------------------
@@ -107,26 +110,35 @@ class RuntimeProcess:
             "s3": self.env.get("AWS_ENDPOINT_URL_S3"),
             "apigatewaymanagementapi": self.env.get("A2G_WS_MANAGEMENT_URL"),
         }.get(service)
+        # The runtime's own credentials: its S3 verifies their signatures (DynamoDB Local ignores them).
         return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local-secret")
+                            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "local"),
+                            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "local-secret"))
 
     # -- control endpoints -----------------------------------------------------------------------------
+    def control(self, method: str, path: str, *, json: Any = None, timeout: float = 900) -> httpx.Response:
+        """A request to `/_local/<path>` the way the runtime's own tools send it: with the run's control token,
+        as JSON, from no web page."""
+        body = ({} if json is None else json) if method == "POST" else None  # httpx sends it as application/json
+        return httpx.request(method, self.url(f"/_local/{path}"), json=body,
+                             headers={"x-a2g-control-token": self.control_token}, timeout=timeout)
+
     def fire(self, schedule: str) -> dict[str, Any]:
         """Fire a schedule now (name, function logical id or folder name); returns the handler's result."""
-        response = httpx.post(self.url(f"/_local/schedules/{quote(schedule, safe='')}/fire"), timeout=900)
+        response = self.control("POST", f"schedules/{quote(schedule, safe='')}/fire")
         if response.status_code != 200:
             raise AssertionError(f"firing {schedule!r} failed: {response.status_code} {response.text}")
         return dict(response.json())
 
     def set_clock_offset(self, seconds: float) -> dict[str, Any]:
         """Shift what `a2g.clock.OffsetClock` (the functions' clock) sees as now; 0 resets it."""
-        response = httpx.post(self.url("/_local/clock"), json={"offset_seconds": seconds}, timeout=10)
+        response = self.control("POST", "clock", json={"offset_seconds": seconds}, timeout=10)
         response.raise_for_status()
         return dict(response.json())
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Call a function's handler directly with an event (logical id, e.g. "HeartbeatFunction")."""
-        response = httpx.post(self.url(f"/_local/functions/{function}/invoke"), json=event, timeout=900)
+        response = self.control("POST", f"functions/{function}/invoke", json=event)
         if response.status_code != 200:
             raise AssertionError(f"invoking {function} failed: {response.status_code} {response.text}")
         return response.json()["result"]
@@ -300,9 +312,13 @@ def _wait_ready(rt: RuntimeProcess, timeout: float) -> None:
                 if ready is not None and ready.status_code == 200:
                     rt.base_url = data["url"]
                     rt.ws_url = data["ws_url"]
-                    rt.info = httpx.get(rt.base_url + "/_local/info", timeout=10).json()
+                    rt.control_token = data["control_token"]
+                    rt.info = rt.control("GET", "info", timeout=10).json()
                     env = dict(rt.info.get("environment", {}))
                     env["A2G_TOKEN_SECRET"] = rt.launch_env["A2G_TOKEN_SECRET"]
+                    aws_secret = rt.data_dir / "aws-secret-access-key"  # own stores: the runtime's S3 secret
+                    if aws_secret.is_file():
+                        env["AWS_SECRET_ACCESS_KEY"] = aws_secret.read_text().strip()
                     rt.env = env
                     return
         time.sleep(0.1)

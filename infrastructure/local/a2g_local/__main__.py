@@ -2,6 +2,7 @@
 
     python -m a2g_local [serve] [--template T] [--port N] [--host H] [--data-dir D]
     python -m a2g_local fire NAME [--url URL]      fire a schedule of the running runtime now
+    python -m a2g_local clock [--days N] [--hours N] [--seconds N] [--reset]   time travel (no option: show)
     python -m a2g_local routes [--template T]      print the routes the template defines
     python -m a2g_local check [--template T]       check the template (exit 1 on an error)
 """
@@ -29,33 +30,57 @@ def _setup_logging() -> None:
     logger.propagate = False
 
 
-def _runtime_url(explicit: str | None) -> str:
-    if explicit:
-        return explicit.rstrip("/")
-    from a2g_local.app import Options
+def _running(explicit_url: str | None) -> tuple[str, str]:
+    """(URL, control token) of the running runtime, from the data dir's runtime.json (0600, this user's)."""
+    from a2g_local.app import RUNTIME_FILE, Options
 
     options = Options.from_env()
-    runtime_file = options.data_dir / "runtime.json"
+    runtime_file = options.data_dir / RUNTIME_FILE
+    data: dict[str, str] = {}
     if runtime_file.is_file():
         try:
-            return str(json.loads(runtime_file.read_text())["url"])
-        except (ValueError, KeyError):
-            pass
-    return f"http://127.0.0.1:{options.port}"
+            data = json.loads(runtime_file.read_text())
+        except ValueError:
+            data = {}
+    url = (explicit_url or data.get("url") or f"http://127.0.0.1:{options.port}").rstrip("/")
+    token = os.environ.get("A2G_CONTROL_TOKEN") or data.get("control_token", "")
+    return url, token
 
 
-def _fire(name: str, url: str | None) -> int:
-    base = _runtime_url(url)
-    request = urllib.request.Request(f"{base}/_local/schedules/{quote(name, safe='')}/fire", method="POST", data=b"")
+def _control(method: str, path: str, payload: dict[str, object] | None, url: str | None) -> int:
+    """Call a control endpoint with the run's token; print the JSON answer. Exit code 0 on 2xx."""
+    base, token = _running(url)
+    request = urllib.request.Request(
+        f"{base}/_local/{path}", method=method, data=json.dumps(payload).encode() if payload is not None else None,
+        headers={"Content-Type": "application/json", "X-A2G-Control-Token": token})
     try:
         with urllib.request.urlopen(request, timeout=900) as response:
             print(json.dumps(json.loads(response.read()), indent=2))
             return 0
     except urllib.error.HTTPError as exc:
-        print(f"a2g-local: {exc.code} {exc.read().decode(errors='replace')}", file=sys.stderr)
+        text = exc.read().decode(errors="replace")
+        try:
+            text = json.loads(text)["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        print(f"a2g-local: {exc.code} {text}", file=sys.stderr)
     except urllib.error.URLError as exc:
         print(f"a2g-local: no runtime answers at {base} ({exc.reason}); start it with `make up`", file=sys.stderr)
     return 1
+
+
+def _fire(name: str, url: str | None) -> int:
+    return _control("POST", f"schedules/{quote(name, safe='')}/fire", {}, url)
+
+
+def _clock(args: argparse.Namespace) -> int:
+    parts = (args.days, args.hours, args.seconds)
+    if args.reset:
+        return _control("POST", "clock", {"offset_seconds": 0}, args.url)
+    if all(p is None for p in parts):
+        return _control("GET", "clock", None, args.url)
+    offset = (args.days or 0) * 86400 + (args.hours or 0) * 3600 + (args.seconds or 0)
+    return _control("POST", "clock", {"offset_seconds": offset}, args.url)
 
 
 def _load(template: str | None, strict: bool = True) -> object:
@@ -78,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     fire = sub.add_parser("fire", help="fire a schedule of the running runtime now")
     fire.add_argument("name", help="schedule name, function logical id or function folder (e.g. heartbeat)")
     fire.add_argument("--url", help="the runtime's URL (default: from the data dir's runtime.json)")
+    clock = sub.add_parser("clock", help="time travel: how far ahead of real time the functions' clock runs")
+    clock.add_argument("--days", type=float, help="days ahead of real time (with --hours/--seconds: their sum)")
+    clock.add_argument("--hours", type=float)
+    clock.add_argument("--seconds", type=float)
+    clock.add_argument("--reset", action="store_true", help="back to real time")
+    clock.add_argument("--url", help="the runtime's URL (default: from the data dir's runtime.json)")
     routes = sub.add_parser("routes", help="print the template's routes and schedules")
     routes.add_argument("--template")
     check = sub.add_parser("check", help="check the template: every function, route and schedule resolves")
@@ -87,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "fire":
         return _fire(args.name, args.url)
+    if args.command == "clock":
+        return _clock(args)
     if args.command in ("routes", "check"):
         from a2g_local.template import TemplateError
 

@@ -18,15 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from a2g_local.control import new_control_token
 from a2g_local.dynamodb import (
     DynamoDbLocal,
     MotoDynamoDb,
     StorageError,
+    StoreSupervisor,
     ensure_tables,
     find_jar,
     find_java,
     install_dynamodb_local,
 )
+from a2g_local.dynamodb_launcher import loopback_launcher
 from a2g_local.environment import Endpoints, apply_environment, build_environment, public_view, read_dotenv
 from a2g_local.functions import AsgiLifespan, FunctionRegistry, FunctionUnavailable
 from a2g_local.s3 import S3Service, Storage
@@ -125,6 +128,7 @@ class LocalRuntime:
         self.sock: socket.socket | None = None
         self.lock_handle: Any = None
         self.store: DynamoDbLocal | MotoDynamoDb | None = None
+        self.supervisor: StoreSupervisor | None = None
         self.functions: FunctionRegistry | None = None
         self.runtime: Runtime | None = None
         self.template: Template | None = None
@@ -153,11 +157,14 @@ class LocalRuntime:
         if o.storage in ("auto", "dynamodb-local"):
             java = find_java()
             jar = find_jar() or (install_dynamodb_local() if java else None)
-            if java and jar:
-                store = DynamoDbLocal(jar, java, o.data_dir, in_memory=o.in_memory)
+            launcher = loopback_launcher(java) if java and jar else None
+            if java and jar and launcher:
+                store = DynamoDbLocal(jar, java, o.data_dir, in_memory=o.in_memory, launcher=launcher)
                 store.start()
                 return store
-            reason = "Java is missing" if not java else "the DynamoDB Local jar is missing (npm ci in infrastructure/local)"
+            reason = ("Java is missing" if not java else
+                      "the DynamoDB Local jar is missing (npm ci in infrastructure/local)" if not jar else
+                      "no JDK compiler (javac) to build the launcher that binds it to 127.0.0.1 - install a JDK")
             if o.storage == "dynamodb-local":
                 raise StartupError(f"DynamoDB Local cannot start: {reason}")
             log.warning("DynamoDB Local unavailable (%s); using moto with a snapshot on disk", reason)
@@ -180,6 +187,7 @@ class LocalRuntime:
             dynamodb_url=self.store.endpoint_url if self.store else None,
             s3_url=f"{self.public_url}/_s3" if self.store else None,
             ws_management_url=ws_management_url,
+            platform_endpoints=self._platform_endpoints(),
         )
         env = build_environment(template, process_env=dict(os.environ), dotenv=read_dotenv(o.env_file),
                                 endpoints=endpoints, data_dir=o.data_dir, own_stores=self.store is not None)
@@ -190,12 +198,14 @@ class LocalRuntime:
             storage = Storage(o.data_dir / "s3")
             origins = [str(origin) for b in template.buckets.values() for rule in b.cors_rules
                        for origin in rule.get("AllowedOrigins") or []]
-            s3 = S3Service(storage, cors_origins=origins)
+            s3 = S3Service(storage, cors_origins=origins,
+                           credentials={env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"]})
             for bucket in template.buckets.values():
                 storage.create_bucket(bucket.name)
 
         self.functions = FunctionRegistry(template, max_workers=int(os.environ.get("A2G_WORKERS", "32")))
-        runtime = Runtime(template, self.functions, s3=s3, frontend_dir=o.frontend_dir, public_url=self.public_url)
+        runtime = Runtime(template, self.functions, s3=s3, frontend_dir=o.frontend_dir, public_url=self.public_url,
+                          control_token=new_control_token(), own_hosts=frozenset({o.host.lower()}))
         self.runtime = runtime
         loop = asyncio.get_running_loop()
         runtime.connections.loop = loop
@@ -238,6 +248,7 @@ class LocalRuntime:
         sweeper = asyncio.create_task(runtime.connections.sweep(
             float(os.environ.get("A2G_WS_IDLE_TIMEOUT_SECONDS", "600")),
             float(os.environ.get("A2G_WS_MAX_SECONDS", "7200"))))
+        supervisor_task = self._supervise_store(template)
 
         config = uvicorn.Config(
             runtime, lifespan="off", log_level="warning", access_log=False, ws_max_size=16 * 1024 * 1024,
@@ -256,13 +267,30 @@ class LocalRuntime:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             runtime.ready = False
-            for task in (scheduler_task, sweeper):
+            for task in (scheduler_task, sweeper, supervisor_task):
                 if task:
                     task.cancel()
             for conn in runtime.connections.all():
                 await conn.close(1001, "Going away")
             for lifespan in lifespans:
                 await lifespan.shutdown()
+
+    def _platform_endpoints(self) -> tuple[str, ...]:
+        """host:port of this runtime and of its DynamoDB (what its functions must never call)."""
+        assert self.sock is not None
+        host, port = self.sock.getsockname()[:2]
+        own = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+        if self.store is not None:
+            own.append(self.store.endpoint_url.split("://", 1)[-1])
+        return tuple(own)
+
+    def _supervise_store(self, template: Template) -> asyncio.Task[None] | None:
+        """DynamoDB Local is started again if it dies (moto runs in this process and cannot die alone)."""
+        if not isinstance(self.store, DynamoDbLocal):
+            return None
+        delay = float(os.environ.get("A2G_DYNAMODB_RESTART_DELAY_SECONDS", "0") or 0)
+        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()), restart_delay=delay)
+        return asyncio.create_task(self.supervisor.run(), name="dynamodb-supervisor")
 
     def _prepare_storage(self, template: Template) -> dict[str, str]:
         if self.store is not None:
@@ -278,13 +306,20 @@ class LocalRuntime:
         return {t.name: "on AWS (not created)" for t in template.tables.values()}
 
     def _write_runtime_file(self, info: dict[str, Any]) -> None:
+        """`runtime.json`: where this run listens and its control token, readable by this user only."""
+        assert self.runtime is not None
         data = {k: info[k] for k in ("url", "ws_url", "pid", "template", "storage")}
+        data["control_token"] = self.runtime.control.token
         if self.store is not None:
             data["dynamodb_endpoint"] = self.store.endpoint_url
             data["s3_endpoint"] = f"{self.public_url}/_s3"
         path = self.options.data_dir / RUNTIME_FILE
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, path)
 
     def _banner(self, ws_url: str, tables: dict[str, str], problems: list[str], seconds: float) -> None:

@@ -18,6 +18,8 @@ from dotenv import dotenv_values
 from a2g_local.template import REGION, Template
 
 TOKEN_SECRET_FILE = "token-secret"
+AWS_SECRET_FILE = "aws-secret-access-key"
+LOCAL_ACCESS_KEY_ID = "local"
 SECRET_NAMES = ("A2G_TOKEN_SECRET", "A2G_OIDC_CLIENT_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                 "A2G_MAIL_API_AUTH_HEADER")
 
@@ -28,6 +30,8 @@ class Endpoints:
     dynamodb_url: str | None  # None: AWS or the emulator behind AWS_ENDPOINT_URL
     s3_url: str | None
     ws_management_url: str
+    # host:port of the runtime itself and of its stores: never an outbound destination of a function.
+    platform_endpoints: tuple[str, ...] = ()
 
 
 def read_dotenv(path: Path | None) -> dict[str, str]:
@@ -38,7 +42,17 @@ def read_dotenv(path: Path | None) -> dict[str, str]:
 
 def token_secret(data_dir: Path) -> str:
     """The data dir's token secret, created on first use so tokens survive restarts (never committed)."""
-    path = data_dir / TOKEN_SECRET_FILE
+    return _kept_secret(data_dir / TOKEN_SECRET_FILE)
+
+
+def local_aws_secret(data_dir: Path) -> str:
+    """The secret access key of the credentials the runtime hands its functions; its S3 verifies signatures
+    with it. Kept in the data dir (0600) so presigned URLs survive a restart."""
+    return _kept_secret(data_dir / AWS_SECRET_FILE)
+
+
+def _kept_secret(path: Path) -> str:
+    data_dir = path.parent
     if path.is_file():
         value = path.read_text(encoding="utf-8").strip()
         if len(value) >= 32:
@@ -80,15 +94,23 @@ def build_environment(
         env["A2G_PUBLIC_URL"] = endpoints.public_url
     env["A2G_ENV"] = "local"
     env["A2G_WS_MANAGEMENT_URL"] = endpoints.ws_management_url
+    # Always the runtime's own (plus any the developer lists): allowing 127.0.0.1 for a local LLM must not
+    # let a user's agent URL reach /_local, /_s3, /@connections or DynamoDB Local.
+    extra = [e for e in (process_env.get("A2G_PLATFORM_ENDPOINTS") or dotenv.get("A2G_PLATFORM_ENDPOINTS")
+                         or "").split(",") if e.strip()]
+    env["A2G_PLATFORM_ENDPOINTS"] = ",".join(dict.fromkeys([*endpoints.platform_endpoints, *extra]))
     if own_stores:
         assert endpoints.dynamodb_url and endpoints.s3_url
         env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoints.dynamodb_url
         env["AWS_ENDPOINT_URL_S3"] = endpoints.s3_url
         env["A2G_S3_PUBLIC_ENDPOINT_URL"] = endpoints.s3_url
-        # Dummy credentials: local stores accept any, and real ones must never be needed here.
-        env["AWS_ACCESS_KEY_ID"] = "local"
-        env["AWS_SECRET_ACCESS_KEY"] = "local-secret"
+        # The runtime's own credentials (never real ones): its S3 verifies signatures made with them.
+        env["AWS_ACCESS_KEY_ID"] = LOCAL_ACCESS_KEY_ID
+        env["AWS_SECRET_ACCESS_KEY"] = local_aws_secret(data_dir)
         env["A2G_LLM_KEY_STORE"] = "encrypted"  # the runtime's own stores have no SSM Parameter Store
+    # The log-proxy's journal of trace records the store would not take (replayed when it is back).
+    env["A2G_TRACE_SPOOL_DIR"] = (process_env.get("A2G_TRACE_SPOOL_DIR") or dotenv.get("A2G_TRACE_SPOOL_DIR")
+                                  or str(data_dir / "trace-spool"))
     secret = process_env.get("A2G_TOKEN_SECRET") or dotenv.get("A2G_TOKEN_SECRET") or env.get("A2G_TOKEN_SECRET")
     env["A2G_TOKEN_SECRET"] = secret or token_secret(data_dir)
     return env

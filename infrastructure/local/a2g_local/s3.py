@@ -3,12 +3,11 @@
 Why not moto S3: moto keeps objects in memory, and browsers must reach presigned URLs at the app's own
 origin; serving S3 here gives both durability and same-origin URLs. It supports what the platform does
 through boto3: create/head/delete bucket, list buckets, put (incl. copy) / get (incl. Range) / head / delete
-object, DeleteObjects, ListObjectsV2 (and V1), presigned GET/PUT (SigV2 `Expires` and SigV4 `X-Amz-Expires`,
-expired URLs are refused) and presigned POST uploads (policy expiration and conditions: content-length-range,
-eq, starts-with, exact fields).
+object, DeleteObjects, ListObjectsV2 (and V1), presigned GET/PUT (SigV4, expired URLs are refused) and presigned POST
+uploads (policy expiration and conditions: content-length-range, eq, starts-with, exact fields).
 
-Signatures are NOT verified (any credentials work); a request with no credentials at all is refused, as a
-private bucket would. Objects live in `<data>/s3/<bucket>/` as `<sha256(key)>.data` + `.json` metadata; both
+Every request must be signed (SigV4, headers or presigned query, or a signed POST policy) with the
+credentials the runtime hands its functions: `a2g_local.s3_auth` verifies them as S3 does. Objects live in `<data>/s3/<bucket>/` as `<sha256(key)>.data` + `.json` metadata; both
 are fsync'ed and renamed into place before the response, so an acknowledged upload survives a kill.
 """
 
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import calendar
 import hashlib
 import json
 import os
@@ -34,6 +32,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
+
+from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -195,9 +195,12 @@ class S3Request:
 
 
 class S3Service:
-    def __init__(self, storage: Storage, *, cors_origins: list[str] | None = None,
+    def __init__(self, storage: Storage, *, credentials: dict[str, str] | None, cors_origins: list[str] | None = None,
                  max_upload_bytes: int = 5 * 1024**3):
+        """`credentials` (access key id -> secret) sign every request; None turns verification off (tests of
+        the storage side only)."""
         self.storage = storage
+        self.verifier = SigV4Verifier(credentials) if credentials is not None else None
         self.cors_origins = set(cors_origins or [])
         self.max_upload_bytes = max_upload_bytes
 
@@ -207,9 +210,14 @@ class S3Service:
         raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
         rest = raw_path[len(PREFIX):].lstrip("/")
         bucket, _, key = rest.partition("/")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
         req = S3Request(scope["method"], unquote(bucket), unquote(key), query, headers, receive)
+        signed = SignedRequest(scope["method"], raw_path, raw_query, headers, mount_prefix=PREFIX)
         cors = self._cors_headers(headers.get("origin"))
         try:
             if req.method == "OPTIONS":
@@ -217,11 +225,16 @@ class S3Service:
                     ("access-control-allow-methods", "GET, PUT, POST, HEAD, DELETE"),
                     ("access-control-allow-headers", headers.get("access-control-request-headers", "*")),
                     ("access-control-max-age", "3000")], b"")
-            self._check_auth(req)
+            self._check_auth(req, signed)
             return await self._dispatch(req, send, cors)
         except S3Error as err:
             body = b"" if req.method == "HEAD" else _error_xml(err, req)
-            return await _respond(send, err.status, cors + [("content-type", "application/xml")], body)
+            extra = [("content-type", "application/xml")]
+            if headers.get("transfer-encoding") or headers.get("content-length", "0") not in ("", "0"):
+                # The request's body may be unread (a refused upload, or a client still waiting for
+                # `100 Continue`): close the connection rather than read its bytes as the next request.
+                extra.append(("connection", "close"))
+            return await _respond(send, err.status, cors + extra, body)
 
     def _cors_headers(self, origin: str | None) -> list[tuple[str, str]]:
         if not origin:
@@ -232,34 +245,18 @@ class S3Service:
                     ("vary", "Origin")]
         return []
 
-    def _check_auth(self, req: S3Request) -> None:
-        """Presigned URLs must not be expired; every request must carry some credentials (not verified)."""
-        q = req.query
-        now = time.time()
-        if "X-Amz-Expires" in q or "X-Amz-Date" in q:
-            try:
-                signed = calendar.timegm(time.strptime(q.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ"))
-                expires = int(q.get("X-Amz-Expires", "604800"))
-            except ValueError:
-                raise S3Error(400, "AuthorizationQueryParametersError", "X-Amz-Date/X-Amz-Expires malformed") from None
-            if now > signed + expires:
-                raise S3Error(403, "AccessDenied", "Request has expired", Expires=_iso(signed + expires),
-                              ServerTime=_iso(now))
+    def _check_auth(self, req: S3Request, signed: SignedRequest) -> None:
+        """Every request is signed with the runtime's credentials (a2g_local.s3_auth); a browser form upload
+        (POST to the bucket) carries its signature in the form, checked with its policy."""
+        if self.verifier is None:
             return
-        if "Expires" in q and ("Signature" in q or "AWSAccessKeyId" in q):
-            try:
-                expires_at = int(q["Expires"])
-            except ValueError:
-                raise S3Error(403, "AccessDenied", "Query-string authentication requires Expires") from None
-            if now > expires_at:
-                raise S3Error(403, "AccessDenied", "Request has expired", Expires=_iso(expires_at),
-                              ServerTime=_iso(now))
+        if req.method == "POST" and req.key == "" and "delete" not in req.query \
+                and not signed.headers.get("authorization"):
             return
-        if req.headers.get("authorization"):
-            return
-        if req.method == "POST" and req.key == "" and "delete" not in q:
-            return  # a browser form upload: the policy in the form is checked instead
-        raise S3Error(403, "AccessDenied", "Access Denied (the local S3 needs credentials or a presigned URL)")
+        try:
+            self.verifier.verify(signed)
+        except SignatureError as err:
+            raise S3Error(err.status, err.code, err.message, **err.extra) from None
 
     async def _dispatch(self, req: S3Request, send: Send, cors: list[tuple[str, str]]) -> int:
         m, q = req.method, req.query
@@ -516,10 +513,14 @@ class S3Service:
         if not key:
             raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'", ArgumentName="key")
         key = key.replace("${filename}", file_name or "")
-        if "policy" in lower:
-            _check_policy(lower["policy"], req.bucket, key, lower, len(file_data))
-        elif "x-amz-signature" not in lower and "signature" not in lower:
-            raise S3Error(403, "AccessDenied", "Bucket POST must be signed (policy + signature)")
+        if "policy" not in lower:
+            raise S3Error(403, "AccessDenied", "Bucket POST must contain a field named 'policy'")
+        if self.verifier is not None:
+            try:
+                self.verifier.verify_post_policy(lower)
+            except SignatureError as err:
+                raise S3Error(err.status, err.code, err.message, **err.extra) from None
+        _check_policy(lower["policy"], req.bucket, key, lower, len(file_data))
         ctype = lower.get("content-type") or file_type or ""
         meta = await self._store(req.bucket, key, [file_data], content_type=ctype,
                                  metadata={k[len("x-amz-meta-"):]: v for k, v in lower.items()

@@ -12,10 +12,10 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from a2g_local.control import ControlApi, from_web_page, is_loopback, new_control_token, offset_now
 from a2g_local.events import (
     IncomingRequest,
     build_http_authorizer_event,
@@ -52,12 +52,6 @@ def _error(code: str, message: str, **extra: Any) -> bytes:
     return _json({"error": {"code": code, "message": message, **extra}})
 
 
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    return host.startswith(("127.", "::ffff:127.")) or host in ("::1", "localhost")
-
-
 @dataclass
 class Response:
     status: int
@@ -87,7 +81,8 @@ class Runtime:
     """Everything the app serves; built once at start, shared by every request."""
 
     def __init__(self, template: Template, functions: FunctionRegistry, *, s3: S3Service | None,
-                 frontend_dir: Path, public_url: str):
+                 frontend_dir: Path, public_url: str, control_token: str | None = None,
+                 own_hosts: frozenset[str] = frozenset()):
         self.template = template
         self.functions = functions
         self.s3 = s3
@@ -102,6 +97,7 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.ready = False
         self.info: dict[str, Any] = {}
+        self.control = ControlApi(self, token=control_token or new_control_token(), own_hosts=own_hosts)
         cors = template.cors or {}
         self.cors_origins = {str(o) for o in cors.get("AllowOrigins") or []}
         self.cors = cors
@@ -137,7 +133,12 @@ class Runtime:
         try:
             if raw_path_text.startswith("/_local/"):
                 function = "(control)"
-                await self._control(scope, receive, respond, raw_path_text)
+                try:
+                    body = await _read_body(receive, 1024 * 1024)
+                except _TooLarge:
+                    await respond(413, JSON, _error("payload_too_large", "control requests are at most 1 MB"))
+                    return
+                await self.control({**scope, "path": raw_path_text}, body, respond, raw_path_text)
             elif raw_path_text == S3_PREFIX or raw_path_text.startswith(S3_PREFIX + "/"):
                 function = "(s3)"
                 if self.s3 is None:
@@ -146,8 +147,11 @@ class Runtime:
                     respond.status = await self.s3(scope, receive, send)
             elif "/@connections/" in raw_path_text and (m := MANAGEMENT_PATH.match(raw_path_text)):
                 function = "(@connections)"
-                if not is_loopback((scope.get("client") or ("",))[0]):
-                    await respond(403, JSON, _json({"message": "Forbidden"}))
+                # Only the functions' boto3 clients call it: never a loopback-less client, never a web page.
+                if not is_loopback((scope.get("client") or ("",))[0]) or from_web_page(scope):
+                    await _drain(receive)
+                    await respond(403, JSON + [("x-amzn-errortype", "ForbiddenException")],
+                                  _json({"message": "Forbidden"}))
                 else:
                     from urllib.parse import unquote
 
@@ -370,17 +374,6 @@ class Runtime:
         await respond(200, [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-cache")], data)
 
     # -- schedules ---------------------------------------------------------------------------------------
-    def find_schedule(self, name: str) -> list[ScheduleDef]:
-        schedules = self.template.schedules
-        exact = [s for s in schedules if s.name == name]
-        if exact:
-            return exact
-        lowered = name.lower()
-        by_function = [s for s in schedules if lowered in (
-            s.function.lower(), f"{s.function}.{s.event_name}".lower(), s.event_name.lower(),
-            self.template.functions[s.function].code_dir.name.lower(), s.name.lower())]
-        return by_function
-
     async def fire(self, schedule: ScheduleDef) -> Any:
         event = build_scheduled_event(schedule, offset_now())
         started = time.perf_counter()
@@ -393,126 +386,6 @@ class Runtime:
         finally:
             log.info("SCHEDULE %s %s %.1fms %s", schedule.name, status, (time.perf_counter() - started) * 1000,
                      schedule.function)
-
-    # -- control endpoints -------------------------------------------------------------------------------
-    async def _control(self, scope: dict[str, Any], receive: Any, respond: _Responder, path: str) -> None:
-        body = await _read_body(receive, 1024 * 1024)
-        if not is_loopback((scope.get("client") or ("",))[0]):
-            await respond(403, JSON, _error("forbidden", "control endpoints answer loopback clients only"))
-            return
-        method = scope["method"]
-        parts = path.strip("/").split("/")[1:]
-        if parts == ["ready"] and method == "GET":
-            await respond(200 if self.ready else 503, JSON, _json({"ready": self.ready}))
-        elif parts == ["info"] and method == "GET":
-            await respond(200, JSON, _json(self.info))
-        elif parts == ["routes"] and method == "GET":
-            await respond(200, JSON, _json(self.describe_routes()))
-        elif parts == ["schedules"] and method == "GET":
-            upcoming = self.scheduler.upcoming() if self.scheduler else {}
-            await respond(200, JSON, _json([
-                {"name": s.name, "function": s.function, "expression": s.expression, "enabled": s.enabled,
-                 "next_fire": upcoming.get(s.name)} for s in self.template.schedules]))
-        elif len(parts) == 3 and parts[0] == "schedules" and parts[2] == "fire" and method == "POST":
-            await self._control_fire(parts[1], respond)
-        elif len(parts) == 3 and parts[0] == "functions" and parts[2] == "invoke" and method == "POST":
-            await self._control_invoke(parts[1], body, respond)
-        elif parts == ["clock"]:
-            await self._control_clock(method, body, respond)
-        else:
-            await respond(404, JSON, _error("not_found", f"no control endpoint {method} {path}"))
-
-    async def _control_fire(self, name: str, respond: _Responder) -> None:
-        from urllib.parse import unquote
-
-        name = unquote(name)
-        found = self.find_schedule(name)
-        if not found:
-            known = ", ".join(s.name for s in self.template.schedules) or "none"
-            await respond(404, JSON, _error("not_found", f"no schedule {name!r} (schedules: {known})"))
-            return
-        if len(found) > 1:
-            await respond(409, JSON, _error("ambiguous", f"{name!r} names several schedules: "
-                                                          f"{', '.join(s.name for s in found)}"))
-            return
-        schedule = found[0]
-        started = time.perf_counter()
-        try:
-            result = await self.fire(schedule)
-        except Exception as exc:  # noqa: BLE001
-            error_id = uuid.uuid4().hex[:12]
-            log.error("schedule %s failed (error id %s)\n%s", schedule.name, error_id, traceback.format_exc())
-            await respond(500, JSON, _error("internal_error", f"{schedule.function} failed: "
-                                            f"{type(exc).__name__} (error id {error_id})", error_id=error_id))
-            return
-        await respond(200, JSON, _json({
-            "schedule": schedule.name, "function": schedule.function,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1), "result": _jsonable(result)}))
-
-    async def _control_invoke(self, name: str, body: bytes, respond: _Responder) -> None:
-        if name not in self.template.functions:
-            await respond(404, JSON, _error("not_found", f"no function {name!r}"))
-            return
-        try:
-            event = json.loads(body or b"{}")
-            result = await self.functions.invoke(name, event)
-        except Exception as exc:  # noqa: BLE001
-            error_id = uuid.uuid4().hex[:12]
-            log.error("invoke %s failed (error id %s)\n%s", name, error_id, traceback.format_exc())
-            await respond(500, JSON, _error("internal_error", f"{type(exc).__name__} (error id {error_id})",
-                                            error_id=error_id))
-            return
-        await respond(200, JSON, _json({"function": name, "result": _jsonable(result)}))
-
-    async def _control_clock(self, method: str, body: bytes, respond: _Responder) -> None:
-        import os
-
-        if method == "POST":
-            try:
-                payload = json.loads(body or b"{}")
-                offset = float(payload["offset_seconds"])
-            except (ValueError, KeyError, TypeError):
-                await respond(400, JSON, _error("validation_error", 'send {"offset_seconds": <number>}'))
-                return
-            os.environ["A2G_CLOCK_OFFSET_SECONDS"] = repr(offset)
-            log.info("clock offset set to %+.0f s", offset)
-        elif method != "GET":
-            await respond(405, JSON, _error("method_not_allowed", "GET or POST"))
-            return
-        offset = float(os.environ.get("A2G_CLOCK_OFFSET_SECONDS", "0") or 0)
-        await respond(200, JSON, _json({"offset_seconds": offset, "now": offset_now().isoformat()}))
-
-    def describe_routes(self) -> dict[str, Any]:
-        ws = self.template.websocket
-        return {
-            "http": [{"method": r.method, "path": r.path, "function": r.function,
-                      "authorizer": r.authorizer.name if r.authorizer else None, "streaming": r.streaming}
-                     for r in self.template.http_routes],
-            "websocket": {
-                "path": "/ws", "route_selection_expression": ws.route_selection_expression, "stage": ws.stage,
-                "routes": [{"route_key": r.route_key, "function": r.function,
-                            "authorizer": r.authorizer.function if r.authorizer else None}
-                           for r in ws.routes.values()],
-            } if ws else None,
-            "schedules": [{"name": s.name, "function": s.function, "expression": s.expression, "enabled": s.enabled}
-                          for s in self.template.schedules],
-        }
-
-
-def offset_now() -> datetime:
-    """Now as the functions see it: shifted by A2G_CLOCK_OFFSET_SECONDS like a2g.clock.OffsetClock."""
-    import os
-
-    offset = float(os.environ.get("A2G_CLOCK_OFFSET_SECONDS", "0") or 0)
-    return datetime.now(UTC) + timedelta(seconds=offset)
-
-
-def _jsonable(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

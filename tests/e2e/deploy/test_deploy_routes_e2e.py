@@ -46,7 +46,7 @@ def _route_unknown(response: httpx.Response) -> str | None:
 def test_the_runtime_serves_exactly_the_template_routes(runtime_factory: Any) -> None:
     rt = runtime_factory()
     template_routes = set(http_events(load_raw()))
-    listed = httpx.get(rt.url("/_local/routes"), timeout=30).json()["http"]
+    listed = rt.control("GET", "routes", timeout=30).json()["http"]
     assert {(r["method"], r["path"], r["function"]) for r in listed} == template_routes
     assert all(status == "ok" for status in rt.info["functions"].values()), rt.info["functions"]
 

@@ -172,7 +172,7 @@ def test_streaming_function_is_not_buffered(test_runtime: Any) -> None:
 
 
 def test_control_routes_lists_template_routes(test_runtime: Any) -> None:
-    routes = httpx.get(test_runtime.url("/_local/routes")).json()
+    routes = test_runtime.control("GET", "routes").json()
     keys = {(r["method"], r["path"]): r for r in routes["http"]}
     assert keys[("GET", "/api/private")]["authorizer"] == "TestAuthorizer"
     assert keys[("GET", "/api/stream")]["streaming"] is True

@@ -107,3 +107,36 @@ def test_acknowledged_write_survives_sigkill(runtime_factory: Any, fixture_templ
     assert rt2.boto3_client("s3").get_object(Bucket="a2g-filesbucket", Key="acked.txt")["Body"].read() \
         == b"acknowledged"
     rt2.stop()
+
+
+def test_requests_not_signed_with_the_runtimes_credentials_are_refused(test_runtime: Any) -> None:
+    """Any Authorization header used to be enough to list, read, overwrite and delete every object."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    own = test_runtime.boto3_client("s3")
+    own.put_object(Bucket="a2g-filesbucket", Key="private/u1/secret.txt", Body=b"mine")
+    forger = boto3.client("s3", endpoint_url=test_runtime.env["AWS_ENDPOINT_URL_S3"], region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local-secret",
+                          config=Config(retries={"max_attempts": 1}))
+    attempts = [
+        lambda: forger.list_objects_v2(Bucket="a2g-filesbucket"),
+        lambda: forger.get_object(Bucket="a2g-filesbucket", Key="private/u1/secret.txt"),
+        lambda: forger.put_object(Bucket="a2g-filesbucket", Key="private/u1/secret.txt", Body=b"theirs"),
+        lambda: forger.delete_object(Bucket="a2g-filesbucket", Key="private/u1/secret.txt"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ClientError) as refused:
+            attempt()
+        assert refused.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    anyone = httpx.get(test_runtime.url("/_s3/a2g-filesbucket?list-type=2"),
+                       headers={"Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/s3/"
+                                "aws4_request, SignedHeaders=host, Signature=00", "x-amz-date": "20260101T000000Z",
+                                "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    assert anyone.status_code in (400, 403) and "<Error>" in anyone.text
+    assert own.get_object(Bucket="a2g-filesbucket", Key="private/u1/secret.txt")["Body"].read() == b"mine"
+    forged_url = forger.generate_presigned_url("get_object", Params={"Bucket": "a2g-filesbucket",
+                                                                      "Key": "private/u1/secret.txt"})
+    assert httpx.get(forged_url).status_code == 403

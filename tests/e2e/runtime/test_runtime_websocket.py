@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -118,6 +119,22 @@ def test_management_api_unknown_id_is_410_on_both_url_forms(test_runtime: Any) -
         r = httpx.post(test_runtime.url(path), content=b"x")
         assert r.status_code == 410, path
         assert r.headers["x-amzn-errortype"] == "GoneException"
+
+
+async def test_a_web_page_cannot_push_into_a_connection(test_runtime: Any) -> None:
+    """A page's simple POST (text/plain, no preflight) to @connections is refused: only boto3 clients push."""
+    async with websockets.connect(test_runtime.ws_connect_url(token="good")) as ws:
+        await ws.send(json.dumps({"action": "echo"}))
+        connection_id = (await _recv_json(ws))["connection_id"]
+        for headers in ({"origin": "http://evil.example"}, {"sec-fetch-site": "cross-site"},
+                        {"origin": test_runtime.base_url, "sec-fetch-site": "same-origin"}):
+            forged = await asyncio.to_thread(
+                httpx.post, test_runtime.url(f"/@connections/{quote(connection_id, safe='')}"),
+                content=b'{"type":"message","text":"forged"}', headers={"content-type": "text/plain", **headers})
+            assert forged.status_code == 403, headers
+        test_runtime.boto3_client("apigatewaymanagementapi").post_to_connection(
+            ConnectionId=connection_id, Data=b'{"type":"real"}')
+        assert await _recv_json(ws) == {"type": "real"}  # the forged pushes never arrived; the real one did
 
 
 async def test_many_pushes_from_worker_threads_arrive_in_order_per_sender(test_runtime: Any) -> None:

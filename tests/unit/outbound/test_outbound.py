@@ -253,7 +253,8 @@ def test_connection_is_pinned_to_the_checked_address(server: str) -> None:
 
 def test_from_settings_reads_allow_list_and_caps() -> None:
     settings = SimpleNamespace(
-        outbound_allow=["10.0.0.0/8"], outbound_timeout_seconds=7.0, outbound_max_bytes=123
+        outbound_allow=["10.0.0.0/8"], platform_endpoints=[], outbound_timeout_seconds=7.0,
+        outbound_max_bytes=123,
     )
     client = OutboundClient.from_settings(settings)
     assert client.max_bytes == 123 and client.read_timeout == 7.0 and client.total_timeout == 7.0

@@ -84,7 +84,19 @@ class FakeLogs:
 class FakeUsage:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], dict[str, int]] = {}
+        self.applied: set[str] = set()  # entries whose counters `add_once` added (the APPLIED# markers)
         self._lock = threading.Lock()
+
+    def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
+        with self._lock:
+            if entry_id in self.applied:
+                return False
+            self.applied.add(entry_id)
+            for sk, counters in rows.items():
+                row = self.rows.setdefault((day, sk), {})
+                for name, value in counters.items():
+                    row[name] = row.get(name, 0) + value
+        return True
 
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
         with self._lock:

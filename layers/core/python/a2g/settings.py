@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     outbound_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="A2G_OUTBOUND_ALLOW"
     )
+    # host:port pairs the platform itself serves on (the local runtime sets its own port and its stores'):
+    # never an outbound destination, whatever A2G_OUTBOUND_ALLOW says (a2g.adapters.outbound).
+    platform_endpoints: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="A2G_PLATFORM_ENDPOINTS"
+    )
     outbound_timeout_seconds: float = Field(10.0, validation_alias="A2G_OUTBOUND_TIMEOUT_SECONDS")
     outbound_max_bytes: int = Field(1_000_000, validation_alias="A2G_OUTBOUND_MAX_BYTES")
 
@@ -92,6 +97,12 @@ class Settings(BaseSettings):
 
     # --- tracing --------------------------------------------------------------------------------------
     trace_ttl_days: int = Field(30, validation_alias="A2G_TRACE_TTL_DAYS")
+    # Trace records the store would not take are spooled here and replayed (a2g.tracing.spool); the local
+    # runtime sets `<data dir>/trace-spool`. Unset: a folder in the system's temp dir.
+    trace_spool_dir: str | None = Field(None, validation_alias="A2G_TRACE_SPOOL_DIR")
+    # On AWS: the SQS queue they go to instead (template.yaml `TraceReplayQueue`); the journal is then only
+    # the fallback for when SQS cannot be reached either.
+    trace_dead_letter_queue_url: str | None = Field(None, validation_alias="A2G_TRACE_DEAD_LETTER_QUEUE_URL")
 
     # --- playground (chat sessions, attachments, agent runs) -----------------------------------------
     files_max_bytes: int = Field(25 * 1024 * 1024, validation_alias="A2G_FILES_MAX_BYTES")
@@ -153,7 +164,7 @@ class Settings(BaseSettings):
     # How long a warm ranking function reuses the catalogue, popularity and the model's endpoint.
     ranking_cache_seconds: float = Field(30.0, ge=0, validation_alias="A2G_RANKING_CACHE_SECONDS")
 
-    @field_validator("initial_admin_ids", "outbound_allow", mode="before")
+    @field_validator("initial_admin_ids", "outbound_allow", "platform_endpoints", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> list[str]:
         return _csv(value)

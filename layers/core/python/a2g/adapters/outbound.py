@@ -41,6 +41,13 @@ What is enforced:
   `10.0.0.0/8` or `10.1.2.3` (CIDRs / IPs: any host resolving only to allowed-or-public addresses),
   `agents.corp.example` (that host, whatever it resolves to), `*.corp.example` or `.corp.example` (the
   domain and its subdomains). Company agents live on internal networks: list them here.
+- The platform's own endpoints are never a destination, whatever `A2G_OUTBOUND_ALLOW` says:
+  `A2G_PLATFORM_ENDPOINTS` (settings.platform_endpoints, `host:port` list; the local runtime sets it to its
+  own port and its DynamoDB Local's) is refused at those ports on every spelling of the address — any
+  127/8 address, `localhost` and other names that resolve there, `0.0.0.0`, `[::]`, `[::1]`, IPv4-mapped
+  and NAT64 forms — so allowing 127.0.0.1 for a local LLM does not open `/_local`, `/_s3` or `/@connections`
+  to a user's agent URL. An endpoint on `0.0.0.0`/`::` (every interface) refuses every non-public address
+  at its port.
 - Redirects are followed by hand (at most 5), each hop re-checked like the first; credentials
   (`Authorization`, `Cookie`) are dropped when a redirect leaves the original origin.
 - Connect and read timeouts, and a total time cap across redirects and body; a response size cap, counted
@@ -174,6 +181,8 @@ class DestinationPolicy:
     allowed_networks: tuple[_IPNetwork, ...] = ()
     allowed_hosts: frozenset[str] = frozenset()
     allowed_domains: tuple[str, ...] = ()  # suffixes with a leading dot: ".corp.example"
+    # The platform's own (address, port) pairs: refused whatever the allow-list says (see the docstring).
+    own_endpoints: tuple[tuple[_IPAddress, int], ...] = ()
     resolve_ttl_seconds: float = RESOLVE_TTL_SECONDS
     _cache: dict[tuple[str, int], tuple[float, tuple[str, ...]]] = field(
         default_factory=dict, compare=False, repr=False
@@ -182,8 +191,12 @@ class DestinationPolicy:
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
-    def from_allow_list(cls, entries: Iterable[str], **kwargs: Any) -> DestinationPolicy:
-        """Parse allow-list entries (hosts, `*.domain` / `.domain`, IPs, CIDRs); a bad CIDR fails at once."""
+    def from_allow_list(
+        cls, entries: Iterable[str], *, platform_endpoints: Iterable[str] = (), **kwargs: Any
+    ) -> DestinationPolicy:
+        """Parse allow-list entries (hosts, `*.domain` / `.domain`, IPs, CIDRs); a bad CIDR fails at once.
+
+        `platform_endpoints` (`host:port`, `[v6]:port`) are the platform's own, refused on every spelling."""
         networks: list[_IPNetwork] = []
         hosts: set[str] = set()
         domains: list[str] = []
@@ -207,7 +220,8 @@ class DestinationPolicy:
                 domains.append(entry)
             else:
                 hosts.add(entry)
-        return cls(tuple(networks), frozenset(hosts), tuple(domains), **kwargs)
+        own = tuple(pair for text in platform_endpoints for pair in _parse_endpoint(text))
+        return cls(tuple(networks), frozenset(hosts), tuple(domains), own, **kwargs)
 
     @classmethod
     def from_settings(cls, settings: Any = None) -> DestinationPolicy:
@@ -215,7 +229,9 @@ class DestinationPolicy:
             from a2g.settings import get_settings
 
             settings = get_settings()
-        return cls.from_allow_list(settings.outbound_allow)
+        return cls.from_allow_list(
+            settings.outbound_allow, platform_endpoints=settings.platform_endpoints
+        )
 
     # --- checks ------------------------------------------------------------------------------------------
 
@@ -237,8 +253,36 @@ class DestinationPolicy:
                 return True
         return is_public_address(ip)
 
-    def check_addresses(self, host: str, addresses: Iterable[str]) -> None:
-        """Raise unless every address is allowed (or the host itself is allow-listed by name)."""
+    def is_own_endpoint(self, ip: _IPAddress, port: int | None) -> bool:
+        """True when (ip, port) reaches the platform itself (port None: unknown, so any port counts)."""
+        if isinstance(ip, ipaddress.IPv6Address):
+            embedded, only_a_spelling = _embedded_ipv4(ip)
+            if embedded is not None and only_a_spelling:
+                ip = embedded
+        for own_ip, own_port in self.own_endpoints:
+            if port is not None and port != own_port:
+                continue
+            if own_ip.is_unspecified:  # listening on every interface: any non-public address gets there
+                if not is_public_address(ip):
+                    return True
+            elif ip == own_ip or ip.is_loopback or ip.is_unspecified:
+                return True
+        return False
+
+    def check_addresses(self, host: str, addresses: Iterable[str], port: int | None = None) -> None:
+        """Raise unless every address is allowed (or the host itself is allow-listed by name).
+
+        The platform's own endpoints are refused first, whatever the allow-list says; pass the `port` the
+        connection will use (None: unknown, so the platform's addresses are refused on any port)."""
+        addresses = tuple(addresses)
+        if self.own_endpoints:
+            for address in addresses:
+                if self.is_own_endpoint(ipaddress.ip_address(address.split("%", 1)[0]), port):
+                    raise _refused(
+                        f"{host}{'' if port is None else f':{port}'} is the platform itself ({address}); "
+                        "it is never an outbound destination, whatever A2G_OUTBOUND_ALLOW says",
+                        host=host,
+                    )
         if self.host_is_allowed_by_name(host):
             return
         for address in addresses:
@@ -271,8 +315,9 @@ class DestinationPolicy:
     def check_url(self, url: str | httpx.URL) -> httpx.URL:
         """Full check of a URL before it is stored or called: syntax, DNS, every resolved address."""
         parsed = self.check_url_syntax(url)
-        addresses = self.resolve(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-        self.check_addresses(parsed.host, addresses)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        addresses = self.resolve(parsed.host, port)
+        self.check_addresses(parsed.host, addresses, port)
         return parsed
 
     # --- resolution (cached) -----------------------------------------------------------------------------
@@ -329,6 +374,28 @@ class DestinationPolicy:
         return addresses
 
 
+def _parse_endpoint(text: str) -> list[tuple[_IPAddress, int]]:
+    """`127.0.0.1:3000`, `[::1]:3000`, `localhost:3000`, `0.0.0.0:3000` -> the (address, port) pairs."""
+    entry = text.strip().lower()
+    if not entry:
+        return []
+    host, sep, port_text = entry.rpartition(":")
+    if not sep or not port_text.isdigit() or not host:
+        raise ValueError(f"A2G_PLATFORM_ENDPOINTS: {text!r} is not host:port")
+    port = int(port_text)
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    literal = _literal_ip(host)
+    if literal is not None:
+        return [(ipaddress.ip_address(literal), port)]
+    if host == "localhost" or host.endswith(".localhost"):
+        return [(ipaddress.ip_address("127.0.0.1"), port), (ipaddress.ip_address("::1"), port)]
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except OSError:
+        raise ValueError(f"A2G_PLATFORM_ENDPOINTS: cannot resolve {host!r}") from None
+    return [(ipaddress.ip_address(a.split("%", 1)[0]), port) for a in _unique_addresses(infos)]
+
+
 def _literal_ip(host: str) -> str | None:
     candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
@@ -376,7 +443,7 @@ class _GuardedSyncBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = self._policy.resolve(host, port, timeout or 5.0)
-        self._policy.check_addresses(host, addresses)
+        self._policy.check_addresses(host, addresses, port)
         last_error: Exception | None = None
         for address in addresses:
             try:
@@ -407,7 +474,7 @@ class _GuardedAsyncBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._policy.aresolve(host, port, timeout or 5.0)
-        self._policy.check_addresses(host, addresses)
+        self._policy.check_addresses(host, addresses, port)
         last_error: Exception | None = None
         for address in addresses:
             try:

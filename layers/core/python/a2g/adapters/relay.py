@@ -51,7 +51,7 @@ class _GuardedResolver(AbstractResolver):
     async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
                       ) -> list[ResolveResult]:
         addresses = await self._policy.aresolve(host, port, _CONNECT_TIMEOUT_SECONDS)
-        self._policy.check_addresses(host, addresses)  # ValidationFailed is not an OSError: aiohttp lets it out
+        self._policy.check_addresses(host, addresses, port)  # ValidationFailed is not an OSError: aiohttp lets it out
         return [
             ResolveResult(hostname=host, host=address, port=port,
                           family=socket.AF_INET6 if ":" in address else socket.AF_INET,
@@ -133,7 +133,8 @@ class RelayClient:
         parsed = self.policy.check_url_syntax(url)
         literal = _literal_ip(parsed.host)
         if literal is not None:  # aiohttp connects to a literal IP without asking the resolver: check it here
-            self.policy.check_addresses(parsed.host, (literal,))
+            self.policy.check_addresses(parsed.host, (literal,),
+                                        parsed.port or (443 if parsed.scheme == "https" else 80))
         target = str(parsed)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout, sock_read=read_timeout)
         try:
