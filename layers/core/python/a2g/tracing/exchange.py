@@ -28,6 +28,7 @@ from a2g.tracing.recorder import CallOutcome
 
 if TYPE_CHECKING:
     from a2g.tracing.proxy import LogProxy, ResolvedModel, _Call
+    from a2g.tracing.translation import ClientAnswer
 
 _WIRE_ERRORS = (UpstreamFailed, UpstreamTimeout, ValidationFailed, PayloadTooLarge)
 PROGRESS_INTERVAL_SECONDS = 0.1  # at most ~10 live pushes of a streaming call's text per second
@@ -45,7 +46,7 @@ class UpstreamExchange(Response):
 
     def __init__(self, proxy: LogProxy, call: _Call, resolved: ResolvedModel, method: str, path: str,
                  payload: bytes, parsed: ParsedRequest, injected_usage: bool, client_headers: Mapping[str, str],
-                 recorded: bool = True):
+                 recorded: bool = True, translated: ClientAnswer | None = None):
         # Response.__init__ would render a body; none exists until the upstream answers.
         self.status_code, self.background, self.body = 200, None, b""
         self.raw_headers = []
@@ -53,6 +54,7 @@ class UpstreamExchange(Response):
         self._method, self._path, self._payload, self._parsed = method, path, payload, parsed
         self._injected, self._client_headers, self._recorded = injected_usage, client_headers, recorded
         self._fmt = formats.module_for(call.api)
+        self._translated = translated  # another provider's LLM: its answer is rewritten for the client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         proxy, call, resolved = self._proxy, self._call, self._resolved
@@ -83,6 +85,10 @@ class UpstreamExchange(Response):
                         outcome = await self._relay_stream(response, send, receive, is_sse)
                     else:
                         body = b"".join([chunk async for chunk in response.aiter_raw()])
+                        if self._translated is not None:
+                            body = self._translated.whole(status, body)
+                            out_headers = [(k, v) for k, v in out_headers if k != b"content-type"]
+                            out_headers.append((b"content-type", b"application/json"))
                         out_headers.append((b"content-length", str(len(body)).encode()))
                         await send({"type": "http.response.start", "status": status, "headers": out_headers})
                         started = True
@@ -155,10 +161,11 @@ class UpstreamExchange(Response):
         error: dict[str, Any] | None = None
         pushed_len, next_push = 0, 0.0
         try:
+            translated = self._translated
             async for raw in response.aiter_raw():
                 if ttft is None:
                     ttft = self._call.elapsed_ms()
-                buffer += raw
+                buffer += raw if translated is None else translated.feed(raw)
                 events, buffer = split_events(buffer)
                 if not events:
                     continue
@@ -172,6 +179,11 @@ class UpstreamExchange(Response):
                     error = {"type": "client_disconnected", "code": "client_disconnected",
                              "message": "the client closed the connection mid-stream"}
                     break
+            if translated is not None and error is None:
+                events, buffer = split_events(buffer + translated.close())
+                out = [e for e in (collector.process(event) for event in events) if e is not None]
+                if out:
+                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
             if buffer.strip() and error is None:
                 tail = collector.process(buffer)
                 if tail:
