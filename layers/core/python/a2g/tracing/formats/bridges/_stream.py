@@ -53,6 +53,8 @@ class StreamTranslator:
             return b""
         out = self._translate(self._reader.close())
         self._closed = True
+        if self.failed:
+            return out
         out += self._emit(self._decoder.end())
         if self.failed:
             return out
