@@ -10,6 +10,7 @@ from a2g.identity.principal import principal_from_event
 from a2g.log import logger
 from a2g.realtime.repository import ConnectionRepository
 from a2g.tracing.service import build_trace_service
+from a2g.validation import is_id
 
 connections = ConnectionRepository()
 tracing = build_trace_service()
@@ -29,6 +30,9 @@ def _connect(event: dict[str, Any]) -> dict[str, Any]:
         return {"statusCode": 401}
     connection_id = event["requestContext"]["connectionId"]
     trace_id = (event.get("queryStringParameters") or {}).get("trace_id")
+    if trace_id is not None and not is_id(trace_id):  # malformed (e.g. 3,000 characters): never looked up
+        logger.info("connect refused: malformed trace id", extra={"user_id": principal.user_id})
+        return {"statusCode": 400}
     if trace_id:
         # A trace the caller does not own refuses the connection (403) rather than connecting silently
         # without the feed the client asked for.

@@ -121,7 +121,8 @@ def test_entries_are_pushed_to_listeners_and_stale_ones_removed(proxy_server: An
         time.sleep(0.01)
     # The call's running entry when it starts, then the finished one (same entry id) replacing it.
     [(connection, running), (again, message)] = fakes.pusher.messages
-    assert connection == again == "conn-live" and message["type"] == running["type"] == "trace.entry"
+    assert connection == again == "conn-live"
+    assert running["type"] == "trace.running" and message["type"] == "trace.entry"
     assert running["entry"]["status"] == "running" and message["entry"]["status"] == "ok"
     assert running["entry"]["entry_id"] == message["entry"]["entry_id"]
     assert running["entry"]["request"]["messages"][0]["content"] == "live"

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # The @connections management endpoint; on AWS it is derived from the API id and stage when unset.
     ws_management_url: str | None = Field(None, validation_alias="A2G_WS_MANAGEMENT_URL")
     ws_connection_ttl_hours: int = Field(24, validation_alias="A2G_WS_CONNECTION_TTL_HOURS")
+    # How many post_to_connection calls one process has in flight at once when a trace fans out to its
+    # listeners (one pool and one HTTP connection pool shared by every fan-out; docs/tracing.md has figures).
+    ws_push_concurrency: int = Field(16, ge=1, le=256, validation_alias="A2G_WS_PUSH_CONCURRENCY")
 
     # --- identity -------------------------------------------------------------------------------------
     token_secret: SecretStr = Field(validation_alias="A2G_TOKEN_SECRET")

@@ -598,7 +598,10 @@ class InvokeService:
 
 
 def parse_body(raw: str | None) -> Any:
+    """The message through the shared reader (`a2g.json_input`); None when it is not acceptable JSON."""
+    from a2g.json_input import read_json
+
     try:
-        return json.loads(raw or "{}")
-    except json.JSONDecodeError:
+        return read_json(raw, empty={})
+    except PlatformError:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from a2g.tracing.proxy import LogProxy, RecordMode
 
@@ -46,9 +46,8 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
     "detach" elsewhere (the process keeps running, so recording never delays the client).
     """
-    from a2g.adapters.relay import RelayClient
-    from a2g.identity.api_keys import authenticate_api_key
     from a2g.identity.rate_limit import check_key_rate
+    from a2g.identity.wiring import api_key_authenticator
     from a2g.llms.service import build_llm_registry
     from a2g.realtime.repository import ConnectionRepository
     from a2g.settings import get_settings
@@ -74,10 +73,20 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     logs = LogRepository()
     writer = DurableTraceWriter(logs, usage, build_trace_spool(settings), probe=traces_probe(settings))
     recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer)
+    keys = api_key_authenticator()
     return LogProxy(
-        lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),
-        RelayClient.shared, recorder,
+        # Uncached: the proxy's own key cache (at most 5 s) is the only one on this path.
+        lambda raw_key: keys.authenticate(raw_key, cached=False), check_key_rate, traces, build_llm_registry(),
+        _shared_relay, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
         rate_limit_mode="strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred",
     )
+
+
+def _shared_relay() -> Any:
+    """The relay client (aiohttp), imported on the first call that forwards to an LLM, not at import: a
+    cold start that answers a refused key or `/models` never loads aiohttp."""
+    from a2g.adapters.relay import RelayClient
+
+    return RelayClient.shared()

@@ -72,8 +72,12 @@ class UpstreamExchange(Response):
                 status = response.status_code
                 if status in (401, 403):
                     error = _auth_failed(resolved, status)
-                    await _send_error(send, error, call.client)
+                    from a2g.tracing.proxy import error_response_parts
+
+                    body, error_headers = error_response_parts(error, call.client)
+                    await send({"type": "http.response.start", "status": error.status, "headers": error_headers})
                     started = True
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
                     outcome = proxy._outcome(call, error.status, error=error.as_entry_error())
                 else:
                     out_headers = passed_response_headers(response.headers)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,15 +37,25 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from a2g.clock import Clock, SystemClock
-from a2g.errors import StorageUnavailable, Throttled, UpstreamTimeout, ValidationFailed, is_storage_outage
+from a2g.errors import (
+    PayloadTooLarge,
+    StorageUnavailable,
+    Throttled,
+    UpstreamTimeout,
+    ValidationFailed,
+    is_storage_outage,
+)
+from a2g.identity.api_keys import CACHE_TTL_SECONDS as API_KEY_CACHE_SECONDS
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
+from a2g.json_input import read_json
 from a2g.log import logger
 from a2g.tracing import formats, translation
 from a2g.tracing.formats import ParsedRequest, ProxyError, Route, bad_request
 from a2g.tracing.formats.providers import platform_key
 from a2g.tracing.recorder import CallOutcome, CallRecorder
 from a2g.tracing.repository import TraceMeta
+from a2g.validation import MODEL_NAME_MAX_LENGTH, is_id, is_model_name
 
 __all__ = ["LogProxy", "ModelResolver", "ProxyError", "ResolvedModel", "Route", "TtlCache", "bad_request",
            "send_error", "upstream_error"]
@@ -158,13 +167,15 @@ async def send_error(send: Send, error: ProxyError, client: str = "openai") -> N
 class TtlCache:
     """A bounded dict whose entries expire; negative answers get their own, shorter lifetime."""
 
-    def __init__(self, ttl_seconds: float, negative_ttl_seconds: float = 5.0, max_entries: int = 4096):
+    def __init__(self, ttl_seconds: float, negative_ttl_seconds: float = 5.0, max_entries: int = 4096,
+                 monotonic: Callable[[], float] = time.monotonic):
         self._ttl, self._negative_ttl, self._max = ttl_seconds, negative_ttl_seconds, max_entries
+        self._monotonic = monotonic
         self._items: dict[Any, tuple[float, Any]] = {}
 
     def get(self, key: Any) -> tuple[bool, Any]:
         hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] <= self._monotonic():
             return False, None
         return True, hit[1]
 
@@ -172,7 +183,7 @@ class TtlCache:
         if len(self._items) >= self._max:
             self._items.clear()
         ttl = self._ttl if value is not None else self._negative_ttl
-        self._items[key] = (time.monotonic() + ttl, value)
+        self._items[key] = (self._monotonic() + ttl, value)
         return value
 
     def clear(self) -> None:
@@ -222,8 +233,10 @@ class LogProxy:
         clock: Clock | None = None,
         max_body_bytes: int = 5_000_000,
         cache_seconds: float = 30.0,
+        key_cache_seconds: float = API_KEY_CACHE_SECONDS,
         record_mode: RecordMode = "detach",
         rate_limit_mode: RateLimitMode = "deferred",
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self._authenticate, self._check_rate = authenticate, check_rate
         self._traces, self._models, self._upstream, self._recorder = traces, models, upstream, recorder
@@ -234,7 +247,9 @@ class LogProxy:
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
         self._trace_cache = TtlCache(cache_seconds)
         self._model_cache = TtlCache(cache_seconds)
-        self._key_cache = TtlCache(cache_seconds, negative_ttl_seconds=0.0)
+        # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
+        self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
+                                   monotonic=monotonic)
         self._response_owner = TtlCache(3600.0, negative_ttl_seconds=0.0)  # Responses id -> the LLM that made it
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -250,9 +265,12 @@ class LogProxy:
         call.client = route.client
         await self._identify(call, request)  # ProxyError propagates: nothing to record
         assert call.trace is not None and call.principal is not None
-        call.header_agent_id = request.headers.get("x-agent-id")
+        header_agent_id = request.headers.get("x-agent-id")
         recorded = route.recorded and action != "countTokens"
         try:
+            if header_agent_id is not None and not is_id(header_agent_id):
+                raise bad_request("invalid_agent_id", "the X-Agent-Id header is not a valid id")
+            call.header_agent_id = header_agent_id
             resolved, raw, body, parsed = await self._resolve(call, route, request, model, action)
             bridge = None
             if formats.NATIVE_PROVIDER[route.client] != resolved.provider:
@@ -346,6 +364,8 @@ class LogProxy:
 
     async def _identify(self, call: _Call, request: Request) -> None:
         """Key, then trace ownership. Failures here are not recorded on any trace."""
+        if not is_id(call.trace_id):
+            raise bad_request("invalid_trace_id", "the trace id in the URL is not a valid id")
         raw_key = platform_key(request.headers, request.query_params)
         if not raw_key:
             raise ProxyError(401, "invalid_request_error", "invalid_api_key",
@@ -441,12 +461,15 @@ class LogProxy:
         rate = self._start_rate_check(call, call.principal)
         try:
             raw = await self._read_body(request)
-            body = _parse_json(raw)
+            body = _parse_json(raw, self.max_body_bytes)
             call.body = body
             if path_model is not None:
                 parsed = fmt.parse_request(body, path_model, action)
             else:
                 parsed = fmt.parse_request(body)
+            if parsed.model is not None and not is_model_name(parsed.model):
+                raise bad_request("invalid_model", f"'model' must be 1-{MODEL_NAME_MAX_LENGTH} characters "
+                                  "without spaces or control characters")
             call.parsed = parsed
             if not parsed.model:
                 raise bad_request("missing_model", "'model' is required")
@@ -466,10 +489,11 @@ class LogProxy:
                  **fields: Any) -> CallOutcome:
         assert call.trace is not None and call.principal is not None
         parsed = call.parsed
+        model = parsed.model if parsed and is_model_name(parsed.model) else None  # usage counters key on it
         return CallOutcome(
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
             latency_ms=call.elapsed_ms(), http_status=http_status, request_body=call.body,
-            header_agent_id=call.header_agent_id, model=parsed.model if parsed else None, entry_id=call.entry_id,
+            header_agent_id=call.header_agent_id, model=model, entry_id=call.entry_id,
             stream=bool(parsed and parsed.stream), api=call.api, provider=call.provider,
             request=parsed.summary if parsed else None, result=result, **fields,
         )
@@ -517,11 +541,20 @@ def _too_large(limit: int) -> ProxyError:
                       f"the request body is larger than {limit} bytes")
 
 
-def _parse_json(raw: bytes) -> dict[str, Any]:
+# LLM requests nest deeper than platform documents (tool parameters are JSON Schemas), so the proxy allows
+# more levels than the API's default; NUL is forwarded as the client sent it.
+PROXY_MAX_JSON_DEPTH = 128
+
+
+def _parse_json(raw: bytes, max_bytes: int) -> dict[str, Any]:
+    """The shared reader (`a2g.json_input`), its refusals in OpenAI's format."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise bad_request("invalid_json", "the request body is not valid JSON") from None
+        body = read_json(raw, max_bytes=max_bytes, max_depth=PROXY_MAX_JSON_DEPTH, allow_nul=True)
+    except PayloadTooLarge:
+        raise _too_large(max_bytes) from None
+    except ValidationFailed as exc:
+        code = "invalid_json" if exc.code in ("invalid_json", "validation_error") else exc.code
+        raise bad_request(code, exc.message) from None
     if not isinstance(body, dict):
         raise bad_request("invalid_json", "the request body must be a JSON object")
     return body

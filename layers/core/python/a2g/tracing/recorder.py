@@ -278,7 +278,10 @@ class CallRecorder:
         return day, detail, counters
 
     def _push(self, trace_id: str, owner_user_id: str, entry: dict[str, Any]) -> int:
-        message = {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
+        # A call in flight is `trace.running` (clients that only know finished entries ignore it); the finished
+        # one `trace.entry`, with the same entry id.
+        kind = "trace.running" if entry.get("status") == "running" else "trace.entry"
+        message = {"type": kind, "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
         return self._broadcaster.publish(trace_id, owner_user_id, message)
 
 

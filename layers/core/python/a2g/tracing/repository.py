@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from a2g.clock import Clock, SystemClock, epoch, iso
+from a2g.errors import ValidationFailed
 from a2g.ids import new_id
 from a2g.tracing.models import ActiveRunItem, LogEntryItem, TraceItem, UsageCounterItem
+from a2g.validation import is_id
 
 TraceKind = Literal["agent", "session"]
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes and keys.
@@ -179,12 +181,13 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
 def _decode_cursor(trace_id: str, cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
+    # Anything but a cursor of this listing is a 400, as on every other listing (it used to restart paging).
     try:
         sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        return None
-    if not sk.startswith("LOG#"):
-        return None
+        sk = ""
+    if not sk.startswith("LOG#") or not is_id(sk[4:]):
+        raise ValidationFailed("the cursor is not valid for this list", code="invalid_cursor")
     return {"pk": {"S": f"TRACE#{trace_id}"}, "sk": {"S": sk}}
 
 
@@ -281,15 +284,12 @@ class UsageRepository:
         """ADD one entry's counters unless they were already added: one transaction with the marker
         `DAY#<day>/APPLIED#<entry_id>`, written only if absent (statistics read `D#` rows and `TOTAL` only).
         False when the marker was there (a replayed record counted before)."""
-        from pynamodb.connection import Connection
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        meta = UsageCounterItem.Meta
-        connection = Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None),
-                                connect_timeout_seconds=getattr(meta, "connect_timeout_seconds", None),
-                                read_timeout_seconds=getattr(meta, "read_timeout_seconds", None),
-                                max_retry_attempts=getattr(meta, "max_retry_attempts", None))
+        from a2g.db import transaction_connection
+
+        connection = transaction_connection(UsageCounterItem)
         try:
             with TransactWrite(connection=connection) as tx:
                 tx.save(UsageCounterItem(pk=f"DAY#{day}", sk=f"APPLIED#{entry_id}"),
