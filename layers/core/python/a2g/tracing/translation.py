@@ -4,17 +4,22 @@ The pipeline's `translate?` step, on the wire level only (no provider field name
 `a2g.tracing.formats.bridges`): the request body is rewritten for the upstream and sent to the upstream
 format's own route; the answer — whole, streamed, or an error — is rewritten for the client before it is sent,
 so the client's format module records it like any call of its own format.
+
+The bridges are imported with the first translated call (`formats.translate_for`), not with the function:
+a proxy whose LLMs all speak their clients' formats never loads them.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from a2g.tracing import formats
 from a2g.tracing.formats.base import ParsedRequest, loads
-from a2g.tracing.formats.bridges import Bridge, BridgeError, StreamTranslator
 from a2g.tracing.formats.errors import ProxyError, bad_request, status_type
+
+if TYPE_CHECKING:
+    from a2g.tracing.formats.bridges import Bridge, StreamTranslator
 
 # Routes a translated call may take: generation only (count_tokens, countTokens, embedContent have no
 # counterpart in another provider's API).
@@ -26,6 +31,8 @@ _ROUTES = {"chat": formats.CHAT, "responses": formats.RESPONSES, "messages": for
 def upstream_request(bridge: Bridge, body: dict[str, Any], parsed: ParsedRequest) -> tuple[bytes, str]:
     """(payload, path under the LLM's base URL) of the translated call; a body that cannot be translated is
     the client's 400."""
+    from a2g.tracing.formats.bridges import BridgeError
+
     try:
         upstream = bridge.request(body, model=parsed.model, stream=parsed.stream)
     except BridgeError as exc:
@@ -47,6 +54,8 @@ class ClientAnswer:
 
     def whole(self, status: int, body: bytes) -> bytes:
         """A whole answer (or an upstream error, in the client's error format)."""
+        from a2g.tracing.formats.bridges import BridgeError
+
         value = loads(body) if body else None
         if status >= 400:
             return self.error_body(ProxyError(status, status_type(status), f"upstream_{status}",
@@ -59,12 +68,16 @@ class ClientAnswer:
         return json.dumps(translated, separators=(",", ":"), ensure_ascii=False).encode()
 
     def feed(self, raw: bytes) -> bytes:
+        from a2g.tracing.formats.bridges import BridgeError
+
         try:
             return self.stream.feed(raw)
         except BridgeError as exc:
             return self.stream.error(f"the LLM's stream could not be translated: {exc}", "api_error")
 
     def close(self) -> bytes:
+        from a2g.tracing.formats.bridges import BridgeError
+
         try:
             return self.stream.close()
         except BridgeError as exc:
