@@ -32,7 +32,7 @@ def _answer(server: SdkServer, client: str, upstream: str, streamed: bool) -> No
     bridge = bridge_between(client, upstream)
     assert bridge is not None
     whole, stream, _ = UPSTREAM[upstream]
-    request = server.requests[-1]["json"] if server.requests else None
+    request = server.requests[-1]["json"] if server.requests else {"stream_options": {"include_usage": True}}
     if streamed:
         translator = bridge.stream(request=request, model="the-model")
         server.answer(translator.feed(stream) + translator.close())

@@ -28,6 +28,7 @@ from a2g.tracing.recorder import CallOutcome
 
 if TYPE_CHECKING:
     from a2g.tracing.proxy import LogProxy, ResolvedModel, _Call
+    from a2g.tracing.translation import ClientAnswer
 
 _WIRE_ERRORS = (UpstreamFailed, UpstreamTimeout, ValidationFailed, PayloadTooLarge)
 PROGRESS_INTERVAL_SECONDS = 0.1  # at most ~10 live pushes of a streaming call's text per second
@@ -45,7 +46,7 @@ class UpstreamExchange(Response):
 
     def __init__(self, proxy: LogProxy, call: _Call, resolved: ResolvedModel, method: str, path: str,
                  payload: bytes, parsed: ParsedRequest, injected_usage: bool, client_headers: Mapping[str, str],
-                 recorded: bool = True):
+                 recorded: bool = True, translated: ClientAnswer | None = None):
         # Response.__init__ would render a body; none exists until the upstream answers.
         self.status_code, self.background, self.body = 200, None, b""
         self.raw_headers = []
@@ -53,6 +54,7 @@ class UpstreamExchange(Response):
         self._method, self._path, self._payload, self._parsed = method, path, payload, parsed
         self._injected, self._client_headers, self._recorded = injected_usage, client_headers, recorded
         self._fmt = formats.module_for(call.api)
+        self._translated = translated  # another provider's LLM: its answer is rewritten for the client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         proxy, call, resolved = self._proxy, self._call, self._resolved
@@ -87,11 +89,15 @@ class UpstreamExchange(Response):
                         outcome = await self._relay_stream(response, send, receive, is_sse)
                     else:
                         body = b"".join([chunk async for chunk in response.aiter_raw()])
-                        status, body, out_headers, outcome = self._whole(status, body, out_headers)
+                        if self._translated is not None:
+                            body = self._translated.whole(status, body)
+                            out_headers = [(k, v) for k, v in out_headers if k != b"content-type"]
+                            out_headers.append((b"content-type", b"application/json"))
                         out_headers.append((b"content-length", str(len(body)).encode()))
                         await send({"type": "http.response.start", "status": status, "headers": out_headers})
                         started = True
                         await send({"type": "http.response.body", "body": body, "more_body": True})
+                        outcome = self._complete_outcome(status, body)
         except _WIRE_ERRORS as exc:
             if started:  # only reachable if closing the upstream failed after a complete relay
                 raise
@@ -113,11 +119,6 @@ class UpstreamExchange(Response):
         else:
             await send(end)
             proxy.start_recording(outcome, call.deferred_rate_key)
-
-    def _whole(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
-               ) -> tuple[int, bytes, list[tuple[bytes, bytes]], CallOutcome]:
-        """A whole (non-streamed) answer: what the client gets, and the call's outcome."""
-        return status, body, headers, self._complete_outcome(status, body)
 
     def _complete_outcome(self, status: int, body: bytes) -> CallOutcome:
         response: Any = loads(body) if body else None
@@ -164,10 +165,11 @@ class UpstreamExchange(Response):
         error: dict[str, Any] | None = None
         pushed_len, next_push = 0, 0.0
         try:
+            translated = self._translated
             async for raw in response.aiter_raw():
                 if ttft is None:
                     ttft = self._call.elapsed_ms()
-                buffer += raw
+                buffer += raw if translated is None else translated.feed(raw)
                 events, buffer = split_events(buffer)
                 if not events:
                     continue
@@ -181,6 +183,11 @@ class UpstreamExchange(Response):
                     error = {"type": "client_disconnected", "code": "client_disconnected",
                              "message": "the client closed the connection mid-stream"}
                     break
+            if translated is not None and error is None:
+                events, buffer = split_events(buffer + translated.close())
+                out = [e for e in (collector.process(event) for event in events) if e is not None]
+                if out:
+                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
             if buffer.strip() and error is None:
                 tail = collector.process(buffer)
                 if tail:
@@ -246,102 +253,6 @@ async def relay_unrecorded(proxy: LogProxy, candidates: list[ResolvedModel], met
             break
     assert last is not None
     return last
-
-
-class TranslatedExchange(UpstreamExchange):
-    """A call to an LLM of another provider: the request was translated by the bridge
-    (`a2g.tracing.formats.bridges`), and the answer — whole, streamed or an error — is translated back into the
-    client's format before it is sent. The entry reads the client's format (what the client received)."""
-
-    def __init__(self, *args: Any, bridge: Any, request_body: dict[str, Any], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._bridge, self._request_body = bridge, request_body
-
-    def _whole(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
-               ) -> tuple[int, bytes, list[tuple[bytes, bytes]], CallOutcome]:
-        from a2g.tracing.proxy import error_response_parts
-
-        upstream = loads(body) if body else None
-        if status >= 400 or not isinstance(upstream, dict):
-            error = _translated_error(status, upstream, headers)
-            rendered, error_headers = error_response_parts(error, self._call.client)
-            outcome = self._proxy._outcome(self._call, error.status, error=error.as_entry_error(),
-                                           response=upstream)
-            return error.status, rendered, [h for h in error_headers if h[0] != b"content-length"], outcome
-        from a2g.tracing.formats.bridges import BridgeError
-
-        try:
-            translated = self._bridge.response(upstream, request=self._request_body, model=self._parsed.model)
-        except BridgeError as exc:
-            error = ProxyError(502, "upstream_error", "untranslatable_response", str(exc))
-            rendered, error_headers = error_response_parts(error, self._call.client)
-            return 502, rendered, [h for h in error_headers if h[0] != b"content-length"], self._proxy._outcome(
-                self._call, 502, error=error.as_entry_error(), response=upstream)
-        out = json.dumps(translated, separators=(",", ":")).encode()
-        kept = [h for h in headers if h[0] != b"content-type"] + [(b"content-type", b"application/json")]
-        result = self._fmt.from_upstream(translated)
-        return status, out, kept, self._proxy._outcome(self._call, status, result=result, response=translated,
-                                                     extra={"translated_from": self._bridge.upstream_format})
-
-    async def _relay_stream(self, response: Any, send: Send, receive: Receive, is_sse: bool) -> CallOutcome:
-        translator = self._bridge.stream(request=self._request_body, model=self._parsed.model)
-        collector = self._fmt.stream_events(self._parsed, False)  # reads what the client receives
-        buffer = b""
-        ttft: float | None = None
-        error: dict[str, Any] | None = None
-        pushed_len, next_push = 0, 0.0
-
-        async def emit(out: bytes) -> None:
-            nonlocal buffer
-            if not out:
-                return
-            await send({"type": "http.response.body", "body": out, "more_body": True})
-            buffer += out
-            events, buffer = split_events(buffer)
-            for event in events:
-                collector.process(event)
-
-        try:
-            async for raw in response.aiter_raw():
-                if ttft is None:
-                    ttft = self._call.elapsed_ms()
-                await emit(translator.feed(raw))
-                if self._recorded and len(collector.text) != pushed_len and time.monotonic() >= next_push:
-                    pushed_len, next_push = len(collector.text), time.monotonic() + PROGRESS_INTERVAL_SECONDS
-                    self._proxy.progress(self._call, collector.text)
-            await emit(translator.close())
-            if not translator.complete:
-                error = {"type": "upstream_error", "code": "upstream_stream_interrupted",
-                         "message": f"the LLM {self._resolved.llm_name!r} ended its stream before the answer was complete"}
-        except (UpstreamFailed, UpstreamTimeout, PayloadTooLarge) as exc:
-            from a2g.tracing.proxy import upstream_error
-
-            failure = upstream_error(exc, self._resolved.llm_name)
-            error = {**failure.as_entry_error(), "code": "upstream_stream_interrupted",
-                     "message": f"the LLM stream failed mid-way: {failure.message}"}
-            try:
-                await send({"type": "http.response.body", "body": translator.error(error["message"]),
-                            "more_body": True})
-            except Exception as send_exc:  # noqa: BLE001 - the client may be gone too
-                logger.info("could not tell the client about the failed stream", extra={"error": str(send_exc)})
-        result = collector.result()
-        return self._proxy._outcome(self._call, 200, result=result, response=result.response,
-                                    error=error or result.error, ttft_ms=ttft,
-                                    extra={"stream_events": collector.events,
-                                           "translated_from": self._bridge.upstream_format})
-
-
-def _translated_error(status: int, upstream: Any, headers: list[tuple[bytes, bytes]]) -> ProxyError:
-    """An upstream refusal in any provider's format as the neutral error (each provider puts a message under
-    `error.message`), with its retry and rate-limit headers."""
-    from a2g.tracing.formats.errors import status_type
-
-    detail = upstream.get("error") if isinstance(upstream, dict) else None
-    message = detail.get("message") if isinstance(detail, dict) else None
-    status = status if status >= 400 else 502
-    retry = [h for h in headers if h[0] != b"content-type"]
-    return ProxyError(status, status_type(status), f"upstream_{status}",
-                      str(message or f"the LLM answered {status}"), headers=retry)
 
 
 async def _watch_disconnect(receive: Receive, disconnected: asyncio.Event) -> None:

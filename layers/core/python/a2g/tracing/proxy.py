@@ -7,8 +7,9 @@ Per call, in order: the platform API key (wherever the client's SDK puts it: `Au
 (see `LogProxy._start_rate_check`), the body cap, the JSON, the wire format's own reading of the request
 (`a2g.tracing.formats`), the model (registered and enabled; cached). A warm call touches no storage before it
 is forwarded. A client reaches an LLM of its own provider unchanged — status, the headers that matter, body
-bytes, every stream event (`a2g.tracing.exchange`); another provider needs a bridge (`formats.translate_for`),
-and without one the call is refused with `unsupported_translation` in the client's format.
+bytes, every stream event (`a2g.tracing.exchange`); another provider needs a bridge (`formats.translate_for`,
+wired in `a2g.tracing.translation`), and without one the call is refused with `unsupported_translation` in the
+client's format.
 
 The entry is pushed when the call starts (status `running`), its text as it streams, and built, written,
 counted and pushed when it ends (`record_mode` "detach": after the client has its answer, for the local
@@ -49,7 +50,7 @@ from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.json_input import read_json
 from a2g.log import logger
-from a2g.tracing import formats
+from a2g.tracing import formats, translation
 from a2g.tracing.formats import ParsedRequest, ProxyError, Route, bad_request
 from a2g.tracing.formats.providers import platform_key
 from a2g.tracing.recorder import CallOutcome, CallRecorder
@@ -273,11 +274,13 @@ class LogProxy:
             resolved, raw, body, parsed = await self._resolve(call, route, request, model, action)
             bridge = None
             if formats.NATIVE_PROVIDER[route.client] != resolved.provider:
-                bridge = formats.translate_for(route.api, resolved.provider)
+                translatable = route.recorded and action in translation.TRANSLATED_ACTIONS
+                bridge = formats.translate_for(route.api, resolved.provider) if translatable else None
                 if bridge is None:
                     raise ProxyError(400, "invalid_request_error", "unsupported_translation",
                                      f"the model {parsed.model!r} is served by an LLM of another provider "
-                                     f"({resolved.provider}), and {route.api} calls cannot be translated to it")
+                                     f"({resolved.provider}), and this platform cannot translate "
+                                     f"{route.api} calls to it yet")
         except ProxyError as error:
             if recorded:
                 self._record_failure(call, error)
@@ -289,19 +292,18 @@ class LogProxy:
             if recorded:
                 self._record_failure(call, outage)
             raise outage from None
-        from a2g.tracing.exchange import TranslatedExchange, UpstreamExchange
+        from a2g.tracing.exchange import UpstreamExchange
 
-        if bridge is not None:  # translate: the request now, the answer in the exchange
+        if bridge is not None:
             try:
-                payload = formats.translated_request(bridge, body, parsed)
-            except ValueError as exc:  # BridgeError: a sentence for the developer
-                error = bad_request("untranslatable_request", str(exc))
+                payload, path = translation.upstream_request(bridge, body, parsed)
+            except ProxyError as error:
                 if recorded:
                     self._record_failure(call, error)
-                raise error from None
-            return TranslatedExchange(self, call, resolved, "POST", formats.translated_path(bridge, parsed), payload,
-                                      parsed, False, request.headers, recorded=recorded, bridge=bridge,
-                                      request_body=body)
+                raise
+            answer = translation.ClientAnswer(bridge, route.client, body, parsed.model)
+            return UpstreamExchange(self, call, resolved, "POST", path, payload, parsed, False, request.headers,
+                                    recorded=recorded, translated=answer)
         payload, injected = formats.module_for(route.api).to_upstream(raw, body, parsed)
         path = route.upstream_path.format(model=parsed.model, action=action, version=version or "v1beta")
         query = "?alt=sse" if action == "streamGenerateContent" else ""

@@ -78,26 +78,3 @@ def translate_for(api: str, upstream_provider: str) -> Any | None:
 
     return bridges.bridge_for(api, upstream_provider)
 
-
-_UPSTREAM_PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/v1/messages"}
-
-
-def translated_request(bridge: Any, body: dict[str, Any], parsed: ParsedRequest) -> bytes:
-    """The client's body in the upstream's format (raises ValueError — `BridgeError` — when it cannot be)."""
-    import json
-
-    from a2g.tracing.formats.bridges import BridgeError
-
-    try:
-        upstream = bridge.request(body, model=parsed.model, stream=parsed.stream)
-    except BridgeError as exc:
-        raise ValueError(str(exc)) from None
-    return json.dumps(upstream, separators=(",", ":")).encode()
-
-
-def translated_path(bridge: Any, parsed: ParsedRequest) -> str:
-    """Where a translated call goes on its LLM (appended to the base URL)."""
-    if bridge.upstream_format == "gemini":
-        action = "streamGenerateContent?alt=sse" if parsed.stream else "generateContent"
-        return f"/v1beta/models/{parsed.model}:{action}"
-    return _UPSTREAM_PATHS[bridge.upstream_format]

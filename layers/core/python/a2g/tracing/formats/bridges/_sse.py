@@ -19,7 +19,9 @@ class SseReader:
         self._buffer = b""
 
     def feed(self, chunk: bytes) -> list[tuple[str | None, str]]:
-        self._buffer += chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk
+        self._buffer += chunk
+        if b"\r" in self._buffer:  # a CRLF may be split across two chunks: normalise the whole rest
+            self._buffer = self._buffer.replace(b"\r\n", b"\n")
         events: list[tuple[str | None, str]] = []
         while True:
             end = self._buffer.find(b"\n\n")

@@ -30,8 +30,9 @@ class Encoder(Protocol):
 class StreamTranslator:
     """`feed(upstream bytes) -> client bytes` as events complete; `close()` at the upstream's end.
 
-    `complete` tells whether the upstream finished the answer (a finish reason was seen); a stream cut before
-    that is the pipeline's to report, in the client's format, with `error(message)`.
+    `complete` tells whether the upstream finished the answer (a finish reason was seen); `close()` on a stream
+    that ended before that ends the client's stream with an error event instead of a normal end. The pipeline
+    reports a failure of its own (the connection dropped) in the client's format with `error(message)`.
     """
 
     __slots__ = ("_closed", "_decoder", "_encoder", "_reader", "complete", "failed")
@@ -52,8 +53,14 @@ class StreamTranslator:
             return b""
         out = self._translate(self._reader.close())
         self._closed = True
-        chunks = self._decoder.end()
-        return out + self._emit(chunks) + (b"" if self.failed else b"".join(self._encoder.end()))
+        if self.failed:
+            return out
+        out += self._emit(self._decoder.end())
+        if self.failed:
+            return out
+        if not self.complete:
+            return out + self.error("the LLM's stream ended before the answer was complete")
+        return out + b"".join(self._encoder.end())
 
     def error(self, message: str, kind: str = "api_error") -> bytes:
         """A mid-stream error event in the client's format (for a cut or failed upstream)."""
