@@ -223,8 +223,12 @@ def test_each_sdk_raises_its_own_errors(tracing_runtime: TracingRuntime, develop
         _anthropic(tracing_runtime, developer, trace_id).messages.create(
             model="nope", max_tokens=8, messages=[{"role": "user", "content": "x"}])
     assert no_model.value.body["type"] == "error" and no_model.value.body["error"]["type"] == "not_found_error"
-    entries = _entries(tracing_runtime, developer, trace_id, 7)
-    assert sorted(e["http_status"] for e in entries) == [404, 404, 429, 429, 429, 429, 502]
+    batches = httpx.post(_base(tracing_runtime, trace_id) + "/v1/messages/batches", json={},
+                         headers={"x-api-key": developer.api_key, "anthropic-version": "2023-06-01"})
+    assert batches.status_code == 404 and batches.json()["error"]["type"] == "not_found_error"
+    entries = _entries(tracing_runtime, developer, trace_id, 8)
+    assert sorted(e["http_status"] for e in entries) == [404, 404, 404, 429, 429, 429, 429, 502]
+    assert any(e["error"]["code"] == "unknown_url" for e in entries)
 
 
 def test_websocket_sees_running_then_the_finished_entry(tracing_runtime: TracingRuntime, developer: Developer,

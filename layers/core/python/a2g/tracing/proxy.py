@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -337,6 +337,14 @@ class LogProxy:
 
     def remember_response(self, response_id: str, resolved: ResolvedModel) -> None:
         self._response_owner.put(response_id, resolved)
+
+    async def unknown_route(self, trace_id: str, request: Request, error: ProxyError) -> NoReturn:
+        """A URL under a trace that no route serves: with a valid key for that trace it is a failed call the
+        developer should see on the trace (their SDK called something the proxy does not speak); raises."""
+        call = self._new_call(trace_id, "unknown")
+        await self._identify(call, request)  # a bad key or another user's trace: answered as such, not recorded
+        self._record_failure(call, error)
+        raise error
 
     async def models(self, trace_id: str, request: Request, client: str = "openai") -> dict[str, Any]:
         """`GET /v1/models` (OpenAI or Anthropic list) or `GET /v1beta/models` (Gemini): the enabled models."""

@@ -56,9 +56,15 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
 
     @app.exception_handler(404)
     async def _no_route(request: Request, exc: Exception) -> Response:
-        return error_response(ProxyError(404, "invalid_request_error", "unknown_url",
-                                         f"no log-proxy route {request.method} {_tail(request.url.path)}"),
-                              client_format(request))
+        error = ProxyError(404, "invalid_request_error", "unknown_url",
+                           f"no log-proxy route {request.method} {_tail(request.url.path)}")
+        parts = request.url.path.split("/")
+        if len(parts) > 4 and parts[1:3] == ["api", "log-proxy"]:
+            try:
+                await proxy.unknown_route(parts[3], request, error)  # recorded on the trace when the key owns it
+            except ProxyError as refused:
+                error = refused
+        return error_response(error, client_format(request))
 
     @app.exception_handler(405)
     async def _no_method(request: Request, exc: Exception) -> Response:
@@ -118,8 +124,8 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
     async def gemini_call(trace_id: str, version: str, model_action: str, request: Request) -> Any:
         target = gemini.split_model_action(model_action)
         if version not in ("v1", "v1beta") or target is None:
-            raise ProxyError(404, "invalid_request_error", "unknown_url",
-                             f"no log-proxy route POST {_tail(request.url.path)}")
+            await proxy.unknown_route(trace_id, request, ProxyError(
+                404, "invalid_request_error", "unknown_url", f"no log-proxy route POST {_tail(request.url.path)}"))
         model, action = target
         return await proxy.handle(formats.GEMINI, trace_id, request, model=model, action=action, version=version)
 
