@@ -149,13 +149,13 @@ class UpstreamExchange(Response):
     async def _relay_stream(self, response: Any, send: Send, receive: Receive, is_sse: bool) -> CallOutcome:
         if not is_sse:  # a streamed answer that is not SSE: relay the bytes, read them at the end
             chunks: list[bytes] = []
-            ttft = None
+            first: float | None = None
             async for raw in response.aiter_raw():
-                ttft = ttft if ttft is not None else self._call.elapsed_ms()
+                first = first if first is not None else self._call.elapsed_ms()
                 chunks.append(raw)
                 await send({"type": "http.response.body", "body": raw, "more_body": True})
             outcome = self._complete_outcome(200, b"".join(chunks))
-            outcome.ttft_ms = ttft
+            outcome.ttft_ms = first
             return outcome
         collector = self._fmt.stream_events(self._parsed, self._injected)
         disconnected = asyncio.Event()

@@ -9,12 +9,12 @@ which response headers matter, and the small call the health check and the admin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from a2g.tracing.formats.anthropic import DEFAULT_VERSION
 
 PROVIDERS = ("openai", "anthropic", "gemini")
-DEFAULT_PROVIDER = "openai"
+DEFAULT_PROVIDER: Literal["openai"] = "openai"
 
 # Response headers a client's SDK reads (retry timing, rate-limit state, request ids), passed through.
 _PASSED = {"content-type", "x-request-id", "request-id", "openai-processing-ms", "openai-version",
@@ -62,9 +62,9 @@ def platform_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | 
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
     for name in ("x-api-key", "x-goog-api-key"):
-        value = headers.get(name)
-        if value and value.strip():
-            return value.strip()
+        other = headers.get(name)
+        if other and other.strip():
+            return other.strip()
     key = query.get("key")
     return key.strip() if key and key.strip() else None
 
