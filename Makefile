@@ -37,7 +37,7 @@ install-python: $(UV)
 # gap for packages such as @tailwindcss/oxide-*), which `npm ci` refuses.
 install-node:
 	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider)"
-	@for dir in infrastructure/local frontend sdks/js tests/e2e/oidc; do \
+	@for dir in infrastructure/local frontend sdks/js tests/e2e/oidc functions/docs; do \
 	  if [ -f $$dir/package-lock.json ]; then \
 	    if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
 	      echo "    npm ci in $$dir"; \

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.ranking.schemas import RankedAgents
 from a2g.ranking.service import ranking_service
 from a2g.settings import get_settings
 from fastapi import Query
@@ -20,7 +21,7 @@ if get_settings().env == "aws":
     ranking.warm_up()  # the models load at init, which SnapStart snapshots; locally, on first use
 
 
-@app.get("/api/agents/ranked")
+@app.get("/api/agents/ranked", response_model=RankedAgents, summary="Published agents ranked for me")
 def ranked_agents(
     principal: ApprovedPrincipal,
     q: str | None = Query(None, description="What the user needs, in any language (at most 500 characters)"),

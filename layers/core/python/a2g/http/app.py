@@ -7,14 +7,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from a2g.errors import error_body, map_exception
 
 
+class _Route(APIRoute):
+    """A route whose response model documents and checks the answer without adding keys the handler left out
+    (a view that omits `duration_ms` still omits it, rather than sending `null`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs["response_model_exclude_unset"] = True  # the router always passes False
+        super().__init__(*args, **kwargs)
+
+
 def create_app(title: str, **kwargs: Any) -> FastAPI:
     """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, **kwargs)
+    app.router.route_class = _Route
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
