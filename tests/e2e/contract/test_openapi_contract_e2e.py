@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING, Any
-from unittest import SkipTest
 
 import pytest
 import schemathesis
@@ -23,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.control import SkipTest
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,

@@ -136,6 +136,8 @@ def complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
     for status, response in responses.items():
         if "$ref" in response:  # FastAPI adds a description beside `responses=` references
             responses[status] = {"$ref": response["$ref"]}
+        elif status.startswith("3"):  # a redirect has no body (FastAPI documents an empty JSON one)
+            response.pop("content", None)
     op["responses"] = dict(sorted(responses.items()))
 
 
