@@ -36,7 +36,7 @@ install-python: $(UV)
 # `npm ci` first; `npm install` when the lock lacks other platforms' optional packages (npm's known lock
 # gap for packages such as @tailwindcss/oxide-*), which `npm ci` refuses.
 install-node:
-	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider)"
+	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider, API reference page)"
 	@for dir in infrastructure/local frontend sdks/js tests/e2e/oidc functions/docs; do \
 	  if [ -f $$dir/package-lock.json ]; then \
 	    if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
