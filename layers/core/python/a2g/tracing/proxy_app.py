@@ -12,6 +12,17 @@ from fastapi.responses import JSONResponse
 from a2g.errors import is_storage_outage
 from a2g.log import logger
 from a2g.tracing.proxy import LogProxy, ProxyError, storage_error
+from a2g.tracing.schemas import (
+    API_KEY_ONLY,
+    PROXY_ERRORS,
+    STREAMED_COMPLETION,
+    ChatCompletion,
+    ChatCompletionRequest,
+    Embeddings,
+    EmbeddingsRequest,
+    ModelList,
+    json_body,
+)
 
 PREFIX = "/api/log-proxy/{trace_id}/v1"
 
@@ -48,15 +59,19 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
         return JSONResponse(ProxyError(500, "server_error", "internal_error", "internal error").body(),
                             status_code=500)
 
-    @app.post(PREFIX + "/chat/completions", summary="OpenAI chat completions, proxied and traced")
+    @app.post(PREFIX + "/chat/completions", summary="OpenAI chat completions, proxied and traced",
+              response_model=ChatCompletion, responses={**STREAMED_COMPLETION, **PROXY_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ChatCompletionRequest)})
     async def chat_completions(trace_id: str, request: Request) -> Any:
         return await proxy.chat_completions(trace_id, request)
 
-    @app.post(PREFIX + "/embeddings", summary="OpenAI embeddings, proxied and traced")
+    @app.post(PREFIX + "/embeddings", summary="OpenAI embeddings, proxied and traced", response_model=Embeddings,
+              responses=PROXY_ERRORS, openapi_extra={**API_KEY_ONLY, **json_body(EmbeddingsRequest)})
     async def embeddings(trace_id: str, request: Request) -> Any:
         return await proxy.embeddings(trace_id, request)
 
-    @app.get(PREFIX + "/models", summary="The enabled models, in OpenAI's list format")
+    @app.get(PREFIX + "/models", summary="The enabled models, in OpenAI's list format", response_model=ModelList,
+             responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
     async def models(trace_id: str, request: Request) -> Any:
         return await proxy.models(trace_id, request)
 
