@@ -135,25 +135,58 @@ class OpenAiError(BaseModel):
     error: OpenAiErrorDetail
 
 
-def _openai_error(description: str, *, retry_after: bool = False) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description, "model": OpenAiError}
-    if retry_after:
-        response["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
-    return response
+class AnthropicErrorDetail(BaseModel):
+    type: str = Field(examples=["authentication_error"])
+    message: str
 
 
-PROXY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _openai_error("the body is not a JSON object, or `model` is missing"),
-    401: _openai_error("no API key, or an invalid or revoked one"),
-    403: _openai_error("the key's owner waits for approval"),
-    404: _openai_error("the trace is not the key owner's, or the model is not enabled"),
-    413: _openai_error("the request body is too large"),
-    429: _openai_error("too many calls for this key; retry after Retry-After seconds", retry_after=True),
-    502: _openai_error("the LLM could not be reached or is not an allowed destination"),
-    503: _openai_error("the platform's storage is unavailable", retry_after=True),
-    504: _openai_error("the LLM did not answer in time"),
-}
-"""The log-proxy routes' error responses (`responses=` on its routes)."""
+class AnthropicError(BaseModel):
+    """The log-proxy's errors on Anthropic's routes, in Anthropic's format."""
+
+    type: Literal["error"]
+    error: AnthropicErrorDetail
+
+
+class GoogleErrorDetail(BaseModel):
+    code: int = Field(examples=[401])
+    message: str
+    status: str = Field(examples=["UNAUTHENTICATED"])
+
+
+class GoogleError(BaseModel):
+    """The log-proxy's errors on Gemini's routes, in Google's format."""
+
+    error: GoogleErrorDetail
+
+
+def proxy_errors(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The log-proxy's error responses in one client format (`responses=` on its routes)."""
+
+    def error(description: str, *, retry_after: bool = False) -> dict[str, Any]:
+        response: dict[str, Any] = {"description": description, "model": model}
+        if retry_after:
+            response["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+        return response
+
+    return {
+        400: error("the body is not a JSON object, or `model` is missing"),
+        401: error("no API key, or an invalid or revoked one"),
+        403: error("the key's owner waits for approval"),
+        404: error("the trace is not the key owner's, or the model is not enabled"),
+        413: error("the request body is too large"),
+        429: error("too many calls for this key; retry after Retry-After seconds", retry_after=True),
+        502: error("the LLM could not be reached or is not an allowed destination"),
+        503: error("the platform's storage is unavailable", retry_after=True),
+        504: error("the LLM did not answer in time"),
+    }
+
+
+PROXY_ERRORS = proxy_errors(OpenAiError)
+"""The OpenAI routes' error responses."""
+ANTHROPIC_ERRORS = proxy_errors(AnthropicError)
+"""The Anthropic routes' error responses."""
+GEMINI_ERRORS = proxy_errors(GoogleError)
+"""The Gemini routes' error responses."""
 
 STREAMED_COMPLETION: dict[int | str, dict[str, Any]] = {
     200: {"description": "the completion (JSON), or with `stream: true` server-sent `chat.completion.chunk` events",
@@ -171,6 +204,6 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 __all__ = [
-    "API_KEY_ONLY", "PROXY_ERRORS", "STREAMED_COMPLETION", "ChatCompletion", "ChatCompletionRequest", "Embeddings",
+    "ANTHROPIC_ERRORS", "API_KEY_ONLY", "GEMINI_ERRORS", "PROXY_ERRORS", "STREAMED_COMPLETION", "ChatCompletion", "ChatCompletionRequest", "Embeddings",
     "EmbeddingsRequest", "LogEntry", "LogPage", "LogsCleared", "ModelCard", "ModelList", "OpenAiError", "json_body",
 ]
