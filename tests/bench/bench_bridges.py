@@ -11,7 +11,6 @@ is roughly request + response (or, streamed, the per-event share of the stream f
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "layers/core/python"), str(ROOT)]
 
-from a2g.tracing.formats.bridges import bridge_between  # noqa: E402
-from tests.unit.tracing.bridges.bridge_payloads import UPSTREAM  # noqa: E402
+from a2g.tracing.formats.bridges import bridge_between
+
+from tests.unit.tracing.bridges.bridge_payloads import UPSTREAM
 
 REQUESTS = {
     "chat": {"model": "m", "stream": True, "messages": [{"role": "system", "content": "Be brief."},
@@ -47,12 +47,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2000)
     rounds = parser.parse_args().rounds
     print(f"{'client <- upstream':24} {'request':32} {'response':32} {'stream (whole)':32} events in/out")
-    for client in REQUESTS:
+    for client, body in REQUESTS.items():
         for upstream, (whole, stream, _) in UPSTREAM.items():
             bridge = bridge_between(client, upstream)
             if bridge is None:
                 continue
-            body = REQUESTS[client]
             req, resp, strm = [], [], []
             out = b""
             for _ in range(rounds):
