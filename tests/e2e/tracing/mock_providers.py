@@ -251,3 +251,11 @@ def _gemini_chunks(model: str, reply: str, tool: bool) -> list[dict[str, Any]]:
     chunks[-1]["candidates"][0]["finishReason"] = "STOP"
     chunks[-1]["usageMetadata"] = _GEMINI_USAGE
     return chunks
+
+
+if __name__ == "__main__":  # the benchmark runs it in its own process: python -m ... <port>
+    import sys
+
+    mock = MockProviders()
+    mock.port = int(sys.argv[1])
+    uvicorn.run(mock, host="127.0.0.1", port=mock.port, log_level="warning", lifespan="off", access_log=False)

@@ -248,3 +248,31 @@ def test_websocket_sees_running_then_the_finished_entry(tracing_runtime: Tracing
     assert running["entry"]["api"] == "messages" and running["entry"]["model"] == "fmt-claude"
     assert finished["entry"]["entry_id"] == running["entry"]["entry_id"]
     assert finished["entry"]["status"] == "ok" and finished["entry"]["output_text"] == "echo: live words"
+
+
+def test_translated_calls_reach_an_llm_of_another_provider(tracing_runtime: TracingRuntime, developer: Developer,
+                                                            providers: MockProviders) -> None:
+    """An Anthropic-SDK and an ADK/google-genai agent on an OpenAI-compatible LLM, and an OpenAI agent on Claude."""
+    trace_id = tracing_runtime.create_trace("admin", agent_id="agt_bridge")
+    claude_sdk = _anthropic(tracing_runtime, developer, trace_id)
+    message = claude_sdk.messages.create(model=developer.model, max_tokens=32,
+                                         messages=[{"role": "user", "content": "bridged hello"}])
+    assert message.content[0].text == "echo: bridged hello"
+    with claude_sdk.messages.stream(model=developer.model, max_tokens=32,
+                                    messages=[{"role": "user", "content": "bridged stream"}]) as stream:
+        assert "".join(stream.text_stream) == "echo: bridged stream"
+    gemini_sdk = _genai(tracing_runtime, developer, trace_id)
+    assert gemini_sdk.models.generate_content(model=developer.model, contents="gemini here").text == "echo: gemini here"
+    openai_sdk = _openai(tracing_runtime, developer, trace_id)
+    reply = openai_sdk.chat.completions.create(model="fmt-claude", messages=[{"role": "user", "content": "to claude"}])
+    assert reply.choices[0].message.content == "echo: to claude"
+    assert providers.requests[-1]["path"].endswith("/v1/messages")  # sent in Anthropic's format
+    with pytest.raises(openai.BadRequestError) as unsupported:
+        openai_sdk.embeddings.create(model="fmt-claude", input="x")
+    assert unsupported.value.code == "unsupported_translation"
+
+    entries = _entries(tracing_runtime, developer, trace_id, 5)
+    assert [e["api"] for e in entries] == ["messages", "messages", "gemini", "chat", "embeddings"]
+    assert [e["provider"] for e in entries] == ["openai", "openai", "openai", "anthropic", "anthropic"]
+    assert entries[1]["output_text"] == "echo: bridged stream" and entries[1]["stream"] is True
+    assert entries[3]["output_text"] == "echo: to claude" and entries[3]["usage"]["input_tokens"] >= 7

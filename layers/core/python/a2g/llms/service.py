@@ -242,6 +242,9 @@ class LlmRegistry:
             "models": models,
             "guide": {
                 "base_url_template": base,
+                # One base per trace for every SDK: OpenAI clients add /v1, Anthropic and google-genai do not.
+                "base_url_templates": {"openai": base, "anthropic": base.removesuffix("/v1"),
+                                       "google_genai": base.removesuffix("/v1")},
                 "api_key": "your platform API key (create one under API keys; it is shown once)",
                 "agent_id_header": "X-Agent-Id",
                 "notes": [

@@ -71,12 +71,10 @@ def client_format_of_path(path: str) -> str:
 def translate_for(api: str, upstream_provider: str) -> Any | None:
     """The bridge that lets a client of `api` reach an LLM of `upstream_provider`; None when there is none.
 
-    Same provider needs none (pass-through is the proxy's own path). Cross-provider bridges live in
-    `a2g.tracing.formats.bridges` once present.
+    Same provider needs none (pass-through is the proxy's own path); completions and embeddings have none.
+    Imported on the first translated call only: pass-through never loads the bridges.
     """
-    try:
-        from a2g.tracing.formats import bridges  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    finder = getattr(bridges, "bridge_for", None)
-    return finder(api, upstream_provider) if callable(finder) else None
+    from a2g.tracing.formats import bridges
+
+    return bridges.bridge_for(api, upstream_provider)
+
