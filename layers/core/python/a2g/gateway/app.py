@@ -1,0 +1,172 @@
+"""The gateway's ASGI app (functions/a2a_gateway serves it streaming; tests build it with their own service).
+
+    POST /api/a2a/agents/{agent_id}                               A2A JSON-RPC 2.0 (v0.3 and v1.0 methods)
+    GET  /api/a2a/agents/{agent_id}/.well-known/agent-card.json   the gateway's card for the agent
+
+Refusals before the JSON-RPC layer are HTTP errors in the platform's format (401 no or bad credential,
+403 pending, 404 an agent the caller may not call, 413 too large, 429 throttled); a request that reaches it
+gets JSON-RPC answers, errors included (HTTP 200, the spec's codes). Streams are `text/event-stream`, one
+JSON-RPC response per `data:` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from a2g.agents.cards import published_card
+from a2g.clock import iso
+from a2g.errors import PayloadTooLarge
+from a2g.gateway.adapted import AdaptedRun
+from a2g.gateway.passthrough import PassThrough
+from a2g.gateway.protocol import (
+    TASK_NOT_CANCELABLE,
+    TASK_NOT_FOUND,
+    UNSUPPORTED_OPERATION,
+    RpcError,
+    RpcRequest,
+    error_envelope,
+    in_version,
+    parse_request,
+    result_envelope,
+)
+from a2g.gateway.service import Conversation, GatewayService, Outcome
+from a2g.http.app import create_app
+from a2g.log import logger
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+PREFIX = "/api/a2a/agents/{agent_id}"
+MAX_BODY_BYTES = 5_000_000
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _sse(envelope: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(envelope, separators=(",", ":")).encode() + b"\n\n"
+
+
+class Gateway:
+    """Dispatches one admitted JSON-RPC request to the right runner and has the call recorded."""
+
+    def __init__(self, service: GatewayService, passthrough: PassThrough, adapted: AdaptedRun):
+        self.service, self._passthrough, self._adapted = service, passthrough, adapted
+
+    def _now(self) -> str:
+        return iso(self.service._clock.now())
+
+    def _events(self, c: Conversation, outcome: Outcome) -> AsyncIterator[dict[str, Any]]:
+        if c.ref.framework == "A2A":
+            return self._passthrough.run(c, outcome, self._now())
+        return self._adapted.run(c, outcome, self._now)
+
+    async def message(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
+        c = await asyncio.to_thread(self.service.open, principal, agent, request)
+        outcome = Outcome()
+        if request.operation == "send":
+            envelope: dict[str, Any] | None = None
+            try:
+                async for envelope in self._events(c, outcome):
+                    pass
+            finally:
+                await asyncio.to_thread(self.service.close, c, outcome)
+            assert envelope is not None
+            return JSONResponse(envelope)
+        return StreamingResponse(self._stream(c, outcome), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    async def _stream(self, c: Conversation, outcome: Outcome) -> AsyncIterator[bytes]:
+        closed = False
+        try:
+            async for envelope in self._events(c, outcome):
+                yield _sse(envelope)
+            closed = True
+            await asyncio.to_thread(self.service.close, c, outcome)  # before the response ends (Lambda)
+        finally:
+            if not closed:  # the caller went away mid-stream: record what happened, without waiting
+                outcome.error = outcome.error or "the caller closed the stream before the task ended"
+                asyncio.get_running_loop().run_in_executor(None, self.service.close, c, outcome)
+
+    async def task(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
+        record = await asyncio.to_thread(self.service.task_of, principal, agent, request)
+        if record is None:
+            raise RpcError(TASK_NOT_FOUND, "task not found", request.request_id)
+        if record.task is None:  # an A2A agent's own task: its task store answers
+            session = await asyncio.to_thread(self.service._chats.get_session, principal.user_id,
+                                              record.session_id)
+            state = dict(session.agent_state) if session is not None else {}
+            events = self._passthrough.task_call(agent, state, record.session_id, request)
+            if request.operation == "resubscribe":
+                return StreamingResponse((_sse(e) async for e in events), media_type="text/event-stream",
+                                         headers=_SSE_HEADERS)
+            envelope = None
+            async for envelope in events:
+                pass
+            return JSONResponse(envelope)
+        # adapted agents, and A2A calls the agent never took: the gateway's record is the task
+        if request.operation == "get":
+            task = record.task or {"kind": "task", "id": record.task_id, "contextId": record.session_id,
+                                   "status": {"state": record.state}}
+            return JSONResponse(result_envelope(request.request_id, in_version(task, request.version, wrap=False)))
+        if request.operation == "cancel":
+            raise RpcError(TASK_NOT_CANCELABLE, f"the task is {record.state} and can no longer be canceled",
+                           request.request_id)
+        raise RpcError(UNSUPPORTED_OPERATION, f"the task is {record.state}; there is nothing to resubscribe to",
+                       request.request_id)
+
+
+def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
+    app = create_app("a2a_gateway")
+    resolved: list[Gateway] = [gateway] if isinstance(gateway, Gateway) else []
+
+    def gw() -> Gateway:
+        if not resolved:
+            assert callable(gateway)
+            resolved.append(gateway())
+        return resolved[0]
+
+    async def blocking(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    @app.exception_handler(RpcError)
+    async def _rpc_error(_: Request, exc: RpcError) -> JSONResponse:
+        return JSONResponse(exc.envelope())
+
+    @app.get(PREFIX + "/.well-known/agent-card.json", summary="The gateway's A2A card for an agent")
+    async def card(agent_id: str, request: Request) -> dict[str, Any]:
+        service = gw().service
+        principal = await blocking(service.caller, request.headers.get("authorization"))
+        agent = await blocking(service.visible_agent, principal, agent_id)
+        return published_card(agent, service.public_url)
+
+    @app.post(PREFIX, summary="A2A JSON-RPC 2.0 to the agent, through the platform")
+    async def rpc(agent_id: str, request: Request) -> Response:
+        gateway_ = gw()
+        principal, agent = await blocking(gateway_.service.admit, request.headers.get("authorization"), agent_id)
+        raw = await _read_body(request, MAX_BODY_BYTES)
+        rpc_request = parse_request(raw, request.headers.get("a2a-version"))
+        handler: Callable[[Any, Any, RpcRequest], Awaitable[Response]] = (
+            gateway_.message if rpc_request.operation in ("send", "stream") else gateway_.task
+        )
+        try:
+            return await handler(principal, agent, rpc_request)
+        except RpcError:
+            raise
+        except Exception:  # noqa: BLE001 - a JSON-RPC caller gets a JSON-RPC answer, never a 500 page
+            logger.exception("gateway call failed", extra={"agent_id": agent_id})
+            return JSONResponse(error_envelope(rpc_request.request_id, -32603, "internal error on the platform"))
+
+    return app
