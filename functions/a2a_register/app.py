@@ -7,13 +7,12 @@ optional platform extras `logo_url`, `color`, `framework` (and `endpoint` when f
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from a2g.agents.cards import check_card_size
 from a2g.agents.wiring import agent_service
-from a2g.errors import ValidationFailed
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.http.body import parsed_json
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -44,12 +43,8 @@ _BODY_SCHEMA = {
     responses={200: {"description": "the same agent was registered before: updated in place"}},
 )
 async def register(request: Request, response: Response, principal: ApprovedPrincipal) -> dict[str, Any]:
-    raw = await request.body()
-    check_card_size(raw)  # 413 before parsing a body of any size
-    try:
-        body = json.loads(raw or b"null")
-    except ValueError:
-        raise ValidationFailed("the body is not valid JSON") from None
+    check_card_size(await request.body())  # 413 before parsing a body of any size
+    body = await parsed_json(request)  # the shared reader: bad JSON, too deep, lone surrogates → 400
     # The service fetches cards and probes agents with the blocking outbound client: keep the loop free.
     result = await run_in_threadpool(agents.register, principal, body)
     response.status_code = 201 if result.created else 200

@@ -15,9 +15,9 @@ app = create_app("admin_stats")
 @app.get("/api/admin/stats/usage", summary="Calls, tokens, errors and latency over a range of days, grouped")
 def usage(
     _: AdminPrincipal,
-    start: str | None = Query(None, alias="from", description="first day, YYYY-MM-DD (default: 30 days ago)"),
-    end: str | None = Query(None, alias="to", description="last day, YYYY-MM-DD (default: today)"),
-    group_by: str = Query("day", description="day | team | user | model | agent"),
+    start: str | None = Query(None, alias="from", max_length=40, description="first day, YYYY-MM-DD (default: 30 days ago)"),
+    end: str | None = Query(None, alias="to", max_length=40, description="last day, YYYY-MM-DD (default: today)"),
+    group_by: str = Query("day", max_length=20, description="day | team | user | model | agent"),
 ) -> dict[str, Any]:
     return stats_service().usage(start, end, group_by)
 
@@ -30,8 +30,8 @@ def agents(_: AdminPrincipal) -> dict[str, Any]:
 @app.get("/api/admin/stats/users", summary="Active users per day")
 def users(
     _: AdminPrincipal,
-    start: str | None = Query(None, alias="from"),
-    end: str | None = Query(None, alias="to"),
+    start: str | None = Query(None, alias="from", max_length=40),
+    end: str | None = Query(None, alias="to", max_length=40),
 ) -> dict[str, Any]:
     return stats_service().users(start, end)
 
@@ -39,11 +39,13 @@ def users(
 @app.get("/api/admin/audit", summary="The audit log, newest first")
 def audit(
     _: AdminPrincipal,
-    start: str | None = Query(None, alias="from", description="YYYY-MM-DD or ISO time (default: 30 days ago)"),
-    end: str | None = Query(None, alias="to", description="YYYY-MM-DD or ISO time (default: now)"),
+    start: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO time (default: 30 days ago)"),
+    end: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO time (default: now)"),
     limit: int = Query(50, ge=1, le=200),
-    cursor: str | None = None,
-    action: str | None = Query(None, description="e.g. agent.disabled, agent.deleted, agent.warned"),
+    cursor: str | None = Query(None, max_length=512, description="`cursor` of the previous page"),
+    action: str | None = Query(
+        None, max_length=100, pattern=r"^[a-z0-9._-]+$", description="e.g. agent.disabled, agent.deleted, agent.warned"
+    ),
 ) -> dict[str, Any]:
     return audit_service().page(start, end, limit=limit, cursor=cursor, action=action)
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from a2g.http import AdminPrincipal, create_app, lambda_handler_for
 from a2g.identity.wiring import user_directory
+from a2g.validation import Cursor, PlainText, ResourceId
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +19,7 @@ RoleName = Literal["PENDING", "USER", "ADMIN"]
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: RoleName | None = None
-    team: str | None = Field(None, max_length=64)
+    team: PlainText | None = Field(None, max_length=64)
 
 
 @app.get("/api/admin/users")
@@ -26,19 +27,19 @@ def list_users(
     admin: AdminPrincipal,
     role: RoleName | None = None,
     limit: int = Query(50, ge=1, le=100),
-    cursor: str | None = Query(None, max_length=2048),
+    cursor: Cursor | None = None,
 ) -> dict[str, Any]:
     page = users.list(admin, role, limit, cursor)
     return {"items": [u.to_public() for u in page.items], "next_cursor": page.next_cursor}
 
 
 @app.post("/api/admin/users/{user_id}/approve")
-def approve_user(user_id: str, admin: AdminPrincipal) -> dict[str, Any]:
+def approve_user(user_id: ResourceId, admin: AdminPrincipal) -> dict[str, Any]:
     return users.approve(admin, user_id).to_public()
 
 
 @app.patch("/api/admin/users/{user_id}")
-def update_user(user_id: str, body: UserPatch, admin: AdminPrincipal) -> dict[str, Any]:
+def update_user(user_id: ResourceId, body: UserPatch, admin: AdminPrincipal) -> dict[str, Any]:
     return users.update(admin, user_id, role=body.role, team=body.team).to_public()
 
 

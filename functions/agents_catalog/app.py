@@ -13,6 +13,7 @@ from typing import Any
 from a2g.agents.cards import AI_CATALOG_MEDIA_TYPE
 from a2g.agents.wiring import catalog_service
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.validation import Cursor, ResourceId
 from fastapi import Query
 from fastapi.responses import JSONResponse
 
@@ -23,24 +24,24 @@ catalog = catalog_service()
 @app.get("/api/agents")
 def list_published(
     principal: ApprovedPrincipal,
-    cursor: str | None = Query(None, max_length=2048),
+    cursor: Cursor | None = None,
     limit: int | None = Query(None),
 ) -> dict[str, Any]:
     return catalog.list_published(cursor=cursor, limit=limit)
 
 
 @app.get("/api/agents/{agent_id}")
-def get_published(agent_id: str, principal: ApprovedPrincipal) -> dict[str, Any]:
+def get_published(agent_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return catalog.get_visible(principal, agent_id)
 
 
 @app.get("/api/catalog", response_class=JSONResponse)
-def ai_catalog(principal: ApprovedPrincipal, cursor: str | None = Query(None, max_length=2048)) -> JSONResponse:
+def ai_catalog(principal: ApprovedPrincipal, cursor: Cursor | None = None) -> JSONResponse:
     return JSONResponse(catalog.catalog(cursor=cursor), media_type=AI_CATALOG_MEDIA_TYPE)
 
 
 @app.get("/api/catalog/agents/{agent_id}/agent-card.json")
-def published_card(agent_id: str, principal: ApprovedPrincipal) -> dict[str, Any]:
+def published_card(agent_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return catalog.published_card(agent_id)
 
 

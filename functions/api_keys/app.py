@@ -7,6 +7,7 @@ from typing import Any
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
 from a2g.identity.web import NO_STORE
 from a2g.identity.wiring import api_key_service
+from a2g.validation import PlainText, ResourceId
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +17,7 @@ keys = api_key_service()
 
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=64, examples=["my laptop"])
+    name: PlainText | None = Field(None, max_length=64, examples=["my laptop"])
 
 
 @app.get("/api/api-keys")
@@ -36,7 +37,7 @@ def active_key(principal: ApprovedPrincipal) -> dict[str, Any]:
 
 
 @app.delete("/api/api-keys/{key_id}", status_code=204, response_model=None)
-def revoke_key(key_id: str, principal: ApprovedPrincipal) -> Response:
+def revoke_key(key_id: ResourceId, principal: ApprovedPrincipal) -> Response:
     keys.revoke(principal, key_id)
     return Response(status_code=204)
 

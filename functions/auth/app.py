@@ -21,7 +21,7 @@ from a2g.identity.web import (
     set_state_cookie,
 )
 from a2g.identity.wiring import auth_service, cookie_secure
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -42,7 +42,7 @@ def config() -> dict[str, Any]:
 
 
 @app.get("/api/auth/login", response_model=None)
-def login(return_to: str | None = None) -> Response:
+def login(return_to: str | None = Query(None, max_length=2048)) -> Response:
     """Start single sign-on: redirect to the identity provider (PKCE S256, state and nonce kept server-side)."""
     start = auth.begin_sso(return_to)
     response = RedirectResponse(start.redirect_url, status_code=302, headers=NO_STORE)
@@ -52,8 +52,11 @@ def login(return_to: str | None = None) -> Response:
 
 @app.get("/api/auth/callback", response_model=None)
 def callback(
-    request: Request, code: str | None = None, state: str | None = None, error: str | None = None,
-    iss: str | None = None,
+    request: Request,
+    code: str | None = Query(None, max_length=4096),
+    state: str | None = Query(None, max_length=256, pattern=r"^[A-Za-z0-9_-]+$"),  # a storage key
+    error: str | None = Query(None, max_length=256),
+    iss: str | None = Query(None, max_length=2048),
 ) -> Response:
     """Finish single sign-on; the browser lands in the app with a refresh cookie and no token in the URL."""
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from a2g.chat.composition import file_service
 from a2g.chat.schemas import CreateUploadBody
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.validation import ResourceId
 
 app = create_app("files")
 
@@ -27,7 +28,7 @@ def create_upload(body: CreateUploadBody, principal: ApprovedPrincipal) -> dict[
 
 
 @app.get("/api/files/{file_id}")
-def get_file(file_id: str, principal: ApprovedPrincipal) -> dict[str, Any]:
+def get_file(file_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return file_service().download(principal, file_id)
 
 

@@ -1,19 +1,20 @@
-"""GET /api/health: is the API up, can it reach its storage, do the schedules fire."""
+"""GET /api/health: is the API up, which of its stores answer, do the schedules fire."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from a2g.http import create_app, lambda_handler_for
-from a2g.platform.heartbeat import HeartbeatRepository
+from a2g.platform.health import build_health_service
+from fastapi.responses import JSONResponse
 
 app = create_app("health")
-heartbeats = HeartbeatRepository()
+health_service = build_health_service()
 
 
 @app.get("/api/health")
-def health() -> dict[str, Any]:
-    return {"status": "ok", "storage": "ok", "schedules": heartbeats.latest()}
+def health() -> JSONResponse:
+    """200 `{"status": "ok", "stores": {...}}`, or 503 `{"status": "degraded", "stores": {"dynamodb": "down"}}`."""
+    report = health_service.check()
+    return JSONResponse(report.body, status_code=report.status_code, headers=report.headers)
 
 
 handler = lambda_handler_for(app)

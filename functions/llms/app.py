@@ -3,10 +3,11 @@ enabled models and the guide to point an agent at the log-proxy (`/api/llms`).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from a2g.http import AdminPrincipal, ApprovedPrincipal, create_app, lambda_handler_for
 from a2g.llms.service import LlmCreate, LlmUpdate, build_llm_registry
+from a2g.validation import ModelName, ResourceId
 from fastapi import Body, Response
 
 app = create_app("llms")
@@ -24,18 +25,20 @@ def create_llm(_: AdminPrincipal, payload: LlmCreate) -> dict[str, Any]:
 
 
 @app.patch("/api/admin/llms/{llm_id}", summary="Change an LLM (a new api_key replaces the old one)")
-def update_llm(_: AdminPrincipal, llm_id: str, payload: LlmUpdate) -> dict[str, Any]:
+def update_llm(_: AdminPrincipal, llm_id: ResourceId, payload: LlmUpdate) -> dict[str, Any]:
     return registry.update(llm_id, payload)
 
 
 @app.delete("/api/admin/llms/{llm_id}", status_code=204, summary="Remove an LLM and its models")
-def delete_llm(_: AdminPrincipal, llm_id: str) -> Response:
+def delete_llm(_: AdminPrincipal, llm_id: ResourceId) -> Response:
     registry.delete(llm_id)
     return Response(status_code=204)
 
 
 @app.post("/api/admin/llms/{llm_id}/test", summary="Make one small call to the LLM and record its health")
-async def test_llm(_: AdminPrincipal, llm_id: str, model: str | None = Body(None, embed=True)) -> dict[str, Any]:
+async def test_llm(
+    _: AdminPrincipal, llm_id: ResourceId, model: Annotated[ModelName | None, Body(embed=True)] = None
+) -> dict[str, Any]:
     return await registry.probe(llm_id, model)
 
 

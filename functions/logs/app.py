@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
 from a2g.tracing.service import build_trace_service
+from a2g.validation import Cursor, ResourceId
 from fastapi import Query
 
 app = create_app("logs")
@@ -16,22 +17,22 @@ tracing = build_trace_service()
 @app.get("/api/logs", summary="A trace's entries, oldest first by default (order=desc for newest first)")
 def list_logs(
     principal: ApprovedPrincipal,
-    trace_id: str = Query(..., min_length=1),
+    trace_id: ResourceId,
     limit: int = Query(50, ge=1, le=200),
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
     order: Literal["asc", "desc"] = "asc",
 ) -> dict[str, Any]:
     return tracing.history(principal.user_id, trace_id, limit, cursor, order)
 
 
 @app.delete("/api/logs", summary="Delete every entry of a trace")
-def clear_logs(principal: ApprovedPrincipal, trace_id: str = Query(..., min_length=1)) -> dict[str, Any]:
+def clear_logs(principal: ApprovedPrincipal, trace_id: ResourceId) -> dict[str, Any]:
     return {"trace_id": trace_id, "deleted": tracing.clear(principal.user_id, trace_id)}
 
 
 @app.get("/api/logs/{entry_id}", summary="One whole entry")
 def get_log_entry(
-    principal: ApprovedPrincipal, entry_id: str, trace_id: str = Query(..., min_length=1)
+    principal: ApprovedPrincipal, entry_id: ResourceId, trace_id: ResourceId
 ) -> dict[str, Any]:
     return tracing.entry(principal.user_id, trace_id, entry_id)
 

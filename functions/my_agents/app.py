@@ -17,6 +17,7 @@ from typing import Any
 from a2g.agents.model import AgentCreate, AgentPatch, ScanRequest, StatusChange
 from a2g.agents.wiring import agent_service
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.validation import Cursor, ResourceId
 from fastapi import Query, Response
 
 app = create_app("my_agents")
@@ -26,7 +27,7 @@ agents = agent_service()
 @app.get("/api/my-agents")
 def list_mine(
     principal: ApprovedPrincipal,
-    cursor: str | None = Query(None, max_length=2048),
+    cursor: Cursor | None = None,
     limit: int | None = Query(None),
 ) -> dict[str, Any]:
     return agents.list_mine(principal, cursor=cursor, limit=limit)
@@ -43,28 +44,28 @@ def scan(body: ScanRequest, principal: ApprovedPrincipal) -> dict[str, Any]:
 
 
 @app.get("/api/my-agents/{agent_id}")
-def get_mine(agent_id: str, principal: ApprovedPrincipal) -> dict[str, Any]:
+def get_mine(agent_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.view(agents.get_mine(principal, agent_id))
 
 
 @app.patch("/api/my-agents/{agent_id}")
-def patch(agent_id: str, body: AgentPatch, principal: ApprovedPrincipal) -> dict[str, Any]:
+def patch(agent_id: ResourceId, body: AgentPatch, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.view(agents.patch(principal, agent_id, body))
 
 
 @app.delete("/api/my-agents/{agent_id}", status_code=204, response_model=None)
-def delete(agent_id: str, principal: ApprovedPrincipal, version: int | None = Query(None, ge=1)) -> Response:
+def delete(agent_id: ResourceId, principal: ApprovedPrincipal, version: int | None = Query(None, ge=1)) -> Response:
     agents.delete(principal, agent_id, version=version)
     return Response(status_code=204)
 
 
 @app.post("/api/my-agents/{agent_id}/publish")
-def publish(agent_id: str, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
+def publish(agent_id: ResourceId, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
     return agents.view(agents.publish(principal, agent_id, version=body.version if body else None))
 
 
 @app.post("/api/my-agents/{agent_id}/withdraw")
-def withdraw(agent_id: str, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
+def withdraw(agent_id: ResourceId, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
     return agents.view(agents.withdraw(principal, agent_id, version=body.version if body else None))
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
-from a2g.ranking.service import ranking_service
-from a2g.settings import get_settings
+from a2g.ranking.service import ranking_service, warm_before_snapshot
 from fastapi import Query
 
 app = create_app("ranking")
-ranking = ranking_service()  # built once per function instance
-if get_settings().env == "aws":
-    ranking.warm_up()  # the models load at init, which SnapStart snapshots; locally, on first use
+ranking = ranking_service()  # built once per function instance; the models load on first use
+warm_before_snapshot(ranking)  # ... or, where SnapStart snapshots this function, before the snapshot
 
 
 @app.get("/api/agents/ranked")

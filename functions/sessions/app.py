@@ -13,6 +13,7 @@ from typing import Any
 from a2g.chat.composition import session_service
 from a2g.chat.schemas import PostMessageBody, StartSessionBody
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.validation import Cursor, ResourceId
 from fastapi import Query, Response
 
 app = create_app("sessions")
@@ -20,7 +21,7 @@ app = create_app("sessions")
 
 @app.post("/api/agents/{agent_id}/sessions", status_code=201)
 def start_session(
-    agent_id: str, principal: ApprovedPrincipal, response: Response, body: StartSessionBody | None = None
+    agent_id: ResourceId, principal: ApprovedPrincipal, response: Response, body: StartSessionBody | None = None
 ) -> dict[str, Any]:
     body = body or StartSessionBody()
     session, created = session_service().start_session(
@@ -33,28 +34,28 @@ def start_session(
 
 @app.get("/api/agents/{agent_id}/sessions")
 def list_sessions(
-    agent_id: str,
+    agent_id: ResourceId,
     principal: ApprovedPrincipal,
     limit: int | None = Query(None),
-    cursor: str | None = Query(None, max_length=2048),
+    cursor: Cursor | None = None,
 ) -> dict[str, Any]:
     page = session_service().list_sessions(principal, agent_id, limit, cursor)
     return {"items": [s.to_json() for s in page.items], "next_cursor": page.next_cursor}
 
 
 @app.get("/api/sessions/{session_id}")
-def get_session(session_id: str, principal: ApprovedPrincipal) -> dict[str, Any]:
+def get_session(session_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return session_service().get_session(principal, session_id).to_json()
 
 
 @app.delete("/api/sessions/{session_id}", status_code=204)
-def delete_session(session_id: str, principal: ApprovedPrincipal) -> Response:
+def delete_session(session_id: ResourceId, principal: ApprovedPrincipal) -> Response:
     session_service().delete_session(principal, session_id)
     return Response(status_code=204)
 
 
 @app.post("/api/sessions/{session_id}/messages", status_code=201)
-def post_message(session_id: str, body: PostMessageBody, principal: ApprovedPrincipal) -> dict[str, Any]:
+def post_message(session_id: ResourceId, body: PostMessageBody, principal: ApprovedPrincipal) -> dict[str, Any]:
     message = session_service().post_message(
         principal, session_id, role=body.role, content=body.content, attachments=body.attachments
     )
@@ -63,10 +64,10 @@ def post_message(session_id: str, body: PostMessageBody, principal: ApprovedPrin
 
 @app.get("/api/sessions/{session_id}/messages")
 def list_messages(
-    session_id: str,
+    session_id: ResourceId,
     principal: ApprovedPrincipal,
     limit: int | None = Query(None),
-    cursor: str | None = Query(None, max_length=2048),
+    cursor: Cursor | None = None,
 ) -> dict[str, Any]:
     page = session_service().list_messages(principal, session_id, limit, cursor)
     return {"items": [m.to_json() for m in page.items], "next_cursor": page.next_cursor}

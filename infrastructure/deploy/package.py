@@ -66,6 +66,8 @@ NOT_SHIPPED = ["huggingface-hub", "hf-xet", "fsspec", "filelock", "tqdm", "pyyam
 # Test suites inside third-party packages (numpy's are 15 MB) are never imported by the platform.
 PRUNED_DIR_NAMES = {"tests", "__pycache__"}
 TEMPLATE = REPO / "template.yaml"
+# uv as the Makefile finds it (`make package` passes it): on the PATH, or where `pip install --user` puts it.
+UV = os.environ.get("A2G_UV") or shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
 LAYER_SOURCE = REPO / "layers" / "core" / "python"
 DOCS_FUNCTION_FOLDER = "docs"
 
@@ -117,7 +119,7 @@ def find_python(version: str) -> str | None:
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     candidates += [str(p) for p in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)]
     try:
-        found = subprocess.run(["uv", "python", "find", "--no-project", version], capture_output=True, text=True,
+        found = subprocess.run([UV, "python", "find", "--no-project", version], capture_output=True, text=True,
                                check=False, timeout=60).stdout.strip()
         candidates.append(found or None)
     except (OSError, subprocess.TimeoutExpired):
@@ -134,7 +136,7 @@ def find_python(version: str) -> str | None:
 
 def locked_requirements() -> str:
     """uv.lock's runtime dependencies (no dev group), exact pins, without what Lambda never imports."""
-    command = ["uv", "export", "--frozen", "--no-dev", "--no-hashes", "--no-emit-project",
+    command = [UV, "export", "--frozen", "--no-default-groups", "--no-hashes", "--no-emit-project",
                "--format", "requirements-txt", "--no-header", "--no-annotate"]
     for name in NOT_SHIPPED:
         command += ["--no-emit-package", name]
@@ -211,7 +213,7 @@ def dependencies(cache: Path, requirements: str, py_version: str, platform: str,
         requirements_file.write_text(requirements)
         # --no-deps: the export is already the whole locked closure, nothing may be resolved anew.
         subprocess.run(
-            ["uv", "pip", "install", "--quiet", "--no-deps", "--target", str(site), "-r", str(requirements_file),
+            [UV, "pip", "install", "--quiet", "--no-deps", "--target", str(site), "-r", str(requirements_file),
              "--python-platform", platform, "--python-version", py_version, "--only-binary", ":all:"],
             cwd=REPO, check=True,
         )

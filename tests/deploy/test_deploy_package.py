@@ -88,7 +88,8 @@ def test_the_embedding_stack_and_models_ship_only_in_the_ranking_layer(build: di
     assert "python/a2g/ranking/engine.py" in core and "python/uvicorn/__init__.py" in core
     assert not any(n.startswith(("python/huggingface_hub/", "python/numpy/_core/tests/")) for n in ranking + core)
     uses_ranking = {lid for lid, p in build["sizes"]["packages"].items() if "RankingLayer" in p["layers"]}
-    assert uses_ranking == {"MyAgentsFunction", "A2aRegisterFunction", "RankingFunction"}
+    # agents are saved without an embedding: only ranking and the job that writes them carry the model
+    assert uses_ranking == {"RankingFunction", "AgentEmbeddingsFunction"}
 
 
 def test_code_is_compiled_for_the_lambda_runtime(build: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from a2g_local.dynamodb import (
     DynamoDbLocal,
     MotoDynamoDb,
     StorageError,
+    StoreSupervisor,
     ensure_tables,
     find_jar,
     find_java,
@@ -127,6 +128,7 @@ class LocalRuntime:
         self.sock: socket.socket | None = None
         self.lock_handle: Any = None
         self.store: DynamoDbLocal | MotoDynamoDb | None = None
+        self.supervisor: StoreSupervisor | None = None
         self.functions: FunctionRegistry | None = None
         self.runtime: Runtime | None = None
         self.template: Template | None = None
@@ -246,6 +248,7 @@ class LocalRuntime:
         sweeper = asyncio.create_task(runtime.connections.sweep(
             float(os.environ.get("A2G_WS_IDLE_TIMEOUT_SECONDS", "600")),
             float(os.environ.get("A2G_WS_MAX_SECONDS", "7200"))))
+        supervisor_task = self._supervise_store(template)
 
         config = uvicorn.Config(
             runtime, lifespan="off", log_level="warning", access_log=False, ws_max_size=16 * 1024 * 1024,
@@ -264,7 +267,7 @@ class LocalRuntime:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             runtime.ready = False
-            for task in (scheduler_task, sweeper):
+            for task in (scheduler_task, sweeper, supervisor_task):
                 if task:
                     task.cancel()
             for conn in runtime.connections.all():
@@ -280,6 +283,14 @@ class LocalRuntime:
         if self.store is not None:
             own.append(self.store.endpoint_url.split("://", 1)[-1])
         return tuple(own)
+
+    def _supervise_store(self, template: Template) -> asyncio.Task[None] | None:
+        """DynamoDB Local is started again if it dies (moto runs in this process and cannot die alone)."""
+        if not isinstance(self.store, DynamoDbLocal):
+            return None
+        delay = float(os.environ.get("A2G_DYNAMODB_RESTART_DELAY_SECONDS", "0") or 0)
+        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()), restart_delay=delay)
+        return asyncio.create_task(self.supervisor.run(), name="dynamodb-supervisor")
 
     def _prepare_storage(self, template: Template) -> dict[str, str]:
         if self.store is not None:

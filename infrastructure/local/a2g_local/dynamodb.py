@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import contextlib
 import ctypes
 import glob
 import json
@@ -25,6 +26,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +119,7 @@ class DynamoDbLocal:
     def start(self) -> None:
         """Start the process (call from the main thread: the child's death signal follows the starting thread)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restart keeps the port: the functions' environment names it
         self.launcher = self.launcher or loopback_launcher(self.java)
         if self.launcher is None:
             raise StorageError("DynamoDB Local cannot be bound to 127.0.0.1: no JDK compiler (javac) to build its "
@@ -160,6 +162,74 @@ class DynamoDbLocal:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+# --- supervision: DynamoDB Local started again when it dies --------------------------------------------
+
+
+class StoreSupervisor:
+    """Watches DynamoDB Local's child process and starts it again when it exits (crash, OOM kill, SIGKILL).
+
+    Without it a dead child stayed a zombie (nobody reaped it) and every request failed until the runtime was
+    restarted by hand. Each poll reaps an exited child at once (`Popen.poll`); the new process gets the same
+    port (the functions' `AWS_ENDPOINT_URL_DYNAMODB` names it) and the same data dir, so data on disk is all
+    there again; in memory, the template's tables are created again, empty. Runs as a task on the runtime's
+    event loop: the child is spawned from the main thread, whose exit (not a worker thread's) is what its
+    death signal (PR_SET_PDEATHSIG) follows; the waits run on worker threads.
+    """
+
+    def __init__(self, store: DynamoDbLocal, tables: list[TableDef], *, interval: float = 0.25,
+                 restart_delay: float = 0.0, max_backoff: float = 30.0,
+                 ensure: Callable[[str | None, list[TableDef]], dict[str, str]] | None = None):
+        self.store, self.tables = store, tables
+        self.interval, self.restart_delay, self.max_backoff = interval, restart_delay, max_backoff
+        self._ensure = ensure or ensure_tables
+        self.restarts = 0
+        self.state = "up"  # up | restarting
+
+    async def run(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        backoff = 1.0
+        while True:
+            await asyncio.sleep(self.interval)
+            process = self.store.process
+            if process is None or process.poll() is None:
+                continue
+            self.state = "restarting"
+            log.error("DynamoDB Local (pid %s) exited with code %s; starting it again on port %s (%s)",
+                      process.pid, process.returncode, self.store.port,
+                      "in memory: tables re-created empty" if self.store.in_memory else
+                      f"data in {self.store.data_dir / 'dynamodb'}")
+            started = time.perf_counter()
+            if self.restart_delay:  # A2G_DYNAMODB_RESTART_DELAY_SECONDS: e.g. to watch an outage in a test
+                await asyncio.sleep(self.restart_delay)
+            try:
+                self.store.start()
+                await loop.run_in_executor(None, self.store.wait_ready)
+                actions = await loop.run_in_executor(None, self._ensure, self.store.endpoint_url, self.tables)
+            except Exception as exc:  # noqa: BLE001 - keep trying, slower each time
+                log.error("DynamoDB Local did not come back (%s); trying again in %.0f s",
+                          str(exc).splitlines()[0] if str(exc) else type(exc).__name__, backoff)
+                self._kill_quietly()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            backoff = 1.0
+            self.restarts += 1
+            self.state = "up"
+            created = sorted(name for name, action in actions.items() if action == "created")
+            log.warning("DynamoDB Local is back (pid %s) after %.1f s; restart #%d%s", self.store.process and
+                        self.store.process.pid, time.perf_counter() - started, self.restarts,
+                        f"; tables created: {', '.join(created)}" if created else "")
+
+    def _kill_quietly(self) -> None:
+        process = self.store.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
 
 
 _WRITE_TARGETS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "CreateTable",

@@ -108,6 +108,9 @@ def build_environment(
         env["AWS_ACCESS_KEY_ID"] = LOCAL_ACCESS_KEY_ID
         env["AWS_SECRET_ACCESS_KEY"] = local_aws_secret(data_dir)
         env["A2G_LLM_KEY_STORE"] = "encrypted"  # the runtime's own stores have no SSM Parameter Store
+    # The log-proxy's journal of trace records the store would not take (replayed when it is back).
+    env["A2G_TRACE_SPOOL_DIR"] = (process_env.get("A2G_TRACE_SPOOL_DIR") or dotenv.get("A2G_TRACE_SPOOL_DIR")
+                                  or str(data_dir / "trace-spool"))
     secret = process_env.get("A2G_TOKEN_SECRET") or dotenv.get("A2G_TOKEN_SECRET") or env.get("A2G_TOKEN_SECRET")
     env["A2G_TOKEN_SECRET"] = secret or token_secret(data_dir)
     return env

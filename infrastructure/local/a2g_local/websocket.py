@@ -312,7 +312,7 @@ class WebSocketGateway:
             return None
         try:
             value: Any = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # API Gateway sends what it cannot parse to $default
             return None
         for part in self.body_path:
             if not isinstance(value, dict) or part not in value:

@@ -34,7 +34,7 @@ CATALOGUE = json.loads(
 )
 MAX_QUERY_CHARS = 500
 FUNCTIONS = ("RankingFunction", "AuthFunction", "MyAgentsFunction", "AgentsCatalogFunction",
-             "SessionsFunction", "WsInvokeFunction")
+             "SessionsFunction", "WsInvokeFunction", "AgentEmbeddingsFunction")
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +59,9 @@ def developer(ranking_runtime: RuntimeProcess) -> Iterator[SignedInUser]:
 
 
 @pytest.fixture(scope="module")
-def catalogue(developer: SignedInUser, llm: MockLlm) -> dict[str, dict[str, Any]]:
-    """catalogue.json created and published by the developer (handle -> agent JSON), plus one draft."""
+def catalogue(ranking_runtime: RuntimeProcess, developer: SignedInUser, llm: MockLlm) -> dict[str, dict[str, Any]]:
+    """catalogue.json created and published by the developer (handle -> agent JSON), plus one draft; the
+    agents' embeddings written by the `agent_embeddings` schedule, as it does between requests."""
     published = {}
     for key, spec in CATALOGUE.items():
         if key.startswith("_"):
@@ -72,6 +73,9 @@ def catalogue(developer: SignedInUser, llm: MockLlm) -> dict[str, dict[str, Any]
     draft = _create(developer, {"name": "Draft Translator", "skills": [],
                                 "description": "Translates documents into English; not published yet."}, llm)
     published["_draft"] = draft
+    fired = ranking_runtime.fire("agent_embeddings")["result"]
+    assert fired == {"written": len(published) - 1, "changed": 0, "pending": 0}  # the draft is not ranked
+    assert ranking_runtime.fire("agent_embeddings")["result"]["written"] == 0  # nothing left to write
     return published
 
 

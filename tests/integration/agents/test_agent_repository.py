@@ -14,7 +14,7 @@ from a2g.errors import Conflict, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
 
-from tests.unit.agents.agents_fakes import FakeDiscovery, RecordingEmbedder, v1_card
+from tests.unit.agents.agents_fakes import FakeDiscovery, v1_card
 
 pytestmark = pytest.mark.usefixtures("agents_ddb")
 
@@ -174,7 +174,7 @@ def test_service_end_to_end_on_dynamodb() -> None:
     clock = FixedClock(T0)
     discovery = FakeDiscovery()
     service = AgentService(AgentRepository(clock), TraceRepository(clock), discovery, clock,
-                           public_url="http://127.0.0.1:3000", embed=RecordingEmbedder())
+                           public_url="http://127.0.0.1:3000")
     alice = Principal(user_id="alice", role="USER", team="t")
     created = service.register(alice, v1_card())
     assert created.created
@@ -183,7 +183,7 @@ def test_service_end_to_end_on_dynamodb() -> None:
     assert trace.agent_id == created.agent.id
     again = service.register(alice, v1_card(description="v2"))
     assert not again.created and again.agent.id == created.agent.id and again.agent.version == 2
-    assert AgentItem.get("OWNER#alice", f"AGENT#{created.agent.id}").embedding == b"emb:Echo"
+    assert AgentItem.get("OWNER#alice", f"AGENT#{created.agent.id}").embedding is None  # ranking embeds it
 
     manual = service.create(alice, AgentCreate.model_validate({
         "name": "W", "framework": "ADK", "endpoint": {"base_url": "https://adk.example.com", "adk_app_name": "w"}}))

@@ -1,5 +1,5 @@
-"""Ranking over real storage: the registry's agents (with the embeddings its create hook stores), the chat
-domain's usage and popularity rows, the LLM registry's models — read by `RankingRepository` from DynamoDB
+"""Ranking over real storage: the registry's agents (with the embeddings the embedding job writes once they
+are published — the registry saves them without one), the chat domain's usage and popularity rows, the LLM registry's models — read by `RankingRepository` from DynamoDB
 Local and ranked by `RankingService` with the real in-process model."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import pytest
 from a2g.agents.model import AgentCreate, AgentStatus, Endpoint, Framework, Skill
 from a2g.agents.repository import AgentRepository
 from a2g.agents.service import AgentService, CatalogService
-from a2g.agents.wiring import RankingEmbedding
 from a2g.chat.repository import UsageRepository
 from a2g.clock import FixedClock, iso
 from a2g.errors import ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.ranking import MAX_QUERY_CHARS, default_embedder
+from a2g.ranking.embedding_writer import EmbeddingWriter
 from a2g.ranking.repository import RankingRepository
 from a2g.ranking.service import RankingService, remote_embedder
 from a2g.ranking.text import lexical_tokens
@@ -52,7 +52,7 @@ class CountingEmbedder:
     def __init__(self) -> None:
         self.inner = default_embedder()
         self.dimension = self.inner.dimension  # type: ignore[attr-defined]
-        self.model_name = type(self.inner).__name__  # what the registry stored
+        self.model_name = type(self.inner).__name__  # the name the embedding job stores
         self.embedded: list[str] = []
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -68,24 +68,9 @@ class CountingEmbedder:
         return float(coverage(text)) if callable(coverage) else 1.0
 
 
-class RememberedEmbedding:
-    """The registry's real embedding hook, computed once per distinct agent text for the whole session
-    (every test publishes the same catalogue; the model is the slow part of creating an agent)."""
-
-    def __init__(self) -> None:
-        self._hook = RankingEmbedding()
-        self._done: dict[str, tuple[bytes, str] | None] = {}
-
-    def __call__(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None:
-        key = json.dumps([name, description, [s.model_dump() for s in skills]])
-        if key not in self._done:
-            self._done[key] = self._hook(name, description, skills)
-        return self._done[key]
-
-
-@pytest.fixture(scope="session")
-def embedding_hook() -> RememberedEmbedding:
-    return RememberedEmbedding()
+def _write_embeddings() -> None:
+    """What the `agent_embeddings` schedule does between requests."""
+    EmbeddingWriter(RankingRepository(), default_embedder).run()
 
 
 @pytest.fixture
@@ -94,10 +79,10 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def registry(ranking_ddb: str, clock: FixedClock, embedding_hook: RememberedEmbedding) -> AgentService:
-    """The registry's real service and repository, with its real embedding hook."""
+def registry(ranking_ddb: str, clock: FixedClock) -> AgentService:
+    """The registry's real service and repository."""
     return AgentService(AgentRepository(clock), _NoTraces(), _AnyDestination(), clock,  # type: ignore[arg-type]
-                        public_url="http://platform.test", embed=embedding_hook)
+                        public_url="http://platform.test")
 
 
 def _create(registry: AgentService, key: str, *, publish: bool = True) -> str:
@@ -110,6 +95,7 @@ def _create(registry: AgentService, key: str, *, publish: bool = True) -> str:
     agent = registry.create(OWNER, body)
     if publish:
         registry.publish(OWNER, agent.id)
+        _write_embeddings()
     return agent.id
 
 
@@ -117,13 +103,13 @@ _published: dict[str, str] = {}
 
 
 @pytest.fixture
-def catalogue(agent_rows: Any, clock: FixedClock, embedding_hook: RememberedEmbedding) -> dict[str, str]:
+def catalogue(agent_rows: Any, clock: FixedClock) -> dict[str, str]:
     """Every agent of catalogue.json, published; handle -> agent id. Published once and reused while the
     table holds exactly these agents (a test that changed the agents makes the next one publish again)."""
     if not _published or agent_rows.agent_ids() != set(_published.values()):
         agent_rows.wipe()
         registry = AgentService(AgentRepository(clock), _NoTraces(), _AnyDestination(), clock,  # type: ignore[arg-type]
-                                public_url="http://platform.test", embed=embedding_hook)
+                                public_url="http://platform.test")
         _published.clear()
         _published.update({key: _create(registry, key) for key in CATALOGUE if not key.startswith("_")})
     return dict(_published)
@@ -286,14 +272,12 @@ def test_stored_embeddings_are_used_and_a_missing_one_is_computed_without_a_writ
     registry: AgentService, catalogue: dict[str, str], clock: FixedClock
 ) -> None:
     repo = AgentRepository(clock)
-    assert all(repo.embedding_of(OWNER.user_id, a) for a in catalogue.values())  # the registry stored them
+    assert all(repo.embedding_of(OWNER.user_id, a) for a in catalogue.values())  # the job stored them
     bare = registry.create(OWNER, AgentCreate(
         name="Contract Checker", description="Checks legal contracts for risky clauses.",
         framework=Framework.CUSTOM, endpoint=Endpoint(base_url="http://agents.test/c", custom_protocol="json"),
     ))
-    registry.publish(OWNER, bare.id)
-    repo.update(OWNER.user_id, bare.id, repo.get(bare.id).version, {}, updated_at=NOW,  # type: ignore[union-attr]
-                embedding=None, embedding_model=None)  # as if the model had been missing at save time
+    registry.publish(OWNER, bare.id)  # saved without a vector; the job has not run yet
     counting = CountingEmbedder()
 
     answer = _service(clock, embedder=counting).ranked(_user("reader"), "review the risky clauses of a contract")
@@ -301,6 +285,35 @@ def test_stored_embeddings_are_used_and_a_missing_one_is_computed_without_a_writ
     assert counting.embedded == ["Contract Checker. Checks legal contracts for risky clauses."]
     assert _ids(answer)[0] == bare.id
     assert repo.embedding_of(OWNER.user_id, bare.id) is None  # nothing written on the request path
+
+
+def test_the_embedding_job_writes_vectors_without_a_version_change_and_never_over_a_newer_save(
+    registry: AgentService, clock: FixedClock
+) -> None:
+    from a2g.agents.model import AgentPatch
+
+    agent = registry.create(OWNER, AgentCreate(
+        name="Contract Checker", description="Checks legal contracts for risky clauses.",
+        framework=Framework.CUSTOM, endpoint=Endpoint(base_url="http://agents.test/c", custom_protocol="json"),
+    ))
+    published = registry.publish(OWNER, agent.id)
+    repo = AgentRepository(clock)
+    assert repo.embedding_of(OWNER.user_id, agent.id) is None  # saved without one
+
+    writer = EmbeddingWriter(RankingRepository(), default_embedder)
+    entries = RankingRepository().production_agents()
+    assert writer.run().written >= 1
+    stored = repo.embedding_of(OWNER.user_id, agent.id)
+    assert stored is not None and repo.get(agent.id).version == published.version  # type: ignore[union-attr]
+    assert writer.run().written == 0  # nothing left to do
+
+    # a PATCH of what the agent is about drops the vector; a write for the version read before is refused
+    registry.patch(OWNER, agent.id, AgentPatch(version=published.version, description="Reviews NDAs."))
+    assert repo.embedding_of(OWNER.user_id, agent.id) is None
+    stale = next(e for e in entries if e.agent_id == agent.id)
+    assert RankingRepository().save_embedding(stale, b"stale", "stale-model") is False
+    assert repo.embedding_of(OWNER.user_id, agent.id) is None
+    assert writer.run().written == 1 and repo.embedding_of(OWNER.user_id, agent.id) not in (None, stored)
 
 
 def test_a_vector_of_another_model_is_not_mixed_in(
@@ -386,9 +399,16 @@ def fake_embeddings() -> Iterator[FakeEmbeddings]:
 
 
 def _register_embedding_model(base_url: str) -> None:
-    from a2g.llms.service import LlmCreate, build_llm_registry
+    from a2g.adapters.outbound import DestinationPolicy
+    from a2g.llms.key_store import key_cipher_from_settings
+    from a2g.llms.repository import LlmRepository
+    from a2g.llms.service import LlmCreate, LlmRegistry
+    from a2g.settings import get_settings
 
-    build_llm_registry().create(LlmCreate(name="Embeddings", base_url=base_url, api_key="sk-embed-secret",
+    # A loopback LLM is refused when written unless A2G_OUTBOUND_ALLOW lets the platform call it.
+    registry = LlmRegistry(LlmRepository(), key_cipher_from_settings(get_settings()),
+                           destinations=DestinationPolicy.from_allow_list(["127.0.0.1"]))
+    registry.create(LlmCreate(name="Embeddings", base_url=base_url, api_key="sk-embed-secret",
                                           models=["embed-small"]))
 
 
@@ -413,7 +433,7 @@ def test_an_admin_registered_embedding_model_embeds_requests_and_agents(
     assert {r["model"] for r in fake_embeddings.requests} == {"embed-small"}
     assert {r["auth"] for r in fake_embeddings.requests} == {"Bearer sk-embed-secret"}
     texts = fake_embeddings.texts()
-    # The registry stored in-process vectors; the remote model re-embeds every agent (one model for
+    # The embedding job stored in-process vectors; the remote model re-embeds every agent (one model for
     # both sides) — and the request itself.
     assert sum(t.startswith(CATALOGUE["translator"]["name"]) for t in texts) == 1
     assert len(texts) == len(catalogue) + 1 and texts[-1] == "translate documents into English"

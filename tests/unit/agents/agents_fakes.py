@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from a2g.agents.cards import NormalizedCard
-from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework, Skill
+from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework
 from a2g.agents.repository import SourceMove
 from a2g.errors import Conflict, ValidationFailed
 
@@ -155,18 +155,6 @@ class FakeDiscovery:
     def scan(self, framework: Framework, url: str) -> dict[str, Any]:
         self.check_destination(url)
         return {"framework": framework.value, "base_url": url, "candidates": []}
-
-
-class RecordingEmbedder:
-    def __init__(self, fail: bool = False) -> None:
-        self.calls: list[tuple[str, str, list[Skill]]] = []
-        self.fail = fail
-
-    def __call__(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None:
-        self.calls.append((name, description, skills))
-        if self.fail:
-            raise RuntimeError("model missing")
-        return f"emb:{name}".encode(), "test-model"
 
 
 def v1_card(url: str = "https://agents.example.com/echo/", name: str = "Echo", **overrides: Any) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from tests.unit.agents.agents_fakes import (
     FakeDiscovery,
     FakeTraces,
     MemoryAgentStore,
-    RecordingEmbedder,
     v03_card,
     v1_card,
 )
@@ -28,12 +27,11 @@ PUBLIC = "https://a2g.example.com"
 
 
 class World:
-    def __init__(self, *, embed_fails: bool = False) -> None:
+    def __init__(self) -> None:
         self.store = MemoryAgentStore()
         self.traces = FakeTraces()
         self.discovery = FakeDiscovery()
         self.clock = FixedClock()
-        self.embedder = RecordingEmbedder(fail=embed_fails)
         self.cleaned: list[str] = []
         world = self
 
@@ -42,7 +40,7 @@ class World:
                 world.cleaned.append(agent.id)
 
         self.service = AgentService(self.store, self.traces, self.discovery, self.clock, public_url=PUBLIC,
-                                    embed=self.embedder, cleaner=Cleaner())
+                                    cleaner=Cleaner())
         self.catalog = CatalogService(self.store, public_url=PUBLIC)
 
 
@@ -73,15 +71,7 @@ def test_create_makes_a_development_agent_with_its_own_trace(w: World) -> None:
     view = w.service.view(agent)
     assert view["log_proxy_base_url"] == f"{PUBLIC}/api/log-proxy/{agent.trace_id}/v1"
     assert view["endpoint"] == {"base_url": "https://agno.example.com", "agno_agent_id": "weather"}
-    # the ranking embedding was computed from name, description and skills, and stored
-    assert w.store.embeddings[agent.id] == (b"emb:Weather", "test-model")
-    assert w.embedder.calls[0][0] == "Weather"
-
-
-def test_an_embedding_failure_does_not_fail_the_save() -> None:
-    w = World(embed_fails=True)
-    agent = w.service.create(ALICE, agno_body())
-    assert w.store.get_owned("alice", agent.id) is not None
+    # no ranking embedding on the create path (the ranking function embeds agents that have none)
     assert w.store.embeddings[agent.id] == (None, None)
 
 
@@ -176,14 +166,17 @@ def test_patch_with_the_version_read(w: World) -> None:
     updated = w.service.patch(ALICE, agent.id, AgentPatch(version=1, description="Now with rain", color="#112233"))
     assert updated.version == 2 and updated.description == "Now with rain" and updated.color == "#112233"
     assert updated.name == "Weather"  # untouched fields stay
-    assert w.store.embeddings[agent.id] == (b"emb:Weather", "test-model")
-    assert len(w.embedder.calls) == 2  # re-embedded: the description changed
+    # what the agent is about changed: its stored vector is dropped, not left stale for ranking
+    assert w.store.embeddings[agent.id] == (None, None)
 
 
-def test_patch_that_changes_only_presentation_does_not_re_embed(w: World) -> None:
+def test_patch_that_changes_only_presentation_keeps_the_stored_embedding(w: World) -> None:
     agent = w.service.create(ALICE, agno_body())
+    w.store.embeddings[agent.id] = (b"vector", "model")  # as the ranking side stored it
     w.service.patch(ALICE, agent.id, AgentPatch(version=1, color="#445566"))
-    assert len(w.embedder.calls) == 1
+    assert w.store.embeddings[agent.id] == (b"vector", "model")
+    w.service.patch(ALICE, agent.id, AgentPatch(version=2, skills=[]))
+    assert w.store.embeddings[agent.id] == (None, None)
 
 
 def test_stale_patch_is_409_and_writes_nothing(w: World) -> None:

@@ -105,3 +105,68 @@ def test_ws_bad_tokens_get_a_deny_policy(env: Env, case: str) -> None:
     answer = handle_authorizer_event(ws_event(token), env.authorizer)
     assert answer["policyDocument"]["Statement"][0]["Effect"] == "Deny"
     assert answer["context"] == {}
+
+
+# --- role changes reach tokens within 5 s (issue 20, item 10) ----------------------------------------------
+
+
+class _Ticker:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_demoted_or_removed_users_token_is_refused_within_5_seconds(env: Env) -> None:
+    from dataclasses import replace
+
+    users = InMemoryUserStore()
+    users.create(User("alice", "Alice", "search", "ADMIN", "t", "t"))
+    ticker = _Ticker()
+    authorizer = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), users,
+                                   role_cache_seconds=60, monotonic=ticker)
+    token = env.tokens.issue("alice", "ADMIN", "search").token
+    assert authorizer.principal_for(token).role == "ADMIN"
+    users.users["alice"] = replace(users.users["alice"], role="PENDING", team="other")
+    ticker.now += 4.9
+    assert authorizer.principal_for(token).role == "ADMIN"  # at most 5 s old
+    ticker.now += 0.1
+    demoted = authorizer.principal_for(token)
+    assert (demoted.role, demoted.team) == ("PENDING", "other")
+    assert handle_authorizer_event(http_event(f"Bearer {token}"), authorizer)["context"]["role"] == "PENDING"
+    del users.users["alice"]
+    ticker.now += 5
+    assert authorizer.principal_for(token) is None
+
+
+def test_the_role_lookup_is_cached_per_user(env: Env) -> None:
+    class CountingUsers(InMemoryUserStore):
+        gets = 0
+
+        def get(self, user_id: str) -> User | None:
+            CountingUsers.gets += 1
+            return super().get(user_id)
+
+    users = CountingUsers()
+    users.create(User("alice", "Alice", "search", "USER", "t", "t"))
+    ticker = _Ticker()
+    authorizer = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), users,
+                                   monotonic=ticker)
+    token = env.token()
+    for _ in range(10):
+        assert authorizer.principal_for(token).role == "USER"
+    assert CountingUsers.gets == 1
+
+
+def test_a_token_newer_than_the_cached_role_is_checked_again(env: Env) -> None:
+    from dataclasses import replace
+
+    users = InMemoryUserStore()
+    users.create(User("alice", "Alice", "search", "USER", "t", "t"))
+    authorizer = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), users,
+                                   monotonic=_Ticker())
+    assert authorizer.principal_for(env.token("USER")).role == "USER"
+    users.users["alice"] = replace(users.users["alice"], role="ADMIN")  # promoted, then refreshed at once
+    assert authorizer.principal_for(env.token("ADMIN")).role == "ADMIN"
+    assert authorizer.principal_for(env.token("USER")).role == "ADMIN"  # the old token: the current role

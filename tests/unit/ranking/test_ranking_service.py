@@ -247,3 +247,26 @@ def test_warm_up_loads_the_model_and_reads_no_data() -> None:
 
     broken = RankingService(FakeStore([]), missing, FixedClock(NOW))
     broken.warm_up()  # logged, not raised: the function still starts
+
+
+def test_the_models_load_before_a_snapstart_snapshot_and_otherwise_on_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    from a2g.ranking.service import warm_before_snapshot
+
+    h = Harness([entry("a1", "weather")])
+    monkeypatch.delitem(sys.modules, "snapshot_restore_py", raising=False)
+    assert warm_before_snapshot(h.service) is False  # not on Lambda: nothing loads until a request needs it
+    assert h.local.queries == []
+
+    hooks: list[Any] = []
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_before_snapshot = hooks.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
+    assert warm_before_snapshot(h.service) is True
+    assert h.local.queries == []  # registered, not run: Lambda runs it when it takes the snapshot
+    hooks[0]()
+    assert h.local.queries == ["warm up", "준비"]

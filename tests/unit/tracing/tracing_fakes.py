@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from a2g.adapters.outbound import DestinationPolicy
 from a2g.adapters.relay import RelayClient
-from a2g.adapters.websocket_push import ConnectionGone
+from a2g.adapters.websocket_push import ConnectionGone, FanoutReport
 from a2g.errors import Throttled
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
@@ -84,7 +85,19 @@ class FakeLogs:
 class FakeUsage:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], dict[str, int]] = {}
+        self.applied: set[str] = set()  # entries whose counters `add_once` added (the APPLIED# markers)
         self._lock = threading.Lock()
+
+    def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
+        with self._lock:
+            if entry_id in self.applied:
+                return False
+            self.applied.add(entry_id)
+            for sk, counters in rows.items():
+                row = self.rows.setdefault((day, sk), {})
+                for name, value in counters.items():
+                    row[name] = row.get(name, 0) + value
+        return True
 
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
         with self._lock:
@@ -123,6 +136,16 @@ class FakePusher:
         if connection_id in self.gone:
             raise ConnectionGone(connection_id)
         self.messages.append((connection_id, message))
+
+    def push_many(self, connection_ids: Sequence[str], message: dict[str, Any]) -> FanoutReport:
+        report = FanoutReport()
+        for connection_id in connection_ids:
+            try:
+                self.push(connection_id, message)
+                report.delivered.append(connection_id)
+            except ConnectionGone:
+                report.gone.append(connection_id)
+        return report
 
 
 class FakeModels:

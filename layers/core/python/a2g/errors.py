@@ -67,6 +67,67 @@ class UpstreamTimeout(PlatformError):
 class ServiceUnavailable(PlatformError):
     status, code = 503, "service_unavailable"
 
+    def __init__(self, message: str, *, retry_after: int = 1, **kw: Any):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+# How long a client is told to wait when the platform's storage cannot be reached (DynamoDB Local restarts in
+# a few seconds; a DynamoDB outage or throttling usually clears in that time too).
+STORAGE_RETRY_AFTER_SECONDS = 5
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The platform's storage (DynamoDB, S3) cannot be reached or refuses for now: 503, retry later."""
+
+    code = "storage_unavailable"
+
+    def __init__(self, message: str = "the platform's storage is unavailable, retry shortly", *,
+                 retry_after: int = STORAGE_RETRY_AFTER_SECONDS, **kw: Any):
+        super().__init__(message, retry_after=retry_after, **kw)
+
+
+# botocore's failures that mean "the store did not answer" (connection refused or reset, connect or read
+# timeout), matched by class name along the MRO so that this module needs no botocore import. Plain
+# `TimeoutError`s are deliberately not here: an outbound call's timeout is not a storage outage.
+_OUTAGE_CLASSES = frozenset({
+    "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
+    "HTTPClientError", "ProxyConnectionError",
+})
+# DynamoDB error codes that mean "not now" rather than "not this request".
+_BUSY_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+    "LimitExceededException", "SlowDown",
+})
+
+
+def is_storage_outage(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it: PynamoDB's `cause`, `__cause__`, `__context__`) is the store being
+    unreachable, timing out, throttling or failing with a 5xx — a condition a retry later can cure."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, StorageUnavailable):
+            return True
+        if any(cls.__name__ in _OUTAGE_CLASSES for cls in type(current).__mro__):
+            return True
+        if type(current).__name__ in _BUSY_CODES:  # boto3's modelled exceptions
+            return True
+        response = getattr(current, "response", None)
+        if isinstance(response, dict):  # botocore ClientError
+            code = str((response.get("Error") or {}).get("Code") or "")
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+            if code in _BUSY_CODES or (isinstance(status, int) and status >= 500):
+                return True
+        cause = getattr(current, "cause", None)  # PynamoDB keeps the botocore error here
+        todo += [cause if isinstance(cause, BaseException) else None, current.__cause__, current.__context__]
+    return False
+
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
@@ -78,7 +139,7 @@ def map_exception(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, st
     """(status, JSON body, extra headers) for any exception; unknown ones become an opaque 500."""
     if isinstance(exc, PlatformError):
         headers: dict[str, str] = {}
-        if isinstance(exc, Throttled):
+        if isinstance(exc, (Throttled, ServiceUnavailable)):
             headers["Retry-After"] = str(exc.retry_after)
         extra = {"details": exc.details} if exc.details else {}
         return exc.status, error_body(exc.code, exc.message, **extra), headers
@@ -86,13 +147,28 @@ def map_exception(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, st
     name = type(exc).__name__
     if name in {"PutError", "UpdateError", "DeleteError", "TransactWriteError"} and _is_conditional(exc):
         return 409, error_body("conflict", "the resource changed or already exists"), {}
-    if name in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
-        return 503, error_body("service_unavailable", "storage is busy, retry shortly"), {"Retry-After": "1"}
+    if is_storage_outage(exc):
+        # Not a bug of ours and not the client's: say so (503 + Retry-After), without the store's URL or a trace.
+        from a2g.log import logger
+
+        logger.warning("storage unavailable", extra={"error_type": type(exc).__name__})
+        outage = StorageUnavailable()
+        return outage.status, error_body(outage.code, outage.message), {"Retry-After": str(outage.retry_after)}
     error_id = uuid.uuid4().hex[:12]
     from a2g.log import logger
 
     logger.exception("unhandled error", extra={"error_id": error_id})
     return 500, error_body("internal_error", f"internal error (error id {error_id})", error_id=error_id), {}
+
+
+def client_error(exc: BaseException) -> dict[str, Any]:
+    """The `{"code", "message"[, "retry_after"]}` a WebSocket client is sent for `exc`: the same mapping as
+    HTTP (a storage outage is `storage_unavailable`, anything unknown an opaque `internal_error` with an id)."""
+    _, body, headers = map_exception(exc)
+    error = dict(body["error"])
+    if "Retry-After" in headers:
+        error["retry_after"] = int(headers["Retry-After"])
+    return error
 
 
 def _is_conditional(exc: BaseException) -> bool:

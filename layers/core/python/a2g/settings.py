@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # The @connections management endpoint; on AWS it is derived from the API id and stage when unset.
     ws_management_url: str | None = Field(None, validation_alias="A2G_WS_MANAGEMENT_URL")
     ws_connection_ttl_hours: int = Field(24, validation_alias="A2G_WS_CONNECTION_TTL_HOURS")
+    # How many post_to_connection calls one process has in flight at once when a trace fans out to its
+    # listeners (one pool and one HTTP connection pool shared by every fan-out; docs/tracing.md has figures).
+    ws_push_concurrency: int = Field(16, ge=1, le=256, validation_alias="A2G_WS_PUSH_CONCURRENCY")
 
     # --- identity -------------------------------------------------------------------------------------
     token_secret: SecretStr = Field(validation_alias="A2G_TOKEN_SECRET")
@@ -97,6 +100,12 @@ class Settings(BaseSettings):
 
     # --- tracing --------------------------------------------------------------------------------------
     trace_ttl_days: int = Field(30, validation_alias="A2G_TRACE_TTL_DAYS")
+    # Trace records the store would not take are spooled here and replayed (a2g.tracing.spool); the local
+    # runtime sets `<data dir>/trace-spool`. Unset: a folder in the system's temp dir.
+    trace_spool_dir: str | None = Field(None, validation_alias="A2G_TRACE_SPOOL_DIR")
+    # On AWS: the SQS queue they go to instead (template.yaml `TraceReplayQueue`); the journal is then only
+    # the fallback for when SQS cannot be reached either.
+    trace_dead_letter_queue_url: str | None = Field(None, validation_alias="A2G_TRACE_DEAD_LETTER_QUEUE_URL")
 
     # --- playground (chat sessions, attachments, agent runs) -----------------------------------------
     files_max_bytes: int = Field(25 * 1024 * 1024, validation_alias="A2G_FILES_MAX_BYTES")

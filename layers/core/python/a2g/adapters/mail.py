@@ -27,11 +27,10 @@ from typing import Any, Protocol
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from a2g.clock import Clock, SystemClock, epoch, iso
-from a2g.db import table_meta
+from a2g.db import PlatformModel, table_meta, transaction_connection
 from a2g.log import logger
 from a2g.settings import get_settings
 
@@ -120,7 +119,7 @@ def _parse_header(raw: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-class OutboxItem(Model):
+class OutboxItem(PlatformModel):
     Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # "OUTBOX"
     sk = UnicodeAttribute(range_key=True)  # "<created_at>#<mail_id>"
@@ -136,7 +135,7 @@ class OutboxItem(Model):
     lease_until_ms = NumberAttribute(default=0)
 
 
-class MailIdItem(Model):
+class MailIdItem(PlatformModel):
     """Remembers that a mail id was enqueued (and where its outbox row is) so it is never queued twice."""
 
     Meta = table_meta("platform")
@@ -164,8 +163,7 @@ class MailOutbox:
         self._clock = clock or SystemClock()
 
     def _connection(self) -> Connection:
-        meta = OutboxItem.Meta
-        return Connection(region=getattr(meta, "region", None), host=getattr(meta, "host", None))
+        return transaction_connection(OutboxItem)
 
     def enqueue(self, mail: Mail) -> bool:
         """Queue a mail; False when this mail id was queued before (nothing is written then)."""

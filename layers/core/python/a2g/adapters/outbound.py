@@ -739,9 +739,14 @@ class _ClientBase:
                 code="upstream_status",
                 details={"status": response.status_code},
             )
-        try:
-            return response.json()
-        except ValueError:
+        from a2g.json_input import read_json
+
+        try:  # the shared reader: a card nested 100,000 deep is "not JSON" here, not a RecursionError
+            value = read_json(response.content, max_bytes=len(response.content), max_depth=64, allow_nul=True)
+            if value is None and not response.content.strip():
+                raise ValidationFailed("empty body")
+            return value
+        except ValidationFailed:
             raise UpstreamFailed(
                 f"{_display(response.url)} did not answer with JSON", code="upstream_invalid_json"
             ) from None

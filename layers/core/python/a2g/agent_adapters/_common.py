@@ -56,7 +56,7 @@ async def sse_events(response: httpx.Response) -> AsyncIterator[SseEvent]:
 def json_of(text: str, what: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise AgentProtocolError(f"{what} sent something that is not JSON: {text[:120]!r}") from None
 
 
@@ -77,7 +77,7 @@ async def body_preview(response: httpx.Response) -> str:
             detail = parsed.get("detail") or parsed.get("message") or parsed.get("error")
             if isinstance(detail, str):
                 return detail
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     return text
 

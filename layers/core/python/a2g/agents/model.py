@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from a2g.clock import iso
+from a2g.validation import PlainText, StrictInt, Text
 
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 DEFAULT_COLOR = "#4F46E5"
@@ -66,10 +67,10 @@ class Skill(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = Field(None, max_length=200)
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    id: PlainText | None = Field(None, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
+    description: Text = Field("", max_length=2000)
+    tags: list[PlainText] = Field(default_factory=list, max_length=MAX_TAGS)
 
     @field_validator("tags")
     @classmethod
@@ -84,12 +85,12 @@ class Endpoint(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     base_url: str = Field(max_length=MAX_URL)
-    agno_agent_id: str | None = Field(None, max_length=200)
-    agno_team_id: str | None = Field(None, max_length=200)
-    adk_app_name: str | None = Field(None, max_length=200)
-    langgraph_assistant_id: str | None = Field(None, max_length=200)
+    agno_agent_id: PlainText | None = Field(None, max_length=200)
+    agno_team_id: PlainText | None = Field(None, max_length=200)
+    adk_app_name: PlainText | None = Field(None, max_length=200)
+    langgraph_assistant_id: PlainText | None = Field(None, max_length=200)
     custom_protocol: Literal["openai", "json"] | None = None
-    custom_model: str | None = Field(None, max_length=200)
+    custom_model: PlainText | None = Field(None, max_length=200)
     # A2A: the protocol version and streaming support of the interface the card chose (read from the card).
     a2a_protocol_version: str | None = Field(None, max_length=20)
     a2a_streaming: bool | None = None
@@ -224,8 +225,8 @@ class _Presentation(BaseModel):
 class AgentCreate(_Presentation):
     """POST /api/my-agents."""
 
-    name: str = Field(min_length=1, max_length=MAX_NAME)
-    description: str = Field("", max_length=MAX_DESCRIPTION)
+    name: PlainText = Field(min_length=1, max_length=MAX_NAME)
+    description: Text = Field("", max_length=MAX_DESCRIPTION)
     skills: list[Skill] = Field(default_factory=list, max_length=MAX_SKILLS)
     framework: Framework
     endpoint: Endpoint
@@ -241,9 +242,9 @@ class AgentCreate(_Presentation):
 class AgentPatch(_Presentation):
     """PATCH /api/my-agents/{id}: any subset of the fields, plus the version that was read (required)."""
 
-    version: int = Field(ge=1, description="the agent's version as read; a stale version answers 409")
-    name: str | None = Field(None, min_length=1, max_length=MAX_NAME)
-    description: str | None = Field(None, max_length=MAX_DESCRIPTION)
+    version: StrictInt = Field(ge=1, description="the agent's version as read; a stale version answers 409")
+    name: PlainText | None = Field(None, min_length=1, max_length=MAX_NAME)
+    description: Text | None = Field(None, max_length=MAX_DESCRIPTION)
     skills: list[Skill] | None = Field(None, max_length=MAX_SKILLS)
     framework: Framework | None = None
     endpoint: Endpoint | None = None
@@ -257,7 +258,7 @@ class StatusChange(BaseModel):
     """Optional body of publish / withdraw: the version read (stale → 409)."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(None, ge=1)
+    version: StrictInt | None = Field(None, ge=1)
 
 
 class RegistrationExtras(_Presentation):

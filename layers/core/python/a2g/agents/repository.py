@@ -32,13 +32,13 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from a2g.agents.model import Agent, AgentPage, AgentStatus, Endpoint, Framework, Skill
 from a2g.clock import Clock, SystemClock, iso
-from a2g.db import Gsi1, Gsi2, table_meta
+from a2g.db import Gsi1, Gsi2, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict, ValidationFailed
+from a2g.json_input import read_json
 
 _KEEP: Any = object()
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -52,7 +52,7 @@ class SkillMap(MapAttribute[str, Any]):
     tags = ListAttribute(of=UnicodeAttribute, null=True)
 
 
-class AgentItem(Model):
+class AgentItem(PlatformModel):
     Meta = table_meta("agents")  # type: ignore[assignment]
 
     pk = UnicodeAttribute(hash_key=True)
@@ -88,7 +88,7 @@ class AgentItem(Model):
     embedding_model = UnicodeAttribute(null=True)
 
 
-class AgentTouchItem(Model):
+class AgentTouchItem(PlatformModel):
     """The same agent item seen without its version: writes here never bump or check `version`."""
 
     Meta = table_meta("agents")  # type: ignore[assignment]
@@ -97,7 +97,7 @@ class AgentTouchItem(Model):
     last_used_at = UnicodeAttribute(null=True)
 
 
-class AgentSourceItem(Model):
+class AgentSourceItem(PlatformModel):
     Meta = table_meta("agents")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -107,14 +107,8 @@ class AgentSourceItem(Model):
 
 
 def _connection() -> Connection:
-    """A low-level connection for transactions, to the table's current endpoint (tests re-point it)."""
-    meta: Any = AgentItem.Meta
-    return Connection(
-        region=meta.region, host=getattr(meta, "host", None),
-        connect_timeout_seconds=getattr(meta, "connect_timeout_seconds", None),
-        read_timeout_seconds=getattr(meta, "read_timeout_seconds", None),
-        max_retry_attempts=getattr(meta, "max_retry_attempts", None),
-    )
+    """The connection for transactions: the table's current endpoint (tests re-point it), the shared client."""
+    return transaction_connection(AgentItem)
 
 
 def owner_pk(owner_id: str) -> str:
@@ -181,9 +175,9 @@ def _decode_cursor(cursor: str | None, expect: dict[str, str]) -> dict[str, Any]
     if not cursor:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = read_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_depth=3)
         ok = isinstance(key, dict) and all(key[name]["S"] == value for name, value in expect.items())
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, ValidationFailed):
         ok = False
     if not ok:
         raise ValidationFailed("the cursor is not valid for this list", code="invalid_cursor")

@@ -11,8 +11,10 @@ Rules in one place:
   agent registered again is updated in place (200), a new one is created (201);
 - URLs the platform will call (card URLs, interface URLs, endpoints, scan URLs) must pass the outbound
   destination policy; nothing is stored when any check fails;
-- after a create or an update that changes what an agent is about, its ranking embedding is recomputed —
-  best effort: a failure is logged, never fails the save.
+- a create or a save never computes the agent's ranking embedding (the model is ranking's, 120 MB and
+  seconds to load): an update that changes what an agent is about (name, description, skills) drops the
+  stored vector, so ranking never reads a stale one, and the ranking function embeds agents that have
+  none (docs/ranking.md).
 """
 
 from __future__ import annotations
@@ -62,12 +64,6 @@ class TraceRegistrar(Protocol):
     def delete_trace(self, trace_id: str) -> None: ...
 
 
-class EmbeddingHook(Protocol):
-    """Computes an agent's ranking embedding: (bytes, model name), or None when it cannot (logged)."""
-
-    def __call__(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None: ...
-
-
 class Discovery(Protocol):
     """a2g.agents.discovery.AgentDiscovery (fakes in unit tests)."""
 
@@ -115,7 +111,6 @@ class AgentService:
         clock: Clock,
         *,
         public_url: str,
-        embed: EmbeddingHook | None = None,
         cleaner: AgentDataCleaner | None = None,
     ):
         self._store = store
@@ -123,7 +118,6 @@ class AgentService:
         self._discovery = discovery
         self._clock = clock
         self._public_url = public_url
-        self._embed = embed
         self._cleaner = cleaner
 
     # --- views ------------------------------------------------------------------------------------------
@@ -367,12 +361,10 @@ class AgentService:
             status=AgentStatus.DEVELOPMENT, created_at=now, updated_at=now, version=1, trace_id=trace_id,
             a2a_card=a2a_card, card_url=card_url, source_key=source_key,
         )
-        embedded = self._embedding(agent.name, agent.description, agent.skills)
         try:
             stored = self._store.create(
                 agent, source_key=source_key, source_url=card_url or endpoint.base_url,
-                replace_source=replace_source, embedding=embedded[0] if embedded else None,
-                embedding_model=embedded[1] if embedded else None,
+                replace_source=replace_source,
             )
         except BaseException:
             self._forget_trace(trace_id)
@@ -383,24 +375,10 @@ class AgentService:
     def _update(self, agent: Agent, changes: dict[str, Any], source_move: SourceMove | None = None) -> Agent:
         kwargs: dict[str, Any] = {"source_move": source_move} if source_move is not None else {}
         if {"name", "description", "skills"} & changes.keys():
-            embedded = self._embedding(
-                changes.get("name", agent.name), changes.get("description", agent.description),
-                changes.get("skills", agent.skills),
-            )
-            if embedded is not None:
-                kwargs.update(embedding=embedded[0], embedding_model=embedded[1])
+            kwargs.update(embedding=None, embedding_model=None)  # stale now: ranking embeds the agent anew
         return self._store.update(
             agent.owner_id, agent.id, agent.version, changes, updated_at=self._clock.now(), **kwargs
         )
-
-    def _embedding(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None:
-        if self._embed is None:
-            return None
-        try:
-            return self._embed(name, description, skills)
-        except Exception as exc:  # noqa: BLE001 - ranking is an extra; the save must not fail for it
-            logger.warning("agent embedding failed", extra={"error": f"{type(exc).__name__}: {exc}"})
-            return None
 
     def _after_delete(self, agent: Agent) -> None:
         if agent.trace_id:
@@ -474,7 +452,6 @@ __all__ = [
     "AgentService",
     "CatalogService",
     "Discovery",
-    "EmbeddingHook",
     "Registration",
     "TraceRegistrar",
 ]

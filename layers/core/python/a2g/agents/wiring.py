@@ -1,7 +1,8 @@
 """Composition root of the registry's functions: the real services, built once per process from settings.
 
 Unit tests build `AgentService` / `CatalogService` with fakes and never come here. Heavy or foreign
-modules (ranking's model, tracing, chat) are imported lazily, when first needed.
+modules (the outbound HTTP stack, tracing, chat) are imported lazily, when first needed. Ranking's model is
+never loaded here: agents are saved without an embedding and the ranking function embeds them.
 """
 
 from __future__ import annotations
@@ -9,39 +10,29 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from a2g.agents.model import Agent, Skill
+from a2g.agents.model import Agent
 from a2g.agents.service import AgentService, CatalogService
 from a2g.clock import default_clock
-from a2g.log import logger
 from a2g.settings import get_settings
 
 
-class RankingEmbedding:
-    """The ranking engineer's hook: `encode_embedding(default_embedder().embed([agent_text(...)])[0])`.
+class _SharedOutbound:
+    """`OutboundClient.shared()`, imported (httpx and the guard) on the first call out: listing, reading and
+    deleting agents never call out, so a cold start does not pay for the HTTP stack."""
 
-    Loaded on first use (the model takes seconds to load and ~90 MB); when `a2g.ranking` is missing or its
-    model cannot load, every call answers None and the agent is saved without an embedding (the ranker
-    embeds such agents itself)."""
+    def __getattr__(self, name: str) -> Any:
+        from a2g.adapters.outbound import OutboundClient
 
-    def __init__(self) -> None:
-        self._embedder: Any = None
-        self._unavailable = False
+        return getattr(OutboundClient.shared(), name)
 
-    def __call__(self, name: str, description: str, skills: list[Skill]) -> tuple[bytes, str] | None:
-        if self._unavailable:
-            return None
-        try:
-            from a2g.ranking import agent_text, default_embedder, encode_embedding
-        except ImportError:
-            self._unavailable = True
-            logger.info("a2g.ranking is not available: agents are saved without embeddings")
-            return None
-        if self._embedder is None:
-            self._embedder = default_embedder()
-        text = agent_text(name, description, [(s.name, s.description, list(s.tags)) for s in skills])
-        vector = self._embedder.embed([text])[0]
-        model = str(getattr(self._embedder, "model_name", None) or type(self._embedder).__name__)
-        return encode_embedding(vector), model
+
+class _SharedPolicy:
+    """The shared outbound client's destination policy, likewise on first use."""
+
+    def __getattr__(self, name: str) -> Any:
+        from a2g.adapters.outbound import OutboundClient
+
+        return getattr(OutboundClient.shared().policy, name)
 
 
 class OwnerChatCleanup:
@@ -75,7 +66,6 @@ def agent_store() -> Any:
 
 @lru_cache(maxsize=1)
 def agent_service() -> AgentService:
-    from a2g.adapters.outbound import OutboundClient
     from a2g.agents.discovery import AgentDiscovery
     from a2g.tracing.repository import TraceRepository
 
@@ -83,10 +73,9 @@ def agent_service() -> AgentService:
     return AgentService(
         agent_store(),
         TraceRepository(clock),
-        AgentDiscovery(OutboundClient.shared()),
+        AgentDiscovery(_SharedOutbound(), policy=_SharedPolicy()),  # type: ignore[arg-type]
         clock,
         public_url=get_settings().public_url,
-        embed=RankingEmbedding(),
         cleaner=OwnerChatCleanup(),
     )
 

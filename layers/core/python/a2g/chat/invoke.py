@@ -51,7 +51,15 @@ from a2g.chat.ports import AgentDirectory, AgentRef, ChatStore, SessionTracing, 
 from a2g.chat.schemas import InvokeBody
 from a2g.chat.service import FileService, title_from
 from a2g.clock import Clock, iso
-from a2g.errors import Forbidden, NotFound, PlatformError, Unauthenticated, ValidationFailed
+from a2g.errors import (
+    Forbidden,
+    NotFound,
+    PlatformError,
+    Unauthenticated,
+    ValidationFailed,
+    client_error,
+    is_storage_outage,
+)
 from a2g.identity.principal import Principal
 from a2g.log import logger
 
@@ -84,7 +92,7 @@ class RunOutcome:
     status: Literal["complete", "error", "rejected"]
     user_message: ChatMessage | None = None
     assistant_message: ChatMessage | None = None
-    error: dict[str, str] | None = None
+    error: dict[str, Any] | None = None
     pushes: int = 0
     connection_gone: bool = False
 
@@ -175,6 +183,8 @@ def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
     """(code, short message, chat text) for a failed run, worded for the person in the chat."""
     if isinstance(exc, PlatformError):
         code, detail = exc.code, exc.message
+    elif is_storage_outage(exc):
+        code, detail = "storage_unavailable", "the platform's storage is unavailable, retry shortly"
     else:
         code, detail = "internal_error", "an unexpected error occurred on the platform"
     if code in ("agent_timeout", "upstream_timeout"):
@@ -187,6 +197,8 @@ def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
         headline = "The platform may not call this agent's address."
     elif code in ("not_found", "agent_disabled", "agent_misconfigured"):
         headline = "This agent cannot be used right now."
+    elif code == "storage_unavailable":
+        headline = "The platform's storage is unavailable; try again in a moment."
     else:
         headline = "The run failed."
     text = f"**{headline}** {detail}"
@@ -270,8 +282,8 @@ class InvokeService:
             files = self._files.attachments_for_message(user.user_id, session.session_id, request.attachments)
             if not request.message.strip() and not files:
                 raise ValidationFailed("the message is empty")
-        except PlatformError as exc:
-            error: dict[str, str] | None = {"code": exc.code, "message": exc.message}
+        except Exception as exc:  # noqa: BLE001 - a refusal, or the store being down: the one mapper words it
+            error: dict[str, Any] | None = client_error(exc)
             await relay.send({"type": "error", **envelope, "error": error, "message": None})
             return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
 
@@ -586,7 +598,10 @@ class InvokeService:
 
 
 def parse_body(raw: str | None) -> Any:
+    """The message through the shared reader (`a2g.json_input`); None when it is not acceptable JSON."""
+    from a2g.json_input import read_json
+
     try:
-        return json.loads(raw or "{}")
-    except json.JSONDecodeError:
+        return read_json(raw, empty={})
+    except PlatformError:
         return None

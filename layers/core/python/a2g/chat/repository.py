@@ -22,11 +22,11 @@ from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
-from pynamodb.models import Model
 
 from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.errors import ValidationFailed
+from a2g.json_input import read_json
 
 # DynamoDB items are capped at 400 KB; a message's text is kept well under it.
 MAX_STORED_CONTENT_CHARS = 300_000
@@ -65,8 +65,8 @@ def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
+        key = read_json(base64.urlsafe_b64decode(padded.encode()), max_depth=3)
+    except (ValueError, TypeError, ValidationFailed):
         raise ValidationFailed("the cursor is not valid", code="invalid_cursor") from None
     if not isinstance(key, dict):
         raise ValidationFailed("the cursor is not valid", code="invalid_cursor")
@@ -79,7 +79,7 @@ def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
 # --- items --------------------------------------------------------------------------------------------
 
 
-class SessionItem(Model):
+class SessionItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -120,7 +120,7 @@ class AttachmentAttribute(MapAttribute[str, Any]):
     size = NumberAttribute()
 
 
-class MessageItem(Model):
+class MessageItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -157,7 +157,7 @@ class MessageItem(Model):
         )
 
 
-class FileItem(Model):
+class FileItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -186,7 +186,7 @@ class FileItem(Model):
         )
 
 
-class UsageItem(Model):
+class UsageItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -208,7 +208,7 @@ def popularity_pk(month: str, team: str | None) -> str:
     return f"POPULAR#{month}#TEAM#{team}" if team else f"POPULAR#{month}#ALL"
 
 
-class PopularityItem(Model):
+class PopularityItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>

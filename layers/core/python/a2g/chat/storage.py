@@ -44,9 +44,7 @@ class S3FileStorage:
 
     @classmethod
     def from_settings(cls) -> S3FileStorage:
-        import boto3
-        from botocore.config import Config
-
+        from a2g.aws_session import shared_client
         from a2g.settings import get_settings
 
         settings = get_settings()
@@ -62,17 +60,15 @@ class S3FileStorage:
         def make(endpoint: str | None, read_timeout: int) -> Any:
             # Emulators and the local runtime serve every bucket under one host: path-style addressing.
             s3_config: dict[str, Any] = {"addressing_style": "path"} if emulated else {}
-            return boto3.client(
+            return shared_client(  # the process's botocore session; one client per endpoint and config
                 "s3",
-                region_name=settings.aws_region,
+                region=settings.aws_region,
                 endpoint_url=endpoint,
-                config=Config(
-                    signature_version="s3v4",
-                    s3=s3_config,
-                    connect_timeout=3,
-                    read_timeout=read_timeout,
-                    retries={"max_attempts": 2, "mode": "standard"},
-                ),
+                signature_version="s3v4",
+                s3=s3_config,
+                connect_timeout=3,
+                read_timeout=read_timeout,
+                retries={"max_attempts": 2, "mode": "standard"},
             )
 
         return cls(settings.files_bucket, internal_client=make(internal_endpoint, 30),

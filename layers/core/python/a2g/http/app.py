@@ -10,11 +10,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from a2g.errors import error_body, map_exception
+from a2g.http.body import BoundedJsonRoute
 
 
 def create_app(title: str, **kwargs: Any) -> FastAPI:
-    """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status."""
+    """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status, and whose
+    JSON bodies all go through the shared reader (`a2g.http.body`: size, depth, text limits)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, **kwargs)
+    app.router.route_class = BoundedJsonRoute
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,9 +7,10 @@ and it lets the lookup be one GetItem on `APIKEY#<sha256>`.
 Two ways to authenticate a key:
 - the Lambda authorizer calls `ApiKeyAuthenticator.authenticate(raw, cached=False)`: one GetItem every time,
   so a revoked key stops working on the next request;
-- routes without the authorizer (the log-proxy) call `authenticate_api_key(raw)`: positive answers are kept
-  in-process for `CACHE_TTL_SECONDS`, so a revoked key stops working there within that time (immediately when
-  revoked in the same process). Failures are never cached.
+- routes without the authorizer call `authenticate_api_key(raw)`: positive answers are kept in-process for
+  `CACHE_TTL_SECONDS` (5 s), so a revoked key, or a key whose owner was demoted (role changes are copied onto
+  the owner's keys), stops working there within that time (immediately when revoked in the same process).
+  Failures are never cached. The log-proxy keeps its own cache of the same lifetime and asks uncached.
 
 Either way the key's `last_used_at` is written at most once a minute per key (and the write is conditional,
 so many concurrent Lambdas do not all write it).
@@ -39,7 +40,8 @@ _KEY_PATTERN = re.compile(r"^a2g_sk_[A-Za-z0-9_-]{32,64}$")
 MAX_ACTIVE_KEYS_PER_USER = 20
 MAX_NAME_LENGTH = 64
 REVOKED_KEY_RETENTION_DAYS = 30
-CACHE_TTL_SECONDS = 30.0
+CACHE_TTL_SECONDS = 5.0
+"""The longest a revoked key or a demoted owner's key is still served anywhere (issue: within 5 s)."""
 TOUCH_INTERVAL_SECONDS = 60
 MAX_CACHE_ENTRIES = 4096
 
@@ -230,7 +232,7 @@ class ApiKeyAuthenticator:
 
 
 def authenticate_api_key(raw: str | None, authenticator: ApiKeyAuthenticator | None = None) -> Principal | None:
-    """The principal for a raw API key, or None; cached for ~30 s per process (see module docstring).
+    """The principal for a raw API key, or None; cached for `CACHE_TTL_SECONDS` per process (module docstring).
 
     The principal may be PENDING (its owner was demoted): callers that serve approved users only must check
     `principal.is_approved`, or use `require_api_key`, which does.

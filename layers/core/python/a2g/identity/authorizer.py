@@ -9,25 +9,44 @@
   over the WebSocket is for them.
 
 The credential is a platform access token or a platform API key (recognised by its `a2g_sk_` prefix). Keys
-are looked up without the in-process cache, so a revoked key is refused on the very next request.
+are looked up without the in-process cache, so a revoked key is refused on the very next request. An access
+token carries the role it was issued with (for up to its 15 minutes); the authorizer replaces it with the
+user's current role and team, read at most every `ROLE_CACHE_SECONDS` (5 s) per user, so a demotion or a
+removed user is refused everywhere within 5 s, not when the token expires.
 The context carries user id, role, team, and how the caller authenticated; handlers read identity only from it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from a2g.errors import Unauthenticated
 from a2g.identity.api_keys import ApiKeyAuthenticator, bearer_credential, is_api_key
+from a2g.identity.ports import UserStore
 from a2g.identity.principal import Principal
 from a2g.identity.tokens import AccessTokenCodec
 from a2g.log import logger
 
+ROLE_CACHE_SECONDS = 5.0
+_MAX_CACHED_USERS = 4096
+
 
 class RequestAuthorizer:
-    def __init__(self, tokens: AccessTokenCodec, api_keys: ApiKeyAuthenticator):
+    def __init__(
+        self, tokens: AccessTokenCodec, api_keys: ApiKeyAuthenticator, users: UserStore | None = None, *,
+        role_cache_seconds: float = ROLE_CACHE_SECONDS, monotonic: Callable[[], float] = time.monotonic,
+    ):
+        """`users`: where a token's role is checked against the current one (None: the token is trusted as
+        issued, for tests of the token path alone)."""
         self._tokens = tokens
         self._api_keys = api_keys
+        self._users = users
+        self._role_ttl = min(role_cache_seconds, ROLE_CACHE_SECONDS)
+        self._monotonic = monotonic
+        self._roles: dict[str, tuple[float, tuple[str, str] | None]] = {}
 
     def principal_for(self, credential: str | None) -> Principal | None:
         """Who a bearer credential speaks for, or None when it is missing, invalid, expired or revoked."""
@@ -36,10 +55,34 @@ class RequestAuthorizer:
         if is_api_key(credential):
             return self._api_keys.authenticate(credential, cached=False)
         try:
-            return self._tokens.verify(credential)
+            principal = self._tokens.verify(credential)
         except Unauthenticated as exc:
             logger.info("credential refused", extra={"reason": exc.code})
             return None
+        return self._current(principal)
+
+    def _current(self, principal: Principal) -> Principal | None:
+        """The token's principal with the user's current role and team; None when the user is gone."""
+        if self._users is None:
+            return principal
+        now = self._monotonic()
+        hit = self._roles.get(principal.user_id)
+        # A token that disagrees with the cached role may be newer than the cache (issued after a promotion):
+        # read again. Only users in the middle of a change pay for it.
+        if hit is None or hit[0] <= now or hit[1] != (principal.role, principal.team):
+            user = self._users.get(principal.user_id)
+            if len(self._roles) >= _MAX_CACHED_USERS:
+                self._roles.clear()
+            hit = (now + self._role_ttl, (user.role, user.team) if user is not None else None)
+            self._roles[principal.user_id] = hit
+        current = hit[1]
+        if current is None:
+            logger.info("token refused: the user no longer exists", extra={"user_id": principal.user_id})
+            return None
+        role, team = current
+        if (role, team) == (principal.role, principal.team):
+            return principal
+        return replace(principal, role=role, team=team)  # type: ignore[arg-type]
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:

@@ -221,7 +221,7 @@ class OidcClient:
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if len(audiences) > 1 and claims.get("azp") != self._settings.client_id:
             raise _refuse("id_token was issued to another party")
-        if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+        if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
             raise _refuse("id_token nonce does not match this sign-in")
         return claims
 

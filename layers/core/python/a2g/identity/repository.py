@@ -22,10 +22,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict, NotFound, ValidationFailed
 from a2g.identity.ports import (
     ApiKeyRecord,
@@ -36,6 +35,7 @@ from a2g.identity.ports import (
     UserPage,
 )
 from a2g.identity.principal import Role
+from a2g.json_input import read_json
 
 USERS_PARTITION = "USERS"
 ADMIN_COUNTER_PK, ADMIN_COUNTER_SK = "COUNTER#ADMINS", "COUNT"
@@ -46,15 +46,14 @@ def _conditional_failed(exc: Exception) -> bool:
     return "ConditionalCheckFailed" in code
 
 
-def _connection(model: type[Model]) -> Connection:
-    meta = model.Meta
-    return Connection(region=meta.region, host=getattr(meta, "host", None))
+def _connection(model: type[PlatformModel]) -> Connection:
+    return transaction_connection(model)
 
 
 # --- users ---------------------------------------------------------------------------------------------
 
 
-class UserItem(Model):
+class UserItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -74,7 +73,7 @@ class UserItem(Model):
     email = UnicodeAttribute(null=True)
 
 
-class AdminCounterItem(Model):
+class AdminCounterItem(PlatformModel):
     """How many ADMINs exist; changed in the same transaction as the role, so it can guard the last admin."""
 
     Meta = table_meta("users")  # type: ignore[assignment]
@@ -107,11 +106,11 @@ def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = read_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_depth=3)
         if key["gsi1pk"] != {"S": USERS_PARTITION} or set(key) != {"pk", "sk", "gsi1pk", "gsi1sk"}:
             raise ValueError("cursor for another listing")
         return key  # type: ignore[no-any-return]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, ValidationFailed) as exc:
         raise ValidationFailed("invalid cursor", code="invalid_cursor") from exc
 
 
@@ -222,7 +221,7 @@ class DynamoUserStore:
 # --- API keys ------------------------------------------------------------------------------------------
 
 
-class ApiKeyItem(Model):
+class ApiKeyItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -316,7 +315,7 @@ class DynamoApiKeyStore:
 # --- refresh sessions ----------------------------------------------------------------------------------
 
 
-class RefreshItem(Model):
+class RefreshItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -384,7 +383,7 @@ class DynamoRefreshStore:
 # --- OIDC login state ----------------------------------------------------------------------------------
 
 
-class OidcStateItem(Model):
+class OidcStateItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -428,7 +427,7 @@ class DynamoOidcStateStore:
 # --- per-key rate windows ------------------------------------------------------------------------------
 
 
-class RateWindowItem(Model):
+class RateWindowItem(PlatformModel):
     Meta = table_meta("users")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -125,7 +125,8 @@ class AuthService:
         if not code or not state:
             raise Unauthenticated("sign-in response is incomplete", code="sso_failed")
         # The state must come back to the browser that started the login (login CSRF protection)...
-        if not browser_state or not hmac.compare_digest(browser_state, state):
+        # Bytes: compare_digest refuses (TypeError) non-ASCII text, which a forged cookie may hold.
+        if not browser_state or not hmac.compare_digest(browser_state.encode(), state.encode()):
             raise Unauthenticated("this sign-in was started elsewhere; start again", code="sso_state_mismatch")
         # ...and be one we issued, unused and recent.
         login = self._states.take(state)

@@ -65,8 +65,10 @@ def api_key_authenticator() -> ApiKeyAuthenticator:
 @lru_cache(maxsize=1)
 def request_authorizer() -> RequestAuthorizer:
     from a2g.identity.authorizer import RequestAuthorizer
+    from a2g.identity.repository import DynamoUserStore
 
-    return RequestAuthorizer(access_tokens(), api_key_authenticator())
+    # The user store: a token's role is the user's current one (at most 5 s old), not the one it was issued with.
+    return RequestAuthorizer(access_tokens(), api_key_authenticator(), DynamoUserStore())
 
 
 @lru_cache(maxsize=1)

@@ -22,18 +22,16 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from a2g.clock import Clock, SystemClock, epoch, iso
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict
-from a2g.settings import get_settings
 
 HEALTH_HISTORY_DAYS = 14
 
 
-class LlmItem(Model):
+class LlmItem(PlatformModel):
     Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # LLM#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # META
@@ -57,7 +55,7 @@ class LlmItem(Model):
     updated_at = UnicodeAttribute()
 
 
-class ModelRouteItem(Model):
+class ModelRouteItem(PlatformModel):
     Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # MODEL#<model>
     sk = UnicodeAttribute(range_key=True)  # LLM
@@ -65,7 +63,7 @@ class ModelRouteItem(Model):
     llm_id = UnicodeAttribute()
 
 
-class LlmHealthItem(Model):
+class LlmHealthItem(PlatformModel):
     Meta = table_meta("platform")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)  # LLMHEALTH#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # <checked_at>
@@ -142,9 +140,8 @@ def _route(model: str, llm_id: str) -> ModelRouteItem:
 
 
 def _connection() -> Connection:
-    # The same endpoint the models use (their Meta is built from settings, and tests may re-point it).
-    meta = LlmItem.Meta
-    return Connection(region=getattr(meta, "region", get_settings().aws_region), host=getattr(meta, "host", None))
+    # The same endpoint and client the models use (their Meta is built from settings; tests may re-point it).
+    return transaction_connection(LlmItem)
 
 
 def _conflict_from(exc: TransactWriteError, llm_row_checked: bool = False) -> Exception:

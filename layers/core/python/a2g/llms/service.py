@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from a2g.clock import Clock, SystemClock, iso
-from a2g.errors import NotFound, PlatformError, ValidationFailed
+from a2g.errors import NotFound, PlatformError, UpstreamFailed, UpstreamTimeout, ValidationFailed
 from a2g.ids import new_id
 from a2g.llms.crypto import KeyCipher, KeyDecryptionFailed, mask_key
 from a2g.llms.repository import LlmRecord, LlmStore, health_history_ttl
 from a2g.log import logger
 from a2g.tracing.proxy import ResolvedModel
+from a2g.validation import PlainText, StrictNumber, is_model_name
+
+if TYPE_CHECKING:
+    from a2g.adapters.outbound import DestinationPolicy
 
 MAX_MODELS = 100
 PROBE_TIMEOUT_SECONDS = 15.0
@@ -31,7 +35,7 @@ def _check_models(models: list[str]) -> list[str]:
     cleaned: list[str] = []
     for model in models:
         name = model.strip()
-        if not name or len(name) > 200 or any(ch.isspace() for ch in name):
+        if not is_model_name(name):
             raise ValueError(f"invalid model name {model!r}")
         if name not in cleaned:
             cleaned.append(name)
@@ -40,22 +44,33 @@ def _check_models(models: list[str]) -> list[str]:
     return cleaned
 
 
-def _check_base_url(url: str) -> str:
+def _check_base_url(url: str, destinations: DestinationPolicy | None) -> str:
+    """The URL, refused when the platform would refuse to call it (A2G_OUTBOUND_ALLOW decides).
+
+    Literal addresses (127.x, [::1], 169.254.169.254, 10/8) and names that resolve to such addresses are
+    refused at write time, not only when every later call fails. A name that does not resolve now is kept:
+    the guarded client checks the address again at each call, where DNS answers matter.
+    """
     from a2g.adapters.outbound import DestinationPolicy
 
     url = url.strip().rstrip("/")
-    # Syntax only: the address is checked by the guarded client at call time, where DNS answers matter.
-    DestinationPolicy().check_url_syntax(url)
+    if destinations is None:
+        DestinationPolicy().check_url_syntax(url)
+        return url
+    try:
+        destinations.check_url(url)
+    except (UpstreamFailed, UpstreamTimeout):
+        pass  # not resolvable right now: checked at call time
     return url
 
 
 class LlmCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     base_url: str = Field(min_length=1, max_length=2000, description="OpenAI-compatible base URL, e.g. .../v1")
     api_key: str | None = Field(None, max_length=4000, description="The LLM's own key; never returned")
     models: list[str] = Field(min_length=1, description="Model names this LLM serves (unique platform-wide)")
-    enabled: bool = True
-    timeout_seconds: float = Field(120, ge=1, le=900)
+    enabled: StrictBool = True
+    timeout_seconds: StrictNumber = Field(120, ge=1, le=900)
 
     @field_validator("models")
     @classmethod
@@ -64,12 +79,12 @@ class LlmCreate(BaseModel):
 
 
 class LlmUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: PlainText | None = Field(None, min_length=1, max_length=100)
     base_url: str | None = Field(None, min_length=1, max_length=2000)
     api_key: str | None = Field(None, max_length=4000, description="A new key; an empty string removes it")
     models: list[str] | None = None
-    enabled: bool | None = None
-    timeout_seconds: float | None = Field(None, ge=1, le=900)
+    enabled: StrictBool | None = None
+    timeout_seconds: StrictNumber | None = Field(None, ge=1, le=900)
 
     @field_validator("models")
     @classmethod
@@ -112,8 +127,13 @@ class LlmRegistry:
         http: Callable[[], Any] | None = None,
         clock: Clock | None = None,
         public_url: str = "http://127.0.0.1:3000",
+        destinations: DestinationPolicy | Callable[[], DestinationPolicy] | None = None,
     ):
+        """`destinations`: the outbound policy base URLs are checked against when written, or a factory of it
+        (the composition root passes the process's one, built on the first write so that a cold start never
+        imports the outbound client; without it only the URL's syntax is checked)."""
         self._store, self._cipher, self._http = store, cipher, http
+        self._destinations = destinations
         self._clock = clock or SystemClock()
         self._public_url = public_url.rstrip("/")
 
@@ -291,22 +311,35 @@ class LlmRegistry:
         return ResolvedModel(model=model, llm_id=record.llm_id, llm_name=record.name, base_url=record.base_url,
                              api_key=key, timeout_seconds=record.timeout_seconds)
 
-    @staticmethod
-    def _base_url(url: str) -> str:
+    def _base_url(self, url: str) -> str:
         try:
-            return _check_base_url(url)
+            if callable(self._destinations):
+                self._destinations = self._destinations()
+            return _check_base_url(url, self._destinations)
         except PlatformError as exc:
             raise ValidationFailed(f"base_url: {exc.message}", code="invalid_base_url") from None
 
 
 def build_llm_registry() -> LlmRegistry:
     """The real registry: DynamoDB store, the key store `A2G_LLM_KEY_STORE` names (Fernet in the table or SSM
-    Parameter Store), the guarded async outbound client."""
-    from a2g.adapters.outbound import AsyncOutboundClient
+    Parameter Store), the guarded async outbound client (imported on the first probe: most routes never
+    call out)."""
     from a2g.llms.key_store import key_cipher_from_settings
     from a2g.llms.repository import LlmRepository
     from a2g.settings import get_settings
 
     settings = get_settings()
-    return LlmRegistry(LlmRepository(), key_cipher_from_settings(settings), AsyncOutboundClient.shared,
-                       public_url=settings.public_url)
+    return LlmRegistry(LlmRepository(), key_cipher_from_settings(settings), _shared_async_outbound,
+                       public_url=settings.public_url, destinations=_outbound_policy)
+
+
+def _shared_async_outbound() -> Any:
+    from a2g.adapters.outbound import AsyncOutboundClient
+
+    return AsyncOutboundClient.shared()
+
+
+def _outbound_policy() -> DestinationPolicy:
+    from a2g.adapters.outbound import DestinationPolicy
+
+    return DestinationPolicy.from_settings()

@@ -20,10 +20,9 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
-from pynamodb.models import Model
 
 from a2g.clock import epoch, iso
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.errors import ValidationFailed
 
 HEALTH_INCIDENT_INDEX_PK = "HEALTH#INCIDENT"
@@ -51,7 +50,7 @@ class AuditEntry:
         }
 
 
-class AuditItem(Model):
+class AuditItem(PlatformModel):
     Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # "AUDIT#<yyyy-mm>"
     sk = UnicodeAttribute(range_key=True)  # "<at>#<event_id>"
@@ -148,7 +147,7 @@ def _months_desc(since: datetime, until: datetime) -> list[str]:
 # ----------------------------------------------------------------------------------------------------------
 
 
-class JobCursorItem(Model):
+class JobCursorItem(PlatformModel):
     Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # "JOB#<name>"
     sk = UnicodeAttribute(range_key=True)  # "CURSOR"
@@ -222,7 +221,7 @@ class HealthCheckRecord:
     url: str
 
 
-class HealthStateItem(Model):
+class HealthStateItem(PlatformModel):
     Meta = table_meta("agents")
     pk = UnicodeAttribute(hash_key=True)  # "AGENTHEALTH#<agent_id>"
     sk = UnicodeAttribute(range_key=True)  # "STATE"
@@ -244,7 +243,7 @@ class HealthStateItem(Model):
     state_version = NumberAttribute(default=0)
 
 
-class HealthCheckItem(Model):
+class HealthCheckItem(PlatformModel):
     Meta = table_meta("agents")
     pk = UnicodeAttribute(hash_key=True)  # "AGENTHEALTH#<agent_id>"
     sk = UnicodeAttribute(range_key=True)  # "CHECK#<checked_at>"

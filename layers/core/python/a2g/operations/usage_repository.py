@@ -66,17 +66,14 @@ class UsageCounterReader:
 
     @cached_property
     def _client(self) -> Any:
-        import boto3
-        from botocore.config import Config
+        from a2g.aws_session import shared_client
 
-        return boto3.client(
+        return shared_client(
             "dynamodb",
-            region_name=get_settings().aws_region,
+            region=get_settings().aws_region,
             endpoint_url=self._endpoint_url,
-            config=Config(
-                max_pool_connections=self._max_workers, connect_timeout=3, read_timeout=10,
-                retries={"max_attempts": 4, "mode": "adaptive"},
-            ),
+            max_pool_connections=self._max_workers, connect_timeout=3, read_timeout=10,
+            retries={"max_attempts": 4, "mode": "adaptive"},
         )
 
     def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]:

@@ -4,13 +4,12 @@ so an operator sees at a glance whether schedules fire."""
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from a2g.clock import Clock, iso
-from a2g.db import table_meta
+from a2g.db import PlatformModel, table_meta
 
 
-class HeartbeatItem(Model):
+class HeartbeatItem(PlatformModel):
     Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # "HEARTBEAT"
     sk = UnicodeAttribute(range_key=True)  # the schedule's name

@@ -1,10 +1,11 @@
-"""What ranking reads from storage, and nothing else: it never writes on the request path.
+"""What ranking reads from storage — it never writes on the request path — and the one write of the
+embedding job (`save_embedding`, a2g.ranking.embedding_writer).
 
 Sources (docs/data-model.md, "Ranking reads"):
 
 * the catalogue — PRODUCTION agents, through the registry's own item model (AgentsTable gsi2
-  ``STATUS#PRODUCTION``), with the ``embedding`` / ``embedding_model`` the registry stored when the agent
-  was created or changed, and the public JSON the registry's serializer (``Agent.public_view``) makes;
+  ``STATUS#PRODUCTION``), with the ``embedding`` / ``embedding_model`` the embedding job stored (the
+  registry drops them when an agent's name, description or skills change), and the public JSON the registry's serializer (``Agent.public_view``) makes;
 * the caller's usage history — the chat domain's ``USER#<user_id>`` / ``USES#<agent_id>`` rows, one Query;
 * popularity — the chat domain's monthly counters (``POPULAR#<yyyy-mm>#ALL`` and
   ``POPULAR#<yyyy-mm>#TEAM#<team>``), one Query per month and scope;
@@ -19,7 +20,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from a2g.agents.repository import AgentItem, to_agent
+from pynamodb.exceptions import UpdateError
+
+from a2g.agents.repository import AgentItem, agent_sk, owner_pk, to_agent
 from a2g.chat.repository import UsageRepository
 from a2g.ranking.service import CatalogueEntry, EmbeddingEndpoint, UsageRecord
 
@@ -58,6 +61,7 @@ def _entry(item: AgentItem) -> CatalogueEntry:
         skills=[(s.name, s.description, list(s.tags)) for s in agent.skills],
         embedding=bytes(item.embedding) if item.embedding else None,
         embedding_model=item.embedding_model,
+        owner_id=agent.owner_id,
     )
 
 
@@ -82,6 +86,21 @@ class RankingRepository:
             if item.status == "PRODUCTION":
                 entries.append(_entry(item))
         return entries
+
+    def save_embedding(self, entry: CatalogueEntry, embedding: bytes, model: str) -> bool:
+        """Store `embedding` on the agent row read as `entry` — only while its version is still that one, and
+        without changing the version (no PATCH in flight is made to conflict). False: the agent changed."""
+        try:
+            AgentItem._get_connection().update_item(
+                owner_pk(entry.owner_id or ""), agent_sk(entry.agent_id),
+                actions=[AgentItem.embedding.set(embedding), AgentItem.embedding_model.set(model)],
+                condition=(AgentItem.version == entry.version),
+            )
+        except UpdateError as exc:
+            if "ConditionalCheckFailed" in (getattr(exc, "cause_response_code", None) or ""):
+                return False
+            raise
+        return True
 
     def usage_of(self, user_id: str) -> list[UsageRecord]:
         """The caller's history: one Query on their partition (`USES#` rows only)."""

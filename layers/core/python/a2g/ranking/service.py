@@ -77,6 +77,7 @@ class CatalogueEntry:
     skills: list[tuple[str, str, list[str]]]
     embedding: bytes | None
     embedding_model: str | None
+    owner_id: str | None = None  # with agent_id, the agent row's key (the embedding job writes there)
 
 
 @dataclass(frozen=True)
@@ -500,3 +501,16 @@ def ranking_service() -> RankingService:
         remote_model=settings.ranking_embedding_model,
         remote_embedder=remote_embedder,
     )
+
+
+def warm_before_snapshot(service: RankingService) -> bool:
+    """Have SnapStart load the models into the snapshot: `warm_up` runs as Lambda's before-snapshot hook
+    (`snapshot_restore_py`, which Lambda's Python runtimes include), so a restored
+    instance starts with them loaded, while an instance without SnapStart (`$LATEST`, locally, a first
+    deploy) imports in a fraction of the time and loads them on its first request. True when registered."""
+    try:
+        from snapshot_restore_py import register_before_snapshot  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    register_before_snapshot(service.warm_up)
+    return True

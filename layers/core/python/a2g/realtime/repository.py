@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 from a2g.clock import Clock, SystemClock, epoch, iso
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 from a2g.settings import get_settings
 
 
-class ConnectionItem(Model):
+class ConnectionItem(PlatformModel):
     Meta = table_meta("connections")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -71,9 +70,11 @@ class ConnectionRepository:
         ConnectionItem(pk=f"CONN#{connection_id}", sk=f"SUB#{trace_id}").delete()
 
     def listeners(self, trace_id: str) -> list[Connection]:
+        """One Query (paged by DynamoDB past 1 MB), reading only the two attributes a push needs."""
         return [
             Connection(item.connection_id, item.user_id)
-            for item in ConnectionItem.gsi1.query(f"TRACE#{trace_id}")
+            for item in ConnectionItem.gsi1.query(f"TRACE#{trace_id}",
+                                                  attributes_to_get=["connection_id", "user_id"])
         ]
 
     def remove(self, connection_id: str) -> None:

@@ -66,7 +66,7 @@ def _arguments(call: dict[str, Any]) -> dict[str, Any]:
         return raw
     try:
         value = json.loads(raw or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # a client's text: may be anything, even 100,000 `[`
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -1,18 +1,32 @@
 """Pushes trace entries to the WebSocket connections subscribed to a trace.
 
-A trace's listeners are one Query on the Connections table's gsi1 (`TRACE#<id>`). A connection that answers
-410 Gone is forgotten on the spot (that connection, not the writer's). Listeners whose user is not the trace's
-owner are skipped: subscribing already refuses them, this only guards against a stale or forged row.
+A trace's listeners are one Query on the Connections table's gsi1 (`TRACE#<id>`). The message goes to all of
+them in one fan-out (encoded once, posted concurrently, each connection's messages in order: see
+`a2g.adapters.websocket_push`). Listeners whose user is not the trace's owner are skipped: subscribing already
+refuses them, this only guards against a stale or forged row.
+
+A connection that answers 410 Gone is forgotten — that connection, not the writer's — off the delivery path:
+its rows are deleted on a background thread once every other listener has the message, and until then (and
+after, while the listener list is cached) it is skipped without another post. Connection ids are never
+reused, so remembering a bounded number of gone ids is safe.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from a2g.adapters.websocket_push import ConnectionGone, Pusher
+from a2g.adapters.websocket_push import FanoutPusher
 from a2g.log import logger
 from a2g.realtime.repository import Connection
+
+_GONE_REMEMBERED = 4096
+# One thread: deleting stale connections is rare and must never compete with the pushes.
+_CLEANUP = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ws-gone")
 
 
 class ListenerStore(Protocol):
@@ -24,11 +38,15 @@ class TraceBroadcaster:
     """`listeners_ttl` > 0 keeps a trace's listener list that many seconds, so a burst of entries costs one
     Query: a connection that subscribes meanwhile receives entries from at most that long after subscribing."""
 
-    def __init__(self, connections: ListenerStore, pusher: Pusher | None, listeners_ttl: float = 0.0):
+    def __init__(self, connections: ListenerStore, pusher: FanoutPusher | None, listeners_ttl: float = 0.0,
+                 cleanup: concurrent.futures.Executor | None = None):
         self._connections = connections
         self._pusher = pusher
         self._ttl = listeners_ttl
         self._cache: dict[str, tuple[float, list[Connection]]] = {}
+        self._cleanup = cleanup or _CLEANUP
+        self._gone: OrderedDict[str, None] = OrderedDict()
+        self._gone_lock = threading.Lock()
 
     def _listeners(self, trace_id: str) -> list[Connection]:
         if self._ttl <= 0:
@@ -50,18 +68,36 @@ class TraceBroadcaster:
         """Push `message` to every listener of the trace; returns how many received it."""
         if self._pusher is None:
             return 0
-        delivered = 0
+        targets: list[str] = []
         for connection in self._listeners(trace_id):
+            if connection.connection_id in self._gone:
+                continue
             if connection.user_id != owner_user_id:
                 logger.warning("skipping a listener that does not own the trace",
                                extra={"trace_id": trace_id, "connection_id": connection.connection_id})
                 continue
+            targets.append(connection.connection_id)
+        if not targets:
+            return 0
+        report = self._pusher.push_many(targets, message)
+        if report.failed:
+            logger.warning("trace push failed", extra={"trace_id": trace_id, "connections": len(report.failed)})
+        if report.gone:
+            self._forget_connections(report.gone)
+        return len(report.delivered)
+
+    def _forget_connections(self, connection_ids: Sequence[str]) -> None:
+        with self._gone_lock:
+            for connection_id in connection_ids:
+                self._gone[connection_id] = None
+            while len(self._gone) > _GONE_REMEMBERED:
+                self._gone.popitem(last=False)
+        self._cleanup.submit(self._remove, list(connection_ids))
+
+    def _remove(self, connection_ids: list[str]) -> None:
+        for connection_id in connection_ids:
             try:
-                self._pusher.push(connection.connection_id, message)
-                delivered += 1
-            except ConnectionGone:
-                self._connections.remove(connection.connection_id)
-                self.forget(trace_id)
-            except Exception as exc:  # noqa: BLE001 - one bad connection must not stop the others
-                logger.warning("trace push failed", extra={"trace_id": trace_id, "error": str(exc)})
-        return delivered
+                self._connections.remove(connection_id)
+            except Exception as exc:  # noqa: BLE001 - the row ages out by TTL; it is skipped meanwhile
+                logger.warning("could not forget a gone connection",
+                               extra={"connection_id": connection_id, "error": str(exc)})

@@ -2,7 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from a2g.tracing.proxy import LogProxy, RecordMode
+
+if TYPE_CHECKING:
+    from a2g.settings import Settings
+    from a2g.tracing.spool import JournalSpool, SqsSpool
+
+
+def build_trace_spool(settings: Settings) -> JournalSpool | SqsSpool:
+    """Where trace records go while the store is down: SQS on AWS (a Lambda's /tmp dies with it), a journal
+    file everywhere else (docs/tracing.md, "When storage fails")."""
+    import tempfile
+
+    from a2g.tracing.spool import JournalSpool, SqsSpool
+
+    journal = JournalSpool(settings.trace_spool_dir or f"{tempfile.gettempdir()}/a2g-trace-spool")
+    if settings.env == "aws" and settings.trace_dead_letter_queue_url:
+        from a2g.adapters.aws import client
+
+        return SqsSpool(settings.trace_dead_letter_queue_url, client("sqs"), fallback=journal)
+    return journal
+
+
+def traces_probe(settings: Settings) -> Callable[[], None]:
+    """One quick GetItem on the Traces table: does the store answer (before a timed journal replay)?"""
+    from a2g.adapters.aws import probe_client
+
+    client = probe_client("dynamodb")
+
+    def probe() -> None:
+        client.get_item(TableName=settings.traces_table, Key={"pk": {"S": "PROBE"}, "sk": {"S": "PROBE"}},
+                        ProjectionExpression="pk")
+
+    return probe
 
 
 def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
@@ -11,9 +46,8 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
     "detach" elsewhere (the process keeps running, so recording never delays the client).
     """
-    from a2g.adapters.relay import RelayClient
-    from a2g.identity.api_keys import authenticate_api_key
     from a2g.identity.rate_limit import check_key_rate
+    from a2g.identity.wiring import api_key_authenticator
     from a2g.llms.service import build_llm_registry
     from a2g.realtime.repository import ConnectionRepository
     from a2g.settings import get_settings
@@ -26,6 +60,7 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
         UsageRepository,
     )
     from a2g.tracing.service import default_pusher
+    from a2g.tracing.spool import DurableTraceWriter
 
     settings = get_settings()
     on_lambda = settings.env == "aws"
@@ -35,11 +70,23 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     usage = UsageRepository() if on_lambda else CoalescingUsageWriter(UsageRepository())
     broadcaster = TraceBroadcaster(ConnectionRepository(), default_pusher(), listeners_ttl=0.0 if on_lambda else 1.0)
     traces = TraceRepository()
-    recorder = CallRecorder(LogRepository(), usage, broadcaster, settings.trace_ttl_days, runs=traces)
+    logs = LogRepository()
+    writer = DurableTraceWriter(logs, usage, build_trace_spool(settings), probe=traces_probe(settings))
+    recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer)
+    keys = api_key_authenticator()
     return LogProxy(
-        lambda raw_key: authenticate_api_key(raw_key), check_key_rate, traces, build_llm_registry(),
-        RelayClient.shared, recorder,
+        # Uncached: the proxy's own key cache (at most 5 s) is the only one on this path.
+        lambda raw_key: keys.authenticate(raw_key, cached=False), check_key_rate, traces, build_llm_registry(),
+        _shared_relay, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
         rate_limit_mode="strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred",
     )
+
+
+def _shared_relay() -> Any:
+    """The relay client (aiohttp), imported on the first call that forwards to an LLM, not at import: a
+    cold start that answers a refused key or `/models` never loads aiohttp."""
+    from a2g.adapters.relay import RelayClient
+
+    return RelayClient.shared()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from a2g.db import Gsi1, table_meta
+from a2g.db import Gsi1, PlatformModel, table_meta
 
 
-class TraceItem(Model):
+class TraceItem(PlatformModel):
     """`TRACE#<trace_id>/META`: who owns a trace and what it traces. Listed per owner through gsi1."""
 
     Meta = table_meta("traces")  # type: ignore[assignment]
@@ -25,7 +24,7 @@ class TraceItem(Model):
     created_at = UnicodeAttribute()
 
 
-class ActiveRunItem(Model):
+class ActiveRunItem(PlatformModel):
     """`TRACE#<agent_trace_id>/RUN#<session_id>`: the platform's chat is running this agent for that session."""
 
     Meta = table_meta("traces")  # type: ignore[assignment]
@@ -39,7 +38,7 @@ class ActiveRunItem(Model):
     ttl = NumberAttribute()  # when DynamoDB may delete the item (a while after the run, for late lookups)
 
 
-class LogEntryItem(Model):
+class LogEntryItem(PlatformModel):
     """`TRACE#<trace_id>/LOG#<entry_id>`: one LLM call. The whole entry is kept zlib-compressed in `payload`
     (conversations compress several-fold, which keeps large calls under DynamoDB's 400 KB item limit); the
     summary attributes beside it are what a reader may filter on without decompressing."""
@@ -59,7 +58,7 @@ class LogEntryItem(Model):
     ttl = NumberAttribute()
 
 
-class UsageCounterItem(Model):
+class UsageCounterItem(PlatformModel):
     """`DAY#<yyyy-mm-dd>/TOTAL` and `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`: counters, atomic ADD."""
 
     Meta = table_meta("usage")  # type: ignore[assignment]

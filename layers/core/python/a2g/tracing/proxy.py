@@ -39,13 +39,24 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from a2g.clock import Clock, SystemClock
-from a2g.errors import PayloadTooLarge, Throttled, UpstreamFailed, UpstreamTimeout, ValidationFailed
+from a2g.errors import (
+    PayloadTooLarge,
+    StorageUnavailable,
+    Throttled,
+    UpstreamFailed,
+    UpstreamTimeout,
+    ValidationFailed,
+    is_storage_outage,
+)
+from a2g.identity.api_keys import CACHE_TTL_SECONDS as API_KEY_CACHE_SECONDS
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
+from a2g.json_input import read_json
 from a2g.log import logger
 from a2g.tracing.entries import assemble_stream
 from a2g.tracing.recorder import CallOutcome, CallRecorder
 from a2g.tracing.repository import TraceMeta
+from a2g.validation import MODEL_NAME_MAX_LENGTH, is_id, is_model_name
 
 RecordMode = Literal["detach", "before_end"]
 _ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
@@ -132,6 +143,12 @@ def upstream_error(exc: Exception) -> ProxyError:
     return ProxyError(502, "upstream_error", "upstream_unreachable", f"the LLM could not be reached: {message}")
 
 
+def storage_error() -> ProxyError:
+    """The platform's own storage is down (a key, trace or model not in the caches could not be read)."""
+    outage = StorageUnavailable()
+    return ProxyError(outage.status, "server_error", outage.code, outage.message, retry_after=outage.retry_after)
+
+
 def _error_bytes(error: ProxyError) -> bytes:
     return json.dumps(error.body(), separators=(",", ":")).encode()
 
@@ -153,13 +170,15 @@ async def send_error(send: Send, error: ProxyError) -> None:
 class TtlCache:
     """A bounded dict whose entries expire; negative answers get their own, shorter lifetime."""
 
-    def __init__(self, ttl_seconds: float, negative_ttl_seconds: float = 5.0, max_entries: int = 4096):
+    def __init__(self, ttl_seconds: float, negative_ttl_seconds: float = 5.0, max_entries: int = 4096,
+                 monotonic: Callable[[], float] = time.monotonic):
         self._ttl, self._negative_ttl, self._max = ttl_seconds, negative_ttl_seconds, max_entries
+        self._monotonic = monotonic
         self._items: dict[Any, tuple[float, Any]] = {}
 
     def get(self, key: Any) -> tuple[bool, Any]:
         hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] <= self._monotonic():
             return False, None
         return True, hit[1]
 
@@ -167,7 +186,7 @@ class TtlCache:
         if len(self._items) >= self._max:
             self._items.clear()
         ttl = self._ttl if value is not None else self._negative_ttl
-        self._items[key] = (time.monotonic() + ttl, value)
+        self._items[key] = (self._monotonic() + ttl, value)
         return value
 
     def clear(self) -> None:
@@ -223,7 +242,7 @@ class _StreamState:
         if self.injected_usage and data != b"[DONE]" and _EMPTY_CHOICES.search(data) and b'"usage"' in data:
             try:
                 parsed = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 parsed = None
             if isinstance(parsed, dict) and not parsed.get("choices") and parsed.get("usage"):
                 self.usage = parsed["usage"]
@@ -245,7 +264,7 @@ class _StreamState:
         for data in self.data:
             try:
                 value = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(value, dict):
                 out.append(value)
@@ -293,8 +312,10 @@ class LogProxy:
         clock: Clock | None = None,
         max_body_bytes: int = 5_000_000,
         cache_seconds: float = 30.0,
+        key_cache_seconds: float = API_KEY_CACHE_SECONDS,
         record_mode: RecordMode = "detach",
         rate_limit_mode: RateLimitMode = "deferred",
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self._authenticate, self._check_rate = authenticate, check_rate
         self._traces, self._models, self._upstream, self._recorder = traces, models, upstream, recorder
@@ -305,7 +326,9 @@ class LogProxy:
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
         self._trace_cache = TtlCache(cache_seconds)
         self._model_cache = TtlCache(cache_seconds)
-        self._key_cache = TtlCache(cache_seconds, negative_ttl_seconds=0.0)
+        # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
+        self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
+                                   monotonic=monotonic)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # --- entry points (one per route) ---------------------------------------------------------------------
@@ -340,6 +363,8 @@ class LogProxy:
 
     async def _identify(self, call: _Call, request: Request) -> None:
         """Key, then trace ownership. Failures here are not recorded on any trace."""
+        if not is_id(call.trace_id):
+            raise bad_request("invalid_trace_id", "the trace id in the URL is not a valid id")
         raw_key = _bearer(request.headers.get("authorization"))
         if not raw_key:
             raise ProxyError(401, "invalid_request_error", "invalid_api_key",
@@ -431,16 +456,22 @@ class LogProxy:
         call = self._new_call(trace_id, kind)
         await self._identify(call, request)  # ProxyError propagates: nothing to record
         assert call.trace is not None and call.principal is not None
-        call.header_agent_id = request.headers.get("x-agent-id")
+        header_agent_id = request.headers.get("x-agent-id")
         try:
+            if header_agent_id is not None and not is_id(header_agent_id):
+                raise bad_request("invalid_agent_id", "the X-Agent-Id header is not a valid id")
+            call.header_agent_id = header_agent_id
             rate = self._start_rate_check(call, call.principal)
             try:
                 raw = await self._read_body(request)
-                body = _parse_json(raw)
+                body = _parse_json(raw, self.max_body_bytes)
                 call.body = body
                 model = body.get("model")
                 if not isinstance(model, str) or not model:
                     raise bad_request("missing_model", "'model' is required")
+                if not is_model_name(model):
+                    raise bad_request("invalid_model", f"'model' must be 1-{MODEL_NAME_MAX_LENGTH} characters "
+                                      "without spaces or control characters")
                 resolved = await self._model(model)
             finally:
                 if rate is not None:
@@ -451,6 +482,12 @@ class LogProxy:
         except ProxyError as error:
             self._record_failure(call, error)
             raise
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            outage = storage_error()  # recorded too: the recorder spools it until the store is back
+            self._record_failure(call, outage)
+            raise outage from None
         stream = kind == "chat.completions" and body.get("stream") is True
         injected = False
         if stream:
@@ -469,7 +506,8 @@ class LogProxy:
     def _outcome(self, call: _Call, http_status: int, **fields: Any) -> CallOutcome:
         assert call.trace is not None and call.principal is not None
         body = call.body
-        model = body.get("model") if isinstance(body, dict) and isinstance(body.get("model"), str) else None
+        model = body.get("model") if isinstance(body, dict) else None
+        model = model if is_model_name(model) else None  # usage counters key on it
         return CallOutcome(
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
             latency_ms=call.elapsed_ms(), http_status=http_status, request_body=body,
@@ -514,11 +552,20 @@ def _too_large(limit: int) -> ProxyError:
                       f"the request body is larger than {limit} bytes")
 
 
-def _parse_json(raw: bytes) -> dict[str, Any]:
+# LLM requests nest deeper than platform documents (tool parameters are JSON Schemas), so the proxy allows
+# more levels than the API's default; NUL is forwarded as the client sent it.
+PROXY_MAX_JSON_DEPTH = 128
+
+
+def _parse_json(raw: bytes, max_bytes: int) -> dict[str, Any]:
+    """The shared reader (`a2g.json_input`), its refusals in OpenAI's format."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("invalid_json", "the request body is not valid JSON") from None
+        body = read_json(raw, max_bytes=max_bytes, max_depth=PROXY_MAX_JSON_DEPTH, allow_nul=True)
+    except PayloadTooLarge:
+        raise _too_large(max_bytes) from None
+    except ValidationFailed as exc:
+        code = "invalid_json" if exc.code in ("invalid_json", "validation_error") else exc.code
+        raise bad_request(code, exc.message) from None
     if not isinstance(body, dict):
         raise bad_request("invalid_json", "the request body must be a JSON object")
     return body
@@ -593,7 +640,7 @@ class _UpstreamExchange(Response):
         error = None
         try:
             response = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             response = {"raw": body[:20_000].decode(errors="replace")}
         if status >= 400:
             upstream = response.get("error") if isinstance(response, dict) else None

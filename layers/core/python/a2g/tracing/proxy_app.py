@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from a2g.errors import is_storage_outage
 from a2g.log import logger
-from a2g.tracing.proxy import LogProxy, ProxyError
+from a2g.tracing.proxy import LogProxy, ProxyError, storage_error
 
 PREFIX = "/api/log-proxy/{trace_id}/v1"
 
@@ -40,6 +41,9 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_storage_outage(exc):  # e.g. the API key or trace was not cached and the store is down
+            logger.warning("log-proxy: storage unavailable", extra={"error_type": type(exc).__name__})
+            return await _openai_error(_, storage_error())
         logger.exception("log-proxy failed")
         return JSONResponse(ProxyError(500, "server_error", "internal_error", "internal error").body(),
                             status_code=500)

@@ -2,7 +2,9 @@
 
 The write (Traces table), the usage counters (Usage table) and the push (WebSocket listeners) are independent:
 each runs on its own worker thread, so a slow table never delays the live panel and a slow listener never
-delays the write. None of them runs before the client has its answer (see `a2g.tracing.proxy`).
+delays the write. None of them runs before the client has its answer (see `a2g.tracing.proxy`), so a write
+the store refuses cannot be reported to anyone: `a2g.tracing.spool.DurableTraceWriter` retries it and, if the
+store stays down, spools it for a replay that counts it exactly once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from a2g.tracing.agent_inference import DelegationMemory, infer_agent_id
 from a2g.tracing.broadcaster import TraceBroadcaster
 from a2g.tracing.entries import cut_entry, request_summary, response_tool_calls, usage_of
 from a2g.tracing.repository import ActiveRun, LogStore, TraceMeta, UsageStore, entry_ttl, usage_detail_key
+from a2g.tracing.spool import DurableTraceWriter
 
 # Separate threads for storage and for pushes: under load the writes queue up, and the live panel must not
 # wait behind them (nor the writes behind a slow listener).
@@ -65,8 +68,11 @@ class CallRecorder:
         storage_executor: concurrent.futures.Executor | None = None,
         push_executor: concurrent.futures.Executor | None = None,
         runs: RunLookup | None = None,
+        writer: DurableTraceWriter | None = None,
     ):
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
+        # Without a spool an entry the store refuses after the retries is only logged (tests, tools).
+        self._writer = writer or DurableTraceWriter(logs, usage, None, replay_thread=False)
         self._ttl_days = ttl_days
         self._delegations = delegations or DelegationMemory()
         self._storage = storage_executor or _STORAGE
@@ -117,8 +123,11 @@ class CallRecorder:
                 targets = self._tag(entry, trace, runs)
             finally:
                 loop.call_soon_threadsafe(announce, targets)
-            self._logs.put(targets, entry, entry_ttl(outcome.started_at, self._ttl_days))
-            self._count(outcome, entry)
+            day, detail, counters = self._counters(outcome, entry)
+            rows = {"TOTAL": counters, detail: counters}
+            if self._writer.write_entry(targets, entry, entry_ttl(outcome.started_at, self._ttl_days), day, rows):
+                # Stored now: count now. (Spooled: its counters travel with it and are applied on replay.)
+                self._writer.count(lambda: self._usage.add(day, detail, counters), outcome.entry_id, day, rows)
 
         async def deliver() -> None:
             owner = trace.owner_user_id
@@ -194,7 +203,9 @@ class CallRecorder:
         for old in reversed(recent):
             self._delegations.remember(trace_id, old.get("tool_calls") or [])
 
-    def _count(self, outcome: CallOutcome, entry: dict[str, Any]) -> None:
+    @staticmethod
+    def _counters(outcome: CallOutcome, entry: dict[str, Any]) -> tuple[str, str, dict[str, int]]:
+        """(day, detail row key, counters) of one entry: what the usage statistics add up."""
         usage = entry.get("usage") or {}
         counters = {
             "calls": 1,
@@ -206,7 +217,7 @@ class CallRecorder:
         day = outcome.started_at.strftime("%Y-%m-%d")
         detail = usage_detail_key(outcome.principal.team, outcome.principal.user_id, outcome.model,
                                   outcome.trace.agent_id)
-        self._usage.add(day, detail, counters)
+        return day, detail, counters
 
     def _push(self, trace_id: str, owner_user_id: str, entry: dict[str, Any]) -> int:
         message = {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}

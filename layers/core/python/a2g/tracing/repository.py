@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from a2g.clock import Clock, SystemClock, epoch, iso
+from a2g.errors import ValidationFailed
 from a2g.ids import new_id
 from a2g.tracing.models import ActiveRunItem, LogEntryItem, TraceItem, UsageCounterItem
+from a2g.validation import is_id
 
 TraceKind = Literal["agent", "session"]
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes and keys.
@@ -81,6 +83,7 @@ class LogStore(Protocol):
 
 class UsageStore(Protocol):
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None: ...
+    def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool: ...
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -178,12 +181,13 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
 def _decode_cursor(trace_id: str, cursor: str | None) -> dict[str, Any] | None:
     if not cursor:
         return None
+    # Anything but a cursor of this listing is a 400, as on every other listing (it used to restart paging).
     try:
         sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        return None
-    if not sk.startswith("LOG#"):
-        return None
+        sk = ""
+    if not sk.startswith("LOG#") or not is_id(sk[4:]):
+        raise ValidationFailed("the cursor is not valid for this list", code="invalid_cursor")
     return {"pk": {"S": f"TRACE#{trace_id}"}, "sk": {"S": sk}}
 
 
@@ -276,6 +280,30 @@ class UsageRepository:
             item = UsageCounterItem(pk=f"DAY#{day}", sk=sk)
             item.update(actions=[getattr(UsageCounterItem, name).add(value) for name, value in counters.items()])
 
+    def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
+        """ADD one entry's counters unless they were already added: one transaction with the marker
+        `DAY#<day>/APPLIED#<entry_id>`, written only if absent (statistics read `D#` rows and `TOTAL` only).
+        False when the marker was there (a replayed record counted before)."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        from a2g.db import transaction_connection
+
+        connection = transaction_connection(UsageCounterItem)
+        try:
+            with TransactWrite(connection=connection) as tx:
+                tx.save(UsageCounterItem(pk=f"DAY#{day}", sk=f"APPLIED#{entry_id}"),
+                        condition=UsageCounterItem.sk.does_not_exist())
+                for sk, counters in rows.items():
+                    tx.update(UsageCounterItem(pk=f"DAY#{day}", sk=sk),
+                              actions=[getattr(UsageCounterItem, name).add(value) for name, value in counters.items()])
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if reasons and reasons[0] is not None and "ConditionalCheckFailed" in (reasons[0].code or ""):
+                return False
+            raise
+        return True
+
 
 class CoalescingUsageWriter:
     """Sums counters in memory and ADDs them at most once per `interval` seconds per row.
@@ -308,22 +336,28 @@ class CoalescingUsageWriter:
                     row[name] = row.get(name, 0) + value
         self._wake.set()
 
+    def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
+        """A replayed entry's counters: written at once and idempotently (never coalesced)."""
+        return self._store.add_once(entry_id, day, rows)
+
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
         for day, rows in pending.items():
-            try:
-                self._store.add_rows(day, rows)
-            except Exception as exc:  # noqa: BLE001 - keep the counts for the next attempt
-                from a2g.log import logger
+            for sk, counters in rows.items():
+                # Row by row: a failure keeps only the rows not written (keeping a written one would count it
+                # twice at the next attempt).
+                try:
+                    self._store.add_rows(day, {sk: counters})
+                except Exception as exc:  # noqa: BLE001 - keep the counts for the next attempt
+                    from a2g.log import logger
 
-                logger.warning("usage counters not written yet", extra={"error": str(exc)})
-                with self._lock:
-                    target = self._pending.setdefault(day, {})
-                    for sk, counters in rows.items():
-                        row = target.setdefault(sk, {})
+                    logger.warning("usage counters not written yet", extra={"error_type": type(exc).__name__})
+                    with self._lock:
+                        row = self._pending.setdefault(day, {}).setdefault(sk, {})
                         for name, value in counters.items():
                             row[name] = row.get(name, 0) + value
+                    self._wake.set()  # try again after the next interval, even if no call comes
 
     def _loop(self) -> None:
         import time

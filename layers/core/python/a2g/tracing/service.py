@@ -15,6 +15,7 @@ from a2g.log import logger
 from a2g.tracing.broadcaster import TraceBroadcaster
 from a2g.tracing.entries import cut_entry
 from a2g.tracing.repository import ENDED_RUN_KEEP_SECONDS, ActiveRun, LogStore, TraceMeta, TraceStore
+from a2g.validation import check_id
 
 MAX_PAGE = 200
 MAX_RUN_TTL_SECONDS = 3600
@@ -43,6 +44,7 @@ class TraceService:
     def owned_trace(self, user_id: str, trace_id: str | None) -> TraceMeta:
         if not trace_id:
             raise ValidationFailed("trace_id is required", code="trace_id_required")
+        check_id(trace_id, "trace_id")  # malformed (e.g. longer than a key may be): 400, never a lookup
         meta = self._traces.get_trace(trace_id)
         if meta is None or meta.owner_user_id != user_id:
             raise NotFound("no such trace", code="trace_not_found")
@@ -58,6 +60,7 @@ class TraceService:
     def unsubscribe(self, connection_id: str, trace_id: str | None) -> None:
         if not trace_id:
             raise ValidationFailed("trace_id is required", code="trace_id_required")
+        check_id(trace_id, "trace_id")
         self._subscriptions.unsubscribe(connection_id, trace_id)
 
     # --- history -------------------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ class TraceService:
 
     def entry(self, user_id: str, trace_id: str | None, entry_id: str) -> dict[str, Any]:
         meta = self.owned_trace(user_id, trace_id)
-        entry = self._logs.get(meta.trace_id, entry_id)
+        entry = self._logs.get(meta.trace_id, check_id(entry_id, "entry_id"))
         if entry is None:
             raise NotFound("no such log entry", code="entry_not_found")
         return entry
