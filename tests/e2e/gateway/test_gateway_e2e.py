@@ -4,6 +4,7 @@ runtime, in front of a real a2a-sdk agent (passed through) and a real Agno Agent
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +14,9 @@ from a2a.client import ClientConfig, create_client
 from a2a.client.card_resolver import parse_agent_card
 from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
-from helpers import SignedInUser, create_api_key, pending_user
+from helpers import SignedInUser, admin, create_api_key, pending_user
 
+from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
 from tests.e2e.chat.chat_e2e_support import create_agent
 
@@ -266,3 +268,45 @@ def test_bad_json_rpc_gets_the_specs_error_codes(
                           headers={**_bearer(caller_key), "content-type": "application/json"})  # fmt: skip
     assert response.status_code == 200, response.text
     assert response.json()["error"]["code"] == code, response.text
+
+
+def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
+    gw_runtime: RuntimeProcess, owner: SignedInUser, caller_key: str, caller: SignedInUser, gw_llm: Any,
+) -> None:  # fmt: skip
+    """The agent's LLM goes through the log-proxy (its agent trace); a gateway call marks its run active, so
+    the LLM call is tagged with the gateway session and lands beside the owner's agent_call entry."""
+    model = f"gw-e2e-{secrets.token_hex(3)}"
+    boss = admin(gw_runtime)
+    try:
+        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": gw_llm.base_url,
+                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
+        assert registered.status_code == 201, registered.text
+    finally:
+        boss.close()
+    owner_key = create_api_key(owner, "gw-traced")["key"]
+    server = A2aTestServer(gw_llm.base_url)
+    agent = create_agent(owner, "Traced gateway A2A", "A2A", {"base_url": server.url})
+    assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
+    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model)
+    server.start()
+    try:
+        task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("trace me")).json()["result"]
+        assert task["status"]["state"] == "completed", task
+        session_id = task["contextId"]
+        entries: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            entries = owner.get("/api/logs", params={"trace_id": agent["trace_id"]}).json()["items"]
+            if {e.get("kind") for e in entries} >= {"agent_call", "chat.completions"}:
+                break
+            time.sleep(0.2)
+        call = next(e for e in entries if e.get("kind") == "agent_call")
+        llm = next(e for e in entries if e.get("kind") == "chat.completions")
+        assert call["session_id"] == llm["session_id"] == session_id
+        assert call["a2a"]["task_id"] == task["id"] and call["response"]["message"] == "echo: trace me"
+        # the caller's own session trace has the call, but not the owner's LLM calls (they are the owner's)
+        trace_id = caller.get(f"/api/sessions/{session_id}").json()["trace_id"]
+        kinds = [e.get("kind") for e in caller.get("/api/logs", params={"trace_id": trace_id}).json()["items"]]
+        assert kinds == ["agent_call"], kinds
+    finally:
+        server.stop()

@@ -18,10 +18,10 @@ from typing import Any
 
 from a2g.agents.cards import published_card
 from a2g.clock import iso
-from a2g.errors import PayloadTooLarge
 from a2g.gateway.adapted import AdaptedRun
 from a2g.gateway.passthrough import PassThrough
 from a2g.gateway.protocol import (
+    PARSE_ERROR,
     TASK_NOT_CANCELABLE,
     TASK_NOT_FOUND,
     UNSUPPORTED_OPERATION,
@@ -34,26 +34,17 @@ from a2g.gateway.protocol import (
 )
 from a2g.gateway.service import Conversation, GatewayService, Outcome
 from a2g.http.app import create_app
+from a2g.http.body import read_limited_body
+from a2g.json_input import InvalidJson, JsonTooDeep, read_json
 from a2g.log import logger
+from a2g.validation import ResourceId
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 
 PREFIX = "/api/a2a/agents/{agent_id}"
-MAX_BODY_BYTES = 5_000_000
+MAX_BODY_BYTES = 1_000_000
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _sse(envelope: dict[str, Any]) -> bytes:
@@ -130,6 +121,9 @@ class Gateway:
 
 def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
     app = create_app("a2a_gateway")
+    # Not the shared BoundedJsonRoute: it would parse the body before the caller is authenticated, and answer
+    # bad JSON with a 400 where a JSON-RPC client expects -32700. The route reads it with the same reader.
+    app.router.route_class = APIRoute
     resolved: list[Gateway] = [gateway] if isinstance(gateway, Gateway) else []
 
     def gw() -> Gateway:
@@ -146,18 +140,22 @@ def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
         return JSONResponse(exc.envelope())
 
     @app.get(PREFIX + "/.well-known/agent-card.json", summary="The gateway's A2A card for an agent")
-    async def card(agent_id: str, request: Request) -> dict[str, Any]:
+    async def card(agent_id: ResourceId, request: Request) -> dict[str, Any]:
         service = gw().service
         principal = await blocking(service.caller, request.headers.get("authorization"))
         agent = await blocking(service.visible_agent, principal, agent_id)
         return published_card(agent, service.public_url)
 
     @app.post(PREFIX, summary="A2A JSON-RPC 2.0 to the agent, through the platform")
-    async def rpc(agent_id: str, request: Request) -> Response:
+    async def rpc(agent_id: ResourceId, request: Request) -> Response:
         gateway_ = gw()
         principal, agent = await blocking(gateway_.service.admit, request.headers.get("authorization"), agent_id)
-        raw = await _read_body(request, MAX_BODY_BYTES)
-        rpc_request = parse_request(raw, request.headers.get("a2a-version"))
+        raw = await read_limited_body(request, MAX_BODY_BYTES)  # 413 past the limit
+        try:
+            body = read_json(raw, max_bytes=MAX_BODY_BYTES)
+        except (InvalidJson, JsonTooDeep) as exc:
+            raise RpcError(PARSE_ERROR, exc.message) from None
+        rpc_request = parse_request(body, request.headers.get("a2a-version"))
         handler: Callable[[Any, Any, RpcRequest], Awaitable[Response]] = (
             gateway_.message if rpc_request.operation in ("send", "stream") else gateway_.task
         )

@@ -17,7 +17,6 @@ turns one into the v1.0 shape (ProtoJSON: `TASK_STATE_*`, `ROLE_*`, untagged par
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -114,12 +113,11 @@ def _bounded_id(value: Any, where: str, request_id: Any) -> str:
     return value
 
 
-def parse_request(raw: bytes, version_header: str | None) -> RpcRequest:
-    """One JSON-RPC request, or an RpcError with the spec's code (-32700, -32600, -32601, -32602)."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise RpcError(PARSE_ERROR, "the request body is not valid JSON") from None
+def parse_request(body: Any, version_header: str | None) -> RpcRequest:
+    """One parsed JSON-RPC request (a2g.json_input read the bytes), or an RpcError with the spec's code
+    (-32600, -32601, -32602; -32003 for push notification methods)."""
+    if body is None:
+        raise RpcError(PARSE_ERROR, "the request body is empty")
     if not isinstance(body, dict):
         raise RpcError(INVALID_REQUEST, "a JSON-RPC request must be one object (batches are not supported)")
     request_id = body.get("id")

@@ -217,10 +217,14 @@ class GatewayService:
     def _mark_active(self, c: Conversation) -> bool:
         if not c.ref.trace_id:
             return False
+        # The owner's LLM calls for this run are tagged with the session on the agent trace (the owner sees
+        # them under the agent_call). They are copied to the session trace only when the caller is the owner:
+        # a colleague calling a published agent must not see its LLM calls (a2g.tracing.service).
+        own = c.principal.user_id == c.ref.owner_id
         try:
             return self._tracing.run_started(agent_trace_id=c.ref.trace_id, session_id=c.session.session_id,
-                                             session_trace_id=c.session.trace_id, user_id=c.principal.user_id,
-                                             ttl_s=RUN_MARK_TTL_S)
+                                             session_trace_id=c.session.trace_id if own else "",
+                                             user_id=c.ref.owner_id, ttl_s=RUN_MARK_TTL_S)
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not mark the gateway run active", extra={"error": str(exc)})
             return False
