@@ -65,31 +65,33 @@ class Gateway:
             return self._passthrough.run(c, outcome, self._now())
         return self._adapted.run(c, outcome, self._now)
 
-    async def message(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
-        c = await asyncio.to_thread(self.service.open, principal, agent, request)
-        outcome = Outcome()
-        if request.operation == "send":
-            envelope: dict[str, Any] | None = None
-            try:
-                async for envelope in self._events(c, outcome):
-                    pass
-            finally:
-                await asyncio.to_thread(self.service.close, c, outcome)
-            assert envelope is not None
-            return JSONResponse(envelope)
-        return StreamingResponse(self._stream(c, outcome), media_type="text/event-stream", headers=_SSE_HEADERS)
+    async def start(self, principal: Any, agent: Any, request: RpcRequest) -> Conversation:
+        """Open the conversation (session, the caller's message saved): raises before anything is sent."""
+        return await asyncio.to_thread(self.service.open, principal, agent, request)
 
-    async def _stream(self, c: Conversation, outcome: Outcome) -> AsyncIterator[bytes]:
-        closed = False
+    async def run(self, c: Conversation) -> AsyncIterator[dict[str, Any]]:
+        """The run's JSON-RPC envelopes; the call is recorded before the last one is handed on."""
+        outcome, closed = Outcome(), False
         try:
             async for envelope in self._events(c, outcome):
-                yield _sse(envelope)
+                yield envelope
             closed = True
             await asyncio.to_thread(self.service.close, c, outcome)  # before the response ends (Lambda)
         finally:
-            if not closed:  # the caller went away mid-stream: record what happened, without waiting
-                outcome.error = outcome.error or "the caller closed the stream before the task ended"
+            if not closed:  # the caller went away mid-run: record what happened, without waiting
+                outcome.error = outcome.error or "the caller went away before the task ended"
                 asyncio.get_running_loop().run_in_executor(None, self.service.close, c, outcome)
+
+    async def message(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
+        c = await self.start(principal, agent, request)
+        if request.operation == "send":
+            envelope: dict[str, Any] | None = None
+            async for envelope in self.run(c):
+                pass
+            assert envelope is not None
+            return JSONResponse(envelope)
+        return StreamingResponse((_sse(e) async for e in self.run(c)), media_type="text/event-stream",
+                                 headers=_SSE_HEADERS)
 
     async def task(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
         record = await asyncio.to_thread(self.service.task_of, principal, agent, request)
