@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2g.errors import PlatformError, map_exception
+from a2g.errors import PlatformError, ServiceUnavailable, map_exception
 from a2g.identity.principal import principal_from_event
 from a2g.log import logger
 from a2g.realtime.repository import ConnectionRepository
@@ -38,6 +38,8 @@ def _connect(event: dict[str, Any]) -> dict[str, Any]:
         # without the feed the client asked for.
         try:
             tracing.owned_trace(principal.user_id, trace_id)
+        except ServiceUnavailable:
+            raise  # storage down: 503 (the handler's mapper), not "not yours"
         except PlatformError as exc:
             logger.info("connect refused: trace not owned", extra={"user_id": principal.user_id, "code": exc.code})
             return {"statusCode": 403}

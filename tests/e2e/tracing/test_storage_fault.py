@@ -155,6 +155,10 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
         assert route.json()["error"]["code"] == "storage_unavailable"
         assert int(route.headers["retry-after"]) > 0
         assert "127.0.0.1" not in route.text and "Traceback" not in route.text
+        # With an API key the authorizer itself needs the store: still 503, not API Gateway's 500 or a 403.
+        keyed = httpx.get(rt.url("/api/my-agents"), headers={"authorization": f"Bearer {api_key}"}, timeout=30)
+        assert keyed.status_code == 503, keyed.text
+        assert keyed.json()["error"]["code"] == "storage_unavailable"
         assert not _zombie_children(rt.process.pid), "the dead DynamoDB Local was not reaped"
         ws.send(json.dumps({"action": "subscribe", "trace_id": trace_id}))
         reply = json.loads(ws.recv(timeout=30))

@@ -170,3 +170,54 @@ def test_a_token_newer_than_the_cached_role_is_checked_again(env: Env) -> None:
     users.users["alice"] = replace(users.users["alice"], role="ADMIN")  # promoted, then refreshed at once
     assert authorizer.principal_for(env.token("ADMIN")).role == "ADMIN"
     assert authorizer.principal_for(env.token("USER")).role == "ADMIN"  # the old token: the current role
+
+
+class _UnreachableUsers:
+    """A user store whose DynamoDB does not answer (what botocore raises when the connection is refused)."""
+
+    def get(self, user_id: str) -> None:
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:8000")
+
+
+def test_storage_outage_in_the_authorizer_is_passed_on_as_503_not_500_or_403(env: Env) -> None:
+    from a2g.errors import StorageUnavailable, map_exception
+
+    down = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), _UnreachableUsers())
+    answer = handle_authorizer_event(http_event(f"Bearer {env.token()}"), down)
+    # Let through with no identity at all: only the outage marker.
+    assert answer["isAuthorized"] is True and "user_id" not in answer["context"]
+    routed = {"requestContext": {"authorizer": {"lambda": answer["context"]}}}
+    with pytest.raises(StorageUnavailable) as raised:
+        principal_from_event(routed)
+    status, body, headers = map_exception(raised.value)
+    assert (status, body["error"]["code"], headers.get("Retry-After")) == (503, "storage_unavailable", "5")
+
+
+def test_storage_outage_at_websocket_connect_is_refused_by_the_connect_handler(env: Env) -> None:
+    from a2g.errors import StorageUnavailable
+
+    down = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), _UnreachableUsers())
+    answer = handle_authorizer_event(ws_event(env.token()), down)
+    assert answer["principalId"] == "storage-unavailable" and "user_id" not in answer["context"]
+    with pytest.raises(StorageUnavailable):
+        principal_from_event({"requestContext": {"authorizer": answer["context"]}})
+
+
+def test_other_authorizer_failures_still_fail(env: Env) -> None:
+    class BrokenUsers:
+        def get(self, user_id: str) -> None:
+            raise RuntimeError("a bug, not an outage")
+
+    broken = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), BrokenUsers())
+    with pytest.raises(RuntimeError):
+        handle_authorizer_event(http_event(f"Bearer {env.token()}"), broken)
+
+
+def test_a_forged_outage_marker_grants_nothing() -> None:
+    from a2g.errors import StorageUnavailable
+
+    # Only the authorizer writes the context; and even then the marker carries no identity to act as.
+    with pytest.raises(StorageUnavailable):
+        principal_from_event({"requestContext": {"authorizer": {"lambda": {"outage": "storage", "user_id": "x"}}}})

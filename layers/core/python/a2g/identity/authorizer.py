@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from a2g.errors import Unauthenticated
+from a2g.errors import Unauthenticated, is_storage_outage
 from a2g.identity.api_keys import ApiKeyAuthenticator, bearer_credential, is_api_key
 from a2g.identity.ports import UserStore
-from a2g.identity.principal import Principal
+from a2g.identity.principal import OUTAGE_CONTEXT, Principal
 from a2g.identity.tokens import AccessTokenCodec
 from a2g.log import logger
 
@@ -98,9 +98,20 @@ def is_websocket_event(event: dict[str, Any]) -> bool:
 
 
 def handle_authorizer_event(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:
-    if is_websocket_event(event):
-        return _websocket(event, authorizer)
-    return _http(event, authorizer)
+    websocket = is_websocket_event(event)
+    try:
+        return _websocket(event, authorizer) if websocket else _http(event, authorizer)
+    except Exception as exc:
+        if not is_storage_outage(exc):
+            raise
+        # An authorizer that fails is a 500 from API Gateway, and a denial is a 403 that tells the client its
+        # credential is wrong: both lie during an outage. So the request is let through carrying only the
+        # outage marker: no identity, and `principal_from_event` answers 503 storage_unavailable for it
+        # before any handler runs (every authorized route reads its principal; tests/unit/identity).
+        logger.warning("authorizer could not reach storage: passing the outage on", extra={"websocket": websocket})
+        if websocket:
+            return _policy("storage-unavailable", "Allow", str(event.get("methodArn") or "*"), dict(OUTAGE_CONTEXT))
+        return {"isAuthorized": True, "context": dict(OUTAGE_CONTEXT)}
 
 
 def _http(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:

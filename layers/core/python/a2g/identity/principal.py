@@ -44,11 +44,20 @@ class Principal:
         )
 
 
+OUTAGE_CONTEXT = {"outage": "storage"}
+"""The authorizer's context when it could not reach storage to check the credential (a2g.identity.authorizer)."""
+
+
 def principal_from_event(event: dict[str, Any]) -> Principal | None:
-    """Read the principal an authorizer attached to an HTTP API v2 or WebSocket event."""
+    """Read the principal an authorizer attached to an HTTP API v2 or WebSocket event; a request the authorizer
+    could not check for a storage outage is refused here with 503 storage_unavailable."""
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
     # HTTP API v2 simple responses nest the context under "lambda"; WebSocket (REST-style) puts it flat.
     ctx = authorizer.get("lambda", authorizer)
+    if isinstance(ctx, dict) and ctx.get("outage") == OUTAGE_CONTEXT["outage"]:
+        from a2g.errors import StorageUnavailable
+
+        raise StorageUnavailable()
     return Principal.from_context(ctx)
 
 
