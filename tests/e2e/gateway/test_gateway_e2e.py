@@ -310,3 +310,28 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
         assert kinds == ["agent_call"], kinds
     finally:
         server.stop()
+
+
+def test_a_running_a2a_task_is_resubscribed_to_and_canceled_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], gw_llm: Any,
+) -> None:  # fmt: skip
+    gw_llm.pause_s = 0.5  # a slow model: the task is still running when it is canceled
+    try:
+        headers = {**_bearer(caller_key), "accept": "text/event-stream"}
+        body = {"jsonrpc": "2.0", "id": "long", "method": "message/stream", "params": _v03_message("long one")}
+        with httpx.stream("POST", _url(gw_runtime, a2a_agent["id"]), json=body, headers=headers,
+                          timeout=60) as response:  # fmt: skip
+            lines = response.iter_lines()
+            first = json.loads(next(line for line in lines if line.startswith("data:"))[5:])["result"]
+            task_id = first["id"] if first["kind"] == "task" else first["taskId"]
+            with httpx.stream("POST", _url(gw_runtime, a2a_agent["id"]), headers=headers, timeout=60,
+                              json={"jsonrpc": "2.0", "id": "re", "method": "tasks/resubscribe",
+                                    "params": {"id": task_id}}) as again:  # fmt: skip
+                assert again.status_code == 200, again.read()
+                resubscribed = json.loads(next(line for line in again.iter_lines() if line.startswith("data:"))[5:])
+                assert resubscribed["id"] == "re" and resubscribed["result"]["taskId" if "taskId" in
+                                                                             resubscribed["result"] else "id"] == task_id
+                canceled = _rpc(gw_runtime, a2a_agent["id"], caller_key, "tasks/cancel", {"id": task_id}).json()
+            assert canceled["result"]["status"]["state"] == "canceled", canceled
+    finally:
+        gw_llm.pause_s = 0.02

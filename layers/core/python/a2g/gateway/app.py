@@ -71,9 +71,12 @@ class Gateway:
 
     async def run(self, c: Conversation) -> AsyncIterator[dict[str, Any]]:
         """The run's JSON-RPC envelopes; the call is recorded before the last one is handed on."""
-        outcome, closed = Outcome(), False
+        outcome, closed, remembered = Outcome(), False, False
         try:
             async for envelope in self._events(c, outcome):
+                if not remembered and outcome.task_id:
+                    remembered = True
+                    await asyncio.to_thread(self.service.remember_task, c, outcome)
                 yield envelope
             closed = True
             await asyncio.to_thread(self.service.close, c, outcome)  # before the response ends (Lambda)
@@ -97,7 +100,7 @@ class Gateway:
         record = await asyncio.to_thread(self.service.task_of, principal, agent, request)
         if record is None:
             raise RpcError(TASK_NOT_FOUND, "task not found", request.request_id)
-        if record.task is None:  # an A2A agent's own task: its task store answers
+        if agent.framework.value == "A2A" and record.task is None:  # the agent's own task: its store answers
             session = await asyncio.to_thread(self.service._chats.get_session, principal.user_id,
                                               record.session_id)
             state = dict(session.agent_state) if session is not None else {}

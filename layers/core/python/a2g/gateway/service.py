@@ -200,6 +200,13 @@ class GatewayService:
                 logger.warning("gateway bookkeeping failed", extra={"session_id": c.session.session_id,
                                                                     "error": repr(exc)})
 
+    def remember_task(self, c: Conversation, outcome: Outcome) -> None:
+        """Record the task as soon as its id is known, so tasks/get, cancel and resubscribe reach it mid-run."""
+        try:
+            self._save_task(c, outcome)
+        except Exception as exc:  # noqa: BLE001 - close() records it again
+            logger.warning("could not record the gateway task", extra={"error": repr(exc)})
+
     def task_of(self, principal: Principal, agent: Any, request: RpcRequest) -> GatewayTask | None:
         return self.tasks.get(principal.user_id, AgentRef.from_registry(agent).agent_id, request.task_id())
 
