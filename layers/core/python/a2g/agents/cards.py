@@ -264,8 +264,11 @@ def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
     top-level `url` / `preferredTransport` / `protocolVersion` that v0.3 clients read.
     """
     base, url = public_url.rstrip("/"), gateway_url_for(public_url, agent.id)
-    own = agent.a2a_card if agent.framework == Framework.A2A and isinstance(agent.a2a_card, dict) else {}
-    own_capabilities = own.get("capabilities") if isinstance(own.get("capabilities"), dict) else {}
+    own: dict[str, Any] = (
+        agent.a2a_card if agent.framework == Framework.A2A and isinstance(agent.a2a_card, dict) else {}
+    )
+    capabilities = own.get("capabilities")
+    own_capabilities: dict[str, Any] = capabilities if isinstance(capabilities, dict) else {}
     streaming = bool(own_capabilities.get("streaming", True)) if own else True
     own_skills = own.get("skills") if isinstance(own.get("skills"), list) else None
     skills = [

@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-V03, V1 = "0.3", "1.0"
 Version = Literal["0.3", "1.0"]
+V03: Version = "0.3"
+V1: Version = "1.0"
 Operation = Literal["send", "stream", "get", "cancel", "resubscribe"]
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603

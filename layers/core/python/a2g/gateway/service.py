@@ -186,7 +186,7 @@ class GatewayService:
                 self._tracing.run_finished(agent_trace_id=c.ref.trace_id, session_id=c.session.session_id)
             except Exception as exc:  # noqa: BLE001
                 logger.warning("could not mark the gateway run done", extra={"error": str(exc)})
-        steps: list[Callable[[], None]] = [
+        steps: list[Callable[[], object]] = [
             lambda: self._save_answer(c, outcome, latency_ms),
             lambda: self._save_task(c, outcome),
             lambda: self._log_call(c, outcome, latency_ms),
