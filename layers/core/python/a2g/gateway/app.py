@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from a2g.agents.cards import published_card
-from a2g.clock import iso
 from a2g.gateway.adapted import AdaptedRun
 from a2g.gateway.passthrough import PassThrough
 from a2g.gateway.protocol import (
@@ -58,7 +57,7 @@ class Gateway:
         self.service, self._passthrough, self._adapted = service, passthrough, adapted
 
     def _now(self) -> str:
-        return iso(self.service._clock.now())
+        return self.service.now()
 
     def _events(self, c: Conversation, outcome: Outcome) -> AsyncIterator[dict[str, Any]]:
         if c.ref.framework == "A2A":
@@ -101,9 +100,7 @@ class Gateway:
         if record is None:
             raise RpcError(TASK_NOT_FOUND, "task not found", request.request_id)
         if agent.framework.value == "A2A" and record.task is None:  # the agent's own task: its store answers
-            session = await asyncio.to_thread(self.service._chats.get_session, principal.user_id,
-                                              record.session_id)
-            state = dict(session.agent_state) if session is not None else {}
+            state = await asyncio.to_thread(self.service.agent_state_of, principal, record.session_id)
             events = self._passthrough.task_call(agent, state, record.session_id, request)
             if request.operation == "resubscribe":
                 return StreamingResponse((_sse(e) async for e in events), media_type="text/event-stream",

@@ -88,7 +88,7 @@ def build_mcp_server(gateway: Callable[[], Gateway], ranking: Callable[[], Any])
         gw = gateway()
         try:
             agent = await asyncio.to_thread(gw.service.visible_agent, principal, agent_id[:200])
-            await asyncio.to_thread(gw.service._check_rate, principal.api_key_id or principal.user_id)
+            await asyncio.to_thread(gw.service.count_against_rate, principal)
             body: dict[str, Any] = {"kind": "message", "messageId": f"mcp-{id(ctx)}", "role": "user",
                                     "parts": [{"kind": "text", "text": message}]}
             if context_id:

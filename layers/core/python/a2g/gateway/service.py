@@ -146,8 +146,15 @@ class GatewayService:
     def admit(self, authorization: str | None, agent_id: str) -> tuple[Principal, Any]:
         principal = self.caller(authorization)
         agent = self.visible_agent(principal, agent_id)
-        self._check_rate(principal.api_key_id or principal.user_id)  # Throttled → 429
+        self.count_against_rate(principal)
         return principal, agent
+
+    def count_against_rate(self, principal: Principal) -> None:
+        """One call against the caller's per-key limit (the log-proxy's); raises Throttled (429) when over."""
+        self._check_rate(principal.api_key_id or principal.user_id)
+
+    def now(self) -> str:
+        return iso(self._clock.now())
 
     # --- a call's life ---------------------------------------------------------------------------------
 
@@ -206,6 +213,11 @@ class GatewayService:
             self._save_task(c, outcome)
         except Exception as exc:  # noqa: BLE001 - close() records it again
             logger.warning("could not record the gateway task", extra={"error": repr(exc)})
+
+    def agent_state_of(self, principal: Principal, session_id: str) -> dict[str, str]:
+        """What the session remembered of the agent (an A2A agent's own context id)."""
+        session = self._chats.get_session(principal.user_id, session_id)
+        return dict(session.agent_state) if session is not None else {}
 
     def task_of(self, principal: Principal, agent: Any, request: RpcRequest) -> GatewayTask | None:
         return self.tasks.get(principal.user_id, AgentRef.from_registry(agent).agent_id, request.task_id())
