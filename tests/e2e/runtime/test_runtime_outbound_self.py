@@ -88,8 +88,10 @@ def test_an_llm_pointed_at_the_platform_itself_is_never_called(open_runtime: Run
         created = admin_user.post("/api/admin/llms", json={
             "name": "Self LLM", "base_url": f"http://localhost:{runtime.port}/_local", "api_key": "k",
             "models": [model]})
-        if created.status_code == 400:  # refused when stored: nothing can call it
-            assert created.json()["error"]["code"] in ("destination_not_allowed", "validation_error"), created.text
+        if created.status_code == 400:  # refused when stored (base URLs are checked then): nothing can call it
+            assert created.json()["error"]["code"] == "invalid_base_url", created.text
+            assert "is the platform itself" in created.json()["error"]["message"]
+            assert "/_local/models" not in runtime.log_text() and "/_local/chat" not in runtime.log_text()
             return
         assert created.status_code == 201, created.text
         before = len(runtime.log_text())

@@ -140,10 +140,16 @@ def _agent(**kw: object) -> Agent:
     return Agent.model_validate(base)
 
 
-def test_published_card_of_a_native_agent_is_a_valid_v1_card() -> None:
+def test_published_card_of_a_native_agent_is_the_gateways_v1_card() -> None:
     card = published_card(_agent(), "https://a2g.example.com/")
-    # it must pass our own validator except for the JSON-RPC requirement: its binding names Agno
-    assert card["supportedInterfaces"][0]["protocolBinding"] == "a2g:agno"
+    gateway = "https://a2g.example.com/api/a2a/agents/agt_1"
+    # an A2A client can call it: JSON-RPC at the gateway, never at the agent's own address
+    assert [(i["url"], i["protocolBinding"]) for i in card["supportedInterfaces"]] == [
+        (gateway, "JSONRPC"), (gateway, "JSONRPC")]
+    assert "agno.example.com" not in json.dumps(card)
+    assert card["securitySchemes"]["a2g_api_key"]["httpAuthSecurityScheme"]["scheme"] == "Bearer"
+    assert card["securityRequirements"] == [{"schemes": {"a2g_api_key": {"list": []}}}]
+    assert card["capabilities"] == {"streaming": True, "pushNotifications": False}
     assert card["iconUrl"] == "https://cdn.example.com/w.png"
     assert [s["id"] for s in card["skills"]] == ["skill-1", "skill-2"]
     for required in ("name", "description", "version", "capabilities", "defaultInputModes",
@@ -151,14 +157,15 @@ def test_published_card_of_a_native_agent_is_a_valid_v1_card() -> None:
         assert card[required] not in (None, "")
 
 
-def test_published_card_of_an_a2a_agent_is_its_own_card() -> None:
+def test_published_card_of_an_a2a_agent_keeps_its_skills_but_not_its_address() -> None:
     raw = v1_card()
     agent = _agent(framework=Framework.A2A, a2a_card=raw,
                    endpoint=Endpoint(base_url="https://agents.example.com/echo/"))
     card = published_card(agent, "https://a2g.example.com")
-    assert parse_card(card).url == "https://agents.example.com/echo/"
+    assert parse_card(card).url == "https://a2g.example.com/api/a2a/agents/agt_1"
+    assert "agents.example.com" not in json.dumps(card)
     assert card["iconUrl"] == "https://cdn.example.com/w.png"  # filled in: the card had none
-    assert card["skills"] == raw["skills"]
+    assert [s["id"] for s in card["skills"]] == [s["id"] for s in raw["skills"]]
 
 
 def test_ai_catalog_has_the_draft_shape() -> None:

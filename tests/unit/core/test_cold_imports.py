@@ -25,6 +25,8 @@ ALLOWED = {
     "AgentEmbeddingsFunction": {"numpy"},  # its one job embeds (the model loads when it runs)
     "RankingFunction": {"numpy"},  # its one route scores with numpy (the models load on first use)
     "WsInvokeFunction": {"httpx"},  # its one route runs an agent, over HTTP
+    "A2aGatewayFunction": {"httpx"},  # its JSON-RPC route runs an agent, over HTTP
+    "McpFunction": {"httpx"},  # the mcp SDK it is built on imports it; ask_agent runs agents over HTTP
 }
 WATCHED = ["boto3", "httpx", "aiohttp", "numpy", "tokenizers", "safetensors"]
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 REPO = Path(__file__).resolve().parents[3]
 PARAMETERS_ARN = "arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/llm-keys/*"
 # The functions whose code builds the LLM registry and resolves models (a2g.llms.service.build_llm_registry).
-KEY_READERS = {"LlmsFunction", "LogProxyFunction", "HealthChecksFunction", "RankingFunction"}
+KEY_READERS = {"LlmsFunction", "LogProxyFunction", "HealthChecksFunction", "RankingFunction", "McpFunction"}
 
 
 def test_the_setting_picks_the_store_and_defaults_to_encrypted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +73,8 @@ def test_the_key_readers_are_the_functions_that_build_the_registry() -> None:
     builders = {"LlmsFunction": "functions/llms/app.py",
                 "LogProxyFunction": "layers/core/python/a2g/tracing/composition.py",
                 "HealthChecksFunction": "layers/core/python/a2g/operations/composition.py",
-                "RankingFunction": "layers/core/python/a2g/ranking/repository.py"}
+                "RankingFunction": "layers/core/python/a2g/ranking/repository.py",
+                "McpFunction": "layers/core/python/a2g/ranking/repository.py"}  # find_agents ranks
     assert set(builders) == KEY_READERS
     callers = {str(p.relative_to(REPO)) for p in [*REPO.glob("functions/*/*.py"),
                                                    *REPO.glob("layers/core/python/a2g/**/*.py")]

@@ -135,9 +135,11 @@ class AgentCall:
     history: tuple[Turn, ...] = ()  # earlier turns, oldest first, without the current message
     state: Mapping[str, str] = field(default_factory=dict)  # what adapters remembered for this session
     idle_timeout_s: float = 180.0  # longest silence tolerated between two bytes from the agent
+    # More correlation headers (the A2A gateway's X-A2G-Context-Id / X-A2G-Task-Id).
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
 
     def trace_headers(self) -> dict[str, str]:
-        return {TRACE_HEADER: self.trace_id, SESSION_HEADER: self.session_id}
+        return {**self.extra_headers, TRACE_HEADER: self.trace_id, SESSION_HEADER: self.session_id}
 
     def trace_metadata(self) -> dict[str, str]:
         """The same ids for protocols that carry metadata in the body (A2A, Agno, ADK state, LangGraph)."""

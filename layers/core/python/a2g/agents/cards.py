@@ -246,48 +246,64 @@ def card_url_for(public_url: str, agent_id: str) -> str:
     return f"{public_url.rstrip('/')}/api/catalog/agents/{agent_id}/agent-card.json"
 
 
-def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
-    """The A2A card the platform publishes for an agent.
+def gateway_url_for(public_url: str, agent_id: str) -> str:
+    """The agent's one governed A2A address: the platform's gateway (functions/a2a_gateway)."""
+    return f"{public_url.rstrip('/')}/api/a2a/agents/{agent_id}"
 
-    A2A agents: the card they registered, as they gave it (it is authoritative), with the platform's logo
-    filled in when the card had no icon. Other frameworks have no A2A endpoint, so their card is built
-    from the registry in the v1.0 shape, with one interface whose `protocolBinding` names the framework's
-    native protocol (`a2g:agno`, `a2g:adk`, `a2g:langgraph`, `a2g:openai`, `a2g:json` — open-form values the
-    A2A spec allows) at the agent's base URL, so an A2A client can tell it cannot call it over JSON-RPC.
+
+GATEWAY_SECURITY_SCHEME = "a2g_api_key"
+
+
+def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
+    """The A2A card the platform publishes for an agent: the gateway's card, whatever the framework.
+
+    Its interfaces are the gateway's URL (JSON-RPC, v1.0 and v0.3 on the same URL), never the agent's own
+    address; it asks for the platform API key as a bearer token; it lists the agent's skills (an A2A agent's
+    own card's skills, else the registry's) and the capabilities the gateway really offers: streaming (an A2A
+    agent's as its card says; adapted agents always), no push notifications. The v1.0 shape, plus the v0.3
+    top-level `url` / `preferredTransport` / `protocolVersion` that v0.3 clients read.
     """
-    if agent.framework == Framework.A2A and agent.a2a_card:
-        own = dict(agent.a2a_card)
-        if agent.logo_url and not own.get("iconUrl"):
-            own["iconUrl"] = agent.logo_url
-        return own
-    binding = {
-        Framework.AGNO: "a2g:agno",
-        Framework.ADK: "a2g:adk",
-        Framework.LANGGRAPH: "a2g:langgraph",
-        Framework.CUSTOM: f"a2g:{agent.endpoint.custom_protocol or 'custom'}",
-        Framework.A2A: JSONRPC,
-    }[agent.framework]
+    base, url = public_url.rstrip("/"), gateway_url_for(public_url, agent.id)
+    own: dict[str, Any] = (
+        agent.a2a_card if agent.framework == Framework.A2A and isinstance(agent.a2a_card, dict) else {}
+    )
+    capabilities = own.get("capabilities")
+    own_capabilities: dict[str, Any] = capabilities if isinstance(capabilities, dict) else {}
+    streaming = bool(own_capabilities.get("streaming", True)) if own else True
+    own_skills = own.get("skills") if isinstance(own.get("skills"), list) else None
+    skills = [
+        {k: v for k, v in skill.items() if k not in ("security", "securityRequirements")}
+        for skill in (own_skills or []) if isinstance(skill, dict)
+    ] or [
+        {"id": s.id or f"skill-{i + 1}", "name": s.name, "description": s.description or s.name, "tags": s.tags}
+        for i, s in enumerate(agent.skills)
+    ]
     card: dict[str, Any] = {
         "name": agent.name,
         "description": agent.description or agent.name,
         "supportedInterfaces": [
-            {"url": agent.endpoint.base_url, "protocolBinding": binding,
-             "protocolVersion": agent.endpoint.a2a_protocol_version or "1.0"}
+            {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "1.0"},
+            {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "0.3"},
         ],
-        "provider": {"organization": "A2G Agent Platform", "url": public_url.rstrip("/")},
-        "version": str(agent.version),
-        "documentationUrl": f"{public_url.rstrip('/')}/agents/{agent.id}",
-        "capabilities": {"streaming": True},
-        "defaultInputModes": ["text/plain"],
-        "defaultOutputModes": ["text/plain"],
-        "skills": [
-            {"id": s.id or f"skill-{i + 1}", "name": s.name, "description": s.description or s.name,
-             "tags": s.tags}
-            for i, s in enumerate(agent.skills)
-        ],
+        "provider": {"organization": "A2G Agent Platform", "url": base},
+        "version": str(own.get("version") or agent.version),
+        "documentationUrl": f"{base}/agents/{agent.id}",
+        "capabilities": {"streaming": streaming, "pushNotifications": False},
+        "securitySchemes": {GATEWAY_SECURITY_SCHEME: {"httpAuthSecurityScheme": {
+            "scheme": "Bearer", "description": "your A2G platform API key (or a signed-in user's access token)",
+        }}},
+        "securityRequirements": [{"schemes": {GATEWAY_SECURITY_SCHEME: {"list": []}}}],
+        "defaultInputModes": list(own.get("defaultInputModes") or ["text/plain"]),
+        "defaultOutputModes": list(own.get("defaultOutputModes") or ["text/plain"]),
+        "skills": skills,
+        # v0.3 readers
+        "url": url,
+        "preferredTransport": JSONRPC,
+        "protocolVersion": "0.3.0",
     }
-    if agent.logo_url:
-        card["iconUrl"] = agent.logo_url
+    icon = agent.logo_url or own.get("iconUrl")
+    if icon:
+        card["iconUrl"] = icon
     return card
 
 
@@ -308,6 +324,7 @@ def catalog_entry(agent: Agent, public_url: str) -> dict[str, Any]:
         "extensions": {
             "a2g.agent": {
                 "agent_id": agent.id,
+                "a2a_url": gateway_url_for(public_url, agent.id),
                 "framework": agent.framework.value,
                 "color": agent.color,
                 "logo_url": agent.logo_url,

@@ -19,6 +19,19 @@ from a2g.log import logger
 from a2g.tracing import formats
 from a2g.tracing.formats import gemini
 from a2g.tracing.proxy import LogProxy, ProxyError, error_response_parts, storage_error
+from a2g.tracing.schemas import (
+    ANTHROPIC_ERRORS,
+    API_KEY_ONLY,
+    GEMINI_ERRORS,
+    PROXY_ERRORS,
+    STREAMED_COMPLETION,
+    ChatCompletion,
+    ChatCompletionRequest,
+    Embeddings,
+    EmbeddingsRequest,
+    ModelList,
+    json_body,
+)
 
 BASE = "/api/log-proxy/{trace_id}"
 PREFIX = BASE + "/v1"
@@ -81,46 +94,57 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
 
     # --- OpenAI ---------------------------------------------------------------------------------------------
 
-    @app.post(PREFIX + "/chat/completions", summary="OpenAI chat completions, proxied and traced")
+    @app.post(PREFIX + "/chat/completions", summary="OpenAI chat completions, proxied and traced",
+              response_model=ChatCompletion, responses={**STREAMED_COMPLETION, **PROXY_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ChatCompletionRequest)})
     async def chat_completions(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.CHAT, trace_id, request)
 
-    @app.post(PREFIX + "/responses", summary="OpenAI Responses, proxied and traced")
+    @app.post(PREFIX + "/responses", summary="OpenAI Responses, proxied and traced", responses=PROXY_ERRORS,
+              openapi_extra=API_KEY_ONLY)
     async def responses(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.RESPONSES, trace_id, request)
 
     @app.api_route(PREFIX + "/responses/{response_id}", methods=["GET", "DELETE"],
-                   summary="A stored OpenAI response, passed through")
-    @app.get(PREFIX + "/responses/{response_id}/input_items", summary="A stored response's input items")
+                   summary="A stored OpenAI response, passed through", responses=PROXY_ERRORS,
+                   openapi_extra=API_KEY_ONLY)
+    @app.get(PREFIX + "/responses/{response_id}/input_items", summary="A stored response's input items",
+             responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
     async def stored_response(trace_id: str, response_id: str, request: Request) -> Any:
         path = "/responses/" + response_id + ("/input_items" if request.url.path.endswith("/input_items") else "")
         return await proxy.stored_response(trace_id, request, path)
 
-    @app.post(PREFIX + "/completions", summary="OpenAI (legacy) completions, proxied and traced")
+    @app.post(PREFIX + "/completions", summary="OpenAI (legacy) completions, proxied and traced",
+              responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
     async def completions(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.COMPLETIONS, trace_id, request)
 
-    @app.post(PREFIX + "/embeddings", summary="OpenAI embeddings, proxied and traced")
+    @app.post(PREFIX + "/embeddings", summary="OpenAI embeddings, proxied and traced", response_model=Embeddings,
+              responses=PROXY_ERRORS, openapi_extra={**API_KEY_ONLY, **json_body(EmbeddingsRequest)})
     async def embeddings(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.EMBEDDINGS, trace_id, request)
 
-    @app.get(PREFIX + "/models", summary="The enabled models, in OpenAI's (or Anthropic's) list format")
+    @app.get(PREFIX + "/models", summary="The enabled models, in OpenAI's (or, to Anthropic's SDK, Anthropic's) list format",
+             response_model=ModelList, responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
     async def models(trace_id: str, request: Request) -> Any:
         return await proxy.models(trace_id, request, client_format(request))
 
     # --- Anthropic ------------------------------------------------------------------------------------------
 
-    @app.post(PREFIX + "/messages", summary="Anthropic messages, proxied and traced")
+    @app.post(PREFIX + "/messages", summary="Anthropic messages, proxied and traced", responses=ANTHROPIC_ERRORS,
+              openapi_extra=API_KEY_ONLY)
     async def messages(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.MESSAGES, trace_id, request)
 
-    @app.post(PREFIX + "/messages/count_tokens", summary="Anthropic token counting, passed through")
+    @app.post(PREFIX + "/messages/count_tokens", summary="Anthropic token counting, passed through",
+              responses=ANTHROPIC_ERRORS, openapi_extra=API_KEY_ONLY)
     async def count_tokens(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.COUNT_TOKENS, trace_id, request)
 
     # --- Gemini (google-genai uses v1beta or v1) --------------------------------------------------------------
 
-    @app.post(BASE + "/{version}/models/{model_action}", summary="Gemini generate / stream / count / embed")
+    @app.post(BASE + "/{version}/models/{model_action}", summary="Gemini generate / stream / count / embed",
+              responses=GEMINI_ERRORS, openapi_extra=API_KEY_ONLY)
     async def gemini_call(trace_id: str, version: str, model_action: str, request: Request) -> Any:
         target = gemini.split_model_action(model_action)
         if version not in ("v1", "v1beta") or target is None:
@@ -129,7 +153,8 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
         model, action = target
         return await proxy.handle(formats.GEMINI, trace_id, request, model=model, action=action, version=version)
 
-    @app.get(BASE + "/v1beta/models", summary="The enabled models, in Gemini's list format")
+    @app.get(BASE + "/v1beta/models", summary="The enabled models, in Gemini's list format", responses=GEMINI_ERRORS,
+             openapi_extra=API_KEY_ONLY)
     async def gemini_models(trace_id: str, request: Request) -> Any:
         return await proxy.models(trace_id, request, "gemini")
 

@@ -1,0 +1,337 @@
+"""The A2A gateway end to end: real A2A clients (a2a-sdk 1.x, raw v0.3 JSON-RPC over httpx) against the local
+runtime, in front of a real a2a-sdk agent (passed through) and a real Agno AgentOS (run through its adapter)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from a2a.client import ClientConfig, create_client
+from a2a.client.card_resolver import parse_agent_card
+from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest
+from google.protobuf.json_format import MessageToDict
+from helpers import SignedInUser, admin, create_api_key, pending_user
+
+from tests.e2e.adapters.a2a_test_agent import A2aTestServer
+from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.chat.chat_e2e_support import create_agent
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import RuntimeProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def _url(rt: RuntimeProcess, agent_id: str) -> str:
+    return f"{rt.base_url}/api/a2a/agents/{agent_id}"
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {key}"}
+
+
+def _rpc(rt: RuntimeProcess, agent_id: str, key: str | None, method: str, params: Any, *,
+         v1: bool = False, rpc_id: Any = 1) -> httpx.Response:  # fmt: skip
+    headers = _bearer(key) if key else {}
+    if v1:
+        headers["a2a-version"] = "1.0"
+    body = {"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}
+    return httpx.post(_url(rt, agent_id), json=body, headers=headers, timeout=60)
+
+
+def _v03_message(text: str, context_id: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"kind": "message", "messageId": f"m-{time.monotonic_ns()}", "role": "user",
+                               "parts": [{"kind": "text", "text": text}]}
+    if context_id:
+        message["contextId"] = context_id
+    return {"message": message}
+
+
+def _sse_results(rt: RuntimeProcess, agent_id: str, key: str, method: str, params: Any,
+                 *, v1: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    headers = {**_bearer(key), "accept": "text/event-stream"}
+    if v1:
+        headers["a2a-version"] = "1.0"
+    body = {"jsonrpc": "2.0", "id": "s1", "method": method, "params": params}
+    out = []
+    with httpx.stream("POST", _url(rt, agent_id), json=body, headers=headers, timeout=60) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                envelope = json.loads(line[5:])
+                assert envelope["id"] == "s1" and "result" in envelope, envelope
+                out.append(envelope["result"])
+    return out
+
+
+def _wait_entries(user: SignedInUser, trace_id: str, kind: str, timeout: float = 20) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = user.get("/api/logs", params={"trace_id": trace_id})
+        assert logs.status_code == 200, logs.text
+        found = [e for e in logs.json()["items"] if e.get("kind") == kind]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+# --- the card ----------------------------------------------------------------------------------------------
+
+
+def test_the_gateway_card_names_only_the_gateway_and_asks_for_the_platform_key(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], a2a_server: Any,
+) -> None:  # fmt: skip
+    url = _url(gw_runtime, a2a_agent["id"])
+    response = httpx.get(url + "/.well-known/agent-card.json", headers=_bearer(caller_key), timeout=30)
+    assert response.status_code == 200, response.text
+    card = response.json()
+    assert {i["url"] for i in card["supportedInterfaces"]} == {url}
+    assert card["url"] == url and a2a_server.url.rstrip("/") not in json.dumps(card)
+    assert card["securitySchemes"]["a2g_api_key"]["httpAuthSecurityScheme"]["scheme"] == "Bearer"
+    assert card["capabilities"]["pushNotifications"] is False
+    parsed = parse_agent_card(dict(card))  # a2a-sdk's own card model
+    assert parsed.name == "Gateway echo A2A" and parsed.supported_interfaces[0].url == url
+    assert "a2g_api_key" in parsed.security_schemes
+    # the catalogue's card is the same gateway card
+    catalogue = httpx.get(f"{gw_runtime.base_url}/api/catalog/agents/{a2a_agent['id']}/agent-card.json",
+                          headers=_bearer(caller_key), timeout=30)  # fmt: skip
+    assert catalogue.status_code == 200 and catalogue.json()["supportedInterfaces"] == card["supportedInterfaces"]
+
+
+# --- an A2A agent, passed through -----------------------------------------------------------------------
+
+
+async def test_a2a_sdk_client_sends_and_streams_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], caller: SignedInUser,
+) -> None:  # fmt: skip
+    url = _url(gw_runtime, a2a_agent["id"])
+    async with httpx.AsyncClient(headers=_bearer(caller_key), timeout=60) as http:
+        client = await create_client(url, client_config=ClientConfig(streaming=True, httpx_client=http),
+                                     relative_card_path="/.well-known/agent-card.json")  # fmt: skip
+        message = Message(message_id="m-sdk-1", role=Role.ROLE_USER, parts=[Part(text="hello gateway")])
+        events = [MessageToDict(e) async for e in client.send_message(SendMessageRequest(message=message))]
+        kinds = [next(iter(e)) for e in events]
+        assert kinds[0] == "task" and "artifactUpdate" in kinds and kinds[-1] == "statusUpdate", kinds
+        assert events[-1]["statusUpdate"]["status"]["state"] == "TASK_STATE_COMPLETED"
+        task_id, context_id = events[0]["task"]["id"], events[0]["task"]["contextId"]
+        text = "".join(p.get("text", "") for e in events if "artifactUpdate" in e
+                       for p in e["artifactUpdate"]["artifact"]["parts"])  # fmt: skip
+        assert text == "echo: hello gateway"
+        task = MessageToDict(await client.get_task(GetTaskRequest(id=task_id)))
+        assert task["id"] == task_id and task["status"]["state"] == "TASK_STATE_COMPLETED"
+    # the contextId is the caller's chat session: in their history, with both messages
+    session = caller.get(f"/api/sessions/{context_id}")
+    assert session.status_code == 200, session.text
+    assert session.json()["agent_id"] == a2a_agent["id"]
+    messages = caller.get(f"/api/sessions/{context_id}/messages").json()["items"]
+    assert [(m["role"], m["content"]) for m in messages] == [("user", "hello gateway"),
+                                                             ("assistant", "echo: hello gateway")]
+
+
+def test_v03_json_rpc_send_stream_get_cancel_and_the_owner_sees_the_call(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], owner: SignedInUser,
+    caller: SignedInUser, a2a_server: Any,
+) -> None:  # fmt: skip
+    agent_id = a2a_agent["id"]
+    sent = _rpc(gw_runtime, agent_id, caller_key, "message/send", _v03_message("first"))
+    assert sent.status_code == 200, sent.text
+    task = sent.json()["result"]
+    assert task["kind"] == "task" and task["status"]["state"] == "completed", task
+    context_id = task["contextId"]
+    assert context_id.startswith("ses_")
+    # the agent's own task id is kept: the agent's task store answers tasks/get through the gateway
+    got = _rpc(gw_runtime, agent_id, caller_key, "tasks/get", {"id": task["id"]}).json()
+    assert got["result"]["id"] == task["id"] and got["result"]["status"]["state"] == "completed"
+    cancel = _rpc(gw_runtime, agent_id, caller_key, "tasks/cancel", {"id": task["id"]}).json()
+    assert cancel["error"]["code"] == -32002, cancel  # a finished task: the agent's answer, passed on
+    # the conversation continues in the same session; the agent saw the trace ids
+    results = _sse_results(gw_runtime, agent_id, caller_key, "message/stream", _v03_message("second", context_id))
+    assert results[-1]["kind"] == "status-update" and results[-1]["status"]["state"] == "completed"
+    assert {r["contextId"] for r in results} == {context_id}
+    assert a2a_server.executor.seen[-1]["metadata"]["a2g_session_id"] == context_id
+    messages = caller.get(f"/api/sessions/{context_id}/messages").json()["items"]
+    assert [m["content"] for m in messages] == ["first", "echo: first", "second", "echo: second"]
+    # the owner's live trace has an agent_call for each
+    calls = _wait_entries(owner, a2a_agent["trace_id"], "agent_call")
+    mine = [e for e in calls if e["session_id"] == context_id]
+    assert len(mine) >= 1, calls
+    assert mine[0]["user_id"] == caller.user_id and mine[0]["a2a"]["context_id"] == context_id
+    assert {e["a2a"]["task_id"] for e in mine} >= {task["id"]}
+
+
+def test_an_a2a_agent_that_is_down_is_a_failed_task_not_an_error_page(
+    gw_runtime: RuntimeProcess, owner: SignedInUser,
+) -> None:  # fmt: skip
+    dead = create_agent(owner, "Nobody home", "A2A", {"base_url": f"http://127.0.0.1:{free_port()}/"})
+    key = create_api_key(owner, "gw-dead")["key"]
+    sent = _rpc(gw_runtime, dead["id"], key, "message/send", _v03_message("anyone?"))
+    assert sent.status_code == 200, sent.text
+    task = sent.json()["result"]
+    assert task["status"]["state"] == "failed"
+    assert "could not be reached" in task["status"]["message"]["parts"][0]["text"]
+    # a task like any other: the gateway keeps it, since the agent never had it
+    got = _rpc(gw_runtime, dead["id"], key, "tasks/get", {"id": task["id"]}).json()
+    assert got["result"]["id"] == task["id"] and got["result"]["status"]["state"] == "failed", got
+    streamed = _sse_results(gw_runtime, dead["id"], key, "message/stream", _v03_message("still there?"))
+    assert streamed[-1]["kind"] == "status-update" and streamed[-1]["final"] is True
+    assert streamed[-1]["status"]["state"] == "failed"
+
+
+# --- a non-A2A agent, made an A2A agent --------------------------------------------------------------------
+
+
+async def test_an_agno_agent_is_an_a2a_agent_for_the_a2a_sdk_client(
+    gw_runtime: RuntimeProcess, caller_key: str, agno_agent: dict[str, Any], caller: SignedInUser,
+) -> None:  # fmt: skip
+    url = _url(gw_runtime, agno_agent["id"])
+    async with httpx.AsyncClient(headers=_bearer(caller_key), timeout=60) as http:
+        client = await create_client(url, client_config=ClientConfig(streaming=True, httpx_client=http),
+                                     relative_card_path="/.well-known/agent-card.json")  # fmt: skip
+        message = Message(message_id="m-agno-1", role=Role.ROLE_USER, parts=[Part(text="hello agno")])
+        events = [MessageToDict(e) async for e in client.send_message(SendMessageRequest(message=message))]
+        assert events[-1]["statusUpdate"]["status"]["state"] == "TASK_STATE_COMPLETED", events
+        text = "".join(p.get("text", "") for e in events if "artifactUpdate" in e
+                       for p in e["artifactUpdate"]["artifact"]["parts"])  # fmt: skip
+        assert text == "echo: hello agno"
+        task_id = events[0]["task"]["id"]
+        task = MessageToDict(await client.get_task(GetTaskRequest(id=task_id)))
+        assert task["status"]["state"] == "TASK_STATE_COMPLETED"
+        assert task["artifacts"][0]["parts"][0]["text"] == "echo: hello agno"
+    context_id = events[0]["task"]["contextId"]
+    messages = caller.get(f"/api/sessions/{context_id}/messages").json()["items"]
+    assert [m["content"] for m in messages] == ["hello agno", "echo: hello agno"]
+
+
+def test_agno_over_v03_send_and_a_finished_task_cannot_be_canceled(
+    gw_runtime: RuntimeProcess, caller_key: str, agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    sent = _rpc(gw_runtime, agno_agent["id"], caller_key, "message/send", _v03_message("plain")).json()
+    task = sent["result"]
+    assert task["kind"] == "task" and task["status"]["state"] == "completed", sent
+    assert task["artifacts"][0]["parts"][0] == {"kind": "text", "text": "echo: plain"}
+    cancel = _rpc(gw_runtime, agno_agent["id"], caller_key, "tasks/cancel", {"id": task["id"]}).json()
+    assert cancel["error"]["code"] == -32002
+    v1 = _rpc(gw_runtime, agno_agent["id"], caller_key, "GetTask", {"id": task["id"]}, v1=True).json()
+    assert v1["result"]["status"]["state"] == "TASK_STATE_COMPLETED"
+
+
+# --- refusals ---------------------------------------------------------------------------------------------------
+
+
+def test_who_may_call_and_nothing_is_stored_for_refused_calls(
+    gw_runtime: RuntimeProcess, caller_key: str, caller: SignedInUser, owner: SignedInUser,
+    a2a_agent: dict[str, Any], a2a_server: Any,
+) -> None:  # fmt: skip
+    before = caller.get(f"/api/agents/{a2a_agent['id']}/sessions").json()["items"]
+    no_key = _rpc(gw_runtime, a2a_agent["id"], None, "message/send", _v03_message("x"))
+    assert no_key.status_code == 401 and no_key.json()["error"]["code"] == "unauthenticated"
+    bad_key = _rpc(gw_runtime, a2a_agent["id"], "a2g_sk_not-a-key", "message/send", _v03_message("x"))
+    assert bad_key.status_code == 401
+    waiting = pending_user(gw_runtime)
+    try:
+        pending = httpx.post(_url(gw_runtime, a2a_agent["id"]), headers=waiting.headers, timeout=30,
+                             json={"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": _v03_message("x")})
+        assert pending.status_code == 403, pending.text
+    finally:
+        waiting.close()
+    # another developer's agent in development, and an unknown one: not found, card included
+    private = create_agent(owner, "Private", "A2A", {"base_url": f"http://127.0.0.1:{free_port()}/private"})
+    for agent_id in (private["id"], "agt_nope"):
+        assert _rpc(gw_runtime, agent_id, caller_key, "message/send", _v03_message("x")).status_code == 404
+        card = httpx.get(_url(gw_runtime, agent_id) + "/.well-known/agent-card.json", headers=_bearer(caller_key))
+        assert card.status_code == 404
+    after = caller.get(f"/api/agents/{a2a_agent['id']}/sessions").json()["items"]
+    assert len(after) == len(before)
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (b"{not json", -32700),
+    (b"[]", -32600),
+    (b'{"jsonrpc": "1.0", "id": 1, "method": "message/send", "params": {}}', -32600),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tasks/explode", "params": {}}', -32601),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": {"message": {"parts": []}}}', -32602),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {}}', -32602),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {"id": "no-such-task"}}', -32001),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "message/send", "params": {"message": {"role": "user", "parts": '
+     + b'[{"kind": "text", "text": "x"}], "messageId": "m", "contextId": "ses_someone_elses"}}}', -32602),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "tasks/pushNotificationConfig/set", "params": {}}', -32003),
+])  # fmt: skip
+def test_bad_json_rpc_gets_the_specs_error_codes(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], body: bytes, code: int,
+) -> None:  # fmt: skip
+    response = httpx.post(_url(gw_runtime, a2a_agent["id"]), content=body, timeout=30,
+                          headers={**_bearer(caller_key), "content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["error"]["code"] == code, response.text
+
+
+def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
+    gw_runtime: RuntimeProcess, owner: SignedInUser, caller_key: str, caller: SignedInUser, gw_llm: Any,
+) -> None:  # fmt: skip
+    """The agent's LLM goes through the log-proxy (its agent trace); a gateway call marks its run active, so
+    the LLM call is tagged with the gateway session and lands beside the owner's agent_call entry."""
+    model = f"gw-e2e-{secrets.token_hex(3)}"
+    boss = admin(gw_runtime)
+    try:
+        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": gw_llm.base_url,
+                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
+        assert registered.status_code == 201, registered.text
+    finally:
+        boss.close()
+    owner_key = create_api_key(owner, "gw-traced")["key"]
+    server = A2aTestServer(gw_llm.base_url)
+    agent = create_agent(owner, "Traced gateway A2A", "A2A", {"base_url": server.url})
+    assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
+    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model)
+    server.start()
+    try:
+        task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("trace me")).json()["result"]
+        assert task["status"]["state"] == "completed", task
+        session_id = task["contextId"]
+        entries: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            entries = owner.get("/api/logs", params={"trace_id": agent["trace_id"]}).json()["items"]
+            if {e.get("kind") for e in entries} >= {"agent_call", "chat.completions"}:
+                break
+            time.sleep(0.2)
+        call = next(e for e in entries if e.get("kind") == "agent_call")
+        llm = next(e for e in entries if e.get("kind") == "chat.completions")
+        assert call["session_id"] == llm["session_id"] == session_id
+        assert call["a2a"]["task_id"] == task["id"] and call["response"]["message"] == "echo: trace me"
+        # the caller's own session trace has the call, but not the owner's LLM calls (they are the owner's)
+        trace_id = caller.get(f"/api/sessions/{session_id}").json()["trace_id"]
+        kinds = [e.get("kind") for e in caller.get("/api/logs", params={"trace_id": trace_id}).json()["items"]]
+        assert kinds == ["agent_call"], kinds
+    finally:
+        server.stop()
+
+
+def test_a_running_a2a_task_is_resubscribed_to_and_canceled_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], gw_llm: Any,
+) -> None:  # fmt: skip
+    gw_llm.pause_s = 0.5  # a slow model: the task is still running when it is canceled
+    try:
+        headers = {**_bearer(caller_key), "accept": "text/event-stream"}
+        body = {"jsonrpc": "2.0", "id": "long", "method": "message/stream", "params": _v03_message("long one")}
+        with httpx.stream("POST", _url(gw_runtime, a2a_agent["id"]), json=body, headers=headers,
+                          timeout=60) as response:  # fmt: skip
+            lines = response.iter_lines()
+            first = json.loads(next(line for line in lines if line.startswith("data:"))[5:])["result"]
+            task_id = first["id"] if first["kind"] == "task" else first["taskId"]
+            with httpx.stream("POST", _url(gw_runtime, a2a_agent["id"]), headers=headers, timeout=60,
+                              json={"jsonrpc": "2.0", "id": "re", "method": "tasks/resubscribe",
+                                    "params": {"id": task_id}}) as again:  # fmt: skip
+                assert again.status_code == 200, again.read()
+                resubscribed = json.loads(next(line for line in again.iter_lines() if line.startswith("data:"))[5:])
+                assert resubscribed["id"] == "re" and resubscribed["result"]["taskId" if "taskId" in
+                                                                             resubscribed["result"] else "id"] == task_id
+                canceled = _rpc(gw_runtime, a2a_agent["id"], caller_key, "tasks/cancel", {"id": task_id}).json()
+            assert canceled["result"]["status"]["state"] == "canceled", canceled
+    finally:
+        gw_llm.pause_s = 0.02
