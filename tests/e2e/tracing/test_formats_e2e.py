@@ -123,6 +123,7 @@ def test_anthropic_messages_create_stream_and_tool_use(tracing_runtime: TracingR
     upstream = providers.requests[-1]["headers"]
     assert upstream["x-api-key"] == "upstream-key-anthropic" and upstream["anthropic-version"]
     assert "authorization" not in upstream
+    assert "fmt-claude" in [m.id for m in client.models.list()]  # Anthropic's list shape on the shared path
     with client.messages.stream(model="fmt-claude", max_tokens=64,
                                 messages=[{"role": "user", "content": "streamed words here"}]) as stream:
         text = "".join(stream.text_stream)
