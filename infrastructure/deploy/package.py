@@ -390,7 +390,13 @@ def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]
     return results
 
 
-def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) -> dict[str, Any]:
+# A route of each Web Adapter function that answers 401 without an API key (the app itself refusing).
+WEB_ADAPTER_PROBES = {"A2aGatewayFunction": "/api/a2a/agents/package-check/.well-known/agent-card.json"}
+DEFAULT_WEB_ADAPTER_PROBE = "/api/log-proxy/package-check/v1/models"
+
+
+def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str,
+                      probe_path: str = DEFAULT_WEB_ADAPTER_PROBE) -> dict[str, Any]:
     """Start the function's Web Adapter script (run.sh) as Lambda would and ask its app for a route: proves the
     script, uvicorn in the layer and the ASGI app agree."""
     with socket.socket() as probe:
@@ -408,7 +414,7 @@ def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) 
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"GET /api/log-proxy/package-check/v1/models HTTP/1.1\r\nHost: x\r\n"
+                    conn.sendall(b"GET " + probe_path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                                  b"Connection: close\r\n\r\n")
                     answer = b""
                     while chunk := conn.recv(65536):
@@ -519,8 +525,9 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
         for fn in template.functions.values():
             if fn.handler.endswith(".sh"):
                 tree = stage / "functions" / fn.logical_id
+                probe = WEB_ADAPTER_PROBES.get(fn.logical_id, DEFAULT_WEB_ADAPTER_PROBE)
                 checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(python, tree, opts[fn.logical_id],
-                                                                              fn.handler)
+                                                                              fn.handler, probe)
         for name, result in checks.items():
             target = packages.get(name.split(" ", 1)[0])
             if not result.get("ok") and target is not None:
