@@ -5,6 +5,7 @@ each plain and streamed, the way each real API answers (field names, event names
 Behaviour by model name and last user text:
 - a model containing `limited`: 429 in the provider's error format with `retry-after: 1` and a rate-limit header;
 - a model containing `refused`: 401 (the LLM refusing the platform's stored key);
+- a model containing `broken`: a stream that drops the connection after three events;
 - a text containing "weather": a `get_weather` tool call with `{"city": "Seoul"}`;
 - otherwise: "echo: <text>" (streamed word by word).
 Every request is kept in `requests` (path, headers, JSON body).
@@ -109,7 +110,7 @@ class MockProviders:
                 await _send(send, 200, [], json.dumps(_response(model, reply, tool)).encode())
         elif provider == "anthropic":
             if body.get("stream"):
-                await _sse(send, _messages_events(model, reply, tool))
+                await _sse(send, _messages_events(model, reply, tool), cut_after=3 if "broken" in model else None)
             else:
                 await _send(send, 200, [(b"request-id", b"req_mock_1")], json.dumps(_message(model, reply, tool)).encode())
         elif path.endswith(":streamGenerateContent"):
@@ -137,10 +138,12 @@ async def _send(send: Any, status: int, headers: list[tuple[bytes, bytes]], body
     await send({"type": "http.response.body", "body": body})
 
 
-async def _sse(send: Any, events: list[tuple[str | None, dict[str, Any]]]) -> None:
+async def _sse(send: Any, events: list[tuple[str | None, dict[str, Any]]], cut_after: int | None = None) -> None:
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/event-stream")]})
-    for name, data in events:
+    for index, (name, data) in enumerate(events):
+        if cut_after is not None and index == cut_after:
+            raise ConnectionAbortedError("the mock drops the stream")
         head = f"event: {name}\n".encode() if name else b""
         await send({"type": "http.response.body", "more_body": True,
                     "body": head + b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"})

@@ -33,7 +33,7 @@ def providers(tracing_runtime: TracingRuntime, developer: Developer) -> Iterator
     headers = {"authorization": f"Bearer {developer.token}"}
     for name, provider, base, models in (
         ("mock-openai", "openai", mock.root + "/v1", ["fmt-gpt", "fmt-gpt-limited", "fmt-gpt-refused"]),
-        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited"]),
+        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited", "fmt-claude-broken"]),
         ("mock-gemini", "gemini", mock.root, ["fmt-gemini", "fmt-gemini-limited"]),
     ):
         created = httpx.post(tracing_runtime.base_url + "/api/admin/llms", headers=headers, json={
@@ -123,6 +123,7 @@ def test_anthropic_messages_create_stream_and_tool_use(tracing_runtime: TracingR
     upstream = providers.requests[-1]["headers"]
     assert upstream["x-api-key"] == "upstream-key-anthropic" and upstream["anthropic-version"]
     assert "authorization" not in upstream
+    assert "fmt-claude" in [m.id for m in client.models.list()]  # Anthropic's list shape on the shared path
     with client.messages.stream(model="fmt-claude", max_tokens=64,
                                 messages=[{"role": "user", "content": "streamed words here"}]) as stream:
         text = "".join(stream.text_stream)
@@ -280,3 +281,16 @@ def test_translated_calls_reach_an_llm_of_another_provider(tracing_runtime: Trac
     assert [e["provider"] for e in entries] == ["openai", "openai", "openai", "anthropic", "anthropic"]
     assert entries[1]["output_text"] == "echo: bridged stream" and entries[1]["stream"] is True
     assert entries[3]["output_text"] == "echo: to claude" and entries[3]["usage"]["input_tokens"] >= 7
+
+
+def test_a_cut_anthropic_stream_ends_in_the_sdks_error_and_a_failed_entry(
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
+    trace_id = tracing_runtime.create_trace("admin", agent_id="agt_cut")
+    client = _anthropic(tracing_runtime, developer, trace_id)
+    with pytest.raises(anthropic.APIError) as cut, client.messages.stream(
+            model="fmt-claude-broken", max_tokens=32, messages=[{"role": "user", "content": "a b c d e"}]) as stream:
+        "".join(stream.text_stream)
+    assert "mock-anthropic" in str(cut.value) and str(providers.port) not in str(cut.value)
+    [entry] = _entries(tracing_runtime, developer, trace_id, 1)
+    assert entry["status"] == "error" and entry["error"]["code"] == "upstream_stream_interrupted"
+    assert str(providers.port) not in json.dumps(entry["error"])

@@ -3,6 +3,8 @@ bodies are `LlmCreate` / `LlmUpdate` in `a2g.llms.service`."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field
 
 from a2g.http.schemas import ResponseModel
@@ -29,6 +31,8 @@ class LlmView(ResponseModel):
 
     llm_id: str
     name: str
+    provider: Literal["openai", "anthropic", "gemini"] = Field(
+        "openai", description="the API the LLM speaks (openai: any OpenAI-compatible server)")
     base_url: str
     api_key_masked: str | None
     has_api_key: bool
