@@ -375,9 +375,18 @@ def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]
     return results
 
 
-def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) -> dict[str, Any]:
-    """Start the function's Web Adapter script (run.sh) as Lambda would and ask its app for a route: proves the
-    script, uvicorn in the layer and the ASGI app agree."""
+def _get_probe_path(template: Any, logical_id: str) -> str:
+    """The function's first GET route, its path parameters filled in (every streaming app refuses it, 401)."""
+    for route in template.http_routes:
+        if route.function == logical_id and route.method == "GET":
+            return re.sub(r"\{[^}]+\}", "package-check", route.path)
+    return "/"
+
+
+def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str,
+                      probe_path: str = "/api/log-proxy/package-check/v1/models") -> dict[str, Any]:
+    """Start the function's Web Adapter script (run.sh) as Lambda would and GET one of its routes without a
+    credential (`probe_path`): a 401 from the app proves the script, uvicorn in the layer and the app agree."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -393,7 +402,7 @@ def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str) 
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"GET /api/log-proxy/package-check/v1/models HTTP/1.1\r\nHost: x\r\n"
+                    conn.sendall(b"GET " + probe_path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                                  b"Connection: close\r\n\r\n")
                     answer = b""
                     while chunk := conn.recv(65536):
@@ -502,8 +511,8 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
         for fn in template.functions.values():
             if fn.handler.endswith(".sh"):
                 tree = stage / "functions" / fn.logical_id
-                checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(python, tree, opts[fn.logical_id],
-                                                                              fn.handler)
+                checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(
+                    python, tree, opts[fn.logical_id], fn.handler, _get_probe_path(template, fn.logical_id))
         for name, result in checks.items():
             target = packages.get(name.split(" ", 1)[0])
             if not result.get("ok") and target is not None:
