@@ -376,11 +376,10 @@ def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]
 
 
 def _get_probe_path(template: Any, logical_id: str) -> str:
-    """The function's first GET route, its path parameters filled in (every streaming app refuses it, 401)."""
-    for route in template.http_routes:
-        if route.function == logical_id and route.method == "GET":
-            return re.sub(r"\{[^}]+\}", "package-check", route.path)
-    return "/"
+    """A path of the function (its first GET route, else its first route), parameters filled in: every
+    streaming app checks the credential first, so a GET without one is refused with 401."""
+    routes = sorted((r for r in template.http_routes if r.function == logical_id), key=lambda r: r.method != "GET")
+    return re.sub(r"\{[^}]+\}", "package-check", routes[0].path) if routes else "/"
 
 
 def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str,
