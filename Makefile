@@ -45,15 +45,15 @@ install-run: $(UV)
 
 # `npm ci` only: the committed locks hold every platform's optional packages (tests/deploy/test_node_locks.py),
 # so nothing rewrites them and a fresh clone stays clean.
-NODE_DIRS_RUN := infrastructure/local frontend
+NODE_DIRS_RUN := infrastructure/local frontend functions/docs
 NODE_DIRS     := $(NODE_DIRS_RUN) sdks/js tests/e2e/oidc
 
 install-node:
-	@echo "==> Node dependencies (DynamoDB Local, frontend, JS SDK, test OIDC provider)"
+	@echo "==> Node dependencies (DynamoDB Local, frontend, API reference page, JS SDK, test OIDC provider)"
 	@$(MAKE) --no-print-directory _node-deps NODE_DIRS_WANTED="$(NODE_DIRS)"
 
 install-node-run:
-	@echo "==> Node dependencies (DynamoDB Local, frontend)"
+	@echo "==> Node dependencies (DynamoDB Local, frontend, API reference page)"
 	@$(MAKE) --no-print-directory _node-deps NODE_DIRS_WANTED="$(NODE_DIRS_RUN)"
 
 _node-deps:

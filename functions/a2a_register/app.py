@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from a2g.agents.cards import check_card_size
+from a2g.agents.schemas import Registered
 from a2g.agents.wiring import agent_service
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
 from a2g.http.body import parsed_json
+from a2g.http.openapi import UPSTREAM_ERRORS
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -39,8 +41,11 @@ _BODY_SCHEMA = {
 @app.post(
     "/api/a2a/register",
     status_code=201,
+    response_model=Registered,
+    summary="Register (or update) an agent from its A2A card",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}},
-    responses={200: {"description": "the same agent was registered before: updated in place"}},
+    responses={200: {"description": "the same agent was registered before: updated in place", "model": Registered},
+               **UPSTREAM_ERRORS},
 )
 async def register(request: Request, response: Response, principal: ApprovedPrincipal) -> dict[str, Any]:
     check_card_size(await request.body())  # 413 before parsing a body of any size

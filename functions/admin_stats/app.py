@@ -7,12 +7,13 @@ from typing import Any
 
 from a2g.http import AdminPrincipal, create_app, lambda_handler_for
 from a2g.operations.composition import audit_service, stats_service
+from a2g.operations.schemas import AgentStats, AuditPage, UsageStats, UserStats
 from fastapi import Query
 
 app = create_app("admin_stats")
 
 
-@app.get("/api/admin/stats/usage", summary="Calls, tokens, errors and latency over a range of days, grouped")
+@app.get("/api/admin/stats/usage", response_model=UsageStats, summary="Calls, tokens, errors and latency over a range of days, grouped")
 def usage(
     _: AdminPrincipal,
     start: str | None = Query(None, alias="from", max_length=40, description="first day, YYYY-MM-DD (default: 30 days ago)"),
@@ -22,12 +23,12 @@ def usage(
     return stats_service().usage(start, end, group_by)
 
 
-@app.get("/api/admin/stats/agents", summary="Agents by status and framework, and the most used")
+@app.get("/api/admin/stats/agents", response_model=AgentStats, summary="Agents by status and framework, and the most used")
 def agents(_: AdminPrincipal) -> dict[str, Any]:
     return stats_service().agents()
 
 
-@app.get("/api/admin/stats/users", summary="Active users per day")
+@app.get("/api/admin/stats/users", response_model=UserStats, summary="Active users per day")
 def users(
     _: AdminPrincipal,
     start: str | None = Query(None, alias="from", max_length=40),
@@ -36,7 +37,7 @@ def users(
     return stats_service().users(start, end)
 
 
-@app.get("/api/admin/audit", summary="The audit log, newest first")
+@app.get("/api/admin/audit", response_model=AuditPage, summary="The audit log, newest first")
 def audit(
     _: AdminPrincipal,
     start: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO time (default: 30 days ago)"),

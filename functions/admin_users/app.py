@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from a2g.http import AdminPrincipal, create_app, lambda_handler_for
+from a2g.identity.schemas import UserPage, UserView
 from a2g.identity.wiring import user_directory
 from a2g.validation import Cursor, PlainText, ResourceId
 from fastapi import Query
@@ -22,7 +23,7 @@ class UserPatch(BaseModel):
     team: PlainText | None = Field(None, max_length=64)
 
 
-@app.get("/api/admin/users")
+@app.get("/api/admin/users", response_model=UserPage, summary="Users, paged, optionally of one role")
 def list_users(
     admin: AdminPrincipal,
     role: RoleName | None = None,
@@ -33,12 +34,12 @@ def list_users(
     return {"items": [u.to_public() for u in page.items], "next_cursor": page.next_cursor}
 
 
-@app.post("/api/admin/users/{user_id}/approve")
+@app.post("/api/admin/users/{user_id}/approve", response_model=UserView, summary="Approve a PENDING user (becomes USER)")
 def approve_user(user_id: ResourceId, admin: AdminPrincipal) -> dict[str, Any]:
     return users.approve(admin, user_id).to_public()
 
 
-@app.patch("/api/admin/users/{user_id}")
+@app.patch("/api/admin/users/{user_id}", response_model=UserView, summary="Change a user's role or team")
 def update_user(user_id: ResourceId, body: UserPatch, admin: AdminPrincipal) -> dict[str, Any]:
     return users.update(admin, user_id, role=body.role, team=body.team).to_public()
 

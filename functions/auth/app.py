@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 from a2g.errors import PlatformError, map_exception
 from a2g.http import AnyPrincipal, create_app, lambda_handler_for
+from a2g.http.openapi import PUBLIC, REDIRECT, error_responses
+from a2g.identity.schemas import AuthConfig, Me, SignedInBody
 from a2g.identity.web import (
     NO_STORE,
     REFRESH_COOKIE,
@@ -35,13 +37,14 @@ class DevLogin(BaseModel):
     team: str | None = Field(None, max_length=64, examples=["platform"])
 
 
-@app.get("/api/auth/config")
+@app.get("/api/auth/config", response_model=AuthConfig, openapi_extra=PUBLIC)
 def config() -> dict[str, Any]:
     """Public: which sign-in methods the sign-in page should offer."""
     return auth.config()
 
 
-@app.get("/api/auth/login", response_model=None)
+@app.get("/api/auth/login", response_model=None, status_code=302, responses={**REDIRECT, **error_responses(404)},
+         openapi_extra=PUBLIC)
 def login(return_to: str | None = Query(None, max_length=2048)) -> Response:
     """Start single sign-on: redirect to the identity provider (PKCE S256, state and nonce kept server-side)."""
     start = auth.begin_sso(return_to)
@@ -50,7 +53,7 @@ def login(return_to: str | None = Query(None, max_length=2048)) -> Response:
     return response
 
 
-@app.get("/api/auth/callback", response_model=None)
+@app.get("/api/auth/callback", response_model=None, status_code=302, responses=REDIRECT, openapi_extra=PUBLIC)
 def callback(
     request: Request,
     code: str | None = Query(None, max_length=4096),
@@ -72,7 +75,7 @@ def callback(
     return response
 
 
-@app.post("/api/auth/dev-login", response_model=None)
+@app.post("/api/auth/dev-login", response_model=SignedInBody, openapi_extra=PUBLIC)
 def dev_login(body: DevLogin) -> Response:
     """Local sign-in without an identity provider; refused whenever one is configured."""
     signed_in = auth.dev_login(body.username, body.team)
@@ -81,7 +84,7 @@ def dev_login(body: DevLogin) -> Response:
     return response
 
 
-@app.post("/api/auth/refresh", response_model=None)
+@app.post("/api/auth/refresh", response_model=SignedInBody, responses=error_responses(401), openapi_extra=PUBLIC)
 def refresh(request: Request) -> Response:
     """A new access token for the refresh cookie, which is rotated; 401 (and the cookie cleared) otherwise."""
     try:
@@ -97,7 +100,7 @@ def refresh(request: Request) -> Response:
     return response
 
 
-@app.post("/api/auth/logout", status_code=204, response_model=None)
+@app.post("/api/auth/logout", status_code=204, response_model=None, openapi_extra=PUBLIC)
 def logout(request: Request) -> Response:
     """End this sign-in: its refresh tokens are deleted and the cookie cleared. Access tokens expire by themselves."""
     auth.logout(request.cookies.get(REFRESH_COOKIE))
@@ -106,7 +109,7 @@ def logout(request: Request) -> Response:
     return response
 
 
-@app.get("/api/auth/me")
+@app.get("/api/auth/me", response_model=Me)
 def me(principal: AnyPrincipal) -> dict[str, Any]:
     """Who the caller is; PENDING users learn here that they wait for approval."""
     return auth.me(principal)

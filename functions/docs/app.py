@@ -1,19 +1,38 @@
-"""GET /api/openapi.json (the merged document) and GET /api/docs (an interactive viewer)."""
+"""The API reference: the merged OpenAPI document, the WebSocket protocol (AsyncAPI) and a Swagger UI page.
+
+GET /api/openapi.json      every HTTP endpoint (a2g.http.openapi merges the functions' own apps)
+GET /api/asyncapi.json     the WebSocket protocol (websocket_protocol.py beside this file)
+GET /api/docs              Swagger UI on the OpenAPI document, with a link to the AsyncAPI one
+GET /api/docs/{asset}      Swagger UI's script, style sheet and icon, from the npm package `swagger-ui-dist`
+
+No CDN: the assets are this function's own. `make install` puts them in node_modules/ here; `make package`
+copies the few the page needs into swagger-ui/ in the function's zip, with the merged OpenAPI document.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from a2g.errors import NotFound
 from a2g.http import create_app, lambda_handler_for
-from a2g.http.openapi import merged_document
-from fastapi.responses import HTMLResponse
+from a2g.http.openapi import PUBLIC, merged_document
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
 
 app = create_app("docs")
 _HERE = Path(__file__).resolve().parent
 _PACKAGED = _HERE / "openapi.json"  # written by `make package`
+ASSETS = {  # what the page loads, and its media type
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+}
+ASSET_DIRS = (_HERE / "swagger-ui", _HERE / "node_modules" / "swagger-ui-dist")  # packaged, then checkout
+_CACHE = {"Cache-Control": "public, max-age=86400"}
 
 
 @lru_cache(maxsize=1)
@@ -23,33 +42,70 @@ def _document() -> dict[str, Any]:
     return merged_document(_HERE.parent)
 
 
-@app.get("/api/openapi.json")
+@lru_cache(maxsize=1)
+def _asyncapi() -> dict[str, Any]:
+    sys.path.insert(0, str(_HERE))  # on Lambda the function's folder is on the path already
+    try:
+        from websocket_protocol import asyncapi_document
+    finally:
+        sys.path.remove(str(_HERE))
+    return asyncapi_document()
+
+
+_DOCUMENT = {200: {"description": "the document (JSON)", "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@app.get("/api/openapi.json", summary="The OpenAPI document of every HTTP endpoint", response_model=None,
+         responses=_DOCUMENT, openapi_extra=PUBLIC)
 def openapi_document() -> dict[str, Any]:
     return _document()
 
 
-_VIEWER = """<!doctype html><html><head><meta charset="utf-8"><title>A2G API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px}code{background:#f3f3f3;padding:0 .3em}
-details{border:1px solid #ddd;border-radius:8px;margin:.4rem 0;padding:.4rem .8rem}summary{cursor:pointer}
-.m{display:inline-block;min-width:4.5em;font-weight:600}pre{white-space:pre-wrap;font-size:12px}</style></head>
-<body><h1>A2G Agent Platform API</h1><p>The merged OpenAPI document: <a href="/api/openapi.json">/api/openapi.json</a>.
-Try a call: enter a token or API key, then use the buttons.</p>
-<p><input id="tok" size="60" placeholder="Bearer token or API key"></p><div id="ops">loading...</div>
+@app.get("/api/asyncapi.json", summary="The WebSocket protocol (AsyncAPI 3.0)", response_model=None,
+         responses=_DOCUMENT, openapi_extra=PUBLIC)
+def asyncapi_document() -> dict[str, Any]:
+    return _asyncapi()
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>A2G Agent Platform API</title>
+<link rel="icon" type="image/png" href="/api/docs/favicon-32x32.png">
+<link rel="stylesheet" href="/api/docs/swagger-ui.css">
+<style>body{margin:0}.a2g-links{font:14px system-ui,sans-serif;padding:10px 20px;background:#fafafa;
+border-bottom:1px solid #e5e5e5}.a2g-links a{margin-right:18px}</style></head>
+<body>
+<nav class="a2g-links"><strong>A2G Agent Platform</strong> &middot;
+<a href="/api/openapi.json">OpenAPI document</a>
+<a href="/api/asyncapi.json" id="asyncapi">WebSocket protocol (AsyncAPI 3.0)</a>
+<span>Authorize with an access token or an API key (<code>a2g_sk_...</code>).</span></nav>
+<div id="swagger-ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
 <script>
-fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{const ops=document.getElementById('ops');ops.innerHTML='';
-for(const [path,item] of Object.entries(doc.paths)){for(const [method,op] of Object.entries(item)){
-const d=document.createElement('details');const s=document.createElement('summary');
-s.innerHTML='<span class="m">'+method.toUpperCase()+'</span> <code></code> '+(op.summary||'');s.querySelector('code').textContent=path;
-d.appendChild(s);const pre=document.createElement('pre');pre.textContent=JSON.stringify(op,null,2);
-if(method==='get'&&!path.includes('{')){const b=document.createElement('button');b.textContent='Send GET';
-b.onclick=async()=>{const t=document.getElementById('tok').value;const r=await fetch(path,{headers:t?{Authorization:'Bearer '+t}:{}});
-pre.textContent=r.status+'\\n'+await r.text();};d.appendChild(b);}d.appendChild(pre);ops.appendChild(d);}}});
-</script></body></html>"""
+window.ui = SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  persistAuthorization: false, tryItOutEnabled: false, displayRequestDuration: true});
+</script>
+</body></html>"""
 
 
-@app.get("/api/docs", response_class=HTMLResponse)
-def docs_page() -> str:
-    return _VIEWER
+@app.get("/api/docs", response_class=HTMLResponse, summary="The API reference (Swagger UI)",
+         responses={200: {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}},
+         openapi_extra=PUBLIC)
+def docs_page() -> HTMLResponse:
+    return HTMLResponse(_PAGE, headers={"Cache-Control": "no-cache"})
+
+
+@app.get("/api/docs/{asset}", response_class=FileResponse, summary="The API reference page's assets",
+         responses={200: {"description": "the file", "content": {t.split(";")[0]: {"schema": {"type": "string"}}
+                                                                  for t in ASSETS.values()}}},
+         openapi_extra=PUBLIC)
+def docs_asset(asset: str = PathParam(max_length=64)) -> FileResponse:
+    """Only the files the page loads; anything else is 404."""
+    if asset in ASSETS:
+        for folder in ASSET_DIRS:
+            if (folder / asset).is_file():
+                return FileResponse(folder / asset, media_type=ASSETS[asset], headers=_CACHE)
+    raise NotFound(f"no asset {asset!r}")
 
 
 handler = lambda_handler_for(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from a2g.http import AdminPrincipal, ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.llms.schemas import LlmList, LlmProbe, LlmView, ModelCatalogue
 from a2g.llms.service import LlmCreate, LlmUpdate, build_llm_registry
 from a2g.validation import ModelName, ResourceId
 from fastapi import Body, Response
@@ -14,17 +15,17 @@ app = create_app("llms")
 registry = build_llm_registry()
 
 
-@app.get("/api/admin/llms", summary="Every registered LLM (keys masked)")
+@app.get("/api/admin/llms", response_model=LlmList, summary="Every registered LLM (keys masked)")
 def list_llms(_: AdminPrincipal) -> dict[str, Any]:
     return {"items": registry.list_public()}
 
 
-@app.post("/api/admin/llms", status_code=201, summary="Register an LLM")
+@app.post("/api/admin/llms", status_code=201, response_model=LlmView, summary="Register an LLM")
 def create_llm(_: AdminPrincipal, payload: LlmCreate) -> dict[str, Any]:
     return registry.create(payload)
 
 
-@app.patch("/api/admin/llms/{llm_id}", summary="Change an LLM (a new api_key replaces the old one)")
+@app.patch("/api/admin/llms/{llm_id}", response_model=LlmView, summary="Change an LLM (a new api_key replaces the old one)")
 def update_llm(_: AdminPrincipal, llm_id: ResourceId, payload: LlmUpdate) -> dict[str, Any]:
     return registry.update(llm_id, payload)
 
@@ -35,14 +36,14 @@ def delete_llm(_: AdminPrincipal, llm_id: ResourceId) -> Response:
     return Response(status_code=204)
 
 
-@app.post("/api/admin/llms/{llm_id}/test", summary="Make one small call to the LLM and record its health")
+@app.post("/api/admin/llms/{llm_id}/test", response_model=LlmProbe, summary="Make one small call to the LLM and record its health")
 async def test_llm(
     _: AdminPrincipal, llm_id: ResourceId, model: Annotated[ModelName | None, Body(embed=True)] = None
 ) -> dict[str, Any]:
     return await registry.probe(llm_id, model)
 
 
-@app.get("/api/llms", summary="Enabled models and how to point an agent at the log-proxy")
+@app.get("/api/llms", response_model=ModelCatalogue, summary="Enabled models and how to point an agent at the log-proxy")
 def enabled_models(_: ApprovedPrincipal) -> dict[str, Any]:
     return registry.user_catalogue()
 

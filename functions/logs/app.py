@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.tracing.schemas import LogEntry, LogPage, LogsCleared
 from a2g.tracing.service import build_trace_service
 from a2g.validation import Cursor, ResourceId
 from fastapi import Query
@@ -14,7 +15,7 @@ app = create_app("logs")
 tracing = build_trace_service()
 
 
-@app.get("/api/logs", summary="A trace's entries, oldest first by default (order=desc for newest first)")
+@app.get("/api/logs", response_model=LogPage, summary="A trace's entries, oldest first by default (order=desc for newest first)")
 def list_logs(
     principal: ApprovedPrincipal,
     trace_id: ResourceId,
@@ -25,12 +26,12 @@ def list_logs(
     return tracing.history(principal.user_id, trace_id, limit, cursor, order)
 
 
-@app.delete("/api/logs", summary="Delete every entry of a trace")
+@app.delete("/api/logs", response_model=LogsCleared, summary="Delete every entry of a trace")
 def clear_logs(principal: ApprovedPrincipal, trace_id: ResourceId) -> dict[str, Any]:
     return {"trace_id": trace_id, "deleted": tracing.clear(principal.user_id, trace_id)}
 
 
-@app.get("/api/logs/{entry_id}", summary="One whole entry")
+@app.get("/api/logs/{entry_id}", response_model=LogEntry, summary="One whole entry")
 def get_log_entry(
     principal: ApprovedPrincipal, entry_id: ResourceId, trace_id: ResourceId
 ) -> dict[str, Any]:

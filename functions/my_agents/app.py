@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from a2g.agents.model import AgentCreate, AgentPatch, ScanRequest, StatusChange
+from a2g.agents.schemas import AgentPage, AgentView, ScanResult
 from a2g.agents.wiring import agent_service
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.http.openapi import UPSTREAM_ERRORS
 from a2g.validation import Cursor, ResourceId
 from fastapi import Query, Response
 
@@ -24,7 +26,7 @@ app = create_app("my_agents")
 agents = agent_service()
 
 
-@app.get("/api/my-agents")
+@app.get("/api/my-agents", response_model=AgentPage, summary="My agents, newest first")
 def list_mine(
     principal: ApprovedPrincipal,
     cursor: Cursor | None = None,
@@ -33,38 +35,38 @@ def list_mine(
     return agents.list_mine(principal, cursor=cursor, limit=limit)
 
 
-@app.post("/api/my-agents", status_code=201)
+@app.post("/api/my-agents", status_code=201, response_model=AgentView, responses=UPSTREAM_ERRORS, summary="Create an agent (with its stable trace)")
 def create(body: AgentCreate, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.view(agents.create(principal, body))
 
 
-@app.post("/api/my-agents/scan")
+@app.post("/api/my-agents/scan", response_model=ScanResult, responses=UPSTREAM_ERRORS, summary="What an Agno / ADK / LangGraph server offers, or an A2A card")
 def scan(body: ScanRequest, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.scan(principal, body)
 
 
-@app.get("/api/my-agents/{agent_id}")
+@app.get("/api/my-agents/{agent_id}", response_model=AgentView, summary="One of my agents")
 def get_mine(agent_id: ResourceId, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.view(agents.get_mine(principal, agent_id))
 
 
-@app.patch("/api/my-agents/{agent_id}")
+@app.patch("/api/my-agents/{agent_id}", response_model=AgentView, responses=UPSTREAM_ERRORS, summary="Change my agent (send the version read)")
 def patch(agent_id: ResourceId, body: AgentPatch, principal: ApprovedPrincipal) -> dict[str, Any]:
     return agents.view(agents.patch(principal, agent_id, body))
 
 
-@app.delete("/api/my-agents/{agent_id}", status_code=204, response_model=None)
+@app.delete("/api/my-agents/{agent_id}", status_code=204, response_model=None, summary="Delete my agent")
 def delete(agent_id: ResourceId, principal: ApprovedPrincipal, version: int | None = Query(None, ge=1)) -> Response:
     agents.delete(principal, agent_id, version=version)
     return Response(status_code=204)
 
 
-@app.post("/api/my-agents/{agent_id}/publish")
+@app.post("/api/my-agents/{agent_id}/publish", response_model=AgentView, summary="Publish: DEVELOPMENT or DISABLED to PRODUCTION")
 def publish(agent_id: ResourceId, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
     return agents.view(agents.publish(principal, agent_id, version=body.version if body else None))
 
 
-@app.post("/api/my-agents/{agent_id}/withdraw")
+@app.post("/api/my-agents/{agent_id}/withdraw", response_model=AgentView, summary="Withdraw: PRODUCTION or DISABLED to DEVELOPMENT")
 def withdraw(agent_id: ResourceId, principal: ApprovedPrincipal, body: StatusChange | None = None) -> dict[str, Any]:
     return agents.view(agents.withdraw(principal, agent_id, version=body.version if body else None))
 

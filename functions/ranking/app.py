@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from a2g.http import ApprovedPrincipal, create_app, lambda_handler_for
+from a2g.ranking.schemas import RankedAgents
 from a2g.ranking.service import ranking_service, warm_before_snapshot
 from fastapi import Query
 
@@ -18,7 +19,7 @@ ranking = ranking_service()  # built once per function instance; the models load
 warm_before_snapshot(ranking)  # ... or, where SnapStart snapshots this function, before the snapshot
 
 
-@app.get("/api/agents/ranked")
+@app.get("/api/agents/ranked", response_model=RankedAgents, summary="Published agents ranked for me")
 def ranked_agents(
     principal: ApprovedPrincipal,
     q: str | None = Query(None, description="What the user needs, in any language (at most 500 characters)"),

@@ -292,6 +292,21 @@ def openapi_document() -> str:
                           capture_output=True, text=True).stdout
 
 
+DOCS_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+
+
+def copy_docs_assets(docs_dir: Path, dest: Path) -> None:
+    """The API reference page's Swagger UI files, from the npm package `make install` put beside the docs
+    function (no CDN at run time)."""
+    source = docs_dir / "node_modules" / "swagger-ui-dist"
+    missing = [name for name in DOCS_ASSETS if not (source / name).is_file()]
+    if missing:
+        raise SystemExit(f"{source} lacks {', '.join(missing)}: run `make install` first")
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_ASSETS:
+        shutil.copy2(source / name, dest / name)
+
+
 def dummy_settings_env() -> dict[str, str]:
     """Just enough configuration for a2g.settings to load (names only; nothing is called)."""
     env = {f"A2G_{name}_TABLE": f"a2g-package-check-{name.lower()}"
@@ -477,9 +492,11 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
     document = openapi_document()
     for fn in template.functions.values():
         tree = stage / "functions" / fn.logical_id
-        shutil.copytree(fn.code_dir, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+        shutil.copytree(fn.code_dir, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests",
+                                                                          "node_modules", "package*.json"))
         if fn.code_dir.name == DOCS_FUNCTION_FOLDER:
             (tree / "openapi.json").write_text(document)  # functions cannot import each other on Lambda
+            copy_docs_assets(fn.code_dir, tree / "swagger-ui")
         compile_tree(python, tree, "/var/task")
         zip_path = out / "functions" / f"{fn.logical_id}.zip"
         package = Package("function", fn.logical_id, zip_path, zip_tree(tree, zip_path), tree_size(tree),

@@ -11,6 +11,12 @@ alternate, order flipped every round so neither always goes first):
 - delivery: a WebSocket client subscribed to the trace records when each entry arrives; the delay from the
   client having the proxied answer to the entry on the socket (p50/p95).
 Targets (issue 5): added p50 < 5 ms, identical chunk counts, delivery p95 < 100 ms.
+
+`--formats N` then runs every wire format (issue 14) in N interleaved rounds — OpenAI chat and Responses,
+Anthropic Messages, Gemini, plain and streamed, passed through; Anthropic and Gemini clients on the OpenAI LLM
+and an OpenAI chat client on the Anthropic LLM, translated — each against the direct call and a bare aiohttp
+relay (`tests/bench/bare_relay.py`: no checks, no logging) measured in the same rounds as the floor, and prints
+the proxy's added p50 and time to first event as a ratio to the relay's (goal: at most 2x).
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ def timed_call(client: httpx.Client, url: str, headers: dict[str, str], body: di
                 first = (time.perf_counter() - start) * 1000
             pending += chunk
             *done, pending = pending.split(b"\n\n")
-            events += sum(1 for event in done if event.startswith(b"data:"))
+            events += sum(1 for event in done if b"data:" in event)
     end = time.perf_counter()
     return (end - start) * 1000, first, events, end
 
@@ -90,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=200, help="calls of each kind on each path")
     parser.add_argument("--stream-words", type=int, default=16)
+    parser.add_argument("--formats", type=int, default=0, help="rounds of the every-format comparison (0: skip)")
     parser.add_argument("--no-watch", action="store_true",
                         help="no WebSocket listener (isolates the proxy's own overhead from the pushes)")
     parser.add_argument("--gap-ms", type=float, default=50.0,
@@ -99,16 +106,31 @@ def main() -> None:
     args = parser.parse_args()
 
     llm_port = free_port()
-    llm = subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_llm", str(llm_port)], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    llm = subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_llm", str(llm_port)], cwd=ROOT, env=env)
+    providers_port, relay_chat_port, relay_providers_port = free_port(), free_port(), free_port()
+    helpers = [] if not args.formats else [
+        subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_providers", str(providers_port)], cwd=ROOT,
+                         env=env),
+        subprocess.Popen([sys.executable, "-m", "tests.bench.bare_relay", str(relay_chat_port),
+                          f"http://127.0.0.1:{llm_port}"], cwd=ROOT, env=env),
+        subprocess.Popen([sys.executable, "-m", "tests.bench.bare_relay", str(relay_providers_port),
+                          f"http://127.0.0.1:{providers_port}"], cwd=ROOT, env=env),
+    ]
     # The per-key limit (20/s by default) would throttle a benchmark's back-to-back calls.
     runtime_process, runtime = start_runtime({"POWERTOOLS_LOG_LEVEL": "ERROR", "A2G_LOG_LEVEL": "WARNING",
                                               "A2G_API_KEY_RATE_LIMIT": "100000"})
     try:
         run(runtime, f"http://127.0.0.1:{llm_port}/v1", args)
+        if args.formats:
+            run_formats(runtime, args, llm=f"http://127.0.0.1:{llm_port}", providers=f"http://127.0.0.1:{providers_port}",
+                        relays={"chat": f"http://127.0.0.1:{relay_chat_port}/relay/x",
+                                "providers": f"http://127.0.0.1:{relay_providers_port}/relay/x"})
     finally:
         runtime_process.terminate()
         llm.terminate()
+        for helper in helpers:
+            helper.terminate()
         runtime_process.wait(timeout=30)
         llm.wait(timeout=10)
 
@@ -200,6 +222,97 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
         print(f"trace delivery (client has the answer → entry on the WebSocket): {fmt(delivery)}   "
               "target: p95 < 100 ms")
         print(f"entries delivered: {len(delivery)} of {len(answered)}")
+
+
+def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str, relays: dict[str, str]) -> None:
+    token = runtime.sign_in("admin")
+    admin = {"authorization": f"Bearer {token}"}
+    for name, provider, base, models in (("bench-openai", "openai", providers + "/v1", ["bench-resp"]),
+                                         ("bench-anthropic", "anthropic", providers, ["bench-claude"]),
+                                         ("bench-gemini", "gemini", providers, ["bench-gemini"])):
+        httpx.post(runtime.base_url + "/api/admin/llms", headers=admin, json={
+            "name": name, "provider": provider, "base_url": base, "api_key": "sk-bench-0000", "models": models},
+            timeout=60).raise_for_status()
+    key = runtime.api_key(token)
+    base = f"{runtime.base_url}/api/log-proxy/{runtime.create_trace('admin', agent_id='agt_formats')}"
+    words = " ".join(f"w{i}" for i in range(args.stream_words))
+    gemini_path = "/v1beta/models/bench-gemini:"
+
+    def chat(model: str, stream: bool) -> dict[str, Any]:
+        return {"model": model, "stream": stream, "messages": [{"role": "user", "content": words}]}
+
+    def messages(model: str, stream: bool) -> dict[str, Any]:
+        return {"model": model, "max_tokens": 64, "stream": stream, "messages": [{"role": "user", "content": words}]}
+
+    gemini_body = {"contents": [{"role": "user", "parts": [{"text": words}]}]}
+    up = {"openai": {"authorization": "Bearer sk-bench-0000"}, "anthropic": {"x-api-key": "sk-bench-0000",
+          "anthropic-version": "2023-06-01"}, "gemini": {"x-goog-api-key": "sk-bench-0000"}}
+    mine = {"openai": {"authorization": f"Bearer {key}"}, "anthropic": {"x-api-key": key,
+            "anthropic-version": "2023-06-01"}, "gemini": {"x-goog-api-key": key}}
+    # name: (client headers, proxied path, body, direct URL and headers, relay URL or None)
+    cases: dict[str, tuple[dict[str, str], str, dict[str, Any], str, dict[str, str], str | None]] = {}
+    for stream in (False, True):
+        tag = "stream" if stream else "plain"
+        gemini_action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        cases[f"chat {tag}"] = (mine["openai"], "/v1/chat/completions", chat("bench-gpt", stream),
+                                llm + "/v1/chat/completions", up["openai"], relays["chat"] + "/v1/chat/completions")
+        cases[f"responses {tag}"] = (mine["openai"], "/v1/responses", {"model": "bench-resp", "input": words,
+                                     "stream": stream}, providers + "/v1/responses", up["openai"],
+                                     relays["providers"] + "/v1/responses")
+        cases[f"messages {tag}"] = (mine["anthropic"], "/v1/messages", messages("bench-claude", stream),
+                                    providers + "/v1/messages", up["anthropic"], relays["providers"] + "/v1/messages")
+        cases[f"gemini {tag}"] = (mine["gemini"], gemini_path + gemini_action, gemini_body,
+                                  providers + gemini_path + gemini_action, up["gemini"],
+                                  relays["providers"] + gemini_path + gemini_action)
+        # translated: the direct call is the same upstream call in the LLM's own format
+        cases[f"messages→chat {tag}"] = (mine["anthropic"], "/v1/messages", messages("bench-gpt", stream),
+                                         llm + "/v1/chat/completions", up["openai"], None)
+        cases[f"chat→messages {tag}"] = (mine["openai"], "/v1/chat/completions", chat("bench-claude", stream),
+                                         providers + "/v1/messages", up["anthropic"], None)
+    direct_bodies = {"messages→chat": chat("bench-gpt", False), "chat→messages": messages("bench-claude", False)}
+    client = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=8))
+    added: dict[str, dict[str, list[float]]] = {c: {"proxy": [], "relay": [], "proxy_first": [], "relay_first": []}
+                                                for c in cases}
+    counts: dict[str, dict[str, list[int]]] = {c: {"direct": [], "proxy": [], "relay": []} for c in cases}
+    for i in range(args.formats + 5):  # the first 5 rounds warm every path
+        for name, (headers, path, body, direct_url, direct_headers, relay_url) in cases.items():
+            stream = name.endswith("stream")
+            direct_body = dict(direct_bodies.get(name.split(" ")[0], body), **({"stream": True} if stream and
+                               name.split(" ")[0] in direct_bodies else {}))
+            sides = [("direct", direct_url, direct_headers, direct_body), ("proxy", base + path, headers, body)]
+            if relay_url:
+                sides.append(("relay", relay_url, direct_headers, body))
+            if i % 2:
+                sides.reverse()
+            seen: dict[str, tuple[float, float]] = {}
+            for side, url, side_headers, side_body in sides:
+                ms, first, events, _ = timed_call(client, url, side_headers, side_body)
+                seen[side] = (ms, first or ms)
+                if i >= 5:
+                    counts[name][side].append(events)
+                time.sleep(args.gap_ms / 1000)
+            if i >= 5:
+                for side in ("proxy", "relay"):
+                    if side in seen:
+                        added[name][side].append(seen[side][0] - seen["direct"][0])
+                        added[name][side + "_first"].append(seen[side][1] - seen["direct"][1])
+    print(f"\nevery wire format — {args.formats} interleaved rounds (direct, bare aiohttp relay, log-proxy)")
+    print(f"{'case':24} {'proxy +p50':>10} {'relay +p50':>10} {'ratio':>6} {'proxy +ttfe':>11} "
+          f"{'relay +ttfe':>11} {'ratio':>6}  events direct/proxy (identical)")
+    for name, figures in added.items():
+        proxy, proxy_first = pct(figures["proxy"], 50), pct(figures["proxy_first"], 50)
+        relay = pct(figures["relay"], 50) if figures["relay"] else None
+        relay_first = pct(figures["relay_first"], 50) if figures["relay_first"] else None
+
+        def ratio(a: float, b: float | None) -> str:
+            return f"{a / b:6.1f}" if b and b > 0 else "     -"
+
+        same = counts[name]["direct"] == counts[name]["proxy"] if "→" not in name else "n/a (translated)"
+        print(f"{name:24} {proxy:9.2f}  {relay if relay is not None else float('nan'):9.2f}  {ratio(proxy, relay)} "
+              f"{proxy_first:10.2f}  {relay_first if relay_first is not None else float('nan'):10.2f}  "
+              f"{ratio(proxy_first, relay_first)}  {statistics.mean(counts[name]['direct']):.0f}/"
+              f"{statistics.mean(counts[name]['proxy']):.0f} ({same})")
+    print("(translated rows compare with the direct call of the LLM's own format; goal: ratio ≤ 2 for pass-through)")
 
 
 if __name__ == "__main__":

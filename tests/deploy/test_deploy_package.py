@@ -132,9 +132,13 @@ def test_log_proxy_start_script_stays_executable_in_its_zip(build: dict[str, Any
 def test_docs_function_ships_the_merged_openapi_document(build: dict[str, Any]) -> None:
     with zipfile.ZipFile(build["out"] / "functions" / "DocsFunction.zip") as archive:
         document = json.loads(archive.read("openapi.json"))
+        names = set(archive.namelist())
     for path in ("/api/health", "/api/my-agents/{agent_id}", "/api/sessions/{session_id}/messages",
                  "/api/agents/ranked", "/api/admin/llms"):
         assert path in document["paths"], path
+    # The API reference page's Swagger UI comes with the function (no CDN), and the AsyncAPI module.
+    assert {"swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "websocket_protocol.py"} <= names
+    assert not any(name.startswith("node_modules/") for name in names)
 
 
 def test_packages_are_reproducible(build: dict[str, Any], tmp_path: Path) -> None:

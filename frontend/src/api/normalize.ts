@@ -221,6 +221,10 @@ export function toTraceEntry(raw: unknown): TraceEntry {
     error: o.error ? (typeof o.error === 'string' ? o.error : str(obj(o.error).message, JSON.stringify(o.error))) : undefined,
     session_id: o.session_id ? str(o.session_id) : undefined,
     truncated: o.truncated === true ? true : undefined,
+    api: o.api ? str(o.api) : undefined,
+    provider: o.provider ? str(o.provider) : undefined,
+    output_text: typeof o.output_text === 'string' ? o.output_text : undefined,
+    stop_reason: o.stop_reason ? str(o.stop_reason) : undefined,
   }
 }
 
@@ -251,6 +255,7 @@ export function toLlm(raw: unknown): Llm {
   return {
     llm_id: str(pick(o, 'llm_id', 'id')),
     name: str(o.name),
+    provider: (['anthropic', 'gemini'].includes(str(o.provider)) ? str(o.provider) : 'openai') as Llm['provider'],
     base_url: str(o.base_url),
     models: strList(o.models),
     enabled: o.enabled === undefined ? true : Boolean(o.enabled),

@@ -139,7 +139,13 @@ export interface TraceEntry {
   created_at: string
   agent_id: string
   model: string
-  status: 'ok' | 'error' | string
+  /** `running` while the call is in flight (its text grows with `output_text`), then `ok` or `error`. */
+  status: 'ok' | 'error' | 'running' | string
+  /** chat, responses, messages, gemini, completions, embeddings */
+  api?: string
+  provider?: string
+  output_text?: string
+  stop_reason?: string
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
@@ -173,9 +179,13 @@ export interface LlmHealth {
   error?: string
 }
 
+export type LlmProvider = 'openai' | 'anthropic' | 'gemini'
+
 export interface Llm {
   llm_id: string
   name: string
+  /** The API the LLM speaks; the log-proxy passes calls of that format through unchanged. */
+  provider: LlmProvider
   base_url: string
   models: string[]
   enabled: boolean
@@ -185,6 +195,7 @@ export interface Llm {
 
 export interface LlmInput {
   name: string
+  provider: LlmProvider
   base_url: string
   api_key?: string
   models: string[]

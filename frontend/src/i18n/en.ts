@@ -60,6 +60,7 @@ const en = {
   },
   code: { copy: 'Copy code', copied: 'Copied!' },
   trace: {
+    running: 'running',
     loadingWhole: 'Loading the whole call…', wholeError: 'Could not load the whole call: {{message}}',
     title: 'Live trace', capture: 'Trace capture', captureHint: 'Point your agent’s OpenAI-compatible LLM client at this base URL with your API key. Every call appears below, live.',
     baseUrl: 'Base URL', apiKey: 'API key', models: 'Models', noModels: 'No LLM is enabled yet — ask an admin to add one.',
@@ -86,7 +87,7 @@ const en = {
     usersTitle: 'Users', usersHint: 'Approve new people, set their role and team.', approve: 'Approve', role: 'Role', team: 'Team',
     all: 'All', pendingOnly: 'Pending', noUsers: 'No users match', approved: '{{name}} approved.', updated: 'Saved.',
     llmsTitle: 'LLMs', llmsHint: 'OpenAI-compatible endpoints the log-proxy forwards to.', addLlm: 'Add LLM', editLlm: 'Edit LLM',
-    baseUrl: 'Base URL', apiKey: 'API key', apiKeyKeep: 'Leave empty to keep the current key', models: 'Models', modelsHint: 'Type a model name and press Enter',
+    provider: 'Provider', providerHint: 'The API the LLM speaks; agents of any SDK reach it through the log-proxy', baseUrl: 'Base URL', apiKey: 'API key', apiKeyKeep: 'Leave empty to keep the current key', models: 'Models', modelsHint: 'Type a model name and press Enter',
     enabled: 'Enabled', health: 'Health', testOk: 'Reachable in {{ms}} ms', testFailed: 'Test failed: {{message}}', noLlms: 'No LLMs yet',
     deleteLlm: 'Delete this LLM?', statsTitle: 'Statistics', statsHint: 'LLM usage through the log-proxy.', from: 'From', to: 'To',
     groupBy: 'Group by', calls: 'Calls', errors: 'Errors', tokens: 'Tokens', latency: 'Avg latency (ms)', byDay: 'Calls per day',

@@ -62,6 +62,7 @@ const ko: Messages = {
   },
   code: { copy: '코드 복사', copied: '복사됨!' },
   trace: {
+    running: '실행 중',
     loadingWhole: '전체 호출을 불러오는 중…', wholeError: '전체 호출을 불러오지 못했습니다: {{message}}',
     title: '실시간 트레이스', capture: '트레이스 연결', captureHint: '에이전트의 OpenAI 호환 LLM 클라이언트에 이 base URL과 API 키를 넣으세요. 모든 호출이 아래에 실시간으로 표시됩니다.',
     baseUrl: 'Base URL', apiKey: 'API 키', models: '모델', noModels: '활성화된 LLM이 없습니다 — 관리자에게 요청하세요.',
@@ -88,7 +89,7 @@ const ko: Messages = {
     usersTitle: '사용자', usersHint: '새 사용자를 승인하고 역할과 팀을 정하세요.', approve: '승인', role: '역할', team: '팀',
     all: '전체', pendingOnly: '승인 대기', noUsers: '해당하는 사용자가 없습니다', approved: '{{name}}님을 승인했습니다.', updated: '저장했습니다.',
     llmsTitle: 'LLM', llmsHint: 'log-proxy가 호출을 전달하는 OpenAI 호환 엔드포인트입니다.', addLlm: 'LLM 추가', editLlm: 'LLM 수정',
-    baseUrl: 'Base URL', apiKey: 'API 키', apiKeyKeep: '비워 두면 기존 키를 유지합니다', models: '모델', modelsHint: '모델 이름을 입력하고 Enter',
+    provider: '제공자', providerHint: 'LLM이 사용하는 API — 어떤 SDK의 에이전트든 log-proxy로 연결됩니다', baseUrl: 'Base URL', apiKey: 'API 키', apiKeyKeep: '비워 두면 기존 키를 유지합니다', models: '모델', modelsHint: '모델 이름을 입력하고 Enter',
     enabled: '사용', health: '상태', testOk: '{{ms}} ms 만에 응답', testFailed: '테스트 실패: {{message}}', noLlms: 'LLM이 없습니다',
     deleteLlm: '이 LLM을 삭제할까요?', statsTitle: '통계', statsHint: 'log-proxy를 거친 LLM 사용량입니다.', from: '시작', to: '끝',
     groupBy: '기준', calls: '호출', errors: '오류', tokens: '토큰', latency: '평균 지연 (ms)', byDay: '일별 호출',

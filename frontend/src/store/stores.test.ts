@@ -9,6 +9,19 @@ beforeEach(() => {
 })
 
 describe('trace store', () => {
+  it('shows a running call, grows its text, and lets the finished entry replace it for good', () => {
+    const store = useTraceStore.getState()
+    store.handleServerMessage({ type: 'trace.running', trace_id: 't', entry: { entry_id: 'r', at: '2026-01-01T00:00:00Z', status: 'running', api: 'messages', model: 'claude' } })
+    store.handleServerMessage({ type: 'trace.running', trace_id: 't', entry: { entry_id: 'r', status: 'running', output_text: 'Hel', partial: true } })
+    let [entry] = useTraceStore.getState().entries.t
+    expect([entry.status, entry.api, entry.model, entry.output_text]).toEqual(['running', 'messages', 'claude', 'Hel'])
+    store.handleServerMessage({ type: 'trace.entry', trace_id: 't', entry: { entry_id: 'r', at: '2026-01-01T00:00:00Z', status: 'ok', api: 'messages', model: 'claude', output_text: 'Hello' } })
+    store.handleServerMessage({ type: 'trace.running', trace_id: 't', entry: { entry_id: 'r', status: 'running', output_text: 'Hell', partial: true } })
+    ;[entry] = useTraceStore.getState().entries.t
+    expect([entry.status, entry.output_text]).toEqual(['ok', 'Hello'])
+    expect(useTraceStore.getState().entries.t).toHaveLength(1)
+  })
+
   it('adds pushed entries once, in time order', () => {
     const push = (id: string, at: string) => useTraceStore.getState().handleServerMessage({ type: 'trace_entry', trace_id: 't', entry: { entry_id: id, created_at: at, model: 'm' } })
     push('b', '2026-01-01T00:00:02Z')

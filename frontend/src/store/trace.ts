@@ -23,6 +23,8 @@ interface TraceState {
   handleServerMessage(msg: ServerMessage): void
 }
 
+const str = (v: unknown): string => (typeof v === 'string' ? v : '')
+
 function merge(existing: TraceEntry[], incoming: TraceEntry[]): TraceEntry[] {
   const byId = new Map<string, TraceEntry>()
   for (const e of existing) byId.set(e.entry_id || `${e.created_at}-${byId.size}`, e)
@@ -78,6 +80,24 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     if (msg.type === 'trace.cleared' && typeof msg.trace_id === 'string') {
       const traceId = msg.trace_id
       set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+      return
+    }
+    if (msg.type === 'trace.running') {
+      // A call in flight: first its whole running entry, then `{entry_id, output_text, partial}` as its text
+      // grows. The finished `trace.entry` (same id) replaces it; a late running push never undoes that.
+      const payload = (msg.entry ?? {}) as Record<string, unknown>
+      const traceId = str(payload.trace_id ?? msg.trace_id)
+      const id = str(payload.entry_id)
+      if (!traceId || !id) return
+      const existing = (get().entries[traceId] ?? []).find((e) => e.entry_id === id)
+      if (existing && existing.status !== 'running') return
+      if (payload.partial === true) {
+        if (!existing) return
+        const text = typeof payload.output_text === 'string' ? payload.output_text : existing.output_text
+        get().add({ ...existing, output_text: text })
+        return
+      }
+      get().add(toTraceEntry({ ...payload, trace_id: traceId }))
       return
     }
     if (msg.type === 'trace.entry' || msg.type === 'trace_entry' || msg.type === 'log') {

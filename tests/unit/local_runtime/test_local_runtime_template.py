@@ -202,7 +202,7 @@ def test_the_repos_template_maps(tmp_path: Path) -> None:
     routes = {r.route_key: r for r in template.http_routes}
     assert routes["GET /api/health"].function == "HealthFunction" and routes["GET /api/health"].authorizer is None
     assert routes["GET /api/auth/me"].authorizer is not None  # the HttpApi's DefaultAuthorizer
-    assert routes["POST /api/log-proxy/{trace_id}/v1/chat/completions"].streaming is True
+    assert routes["ANY /api/log-proxy/{trace_id}/{proxy+}"].streaming is True
     ws = template.websocket
     assert ws is not None and {"$connect", "$disconnect", "$default"} <= set(ws.routes)
     assert ws.routes["$connect"].authorizer is not None

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from a2g.tracing.agent_inference import DelegationMemory, infer_agent_id
-from a2g.tracing.entries import PUSH_LIMIT_BYTES, assemble_stream, cut_entry
-from a2g.tracing.proxy import _split_events, _StreamState
+from a2g.tracing.entries import PUSH_LIMIT_BYTES, cut_entry
+from a2g.tracing.formats.base import split_events as _split_events
+from a2g.tracing.formats.openai_chat import ChatStream, assemble_stream
 
 
 def _call(name: str, **args: Any) -> dict[str, Any]:
@@ -138,13 +139,14 @@ def test_sse_state_drops_injected_usage_and_null_usage_fields() -> None:
            b"data: [DONE]\n\npartial")
     events, rest = _split_events(raw)
     assert rest == b"partial" and len(events) == 5
-    state = _StreamState(injected_usage=True, data=[])
+    state = ChatStream(injected_usage=True)
     out = [state.process(e) for e in events]
     assert out[0] == b'data: {"id":"a","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n'
     assert out[1] == b'data: {"id":"b","choices":[]}\n\n'
     assert out[2] == b": keep-alive\n\n" and out[3] is None and out[4] == b"data: [DONE]\n\n"
-    assert state.usage == {"prompt_tokens": 1, "completion_tokens": 1}
-    untouched = _StreamState(injected_usage=False, data=[])
+    assert state.result().usage == {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+                                    "cached_tokens": 0, "reasoning_tokens": 0}
+    untouched = ChatStream(injected_usage=False)
     assert untouched.process(events[3]) == events[3]  # the client asked for usage: it gets it
 
 

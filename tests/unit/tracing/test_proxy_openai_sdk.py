@@ -33,7 +33,7 @@ def test_plain_completion_is_relayed_unchanged_and_recorded(proxy_server: Any, m
     assert entry["status"] == "ok" and entry["model"] == "mock-gpt" and entry["trace_id"] == agent_trace
     assert entry["request"]["messages"] == [{"role": "user", "content": "hello there"}]
     assert entry["response"]["choices"][0]["message"]["content"] == "echo: hello there"
-    assert entry["usage"]["completion_tokens"] == reply.usage.completion_tokens
+    assert entry["usage"]["output_tokens"] == reply.usage.completion_tokens
     assert entry["user_id"] == "alice" and entry["latency_ms"] > 0
     usage = proxy_server.fakes.usage.rows
     day = entry["at"][:10]
@@ -114,13 +114,18 @@ def test_entries_are_pushed_to_listeners_and_stale_ones_removed(proxy_server: An
         model="mock-gpt", messages=[{"role": "user", "content": "live"}])
     proxy_server.wait_entries(1)
     for _ in range(100):
-        if fakes.pusher.messages and fakes.connections.removed:
+        if len(fakes.pusher.messages) >= 2 and fakes.connections.removed:
             break
         import time
 
         time.sleep(0.01)
-    [(connection, message)] = fakes.pusher.messages
-    assert connection == "conn-live" and message["type"] == "trace.entry"
+    # The call's running entry when it starts, then the finished one (same entry id) replacing it.
+    [(connection, running), (again, message)] = fakes.pusher.messages
+    assert connection == again == "conn-live"
+    assert running["type"] == "trace.running" and message["type"] == "trace.entry"
+    assert running["entry"]["status"] == "running" and message["entry"]["status"] == "ok"
+    assert running["entry"]["entry_id"] == message["entry"]["entry_id"]
+    assert running["entry"]["request"]["messages"][0]["content"] == "live"
     assert message["entry"]["request"]["messages"][0]["content"] == "live"
     assert fakes.connections.removed == ["conn-gone"]
 

@@ -41,6 +41,7 @@ export function TraceEntryItem({ entry }: { entry: TraceEntry }) {
   const agentKey = entry.agent_id || 'agent'
   const color = colorFor(agentKey)
   const failed = entry.status === 'error' || Boolean(entry.error)
+  const running = entry.status === 'running'
   return (
     <Box className="rounded-2xl overflow-hidden" sx={{ border: '1px solid var(--a2g-border)', borderLeft: `5px solid ${color}`, bgcolor: failed ? 'rgba(217,48,37,.06)' : 'var(--a2g-surface)' }} data-testid="trace-entry">
       <Box component="button" type="button" onClick={() => setOpen((o) => !o)} aria-expanded={open} className="w-full text-left bg-transparent border-0 cursor-pointer px-3 py-2.5 flex flex-col gap-1.5" sx={{ color: 'inherit' }}>
@@ -53,10 +54,17 @@ export function TraceEntryItem({ entry }: { entry: TraceEntry }) {
         </Box>
         <Box className="flex items-center gap-3 text-xs" sx={{ color: 'var(--a2g-muted)' }}>
           <span>{formatTime(entry.created_at, i18n.language)}</span>
-          <span>{t('trace.tokens', { count: entry.total_tokens })}</span>
-          <span>{t('trace.latency', { ms: Math.round(entry.latency_ms) })}</span>
+          {entry.api && <span data-testid="trace-entry-api">{entry.api}</span>}
+          {!running && <span>{t('trace.tokens', { count: entry.total_tokens })}</span>}
+          {!running && <span>{t('trace.latency', { ms: Math.round(entry.latency_ms) })}</span>}
           {failed && <Chip size="small" color="error" label={t('trace.error')} sx={{ height: 18, fontSize: '0.7rem' }} />}
+          {running && <Chip size="small" color="info" label={t('trace.running')} sx={{ height: 18, fontSize: '0.7rem' }} data-testid="trace-entry-running" />}
         </Box>
+        {entry.output_text && (
+          <Typography variant="body2" className="line-clamp-3" sx={{ color: 'var(--a2g-muted)', whiteSpace: 'pre-wrap', wordBreak: 'break-word' }} data-testid="trace-entry-output">
+            {entry.output_text}
+          </Typography>
+        )}
       </Box>
       <Collapse in={open} unmountOnExit>
         <Box className="flex flex-col gap-2 px-3 pb-3">

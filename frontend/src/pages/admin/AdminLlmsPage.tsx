@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react'
 import {
   Alert, Autocomplete, Box, Button, Card, Chip, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel,
-  IconButton, Switch, TextField, Tooltip, Typography,
+  IconButton, MenuItem, Switch, TextField, Tooltip, Typography,
 } from '@mui/material'
 import AddRoundedIcon from '@mui/icons-material/AddRounded'
 import MemoryRoundedIcon from '@mui/icons-material/MemoryRounded'
@@ -11,12 +11,19 @@ import NetworkCheckRoundedIcon from '@mui/icons-material/NetworkCheckRounded'
 import { useTranslation } from 'react-i18next'
 import { llmsApi } from '../../api/endpoints'
 import { ApiError, errorMessage } from '../../api/client'
-import type { Llm, LlmInput } from '../../api/types'
+import type { Llm, LlmInput, LlmProvider } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
 import { toast } from '../../components/Toaster'
 import { formatDateTime } from '../../lib/format'
+
+// What `base_url` means for each provider (the platform appends the provider's own paths).
+const BASE_URL_EXAMPLES: Record<LlmProvider, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+}
 
 function HealthChip({ llm }: { llm: Llm }) {
   const { t } = useTranslation()
@@ -31,13 +38,13 @@ function HealthChip({ llm }: { llm: Llm }) {
 
 function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | null; onClose: () => void; onSaved: (l: Llm) => void }) {
   const { t } = useTranslation()
-  const [form, setForm] = useState<LlmInput>({ name: '', base_url: '', api_key: '', models: [], enabled: true })
+  const [form, setForm] = useState<LlmInput>({ name: '', provider: 'openai', base_url: '', api_key: '', models: [], enabled: true })
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   useEffect(() => {
     if (!open) return
     setError(null)
-    setForm(llm ? { name: llm.name, base_url: llm.base_url, api_key: '', models: llm.models, enabled: llm.enabled } : { name: '', base_url: '', api_key: '', models: [], enabled: true })
+    setForm(llm ? { name: llm.name, provider: llm.provider, base_url: llm.base_url, api_key: '', models: llm.models, enabled: llm.enabled } : { name: '', provider: 'openai', base_url: '', api_key: '', models: [], enabled: true })
   }, [open, llm])
   const fe = (f: string) => (error instanceof ApiError ? error.fieldMessage(f) : undefined)
   const submit = async (e: FormEvent) => {
@@ -60,7 +67,12 @@ function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | 
         <DialogTitle>{llm ? t('admin.editLlm') : t('admin.addLlm')}</DialogTitle>
         <DialogContent className="flex flex-col gap-4" sx={{ pt: '8px !important' }}>
           <TextField label={t('common.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required name="name" error={Boolean(fe('name'))} helperText={fe('name')} />
-          <TextField label={t('admin.baseUrl')} value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} required placeholder="https://api.openai.com/v1" name="base_url" error={Boolean(fe('base_url'))} helperText={fe('base_url')} />
+          <TextField select label={t('admin.provider')} value={form.provider} onChange={(e) => setForm({ ...form, provider: e.target.value as LlmProvider })} name="provider" error={Boolean(fe('provider'))} helperText={fe('provider') ?? t('admin.providerHint')}>
+            <MenuItem value="openai">OpenAI-compatible (OpenAI, vLLM, Ollama, Azure)</MenuItem>
+            <MenuItem value="anthropic">Anthropic</MenuItem>
+            <MenuItem value="gemini">Google Gemini</MenuItem>
+          </TextField>
+          <TextField label={t('admin.baseUrl')} value={form.base_url} onChange={(e) => setForm({ ...form, base_url: e.target.value })} required placeholder={BASE_URL_EXAMPLES[form.provider]} name="base_url" error={Boolean(fe('base_url'))} helperText={fe('base_url')} />
           <TextField label={t('admin.apiKey')} type="password" value={form.api_key} onChange={(e) => setForm({ ...form, api_key: e.target.value })} autoComplete="off" name="api_key" error={Boolean(fe('api_key'))} helperText={fe('api_key') ?? (llm ? t('admin.apiKeyKeep') : undefined)} />
           <Autocomplete
             multiple
@@ -127,6 +139,7 @@ export default function AdminLlmsPage() {
             <Card key={l.llm_id} className="p-5 flex flex-col gap-3" data-testid="llm-card" sx={{ opacity: l.enabled ? 1 : 0.65 }}>
               <Box className="flex items-center gap-2">
                 <Typography sx={{ fontWeight: 600 }} className="flex-1 truncate">{l.name}</Typography>
+                <Chip size="small" label={l.provider} data-testid="llm-provider" />
                 <HealthChip llm={l} />
                 {!l.enabled && <Chip size="small" label="off" />}
               </Box>

@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from a2g.db import table_meta
+from a2g.db import PlatformModel, table_meta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
 TASK_TTL_SECONDS = 30 * 86_400
 MAX_TASK_JSON_CHARS = 300_000
@@ -40,7 +39,7 @@ class GatewayTaskStore(Protocol):
     def get(self, user_id: str, agent_id: str, task_id: str) -> GatewayTask | None: ...
 
 
-class GatewayTaskItem(Model):
+class GatewayTaskItem(PlatformModel):
     Meta = table_meta("chats")  # type: ignore[assignment]
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

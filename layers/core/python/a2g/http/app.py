@@ -13,11 +13,21 @@ from a2g.errors import error_body, map_exception
 from a2g.http.body import BoundedJsonRoute
 
 
+class _Route(BoundedJsonRoute):
+    """A route whose JSON body goes through the shared reader, and whose response model documents and checks
+    the answer without adding keys the handler left out (a view that omits `duration_ms` still omits it,
+    rather than sending `null`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs["response_model_exclude_unset"] = True  # the router always passes False
+        super().__init__(*args, **kwargs)
+
+
 def create_app(title: str, **kwargs: Any) -> FastAPI:
     """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status, and whose
     JSON bodies all go through the shared reader (`a2g.http.body`: size, depth, text limits)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, **kwargs)
-    app.router.route_class = BoundedJsonRoute
+    app.router.route_class = _Route
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

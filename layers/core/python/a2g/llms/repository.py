@@ -41,6 +41,7 @@ class LlmItem(PlatformModel):
     llm_id = UnicodeAttribute()
     name = UnicodeAttribute()
     base_url = UnicodeAttribute()
+    provider = UnicodeAttribute(null=True)  # openai (absent on LLMs registered before providers) | anthropic | gemini
     key_ciphertext = UnicodeAttribute(null=True)
     key_hint = UnicodeAttribute(null=True)
     models = ListAttribute(of=UnicodeAttribute, default=list)
@@ -92,6 +93,7 @@ class LlmRecord:
     health_latency_ms: float | None = None
     health_error: str | None = None
     consecutive_failures: int = 0
+    provider: str = "openai"
     extra: dict[str, Any] = field(default_factory=dict)
     # The key reference the table held when this record was read (`LlmRepository.replace` checks it is
     # still there). Set by the repository on read; the service never changes it.
@@ -119,14 +121,14 @@ def _record(item: LlmItem) -> LlmRecord:
         health_checked_at=item.health_checked_at,
         health_latency_ms=float(item.health_latency_ms) if item.health_latency_ms is not None else None,
         health_error=item.health_error, consecutive_failures=int(item.consecutive_failures or 0),
-        key_ciphertext_as_read=item.key_ciphertext,
+        key_ciphertext_as_read=item.key_ciphertext, provider=item.provider or "openai",
     )
 
 
 def _item(record: LlmRecord) -> LlmItem:
     return LlmItem(
         pk=f"LLM#{record.llm_id}", sk="META", gsi1pk="LLMS", gsi1sk=record.name, llm_id=record.llm_id,
-        name=record.name, base_url=record.base_url, key_ciphertext=record.key_ciphertext,
+        name=record.name, base_url=record.base_url, provider=record.provider, key_ciphertext=record.key_ciphertext,
         key_hint=record.key_hint, models=list(record.models), enabled=record.enabled,
         timeout_seconds=record.timeout_seconds, health_status=record.health_status,
         health_checked_at=record.health_checked_at, health_latency_ms=record.health_latency_ms,

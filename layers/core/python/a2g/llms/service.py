@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, field_validator
 
@@ -21,6 +21,7 @@ from a2g.ids import new_id
 from a2g.llms.crypto import KeyCipher, KeyDecryptionFailed, mask_key
 from a2g.llms.repository import LlmRecord, LlmStore, health_history_ttl
 from a2g.log import logger
+from a2g.tracing.formats.providers import DEFAULT_PROVIDER, probe_request
 from a2g.tracing.proxy import ResolvedModel
 from a2g.validation import PlainText, StrictNumber, is_model_name
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from a2g.adapters.outbound import DestinationPolicy
 
 MAX_MODELS = 100
+Provider = Literal["openai", "anthropic", "gemini"]
 PROBE_TIMEOUT_SECONDS = 15.0
 
 
@@ -66,7 +68,11 @@ def _check_base_url(url: str, destinations: DestinationPolicy | None) -> str:
 
 class LlmCreate(BaseModel):
     name: PlainText = Field(min_length=1, max_length=100)
-    base_url: str = Field(min_length=1, max_length=2000, description="OpenAI-compatible base URL, e.g. .../v1")
+    provider: Provider = Field(DEFAULT_PROVIDER, description=(
+        "The API the LLM speaks: openai (any OpenAI-compatible server), anthropic or gemini"))
+    base_url: str = Field(min_length=1, max_length=2000, description=(
+        "openai: the base URL with /v1 (https://api.openai.com/v1); anthropic: https://api.anthropic.com; "
+        "gemini: https://generativelanguage.googleapis.com"))
     api_key: str | None = Field(None, max_length=4000, description="The LLM's own key; never returned")
     models: list[str] = Field(min_length=1, description="Model names this LLM serves (unique platform-wide)")
     enabled: StrictBool = True
@@ -80,6 +86,7 @@ class LlmCreate(BaseModel):
 
 class LlmUpdate(BaseModel):
     name: PlainText | None = Field(None, min_length=1, max_length=100)
+    provider: Provider | None = None
     base_url: str | None = Field(None, min_length=1, max_length=2000)
     api_key: str | None = Field(None, max_length=4000, description="A new key; an empty string removes it")
     models: list[str] | None = None
@@ -101,6 +108,7 @@ def public_view(record: LlmRecord) -> dict[str, Any]:
     return {
         "llm_id": record.llm_id,
         "name": record.name,
+        "provider": record.provider,
         "base_url": record.base_url,
         "api_key_masked": record.key_hint,
         "has_api_key": bool(record.key_ciphertext),
@@ -148,7 +156,7 @@ class LlmRegistry:
             llm_id=new_id("llm"), name=payload.name.strip(), base_url=base_url,
             key_ciphertext=key_ref, key_hint=mask_key(key) if key else None,
             models=payload.models, enabled=payload.enabled, timeout_seconds=payload.timeout_seconds,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, provider=payload.provider,
         )
         try:
             self._store.create(record)
@@ -167,6 +175,8 @@ class LlmRegistry:
             record.name = payload.name.strip()
         if payload.base_url is not None:
             record.base_url = self._base_url(payload.base_url)
+        if payload.provider is not None:
+            record.provider = payload.provider
         if payload.models is not None:
             record.models = payload.models
         if payload.enabled is not None:
@@ -217,7 +227,7 @@ class LlmRegistry:
     def enabled_models(self) -> list[ResolvedModel]:
         return [
             ResolvedModel(model=m, llm_id=r.llm_id, llm_name=r.name, base_url=r.base_url, api_key=None,
-                          timeout_seconds=r.timeout_seconds)
+                          timeout_seconds=r.timeout_seconds, provider=r.provider)
             for r in self.list_llms(include_disabled=False) for m in r.models
         ]
 
@@ -232,6 +242,9 @@ class LlmRegistry:
             "models": models,
             "guide": {
                 "base_url_template": base,
+                # One base per trace for every SDK: OpenAI clients add /v1, Anthropic and google-genai do not.
+                "base_url_templates": {"openai": base, "anthropic": base.removesuffix("/v1"),
+                                       "google_genai": base.removesuffix("/v1")},
                 "api_key": "your platform API key (create one under API keys; it is shown once)",
                 "agent_id_header": "X-Agent-Id",
                 "notes": [
@@ -260,7 +273,7 @@ class LlmRegistry:
         return public_view(updated)
 
     async def probe(self, llm_id: str, model: str | None = None) -> dict[str, Any]:
-        """One small chat completion against the LLM ("test"); the result is recorded as a health probe."""
+        """The smallest generation the LLM's provider accepts ("test"); recorded as a health probe."""
         record = self._require(llm_id)
         target = model or (record.models[0] if record.models else None)
         if not target:
@@ -268,16 +281,13 @@ class LlmRegistry:
         if self._http is None:
             raise ValidationFailed("no outbound client configured")
         resolved = self._resolved(record, target)
-        headers = {"content-type": "application/json"}
-        if resolved.api_key:
-            headers["authorization"] = f"Bearer {resolved.api_key}"
-        body = {"model": target, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}
+        url, headers, body = probe_request(record.provider, record.base_url, resolved.api_key, target)
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
         try:
             response = await self._http().request(
-                "POST", record.base_url + "/chat/completions", json=body, headers=headers,
+                "POST", url, json=body, headers=headers,
                 total_timeout=min(PROBE_TIMEOUT_SECONDS, record.timeout_seconds), follow_redirects=False,
             )
             status = response.status_code
@@ -309,7 +319,7 @@ class LlmRegistry:
                              extra={"llm_id": record.llm_id, "reason": str(exc)})
                 raise
         return ResolvedModel(model=model, llm_id=record.llm_id, llm_name=record.name, base_url=record.base_url,
-                             api_key=key, timeout_seconds=record.timeout_seconds)
+                             api_key=key, timeout_seconds=record.timeout_seconds, provider=record.provider)
 
     def _base_url(self, url: str) -> str:
         try:

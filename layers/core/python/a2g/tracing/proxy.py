@@ -1,24 +1,24 @@
-"""The log-proxy's hot path: an OpenAI-compatible endpoint that checks, forwards, and has each call recorded.
+"""The log-proxy's hot path: one readable pipeline for every wire format it speaks.
 
-Per call, in order: the platform API key (cached in-process), the trace's owner (cached), the per-key rate
-limit (see `LogProxy._start_rate_check`: by default counted after the answer, refused in-process once a key is
-known to be over), the body cap, the JSON, the model (registered and enabled; cached). A warm call touches no
-storage before it is forwarded. Then the request goes to the LLM's base URL with the LLM's own key through the
-guarded outbound client, and the answer comes back unchanged: status, body and content type; a stream chunk by
-chunk as each SSE event completes (nothing is held back).
+    authenticate → resolve → translate? → relay → record
 
-On streams the proxy asks the upstream for usage (`stream_options.include_usage`) when the client did not, so
-token counts are right, and then hides what the client did not ask for: the final usage-only chunk and the
-`"usage": null` field on the other chunks. Event count and content are what the client would have seen.
+Per call, in order: the platform API key (wherever the client's SDK puts it: `Authorization: Bearer`,
+`x-api-key`, `x-goog-api-key`, `?key=`; cached in-process), the trace's owner (cached), the per-key rate limit
+(see `LogProxy._start_rate_check`), the body cap, the JSON, the wire format's own reading of the request
+(`a2g.tracing.formats`), the model (registered and enabled; cached). A warm call touches no storage before it
+is forwarded. A client reaches an LLM of its own provider unchanged — status, the headers that matter, body
+bytes, every stream event (`a2g.tracing.exchange`); another provider needs a bridge (`formats.translate_for`,
+wired in `a2g.tracing.translation`), and without one the call is refused with `unsupported_translation` in the
+client's format.
 
-The entry is built, written, counted and pushed only after the client has its answer (`record_mode`
-"detach": a task on the running loop, for the local runtime and any long-lived ASGI server), or — where the
-process may be frozen as soon as the response ends (Lambda) — after the last byte was sent and before the
-response is closed (`record_mode` "before_end").
+The entry is pushed when the call starts (status `running`), its text as it streams, and built, written,
+counted and pushed when it ends (`record_mode` "detach": after the client has its answer, for the local
+runtime and any long-lived ASGI server; "before_end": after the last byte and before the response is closed,
+where the process may be frozen as soon as the response ends — Lambda).
 
-Failures answer in OpenAI's error format `{"error": {"message", "type", "param", "code"}}`. Failures after the
-key and the trace were verified are also recorded as failed calls on that trace; failures before (a bad key,
-another user's trace) only go to the function's log, since nothing trustworthy names a trace to write to.
+Failures answer in the client's own error format. Failures after the key and the trace were verified are
+also recorded as failed calls on that trace; failures before (a bad key, another user's trace) only go to the
+function's log, since nothing trustworthy names a trace to write to.
 """
 
 from __future__ import annotations
@@ -26,24 +26,21 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
-import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Send
 
 from a2g.clock import Clock, SystemClock
 from a2g.errors import (
     PayloadTooLarge,
     StorageUnavailable,
     Throttled,
-    UpstreamFailed,
     UpstreamTimeout,
     ValidationFailed,
     is_storage_outage,
@@ -53,14 +50,20 @@ from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.json_input import read_json
 from a2g.log import logger
-from a2g.tracing.entries import assemble_stream
+from a2g.tracing import formats, translation
+from a2g.tracing.formats import ParsedRequest, ProxyError, Route, bad_request
+from a2g.tracing.formats.providers import platform_key
 from a2g.tracing.recorder import CallOutcome, CallRecorder
 from a2g.tracing.repository import TraceMeta
 from a2g.validation import MODEL_NAME_MAX_LENGTH, is_id, is_model_name
 
+__all__ = ["LogProxy", "ModelResolver", "ProxyError", "ResolvedModel", "Route", "TtlCache", "bad_request",
+           "send_error", "upstream_error"]
+
 RecordMode = Literal["detach", "before_end"]
 _ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
 RateLimitMode = Literal["deferred", "strict"]
+_KINDS = {"chat": "chat.completions"}  # an entry's `kind` as the first entries had it (`api` is the new name)
 # Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
 # queue behind whatever else shares the event loop's default executor.
 _LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="log-proxy-lookup")
@@ -96,6 +99,7 @@ class ResolvedModel:
     base_url: str
     api_key: str | None
     timeout_seconds: float
+    provider: str = "openai"
 
 
 class ModelResolver(Protocol):
@@ -113,34 +117,27 @@ class UpstreamClient(Protocol):
 
 
 # ------------------------------------------------------------------------------------------------------
-# Errors in OpenAI's format
+# Errors (rendered in the client's own format by `a2g.tracing.formats`)
 # ------------------------------------------------------------------------------------------------------
 
 
-class ProxyError(Exception):
-    def __init__(self, status: int, error_type: str, code: str, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status, self.type, self.code, self.message = status, error_type, code, message
-        self.retry_after = retry_after
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type, "param": None, "code": self.code}}
-
-    def as_entry_error(self) -> dict[str, Any]:
-        return {"type": self.type, "code": self.code, "message": self.message}
-
-
-def bad_request(code: str, message: str) -> ProxyError:
-    return ProxyError(400, "invalid_request_error", code, message)
-
-
-def upstream_error(exc: Exception) -> ProxyError:
+def upstream_error(exc: Exception, llm_name: str) -> ProxyError:
+    """A failed upstream call, naming the LLM by its registry name (never its address: non-admins read it)."""
+    logger.info("LLM call failed", extra={"llm": llm_name, "error": getattr(exc, "message", None) or repr(exc)})
     if isinstance(exc, UpstreamTimeout):
-        return ProxyError(504, "timeout_error", "upstream_timeout", "the LLM did not answer in time")
+        return ProxyError(504, "timeout_error", "upstream_timeout", f"the LLM {llm_name!r} did not answer in time")
     if isinstance(exc, ValidationFailed):  # the guarded client refused the LLM's address
-        return ProxyError(502, "upstream_error", "upstream_not_allowed", exc.message)
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return ProxyError(502, "upstream_error", "upstream_unreachable", f"the LLM could not be reached: {message}")
+        return ProxyError(502, "upstream_error", "upstream_not_allowed",
+                          f"the platform may not reach the LLM {llm_name!r} at its registered address")
+    return ProxyError(502, "upstream_error", "upstream_unreachable", f"the LLM {llm_name!r} could not be reached")
+
+
+def upstream_auth_failed(llm_name: str, status: int) -> ProxyError:
+    """The LLM refused the platform's own stored key: not the client's fault, and retrying will not help."""
+    return ProxyError(502, "upstream_error", "upstream_auth_failed",
+                      f"the LLM {llm_name!r} refused the platform's stored key (it answered {status}); "
+                      "an administrator must update the key in the LLM registry",
+                      headers=[(b"x-should-retry", b"false")])
 
 
 def storage_error() -> ProxyError:
@@ -149,15 +146,15 @@ def storage_error() -> ProxyError:
     return ProxyError(outage.status, "server_error", outage.code, outage.message, retry_after=outage.retry_after)
 
 
-def _error_bytes(error: ProxyError) -> bytes:
-    return json.dumps(error.body(), separators=(",", ":")).encode()
+def error_response_parts(error: ProxyError, client: str) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    body = formats.error_module(client).error_body(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               *error.response_headers()]
+    return body, headers
 
 
-async def send_error(send: Send, error: ProxyError) -> None:
-    body = _error_bytes(error)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if error.retry_after is not None:
-        headers.append((b"retry-after", str(error.retry_after).encode()))
+async def send_error(send: Send, error: ProxyError, client: str = "openai") -> None:
+    body, headers = error_response_parts(error, client)
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -194,86 +191,6 @@ class TtlCache:
 
 
 # ------------------------------------------------------------------------------------------------------
-# SSE handling
-# ------------------------------------------------------------------------------------------------------
-
-_USAGE_NULL = (re.compile(rb',\s*"usage"\s*:\s*null'), re.compile(rb'"usage"\s*:\s*null\s*,\s*'))
-_EMPTY_CHOICES = re.compile(rb'"choices"\s*:\s*\[\s*\]')
-
-
-def _split_events(buffer: bytes) -> tuple[list[bytes], bytes]:
-    """Complete SSE events (each with its blank-line terminator) and the incomplete rest."""
-    events = []
-    start = 0
-    while True:
-        lf = buffer.find(b"\n\n", start)
-        crlf = buffer.find(b"\r\n\r\n", start)
-        if lf < 0 and crlf < 0:
-            break
-        if crlf >= 0 and (lf < 0 or crlf < lf):
-            end = crlf + 4
-        else:
-            end = lf + 2
-        events.append(buffer[start:end])
-        start = end
-    return events, buffer[start:]
-
-
-def _event_data(event: bytes) -> bytes | None:
-    lines = [line[5:].lstrip(b" ") for line in event.splitlines() if line.startswith(b"data:")]
-    return b"\n".join(lines) if lines else None
-
-
-@dataclass
-class _StreamState:
-    injected_usage: bool
-    data: list[bytes]
-    usage: dict[str, Any] | None = None
-    events: int = 0
-    captured_bytes: int = 0
-    capture_limit: int = 5_000_000
-    capture_truncated: bool = False
-
-    def process(self, event: bytes) -> bytes | None:
-        """The event as the client should see it, or None to drop it; remembers its data for the entry."""
-        data = _event_data(event)
-        if data is None:
-            return event  # a comment / keep-alive: pass through
-        if self.injected_usage and data != b"[DONE]" and _EMPTY_CHOICES.search(data) and b'"usage"' in data:
-            try:
-                parsed = json.loads(data)
-            except (ValueError, RecursionError):
-                parsed = None
-            if isinstance(parsed, dict) and not parsed.get("choices") and parsed.get("usage"):
-                self.usage = parsed["usage"]
-                return None
-        if data != b"[DONE]":
-            self.events += 1
-            if self.captured_bytes + len(data) <= self.capture_limit:
-                self.data.append(data)
-                self.captured_bytes += len(data)
-            else:
-                self.capture_truncated = True
-        if self.injected_usage and b'"usage"' in event:
-            for pattern in _USAGE_NULL:
-                event = pattern.sub(b"", event, count=1)
-        return event
-
-    def chunks(self) -> list[dict[str, Any]]:
-        out = []
-        for data in self.data:
-            try:
-                value = json.loads(data)
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(value, dict):
-                out.append(value)
-        if self.usage is not None:
-            out.append({"choices": [], "usage": self.usage})
-        return out
-
-
-# ------------------------------------------------------------------------------------------------------
 # The proxy
 # ------------------------------------------------------------------------------------------------------
 
@@ -291,6 +208,10 @@ class _Call:
     body: dict[str, Any] | None = None
     header_agent_id: str | None = None
     deferred_rate_key: str | None = None
+    api: str = "chat"
+    client: str = "openai"
+    provider: str | None = None
+    parsed: ParsedRequest | None = None
     # Made when the call starts, so entries sort in the order the calls were made even though they are
     # written in the background, possibly out of order.
     entry_id: str = field(default_factory=lambda: new_id("log"))
@@ -329,27 +250,114 @@ class LogProxy:
         # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
         self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
                                    monotonic=monotonic)
+        self._response_owner = TtlCache(3600.0, negative_ttl_seconds=0.0)  # Responses id -> the LLM that made it
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    # --- entry points (one per route) ---------------------------------------------------------------------
+    # --- entry points ------------------------------------------------------------------------------------
 
-    async def chat_completions(self, trace_id: str, request: Request) -> Response:
-        """`POST /v1/chat/completions`: a response that relays the upstream's answer (raises ProxyError)."""
-        return await self._forwarding(trace_id, request, "chat.completions", "/chat/completions")
+    async def handle(self, route: Route, trace_id: str, request: Request, model: str | None = None,
+                     action: str | None = None, version: str | None = None) -> Response:
+        """One LLM call of `route`'s format (raises ProxyError, rendered in the client's format by the app).
 
-    async def embeddings(self, trace_id: str, request: Request) -> Response:
-        return await self._forwarding(trace_id, request, "embeddings", "/embeddings")
+        Gemini routes name the model (and the action) in the URL; the others in the JSON body.
+        """
+        call = self._new_call(trace_id, route.api)
+        call.client = route.client
+        await self._identify(call, request)  # ProxyError propagates: nothing to record
+        assert call.trace is not None and call.principal is not None
+        header_agent_id = request.headers.get("x-agent-id")
+        recorded = route.recorded and action != "countTokens"
+        try:
+            if header_agent_id is not None and not is_id(header_agent_id):
+                raise bad_request("invalid_agent_id", "the X-Agent-Id header is not a valid id")
+            call.header_agent_id = header_agent_id
+            resolved, raw, body, parsed = await self._resolve(call, route, request, model, action)
+            bridge = None
+            if formats.NATIVE_PROVIDER[route.client] != resolved.provider:
+                translatable = route.recorded and action in translation.TRANSLATED_ACTIONS
+                bridge = formats.translate_for(route.api, resolved.provider) if translatable else None
+                if bridge is None:
+                    raise ProxyError(400, "invalid_request_error", "unsupported_translation",
+                                     f"the model {parsed.model!r} is served by an LLM of another provider "
+                                     f"({resolved.provider}), and this platform cannot translate "
+                                     f"{route.api} calls to it yet")
+        except ProxyError as error:
+            if recorded:
+                self._record_failure(call, error)
+            raise
+        except Exception as exc:
+            if not is_storage_outage(exc):
+                raise
+            outage = storage_error()  # recorded too: the recorder spools it until the store is back
+            if recorded:
+                self._record_failure(call, outage)
+            raise outage from None
+        from a2g.tracing.exchange import UpstreamExchange
 
-    async def models(self, trace_id: str, request: Request) -> dict[str, Any]:
-        """`GET /v1/models`: the enabled models, as OpenAI lists them (raises ProxyError)."""
+        if bridge is not None:
+            try:
+                payload, path = translation.upstream_request(bridge, body, parsed)
+            except ProxyError as error:
+                if recorded:
+                    self._record_failure(call, error)
+                raise
+            answer = translation.ClientAnswer(bridge, route.client, body, parsed.model)
+            return UpstreamExchange(self, call, resolved, "POST", path, payload, parsed, False, request.headers,
+                                    recorded=recorded, translated=answer)
+        payload, injected = formats.module_for(route.api).to_upstream(raw, body, parsed)
+        path = route.upstream_path.format(model=parsed.model, action=action, version=version or "v1beta")
+        query = "?alt=sse" if action == "streamGenerateContent" else ""
+        return UpstreamExchange(self, call, resolved, "POST", path + query, payload, parsed, injected,
+                                request.headers, recorded=recorded)
+
+    async def stored_response(self, trace_id: str, request: Request, path: str) -> Response:
+        """`GET`/`DELETE /v1/responses/{id}` and `…/input_items`: passed through to the openai-provider LLM that
+        made the response (remembered by this instance; otherwise each enabled one in turn until one knows it).
+        Not recorded: no model is called."""
+        call = self._new_call(trace_id, "responses")
+        await self._identify(call, request)
+        response_id = path.split("/")[2] if path.count("/") >= 2 else ""
+        hit, remembered = self._response_owner.get(response_id)
+        candidates: list[ResolvedModel] = [remembered] if hit and remembered is not None else []
+        if not candidates:
+            seen: set[str] = set()
+            for listed in await self._enabled():
+                if listed.provider == "openai" and listed.llm_id not in seen:
+                    seen.add(listed.llm_id)
+                    resolved = await self._model(listed.model)
+                    if resolved is not None:
+                        candidates.append(resolved)
+        if not candidates:
+            raise ProxyError(404, "invalid_request_error", "response_not_found",
+                             f"no LLM on this platform knows the response {response_id!r}")
+        from a2g.tracing.exchange import relay_unrecorded
+
+        return await relay_unrecorded(self, candidates[:5], request.method, path + _query(request),
+                                      request.headers)
+
+    def remember_response(self, response_id: str, resolved: ResolvedModel) -> None:
+        self._response_owner.put(response_id, resolved)
+
+    async def unknown_route(self, trace_id: str, request: Request, error: ProxyError) -> NoReturn:
+        """A URL under a trace that no route serves: with a valid key for that trace it is a failed call the
+        developer should see on the trace (their SDK called something the proxy does not speak); raises."""
+        call = self._new_call(trace_id, "unknown")
+        await self._identify(call, request)  # a bad key or another user's trace: answered as such, not recorded
+        self._record_failure(call, error)
+        raise error
+
+    async def models(self, trace_id: str, request: Request, client: str = "openai") -> dict[str, Any]:
+        """`GET /v1/models` (OpenAI or Anthropic list) or `GET /v1beta/models` (Gemini): the enabled models."""
         call = self._new_call(trace_id, "models")
         await self._identify(call, request)
+        listed = [(m.model, m.llm_name) for m in await self._enabled()]
+        return formats.error_module(client).models_list(listed)  # type: ignore[no-any-return]
+
+    async def _enabled(self) -> list[ResolvedModel]:
         hit, models = self._model_cache.get(_ENABLED_MODELS)
         if not hit:
             models = self._model_cache.put(_ENABLED_MODELS, await _blocking(self._models.enabled_models))
-        return {"object": "list", "data": [
-            {"id": m.model, "object": "model", "created": 0, "owned_by": m.llm_name} for m in models
-        ]}
+        return models  # type: ignore[no-any-return]
 
     async def drain(self) -> None:
         """Wait for the entries still being recorded (tests, shutdown)."""
@@ -358,17 +366,18 @@ class LogProxy:
 
     # --- checks ------------------------------------------------------------------------------------------
 
-    def _new_call(self, trace_id: str, kind: str) -> _Call:
-        return _Call(trace_id=trace_id, kind=kind, started_at=self._clock.now(), t0=time.perf_counter())
+    def _new_call(self, trace_id: str, api: str) -> _Call:
+        return _Call(trace_id=trace_id, kind=_KINDS.get(api, api), api=api, started_at=self._clock.now(),
+                     t0=time.perf_counter())
 
     async def _identify(self, call: _Call, request: Request) -> None:
         """Key, then trace ownership. Failures here are not recorded on any trace."""
         if not is_id(call.trace_id):
             raise bad_request("invalid_trace_id", "the trace id in the URL is not a valid id")
-        raw_key = _bearer(request.headers.get("authorization"))
+        raw_key = platform_key(request.headers, request.query_params)
         if not raw_key:
             raise ProxyError(401, "invalid_request_error", "invalid_api_key",
-                             "missing API key: send your platform API key as 'Authorization: Bearer <key>'")
+                             "missing API key: send your platform API key as your SDK's API key")
         principal = await self._principal(raw_key)
         if principal is None:
             raise ProxyError(401, "invalid_request_error", "invalid_api_key", "invalid or revoked API key")
@@ -450,70 +459,59 @@ class LogProxy:
         call.deferred_rate_key = key_id
         return None
 
-    # --- forwarding ----------------------------------------------------------------------------------------
+    # --- resolving ----------------------------------------------------------------------------------------
 
-    async def _forwarding(self, trace_id: str, request: Request, kind: str, path: str) -> Response:
-        call = self._new_call(trace_id, kind)
-        await self._identify(call, request)  # ProxyError propagates: nothing to record
-        assert call.trace is not None and call.principal is not None
-        header_agent_id = request.headers.get("x-agent-id")
+    async def _resolve(self, call: _Call, route: Route, request: Request, path_model: str | None,
+                       action: str | None) -> tuple[ResolvedModel, bytes, dict[str, Any], ParsedRequest]:
+        """Rate, body, the format's reading of it, the model: what forwarding needs (raises ProxyError)."""
+        assert call.principal is not None
+        fmt = formats.module_for(route.api)
+        rate = self._start_rate_check(call, call.principal)
         try:
-            if header_agent_id is not None and not is_id(header_agent_id):
-                raise bad_request("invalid_agent_id", "the X-Agent-Id header is not a valid id")
-            call.header_agent_id = header_agent_id
-            rate = self._start_rate_check(call, call.principal)
-            try:
-                raw = await self._read_body(request)
-                body = _parse_json(raw, self.max_body_bytes)
-                call.body = body
-                model = body.get("model")
-                if not isinstance(model, str) or not model:
-                    raise bad_request("missing_model", "'model' is required")
-                if not is_model_name(model):
-                    raise bad_request("invalid_model", f"'model' must be 1-{MODEL_NAME_MAX_LENGTH} characters "
-                                      "without spaces or control characters")
-                resolved = await self._model(model)
-            finally:
-                if rate is not None:
-                    await rate
-            if resolved is None:
-                raise ProxyError(404, "invalid_request_error", "model_not_found",
-                                 f"the model {model!r} does not exist or is not enabled on this platform")
-        except ProxyError as error:
-            self._record_failure(call, error)
-            raise
-        except Exception as exc:
-            if not is_storage_outage(exc):
-                raise
-            outage = storage_error()  # recorded too: the recorder spools it until the store is back
-            self._record_failure(call, outage)
-            raise outage from None
-        stream = kind == "chat.completions" and body.get("stream") is True
-        injected = False
-        if stream:
-            options = body.get("stream_options")
-            if not (isinstance(options, dict) and options.get("include_usage")):
-                forwarded = dict(body)
-                forwarded["stream_options"] = {**(options if isinstance(options, dict) else {}),
-                                               "include_usage": True}
-                raw = json.dumps(forwarded, separators=(",", ":")).encode()
-                injected = True
-        return _UpstreamExchange(self, call, resolved, path, raw, stream, injected,
-                                 request.headers.get("accept"))
+            raw = await self._read_body(request)
+            body = _parse_json(raw, self.max_body_bytes)
+            call.body = body
+            if path_model is not None:
+                parsed = fmt.parse_request(body, path_model, action)
+            else:
+                parsed = fmt.parse_request(body)
+            if parsed.model is not None and not is_model_name(parsed.model):
+                raise bad_request("invalid_model", f"'model' must be 1-{MODEL_NAME_MAX_LENGTH} characters "
+                                  "without spaces or control characters")
+            call.parsed = parsed
+            if not parsed.model:
+                raise bad_request("missing_model", "'model' is required")
+            resolved = await self._model(parsed.model)
+        finally:
+            if rate is not None:
+                await rate
+        if resolved is None:
+            raise ProxyError(404, "invalid_request_error", "model_not_found",
+                             f"the model {parsed.model!r} does not exist or is not enabled on this platform")
+        call.provider = resolved.provider
+        return resolved, raw, body, parsed
 
     # --- recording -----------------------------------------------------------------------------------------
 
-    def _outcome(self, call: _Call, http_status: int, **fields: Any) -> CallOutcome:
+    def _outcome(self, call: _Call, http_status: int, result: formats.CallResult | None = None,
+                 **fields: Any) -> CallOutcome:
         assert call.trace is not None and call.principal is not None
-        body = call.body
-        model = body.get("model") if isinstance(body, dict) else None
-        model = model if is_model_name(model) else None  # usage counters key on it
+        parsed = call.parsed
+        model = parsed.model if parsed and is_model_name(parsed.model) else None  # usage counters key on it
         return CallOutcome(
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
-            latency_ms=call.elapsed_ms(), http_status=http_status, request_body=body,
+            latency_ms=call.elapsed_ms(), http_status=http_status, request_body=call.body,
             header_agent_id=call.header_agent_id, model=model, entry_id=call.entry_id,
-            stream=bool(isinstance(body, dict) and body.get("stream") is True), **fields,
+            stream=bool(parsed and parsed.stream), api=call.api, provider=call.provider,
+            request=parsed.summary if parsed else None, result=result, **fields,
         )
+
+    def announce(self, call: _Call) -> None:
+        """The call is about to go upstream: its `running` entry goes to the live panel."""
+        self._recorder.announce(self._outcome(call, 0))
+
+    def progress(self, call: _Call, text: str) -> None:
+        self._recorder.progress(call.trace_id, call.entry_id, text)
 
     def _record_failure(self, call: _Call, error: ProxyError) -> None:
         logger.info("log-proxy call failed", extra={"trace_id": call.trace_id, "status": error.status,
@@ -538,13 +536,12 @@ def _consume_exception(future: asyncio.Future[Any]) -> None:
             logger.warning("rate check failed", extra={"error": repr(error)})
 
 
-def _bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return value.strip() or None
+def _query(request: Request) -> str:
+    """The client's query string for the upstream, without the platform key."""
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "key"])
+    return f"?{query}" if query else ""
 
 
 def _too_large(limit: int) -> ProxyError:
@@ -571,139 +568,3 @@ def _parse_json(raw: bytes, max_bytes: int) -> dict[str, Any]:
     return body
 
 
-_PASSED_RESPONSE_HEADERS = ("content-type", "x-request-id", "openai-processing-ms", "openai-version")
-
-
-class _UpstreamExchange(Response):
-    """The ASGI response that makes the upstream call and relays its answer, then has the call recorded.
-
-    A `Response` so FastAPI hands it the connection as it is; status and headers come from the upstream.
-    """
-
-    def __init__(self, proxy: LogProxy, call: _Call, resolved: ResolvedModel, path: str, payload: bytes,
-                 stream: bool, injected_usage: bool, accept: str | None):
-        # Response.__init__ would render a body; none exists until the upstream answers.
-        self.status_code, self.background, self.body = 200, None, b""
-        self.raw_headers = []
-        self._proxy, self._call, self._resolved = proxy, call, resolved
-        self._path, self._payload, self._stream, self._injected = path, payload, stream, injected_usage
-        self._accept = accept
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        proxy, call, resolved = self._proxy, self._call, self._resolved
-        headers = {"content-type": "application/json", "accept-encoding": "identity",
-                   "accept": self._accept or ("text/event-stream" if self._stream else "application/json")}
-        if resolved.api_key:
-            headers["authorization"] = f"Bearer {resolved.api_key}"
-        url = resolved.base_url.rstrip("/") + self._path
-        started = False
-        try:
-            async with proxy._upstream().stream(
-                "POST", url, content=self._payload, headers=headers, read_timeout=resolved.timeout_seconds,
-            ) as response:
-                is_sse = response.headers.get("content-type", "").startswith("text/event-stream")
-                out_headers = [(k.lower().encode(), v.encode()) for k, v in response.headers.items()
-                               if k.lower() in _PASSED_RESPONSE_HEADERS]
-                if self._stream and response.status_code < 400 and is_sse:
-                    out_headers += [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
-                    await send({"type": "http.response.start", "status": response.status_code,
-                                "headers": out_headers})
-                    started = True
-                    outcome = await self._relay_stream(response, send, receive)
-                else:
-                    body = b"".join([chunk async for chunk in response.aiter_raw()])
-                    out_headers.append((b"content-length", str(len(body)).encode()))
-                    await send({"type": "http.response.start", "status": response.status_code,
-                                "headers": out_headers})
-                    started = True
-                    await send({"type": "http.response.body", "body": body, "more_body": True})
-                    outcome = self._complete_outcome(response.status_code, body)
-        except (UpstreamFailed, UpstreamTimeout, ValidationFailed, PayloadTooLarge) as exc:
-            if started:  # only reachable if closing the upstream failed after a complete relay
-                raise
-            error = upstream_error(exc)
-            await send_error(send, error)
-            proxy._record_failure(call, error)
-            return
-        end: Message = {"type": "http.response.body", "body": b"", "more_body": False}
-        if proxy.record_mode == "before_end":
-            # The process may be frozen once the response ends: finish the record first. The client already
-            # has every byte of the answer; only the end of the response waits.
-            await proxy.start_recording(outcome, call.deferred_rate_key)
-            await send(end)
-        else:
-            await send(end)
-            proxy.start_recording(outcome, call.deferred_rate_key)
-
-    def _complete_outcome(self, status: int, body: bytes) -> CallOutcome:
-        response: Any = None
-        error = None
-        try:
-            response = json.loads(body) if body else None
-        except (ValueError, RecursionError):
-            response = {"raw": body[:20_000].decode(errors="replace")}
-        if status >= 400:
-            upstream = response.get("error") if isinstance(response, dict) else None
-            message = upstream.get("message") if isinstance(upstream, dict) else None
-            error = {"type": "upstream_error", "code": f"upstream_{status}",
-                     "message": str(message or f"the LLM answered {status}")}
-        return self._proxy._outcome(self._call, status, response=response, error=error)
-
-    async def _relay_stream(self, response: Any, send: Send, receive: Receive) -> CallOutcome:
-        state = _StreamState(injected_usage=self._injected, data=[])
-        disconnected = asyncio.Event()
-        watcher = asyncio.ensure_future(_watch_disconnect(receive, disconnected))
-        buffer = b""
-        ttft: float | None = None
-        error: dict[str, Any] | None = None
-        try:
-            async for raw in response.aiter_raw():
-                if ttft is None:
-                    ttft = self._call.elapsed_ms()
-                buffer += raw
-                events, buffer = _split_events(buffer)
-                if not events:
-                    continue
-                out = [e for e in (state.process(event) for event in events) if e is not None]
-                if out:
-                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
-                if disconnected.is_set():
-                    error = {"type": "client_disconnected", "code": "client_disconnected",
-                             "message": "the client closed the connection mid-stream"}
-                    break
-            if buffer.strip() and error is None:
-                tail = state.process(buffer)
-                if tail:
-                    await send({"type": "http.response.body", "body": tail, "more_body": True})
-        except (UpstreamFailed, UpstreamTimeout, PayloadTooLarge) as exc:
-            failure = upstream_error(exc)
-            failure.message = f"the LLM stream failed mid-way: {failure.message}"
-            if failure.status == 502:
-                failure.code = "upstream_stream_interrupted"
-            error = failure.as_entry_error()
-            try:
-                await send({"type": "http.response.body", "body": b"data: " + _error_bytes(failure) + b"\n\n",
-                            "more_body": True})
-            except Exception as send_exc:  # noqa: BLE001 - the client may be gone too
-                logger.info("could not tell the client about the failed stream", extra={"error": str(send_exc)})
-        finally:
-            watcher.cancel()
-        chunks = state.chunks()
-        if error is None:
-            for chunk in chunks:
-                if isinstance(chunk.get("error"), dict):  # the upstream reported an error inside the stream
-                    error = {"type": "upstream_error", "code": "upstream_stream_error",
-                             "message": str(chunk["error"].get("message") or "stream error")}
-        extra: dict[str, Any] = {"stream_events": state.events}
-        if state.capture_truncated:
-            extra["response_capture_truncated"] = True
-        return self._proxy._outcome(self._call, 200, response=assemble_stream(chunks) if chunks else None,
-                                    error=error, ttft_ms=ttft, extra=extra)
-
-
-async def _watch_disconnect(receive: Receive, disconnected: asyncio.Event) -> None:
-    while True:
-        message: Message = await receive()
-        if message.get("type") == "http.disconnect":
-            disconnected.set()
-            return

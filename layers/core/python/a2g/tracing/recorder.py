@@ -20,9 +20,11 @@ from a2g.clock import epoch, iso
 from a2g.identity.principal import Principal
 from a2g.ids import new_id
 from a2g.log import logger
+from a2g.tracing import formats
 from a2g.tracing.agent_inference import DelegationMemory, infer_agent_id
 from a2g.tracing.broadcaster import TraceBroadcaster
-from a2g.tracing.entries import cut_entry, request_summary, response_tool_calls, usage_of
+from a2g.tracing.entries import cut_entry
+from a2g.tracing.formats.base import CallResult
 from a2g.tracing.repository import ActiveRun, LogStore, TraceMeta, UsageStore, entry_ttl, usage_detail_key
 from a2g.tracing.spool import DurableTraceWriter
 
@@ -51,6 +53,10 @@ class CallOutcome:
     ttft_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     entry_id: str = field(default_factory=lambda: new_id("log"))
+    api: str = "chat"
+    provider: str | None = None
+    request: dict[str, Any] | None = None  # the wire format's neutral summary (messages or input, system, tools)
+    result: CallResult | None = None  # the wire format's reading of the answer
 
 
 class RunLookup(Protocol):
@@ -78,12 +84,53 @@ class CallRecorder:
         self._storage = storage_executor or _STORAGE
         self._pushes = push_executor or _PUSHES
         self._run_lookup = runs
+        # Live pushes of calls in flight, per entry id: the last one still being delivered (a call's pushes go
+        # out one at a time, in order, and its finished entry only after them).
+        self._live: dict[str, tuple[str, asyncio.Future[Any]]] = {}
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._storage, fn, *args)
 
     async def _run_push(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pushes, fn, *args)
+
+    # --- calls in flight -------------------------------------------------------------------------------------
+
+    def announce(self, outcome: CallOutcome) -> None:
+        """Push the call's `running` entry (its request, no answer yet) to the call's own trace."""
+        try:
+            entry = self._entry(outcome, *infer_agent_id(_inference_view(outcome), outcome.header_agent_id,
+                                                          self._delegations, outcome.trace.trace_id))
+        except Exception:  # noqa: BLE001 - the live view is best effort
+            logger.exception("could not build a running entry", extra={"trace_id": outcome.trace.trace_id})
+            return
+        entry["status"] = "running"
+        entry["http_status"] = None
+        entry["latency_ms"] = None
+        self._live_push(outcome.trace.trace_id, outcome.trace.owner_user_id, entry)
+
+    def progress(self, trace_id: str, entry_id: str, text: str) -> None:
+        """Push the text a streaming call has produced so far, unless its previous push is still on its way
+        (then the next one carries this text too)."""
+        live = self._live.get(entry_id)
+        if live is None:
+            return  # not announced (or already finished)
+        if not live[1].done():
+            return
+        self._live_push(trace_id, live[0], {"entry_id": entry_id, "trace_id": trace_id, "status": "running",
+                                            "output_text": text, "partial": True})
+
+    def _live_push(self, trace_id: str, owner: str, entry: dict[str, Any]) -> None:
+        future = asyncio.ensure_future(self._run_push(self._push, trace_id, owner, entry))
+        future.add_done_callback(_log_push_failure)
+        self._live[entry["entry_id"]] = (owner, future)
+
+    async def _after_live(self, entry_id: str) -> None:
+        live = self._live.pop(entry_id, None)
+        if live is not None:
+            await asyncio.gather(live[1], return_exceptions=True)
+
+    # --- finished calls --------------------------------------------------------------------------------------
 
     async def record(self, outcome: CallOutcome) -> dict[str, Any]:
         """Build, write, count and push the entry; never raises (a failed log must not fail the call).
@@ -131,6 +178,7 @@ class CallRecorder:
 
         async def deliver() -> None:
             owner = trace.owner_user_id
+            await self._after_live(outcome.entry_id)  # the finished entry replaces the running one, never before
             await self._run_push(self._push, trace.trace_id, owner, live)
             for trace_id in await tagged:
                 if trace_id != trace.trace_id:
@@ -157,20 +205,28 @@ class CallRecorder:
 
     async def _build(self, outcome: CallOutcome) -> dict[str, Any]:
         trace = outcome.trace
-        body = outcome.request_body if isinstance(outcome.request_body, dict) else None
+        body = _inference_view(outcome)
         agent_id, source = infer_agent_id(body, outcome.header_agent_id)
         if agent_id is None and body is not None and self._delegations.needs_seed(trace.trace_id):
             await self._seed_delegations(trace.trace_id)
         if agent_id is None:
             agent_id, source = infer_agent_id(body, None, self._delegations, trace.trace_id)
+        entry = self._entry(outcome, agent_id, source)
+        self._delegations.remember(trace.trace_id, entry["tool_calls"])
+        return entry
 
-        tool_calls = response_tool_calls(outcome.response)
-        self._delegations.remember(trace.trace_id, tool_calls)
+    @staticmethod
+    def _entry(outcome: CallOutcome, agent_id: str | None, source: str | None) -> dict[str, Any]:
+        """The one entry shape, whatever the wire format (docs/tracing.md)."""
+        trace = outcome.trace
+        result, request = _readings(outcome)
         entry: dict[str, Any] = {
             "entry_id": outcome.entry_id,
             "trace_id": trace.trace_id,
             "at": iso(outcome.started_at),
+            "api": outcome.api,
             "kind": outcome.kind,
+            "provider": outcome.provider,
             "model": outcome.model,
             "stream": outcome.stream,
             "status": "ok" if outcome.error is None and outcome.http_status < 400 else "error",
@@ -183,10 +239,12 @@ class CallRecorder:
             "user_id": outcome.principal.user_id,
             "team": outcome.principal.team,
             "api_key_id": outcome.principal.api_key_id,
-            "request": request_summary(body),
+            "request": request,
+            "output_text": result.output_text,
+            "tool_calls": result.tool_calls,
+            "usage": result.usage,
+            "stop_reason": result.stop_reason,
             "response": outcome.response,
-            "tool_calls": tool_calls,
-            "usage": usage_of(outcome.response),
             "error": outcome.error,
         }
         entry.update(outcome.extra)
@@ -210,8 +268,8 @@ class CallRecorder:
         counters = {
             "calls": 1,
             "errors": 0 if entry["status"] == "ok" else 1,
-            "prompt_tokens": int(usage.get("prompt_tokens") or 0),
-            "completion_tokens": int(usage.get("completion_tokens") or 0),
+            "prompt_tokens": int(usage.get("input_tokens") or 0),
+            "completion_tokens": int(usage.get("output_tokens") or 0),
             "latency_ms_sum": round(outcome.latency_ms),
         }
         day = outcome.started_at.strftime("%Y-%m-%d")
@@ -220,5 +278,41 @@ class CallRecorder:
         return day, detail, counters
 
     def _push(self, trace_id: str, owner_user_id: str, entry: dict[str, Any]) -> int:
-        message = {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
+        # A call in flight is `trace.running` (clients that only know finished entries ignore it); the finished
+        # one `trace.entry`, with the same entry id.
+        kind = "trace.running" if entry.get("status") == "running" else "trace.entry"
+        message = {"type": kind, "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
         return self._broadcaster.publish(trace_id, owner_user_id, message)
+
+
+def _log_push_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("live push failed", extra={"error": repr(future.exception())})
+
+
+def _readings(outcome: CallOutcome) -> tuple[CallResult, dict[str, Any]]:
+    """The wire format's reading of the answer and the request; made here when the caller left it out."""
+    result, request = outcome.result, outcome.request
+    if result is None and outcome.response is not None and outcome.api in formats.API_MODULES:
+        result = formats.module_for(outcome.api).from_upstream(outcome.response)
+    if request is None and isinstance(outcome.request_body, dict) and outcome.api in ("chat", "completions",
+                                                                                        "embeddings", "responses",
+                                                                                        "messages"):
+        request = formats.module_for(outcome.api).parse_request(outcome.request_body).summary
+    return result or CallResult(), request or {}
+
+
+def _inference_view(outcome: CallOutcome) -> dict[str, Any] | None:
+    """What sub-agent inference reads: the conversation as role/content messages, the offered tools."""
+    if outcome.api == "chat" and isinstance(outcome.request_body, dict):
+        return outcome.request_body
+    summary = _readings(outcome)[1]
+    if not summary:
+        return None
+    conversation = summary.get("messages", summary.get("input"))
+    messages: list[Any] = [m for m in conversation if isinstance(m, dict)] if isinstance(conversation, list) else []
+    if isinstance(conversation, str):
+        messages = [{"role": "user", "content": conversation}]
+    if isinstance(summary.get("system"), str) and summary["system"]:
+        messages = [{"role": "system", "content": summary["system"]}, *messages]
+    return {"messages": messages, "tools": summary.get("tools") or []}

@@ -1,0 +1,261 @@
+"""Mock upstreams of the three providers for the log-proxy's format tests: OpenAI Responses (`/v1/responses`),
+Anthropic Messages (`/v1/messages`) and Gemini (`/v1beta/models/{m}:generateContent|:streamGenerateContent`),
+each plain and streamed, the way each real API answers (field names, event names, usage, stop reasons).
+
+Behaviour by model name and last user text:
+- a model containing `limited`: 429 in the provider's error format with `retry-after: 1` and a rate-limit header;
+- a model containing `refused`: 401 (the LLM refusing the platform's stored key);
+- a text containing "weather": a `get_weather` tool call with `{"city": "Seoul"}`;
+- otherwise: "echo: <text>" (streamed word by word).
+Every request is kept in `requests` (path, headers, JSON body).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from tests.e2e.tracing.mock_llm import free_port
+
+ARGS = {"city": "Seoul"}
+
+
+def _text(value: Any) -> str:
+    """The last user text of any of the three request shapes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for item in reversed(value):
+            if isinstance(item, dict) and item.get("role") == "user":
+                return _text(item.get("content", item.get("parts")))
+        return " ".join(str(p.get("text") or "") for p in value if isinstance(p, dict))
+    return ""
+
+
+class MockProviders:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.port = 0
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MockProviders:
+        self.port = free_port()
+        self._server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
+                                                     lifespan="off", access_log=False))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("mock providers did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def count(self, path_part: str) -> int:
+        return sum(1 for r in self.requests if path_part in r["path"])
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        body = json.loads(raw or b"{}")
+        path = scope["path"]
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        self.requests.append({"path": path, "headers": headers, "body": body,
+                              "query": scope.get("query_string", b"").decode()})
+        if path.endswith("/v1/responses"):
+            provider, model, text = "openai", body.get("model", ""), _text(body.get("input"))
+        elif path.endswith("/v1/messages"):
+            provider, model, text = "anthropic", body.get("model", ""), _text(body.get("messages"))
+        elif ":" in path:
+            provider, model = "gemini", path.rsplit("/", 1)[-1].split(":")[0]
+            text = _text(body.get("contents"))
+        else:
+            await _send(send, 404, [], b'{"error": {"message": "no such mock route"}}')
+            return
+        if "limited" in model:
+            await _send(send, 429, [(b"retry-after", b"1"), (b"x-ratelimit-remaining-requests", b"0"),
+                                    (b"anthropic-ratelimit-requests-remaining", b"0")], _error(provider, 429))
+            return
+        if "refused" in model:
+            await _send(send, 401, [], _error(provider, 401))
+            return
+        tool = "weather" in text
+        reply = f"echo: {text}"
+        if provider == "openai":
+            if body.get("stream"):
+                await _sse(send, _responses_events(model, reply, tool))
+            else:
+                await _send(send, 200, [], json.dumps(_response(model, reply, tool)).encode())
+        elif provider == "anthropic":
+            if body.get("stream"):
+                await _sse(send, _messages_events(model, reply, tool))
+            else:
+                await _send(send, 200, [(b"request-id", b"req_mock_1")], json.dumps(_message(model, reply, tool)).encode())
+        elif path.endswith(":streamGenerateContent"):
+            await _sse(send, [(None, c) for c in _gemini_chunks(model, reply, tool)])
+        else:
+            await _send(send, 200, [], json.dumps(_gemini_whole(model, reply, tool)).encode())
+
+
+def _error(provider: str, status: int) -> bytes:
+    message = "slow down" if status == 429 else "invalid x-api-key"
+    if provider == "anthropic":
+        kind = "rate_limit_error" if status == 429 else "authentication_error"
+        return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
+    if provider == "gemini":
+        state = "RESOURCE_EXHAUSTED" if status == 429 else "UNAUTHENTICATED"
+        return json.dumps({"error": {"code": status, "message": message, "status": state}}).encode()
+    return json.dumps({"error": {"message": message, "type": "rate_limit_error" if status == 429 else
+                                 "invalid_request_error", "param": None, "code": None}}).encode()
+
+
+async def _send(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _sse(send: Any, events: list[tuple[str | None, dict[str, Any]]]) -> None:
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")]})
+    for name, data in events:
+        head = f"event: {name}\n".encode() if name else b""
+        await send({"type": "http.response.body", "more_body": True,
+                    "body": head + b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _words(reply: str) -> list[str]:
+    words = reply.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+
+# --- OpenAI Responses ------------------------------------------------------------------------------------------
+
+def _response(model: str, reply: str, tool: bool) -> dict[str, Any]:
+    item: dict[str, Any] = (
+        {"type": "function_call", "id": "fc_1", "call_id": "call_weather_1", "name": "get_weather",
+         "arguments": json.dumps(ARGS), "status": "completed"} if tool else
+        {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+         "content": [{"type": "output_text", "text": reply, "annotations": []}]})
+    return {"id": "resp_mock_1", "object": "response", "created_at": 1, "model": model, "status": "completed",
+            "output": [item], "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+            "usage": {"input_tokens": 7, "output_tokens": 5, "total_tokens": 12,
+                      "input_tokens_details": {"cached_tokens": 2}, "output_tokens_details": {"reasoning_tokens": 1}}}
+
+
+def _responses_events(model: str, reply: str, tool: bool) -> list[tuple[str | None, dict[str, Any]]]:
+    final = _response(model, reply, tool)
+    started = {**final, "status": "in_progress", "output": [], "usage": None}
+    events: list[tuple[str | None, dict[str, Any]]] = [
+        ("response.created", {"type": "response.created", "sequence_number": 0, "response": started})]
+    item = final["output"][0]
+    if tool:
+        events.append(("response.output_item.added", {"type": "response.output_item.added", "sequence_number": 1,
+                                                      "output_index": 0, "item": {**item, "arguments": ""}}))
+        events.append(("response.function_call_arguments.delta", {
+            "type": "response.function_call_arguments.delta", "sequence_number": 2, "item_id": "fc_1",
+            "output_index": 0, "delta": item["arguments"]}))
+    else:
+        events.append(("response.output_item.added", {"type": "response.output_item.added", "sequence_number": 1,
+                                                      "output_index": 0, "item": {**item, "content": []}}))
+        events.append(("response.content_part.added", {
+            "type": "response.content_part.added", "sequence_number": 2, "item_id": "msg_1", "output_index": 0,
+            "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}))
+        for i, word in enumerate(_words(reply)):
+            events.append(("response.output_text.delta", {
+                "type": "response.output_text.delta", "sequence_number": 3 + i, "item_id": "msg_1",
+                "output_index": 0, "content_index": 0, "delta": word}))
+    n = len(events)
+    events.append(("response.output_item.done", {"type": "response.output_item.done", "sequence_number": n,
+                                                 "output_index": 0, "item": item}))
+    events.append(("response.completed", {"type": "response.completed", "sequence_number": n + 1, "response": final}))
+    return events
+
+
+# --- Anthropic Messages ----------------------------------------------------------------------------------------
+
+def _message(model: str, reply: str, tool: bool) -> dict[str, Any]:
+    content = ([{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": ARGS}] if tool
+               else [{"type": "text", "text": reply}])
+    return {"id": "msg_mock_1", "type": "message", "role": "assistant", "model": model, "content": content,
+            "stop_reason": "tool_use" if tool else "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": 7, "output_tokens": 5, "cache_read_input_tokens": 2}}
+
+
+def _messages_events(model: str, reply: str, tool: bool) -> list[tuple[str | None, dict[str, Any]]]:
+    start = {**_message(model, reply, tool), "content": [], "stop_reason": None,
+             "usage": {"input_tokens": 7, "output_tokens": 1, "cache_read_input_tokens": 2}}
+    events: list[tuple[str | None, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
+    if tool:
+        events.append(("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
+            "type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}}))
+        arguments = json.dumps(ARGS)
+        for piece in (arguments[:6], arguments[6:]):
+            events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                   "delta": {"type": "input_json_delta", "partial_json": piece}}))
+    else:
+        events.append(("content_block_start", {"type": "content_block_start", "index": 0,
+                                               "content_block": {"type": "text", "text": ""}}))
+        events.append(("ping", {"type": "ping"}))
+        for word in _words(reply):
+            events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                   "delta": {"type": "text_delta", "text": word}}))
+    events.append(("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    events.append(("message_delta", {"type": "message_delta", "delta": {
+        "stop_reason": "tool_use" if tool else "end_turn", "stop_sequence": None}, "usage": {"output_tokens": 5}}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
+# --- Gemini -----------------------------------------------------------------------------------------------------
+
+_GEMINI_USAGE = {"promptTokenCount": 7, "candidatesTokenCount": 4, "thoughtsTokenCount": 1, "totalTokenCount": 12,
+                 "cachedContentTokenCount": 2}
+
+
+def _gemini_whole(model: str, reply: str, tool: bool) -> dict[str, Any]:
+    part = {"functionCall": {"name": "get_weather", "args": ARGS}} if tool else {"text": reply}
+    return {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}],
+            "usageMetadata": _GEMINI_USAGE, "modelVersion": model}
+
+
+def _gemini_chunks(model: str, reply: str, tool: bool) -> list[dict[str, Any]]:
+    if tool:
+        return [_gemini_whole(model, reply, tool)]
+    words = _words(reply)
+    chunks = [{"candidates": [{"content": {"role": "model", "parts": [{"text": w}]}, "index": 0}],
+               "modelVersion": model} for w in words]
+    chunks[-1]["candidates"][0]["finishReason"] = "STOP"
+    chunks[-1]["usageMetadata"] = _GEMINI_USAGE
+    return chunks
+
+
+if __name__ == "__main__":  # the benchmark runs it in its own process: python -m ... <port>
+    import sys
+
+    mock = MockProviders()
+    mock.port = int(sys.argv[1])
+    uvicorn.run(mock, host="127.0.0.1", port=mock.port, log_level="warning", lifespan="off", access_log=False)

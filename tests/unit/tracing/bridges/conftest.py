@@ -1,0 +1,3 @@
+from tests.unit.tracing.bridges.sdk_server import sdk_server
+
+__all__ = ["sdk_server"]
