@@ -390,15 +390,17 @@ def import_check(python: str, groups: dict[Path, list[tuple[str, str, str, str]]
     return results
 
 
-# A route of each Web Adapter function that answers 401 without an API key (the app itself refusing).
-WEB_ADAPTER_PROBES = {"A2aGatewayFunction": "/api/a2a/agents/package-check/.well-known/agent-card.json"}
-DEFAULT_WEB_ADAPTER_PROBE = "/api/log-proxy/package-check/v1/models"
+def _get_probe_path(template: Any, logical_id: str) -> str:
+    """A path of the function (its first GET route, else its first route), parameters filled in: every
+    streaming app checks the credential first, so a GET without one is refused with 401."""
+    routes = sorted((r for r in template.http_routes if r.function == logical_id), key=lambda r: r.method != "GET")
+    return re.sub(r"\{[^}]+\}", "package-check", routes[0].path) if routes else "/"
 
 
 def web_adapter_check(python: str, function_tree: Path, opt: Path, script: str,
-                      probe_path: str = DEFAULT_WEB_ADAPTER_PROBE) -> dict[str, Any]:
-    """Start the function's Web Adapter script (run.sh) as Lambda would and ask its app for a route: proves the
-    script, uvicorn in the layer and the ASGI app agree."""
+                      probe_path: str = "/api/log-proxy/package-check/v1/models") -> dict[str, Any]:
+    """Start the function's Web Adapter script (run.sh) as Lambda would and GET one of its routes without a
+    credential (`probe_path`): a 401 from the app proves the script, uvicorn in the layer and the app agree."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -525,9 +527,8 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
         for fn in template.functions.values():
             if fn.handler.endswith(".sh"):
                 tree = stage / "functions" / fn.logical_id
-                probe = WEB_ADAPTER_PROBES.get(fn.logical_id, DEFAULT_WEB_ADAPTER_PROBE)
-                checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(python, tree, opts[fn.logical_id],
-                                                                              fn.handler, probe)
+                checks[f"{fn.logical_id} ({fn.handler})"] = web_adapter_check(
+                    python, tree, opts[fn.logical_id], fn.handler, _get_probe_path(template, fn.logical_id))
         for name, result in checks.items():
             target = packages.get(name.split(" ", 1)[0])
             if not result.get("ok") and target is not None:

@@ -339,7 +339,9 @@ def test_manual_crud_with_permissions_and_the_catalogue(rt: RuntimeProcess, echo
         if card_path.startswith("http"):  # the public URL differs from the runtime's: use the path
             card_path = "/" + card_path.split("/", 3)[3]
         card = bob.get(card_path)
-        assert card.status_code == 200 and card.json()["name"] == "Echo agent"  # the A2A agent's own card
+        # the gateway's card: the registry's name, the platform's address (never the agent's own)
+        assert card.status_code == 200 and card.json()["name"] == "Manual agent"
+        assert card.json()["url"].endswith(f"/api/a2a/agents/{agent_id}") and echo.url not in card.text
 
         withdrawn = alice.post(f"/api/my-agents/{agent_id}/withdraw")
         assert withdrawn.json()["status"] == "DEVELOPMENT"

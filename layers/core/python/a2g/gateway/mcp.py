@@ -155,6 +155,9 @@ def create_mcp_app(gateway: Callable[[], Gateway], ranking: Callable[[], Any]) -
         except PlatformError as exc:
             await refuse(send, exc.status, exc.code, exc.message)
             return
+        if scope.get("method") != "POST":  # stateless: no standalone stream to GET, no session to DELETE
+            await refuse(send, 405, "method_not_allowed", "this MCP server is stateless: POST only")
+            return
         scope.setdefault("state", {})[_PRINCIPAL] = principal
         await inner(scope, receive, send)
 
