@@ -83,6 +83,16 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "`truncated: true`; GET /api/logs/{entry_id} has all of it).",
         _obj(["type", "trace_id", "entry"], {"type": _const("trace.entry"), "trace_id": _STR,
                                              "entry": {"$ref": "#/components/schemas/LogEntry"}})),
+    "trace.running": _message(
+        "trace.running", "An LLM call still in flight on a subscribed trace: first its request (`status: "
+        "running`), then, merged to about ten a second, `{entry_id, status: running, output_text, partial: true}` "
+        "as its answer streams; the `trace.entry` with the same entry id replaces it when the call ends.",
+        _obj(["type", "trace_id", "entry"], {"type": _const("trace.running"), "trace_id": _STR,
+                                             "entry": {"type": "object", "required": ["entry_id", "status"],
+                                                       "properties": {"entry_id": _STR,
+                                                                      "status": _const("running"),
+                                                                      "output_text": _STR,
+                                                                      "partial": {"type": "boolean"}}}})),
     "trace.cleared": _message("trace.cleared", "Every entry of a subscribed trace was deleted.",
                               _obj(["type", "trace_id"], {"type": _const("trace.cleared"), "trace_id": _STR})),
     "run_started": _message(
@@ -110,7 +120,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
 }
 
 _SENT = ("subscribe", "unsubscribe", "invoke", "ping")
-_PUSHED = ("subscribed", "unsubscribed", "pong", "trace.entry", "trace.cleared", "run_started", "chunk",
+_PUSHED = ("subscribed", "unsubscribed", "pong", "trace.entry", "trace.running", "trace.cleared", "run_started", "chunk",
            "progress", "message", "error")
 
 

@@ -27,3 +27,24 @@ def _ranking() -> Any:
 
 
 app = create_mcp_app(_gateway, _ranking)
+
+# The MCP app is not a FastAPI app, so its one operation is described here for the merged OpenAPI document
+# (a2g.http.openapi): JSON-RPC 2.0 messages of the Model Context Protocol over Streamable HTTP.
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/mcp": {
+        "post": {
+            "tags": ["mcp"],
+            "summary": "The agent catalogue as an MCP server (Streamable HTTP): find_agents, get_agent, ask_agent",
+            "description": "Send MCP JSON-RPC messages (initialize, tools/list, tools/call) with "
+                           "`Authorization: Bearer <API key or access token>` and `Accept: application/json, "
+                           "text/event-stream`. docs/gateway.md has the tools and a client example.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {
+                "200": {"description": "a JSON-RPC response, or an SSE stream of them (ask_agent's progress)",
+                        "content": {"application/json": {"schema": {"type": "object"}},
+                                    "text/event-stream": {"schema": {"type": "string"}}}},
+                "202": {"description": "a notification or response was accepted"},
+            },
+        }
+    }
+}

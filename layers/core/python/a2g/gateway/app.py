@@ -148,7 +148,11 @@ def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
         agent = await blocking(service.visible_agent, principal, agent_id)
         return published_card(agent, service.public_url)
 
-    @app.post(PREFIX, summary="A2A JSON-RPC 2.0 to the agent, through the platform")
+    @app.post(PREFIX, summary="A2A JSON-RPC 2.0 to the agent, through the platform", responses={200: {
+        "description": "a JSON-RPC 2.0 response (errors too: the A2A codes), or for message/stream and "
+                       "tasks/resubscribe an SSE stream of them",
+        "content": {"application/json": {"schema": {"type": "object"}},
+                    "text/event-stream": {"schema": {"type": "string"}}}}})
     async def rpc(agent_id: ResourceId, request: Request) -> Response:
         gateway_ = gw()
         principal, agent = await blocking(gateway_.service.admit, request.headers.get("authorization"), agent_id)

@@ -13,6 +13,7 @@ import each other there); locally it is built on the fly from the checkout.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 from pathlib import Path
@@ -146,6 +147,12 @@ def merged_document(functions_dir: Path, title: str = "A2G Agent Platform API", 
     schemas: dict[str, Any] = {}
     for app_py in sorted(functions_dir.glob("*/app.py")):
         app = _load_app(app_py)
+        described = getattr(sys.modules.get(f"a2g_openapi_{app_py.parent.name}"), "OPENAPI_PATHS", None)
+        if described:  # an HTTP app that is not FastAPI (MCP) describes its operations itself
+            for path, item in copy.deepcopy(described).items():
+                for method, op in item.items():
+                    complete_operation(path, method, op)
+                paths.setdefault(path, {}).update(item)
         if app is None or not hasattr(app, "routes") or not hasattr(app, "openapi_version"):
             continue  # WebSocket and scheduled functions have no HTTP app
         doc = get_openapi(title=app.title, version=version, routes=app.routes)

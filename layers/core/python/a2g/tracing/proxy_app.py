@@ -29,7 +29,10 @@ from a2g.tracing.schemas import (
     ChatCompletionRequest,
     Embeddings,
     EmbeddingsRequest,
+    ForwardedRequest,
+    GeminiRequest,
     ModelList,
+    answered,
     json_body,
 )
 
@@ -100,22 +103,28 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
     async def chat_completions(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.CHAT, trace_id, request)
 
-    @app.post(PREFIX + "/responses", summary="OpenAI Responses, proxied and traced", responses=PROXY_ERRORS,
-              openapi_extra=API_KEY_ONLY)
+    @app.post(PREFIX + "/responses", summary="OpenAI Responses, proxied and traced",
+              responses={**answered("the response object, or with `stream: true` its server-sent events"),
+                         **PROXY_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ForwardedRequest)})
     async def responses(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.RESPONSES, trace_id, request)
 
     @app.api_route(PREFIX + "/responses/{response_id}", methods=["GET", "DELETE"],
-                   summary="A stored OpenAI response, passed through", responses=PROXY_ERRORS,
+                   summary="A stored OpenAI response, passed through",
+                   responses={**answered("the LLM's answer, passed through"), **PROXY_ERRORS},
                    openapi_extra=API_KEY_ONLY)
     @app.get(PREFIX + "/responses/{response_id}/input_items", summary="A stored response's input items",
-             responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
+             responses={**answered("the LLM's answer, passed through"), **PROXY_ERRORS},
+             openapi_extra=API_KEY_ONLY)
     async def stored_response(trace_id: str, response_id: str, request: Request) -> Any:
         path = "/responses/" + response_id + ("/input_items" if request.url.path.endswith("/input_items") else "")
         return await proxy.stored_response(trace_id, request, path)
 
     @app.post(PREFIX + "/completions", summary="OpenAI (legacy) completions, proxied and traced",
-              responses=PROXY_ERRORS, openapi_extra=API_KEY_ONLY)
+              responses={**answered("the completion, or with `stream: true` its server-sent events"),
+                         **PROXY_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ForwardedRequest)})
     async def completions(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.COMPLETIONS, trace_id, request)
 
@@ -133,20 +142,25 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
 
     # --- Anthropic ------------------------------------------------------------------------------------------
 
-    @app.post(PREFIX + "/messages", summary="Anthropic messages, proxied and traced", responses=ANTHROPIC_ERRORS,
-              openapi_extra=API_KEY_ONLY)
+    @app.post(PREFIX + "/messages", summary="Anthropic messages, proxied and traced",
+              responses={**answered("the message, or with `stream: true` Anthropic's server-sent events"),
+                         **ANTHROPIC_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ForwardedRequest)})
     async def messages(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.MESSAGES, trace_id, request)
 
     @app.post(PREFIX + "/messages/count_tokens", summary="Anthropic token counting, passed through",
-              responses=ANTHROPIC_ERRORS, openapi_extra=API_KEY_ONLY)
+              responses={**answered("the token count"), **ANTHROPIC_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(ForwardedRequest)})
     async def count_tokens(trace_id: str, request: Request) -> Any:
         return await proxy.handle(formats.COUNT_TOKENS, trace_id, request)
 
     # --- Gemini (google-genai uses v1beta or v1) --------------------------------------------------------------
 
     @app.post(BASE + "/{version}/models/{model_action}", summary="Gemini generate / stream / count / embed",
-              responses=GEMINI_ERRORS, openapi_extra=API_KEY_ONLY)
+              responses={**answered("the answer, or for :streamGenerateContent?alt=sse its server-sent events"),
+                         **GEMINI_ERRORS},
+              openapi_extra={**API_KEY_ONLY, **json_body(GeminiRequest)})
     async def gemini_call(trace_id: str, version: str, model_action: str, request: Request) -> Any:
         target = gemini.split_model_action(model_action)
         if version not in ("v1", "v1beta") or target is None:
@@ -155,8 +169,8 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
         model, action = target
         return await proxy.handle(formats.GEMINI, trace_id, request, model=model, action=action, version=version)
 
-    @app.get(BASE + "/v1beta/models", summary="The enabled models, in Gemini's list format", responses=GEMINI_ERRORS,
-             openapi_extra=API_KEY_ONLY)
+    @app.get(BASE + "/v1beta/models", summary="The enabled models, in Gemini's list format",
+             responses={**answered("the enabled models"), **GEMINI_ERRORS}, openapi_extra=API_KEY_ONLY)
     async def gemini_models(trace_id: str, request: Request) -> Any:
         return await proxy.models(trace_id, request, "gemini")
 

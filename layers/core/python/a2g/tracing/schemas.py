@@ -86,6 +86,29 @@ class ChatCompletionRequest(_OpenAiBody):
     tools: list[dict[str, Any]] | None = None
 
 
+class ForwardedRequest(_OpenAiBody):
+    """A request of another wire format (OpenAI Responses or completions, Anthropic messages), forwarded
+    unchanged to an LLM of the same provider or translated for another; every field of that format is
+    accepted."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"model": "claude-sonnet-4-5", "max_tokens": 256, "messages": [{"role": "user", "content": "hello"}]},
+    ]})
+
+    model: str = Field(description="one of the enabled models (`GET /api/llms`)")
+    stream: bool | None = Field(None, description="true: the answer streams as server-sent events")
+
+
+class GeminiRequest(_OpenAiBody):
+    """A Gemini generateContent (or countTokens / embedContent) request; the model is in the path."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"contents": [{"role": "user", "parts": [{"text": "hello"}]}]},
+    ]})
+
+    contents: list[dict[str, Any]] | None = None
+
+
 class EmbeddingsRequest(_OpenAiBody):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
         {"model": "text-embedding-3-small", "input": "a meeting room agent"},
@@ -193,6 +216,12 @@ STREAMED_COMPLETION: dict[int | str, dict[str, Any]] = {
           "content": {"text/event-stream": {"schema": {"type": "string"}}}},
 }
 
+def answered(description: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that passes its LLM's answer on in the client's wire format."""
+    return {200: {"description": description, "content": {"application/json": {"schema": {"type": "object"}},
+                                                           "text/event-stream": {"schema": {"type": "string"}}}}}
+
+
 API_KEY_ONLY: dict[str, Any] = {"security": [{"apiKey": []}]}
 """The log-proxy checks the platform API key itself (its route has no authorizer)."""
 
@@ -204,6 +233,23 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 __all__ = [
-    "ANTHROPIC_ERRORS", "API_KEY_ONLY", "GEMINI_ERRORS", "PROXY_ERRORS", "STREAMED_COMPLETION", "ChatCompletion", "ChatCompletionRequest", "Embeddings",
-    "EmbeddingsRequest", "LogEntry", "LogPage", "LogsCleared", "ModelCard", "ModelList", "OpenAiError", "json_body",
+    "ANTHROPIC_ERRORS",
+    "API_KEY_ONLY",
+    "GEMINI_ERRORS",
+    "PROXY_ERRORS",
+    "STREAMED_COMPLETION",
+    "ChatCompletion",
+    "ChatCompletionRequest",
+    "Embeddings",
+    "EmbeddingsRequest",
+    "ForwardedRequest",
+    "GeminiRequest",
+    "LogEntry",
+    "LogPage",
+    "LogsCleared",
+    "ModelCard",
+    "ModelList",
+    "OpenAiError",
+    "answered",
+    "json_body",
 ]
