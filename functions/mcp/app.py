@@ -28,6 +28,22 @@ def _ranking() -> Any:
 
 app = create_mcp_app(_gateway, _ranking)
 
+# A JSON-RPC error (MCP's own answers: integer codes) or the platform's error (credential refusals: string codes).
+_MCP_ERROR: dict[str, Any] = {
+    "type": "object", "required": ["error"],
+    "properties": {"jsonrpc": {"type": "string"}, "id": {},
+                   "error": {"type": "object", "required": ["code", "message"],
+                             "properties": {"code": {"type": ["integer", "string"]}, "message": {"type": "string"},
+                                            "data": {}}}},
+}
+_MCP_ERRORS = {
+    "400": "not a valid MCP JSON-RPC message", "401": "no valid API key or access token",
+    "403": "the caller waits for approval", "404": "unknown session", "405": "only POST is served (stateless)",
+    "406": "the Accept header must allow application/json and text/event-stream",
+    "413": "the message is too large", "415": "the body must be application/json",
+    "429": "too many calls for this key", "503": "the platform's storage is unavailable",
+}
+
 # The MCP app is not a FastAPI app, so its one operation is described here for the merged OpenAPI document
 # (a2g.http.openapi): JSON-RPC 2.0 messages of the Model Context Protocol over Streamable HTTP.
 OPENAPI_PATHS: dict[str, Any] = {
@@ -44,6 +60,8 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "content": {"application/json": {"schema": {"type": "object"}},
                                     "text/event-stream": {"schema": {"type": "string"}}}},
                 "202": {"description": "a notification or response was accepted"},
+                **{status: {"description": description, "content": {"application/json": {"schema": _MCP_ERROR}}}
+                   for status, description in _MCP_ERRORS.items()},
             },
         }
     }

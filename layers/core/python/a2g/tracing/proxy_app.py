@@ -41,6 +41,9 @@ PREFIX = BASE + "/v1"
 
 
 def client_format(request: Request) -> str:
+    chosen = request.scope.get("a2g.client_format")  # set by a route that knows its clients' format
+    if chosen:
+        return str(chosen)
     if "anthropic-version" in request.headers:
         return "anthropic"
     return formats.client_format_of_path(request.url.path)
@@ -162,6 +165,7 @@ def create_log_proxy_app(proxy: LogProxy) -> FastAPI:
                          **GEMINI_ERRORS},
               openapi_extra={**API_KEY_ONLY, **json_body(GeminiRequest)})
     async def gemini_call(trace_id: str, version: str, model_action: str, request: Request) -> Any:
+        request.scope["a2g.client_format"] = "gemini"  # every answer of this route is for a Gemini client
         target = gemini.split_model_action(model_action)
         if version not in ("v1", "v1beta") or target is None:
             await proxy.unknown_route(trace_id, request, ProxyError(
