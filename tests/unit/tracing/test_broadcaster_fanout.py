@@ -165,3 +165,18 @@ def test_listeners_of_another_user_are_skipped() -> None:
     connections.subscribe("intruder", "mallory", "trc_1")
     assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 1
     assert [c for c, _ in management.posts] == ["c0"]
+
+
+def test_a_finished_entry_reaches_a_listener_that_subscribed_while_the_list_was_cached() -> None:
+    # The local runtime caches a trace's listeners for a second; a trace panel opened just before a call
+    # finishes must still get the finished entry (running updates may use the cached list).
+    management = FakeManagement()
+    connections = FakeConnections()
+    connections.subscribe("old", "alice", "trc_1")
+    pusher = ApiGatewayPusher("http://unused", fanout=OrderedFanout(4), management=management)
+    broadcaster = TraceBroadcaster(connections, pusher, listeners_ttl=60.0)
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.running"}, fresh=False) == 1
+    connections.subscribe("new", "alice", "trc_1")
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.running"}, fresh=False) == 1  # cached list
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 2
+    assert [c for c, _ in management.posts][-2:] in (["old", "new"], ["new", "old"])

@@ -35,8 +35,10 @@ class ListenerStore(Protocol):
 
 
 class TraceBroadcaster:
-    """`listeners_ttl` > 0 keeps a trace's listener list that many seconds, so a burst of entries costs one
-    Query: a connection that subscribes meanwhile receives entries from at most that long after subscribing."""
+    """`listeners_ttl` > 0 keeps a trace's listener list that many seconds, so a burst of pushes costs one
+    Query. Only in-flight updates read the cached list (a connection that subscribes meanwhile sees them at
+    most that long late); a `fresh` publish — a finished entry — always reads the listeners again, so nobody
+    subscribed before the call finished misses it."""
 
     def __init__(self, connections: ListenerStore, pusher: FanoutPusher | None, listeners_ttl: float = 0.0,
                  cleanup: concurrent.futures.Executor | None = None):
@@ -48,12 +50,12 @@ class TraceBroadcaster:
         self._gone: OrderedDict[str, None] = OrderedDict()
         self._gone_lock = threading.Lock()
 
-    def _listeners(self, trace_id: str) -> list[Connection]:
+    def _listeners(self, trace_id: str, fresh: bool) -> list[Connection]:
         if self._ttl <= 0:
             return self._connections.listeners(trace_id)
         now = time.monotonic()
         hit = self._cache.get(trace_id)
-        if hit is not None and hit[0] > now:
+        if not fresh and hit is not None and hit[0] > now:
             return hit[1]
         listeners = self._connections.listeners(trace_id)
         if len(self._cache) > 4096:
@@ -64,12 +66,13 @@ class TraceBroadcaster:
     def forget(self, trace_id: str) -> None:
         self._cache.pop(trace_id, None)
 
-    def publish(self, trace_id: str, owner_user_id: str, message: dict[str, Any]) -> int:
-        """Push `message` to every listener of the trace; returns how many received it."""
+    def publish(self, trace_id: str, owner_user_id: str, message: dict[str, Any], fresh: bool = True) -> int:
+        """Push `message` to every listener of the trace; returns how many received it. `fresh=False` lets a
+        frequent, superseded update (a running call's growing text) use the cached listener list."""
         if self._pusher is None:
             return 0
         targets: list[str] = []
-        for connection in self._listeners(trace_id):
+        for connection in self._listeners(trace_id, fresh):
             if connection.connection_id in self._gone:
                 continue
             if connection.user_id != owner_user_id:

@@ -282,7 +282,7 @@ class CallRecorder:
         # one `trace.entry`, with the same entry id.
         kind = "trace.running" if entry.get("status") == "running" else "trace.entry"
         message = {"type": kind, "trace_id": trace_id, "entry": cut_entry({**entry, "trace_id": trace_id})}
-        return self._broadcaster.publish(trace_id, owner_user_id, message)
+        return self._broadcaster.publish(trace_id, owner_user_id, message, fresh=kind == "trace.entry")
 
 
 def _log_push_failure(future: asyncio.Future[Any]) -> None:
