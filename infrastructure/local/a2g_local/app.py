@@ -205,7 +205,9 @@ class LocalRuntime:
 
         self.functions = FunctionRegistry(template, max_workers=int(os.environ.get("A2G_WORKERS", "32")))
         runtime = Runtime(template, self.functions, s3=s3, frontend_dir=o.frontend_dir, public_url=self.public_url,
-                          control_token=new_control_token(), own_hosts=frozenset({o.host.lower()}))
+                          control_token=new_control_token(), own_hosts=frozenset({o.host.lower()}),
+                          management_credentials={env["AWS_ACCESS_KEY_ID"]: env["AWS_SECRET_ACCESS_KEY"]}
+                          if self.store is not None else None)
         self.runtime = runtime
         loop = asyncio.get_running_loop()
         runtime.connections.loop = loop

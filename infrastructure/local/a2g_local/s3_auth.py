@@ -56,6 +56,8 @@ class SignedRequest:
     headers: Mapping[str, str]  # lower-cased names; repeated headers comma-joined
     # Signature Version 2 signs "/<bucket>/<key>", without the prefix the service is mounted under (/_s3).
     mount_prefix: str = ""
+    # Services other than S3 sign the body's hash without sending it in x-amz-content-sha256.
+    body: bytes | None = None
 
 
 def _iso(ts: float) -> str:
@@ -82,7 +84,7 @@ def canonical_query(pairs: list[tuple[str, str]], *, without: str | None = None)
 
 
 def canonical_request(req: SignedRequest, signed_headers: list[str], payload_hash: str,
-                      query: str) -> str:
+                      query: str, *, encode_path_again: bool = False) -> str:
     lines = []
     for name in signed_headers:
         value = req.headers.get(name)
@@ -90,8 +92,12 @@ def canonical_request(req: SignedRequest, signed_headers: list[str], payload_has
             raise SignatureError(403, "AccessDenied", f"There were headers present in the request which were not "
                                                       f"signed: the signed header {name!r} is missing")
         lines.append(f"{name}:{' '.join(value.strip().split())}\n")
-    # S3 does not normalise the path: the canonical URI is the path exactly as it was sent.
-    return "\n".join([req.method, req.raw_path or "/", query, "".join(lines), ";".join(signed_headers),
+    # S3 does not normalise the path: the canonical URI is the path exactly as it was sent. Every other
+    # service URI-encodes the (already encoded) path once more, as botocore's SigV4Auth does.
+    path = req.raw_path or "/"
+    if encode_path_again:
+        path = quote(path, safe="/~")
+    return "\n".join([req.method, path, query, "".join(lines), ";".join(signed_headers),
                       payload_hash])
 
 
@@ -186,10 +192,13 @@ class SigV4Verifier:
         if "host" not in signed_headers:
             raise SignatureError(400, "AuthorizationHeaderMalformed", "the host header must be signed")
         payload_hash = req.headers.get("x-amz-content-sha256")
+        if not payload_hash and self.service != "s3" and req.body is not None:
+            payload_hash = hashlib.sha256(req.body).hexdigest()
         if not payload_hash:
             raise SignatureError(400, "InvalidRequest", "Missing required header for this request: "
                                                         "x-amz-content-sha256")
-        canonical = canonical_request(req, signed_headers, payload_hash, canonical_query(pairs))
+        canonical = canonical_request(req, signed_headers, payload_hash, canonical_query(pairs),
+                                      encode_path_again=self.service != "s3")
         string_to_sign = "\n".join([ALGORITHM, amz_date, f"{date}/{region}/{service}/aws4_request",
                                     hashlib.sha256(canonical.encode()).hexdigest()])
         self._compare(signing_key(secret, date, region, service), string_to_sign, signature, key_id)

@@ -28,6 +28,7 @@ from a2g_local.functions import FunctionRegistry, FunctionTimeout, FunctionUnava
 from a2g_local.routing import RouteTable
 from a2g_local.s3 import PREFIX as S3_PREFIX
 from a2g_local.s3 import S3Service
+from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier
 from a2g_local.scheduler import Scheduler
 from a2g_local.template import HttpRouteDef, ScheduleDef, Template
 from a2g_local.websocket import (
@@ -82,7 +83,7 @@ class Runtime:
 
     def __init__(self, template: Template, functions: FunctionRegistry, *, s3: S3Service | None,
                  frontend_dir: Path, public_url: str, control_token: str | None = None,
-                 own_hosts: frozenset[str] = frozenset()):
+                 own_hosts: frozenset[str] = frozenset(), management_credentials: dict[str, str] | None = None):
         self.template = template
         self.functions = functions
         self.s3 = s3
@@ -92,6 +93,10 @@ class Runtime:
         for route in template.http_routes:
             self.routes.add(route.method, route.path, route)
         self.connections = ConnectionRegistry()
+        # The @connections API checks SigV4 as API Gateway does (service execute-api) when the runtime hands
+        # its functions their credentials (its own stores); against AWS the functions sign with the caller's.
+        self.management_verifier = SigV4Verifier(management_credentials, service="execute-api") \
+            if management_credentials else None
         self.websocket = WebSocketGateway(template.websocket, functions, self.connections) \
             if template.websocket else None
         self.scheduler: Scheduler | None = None
@@ -156,9 +161,14 @@ class Runtime:
                     from urllib.parse import unquote
 
                     body = await _read_body(receive, MAX_REQUEST_BYTES)
-                    status, headers, out = await handle_management(self.connections, method, unquote(m.group(1)),
-                                                                   body)
-                    await respond(status, headers, out)
+                    refusal = self._management_refusal(scope, raw_path_text, body)
+                    if refusal is not None:
+                        await respond(403, JSON + [("x-amzn-errortype", "InvalidSignatureException")],
+                                      _json({"message": refusal}))
+                    else:
+                        status, headers, out = await handle_management(self.connections, method,
+                                                                       unquote(m.group(1)), body)
+                        await respond(status, headers, out)
             else:
                 match = self.routes.match(method, raw_path_text)
                 if method == "OPTIONS" and self.cors and _is_preflight(scope):
@@ -321,6 +331,23 @@ class Runtime:
         if self.cors.get("ExposeHeaders"):
             out.append(("access-control-expose-headers", ",".join(self.cors["ExposeHeaders"])))
         return out
+
+    def _management_refusal(self, scope: dict[str, Any], raw_path: str, body: bytes) -> str | None:
+        """Why an @connections request is refused (its SigV4 signature), or None: being on loopback is not
+        enough, any local process could otherwise push into a developer's open trace."""
+        if self.management_verifier is None:
+            return None
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        signed = SignedRequest(scope["method"], raw_path, scope.get("query_string", b"").decode("latin-1"),
+                               headers, body=body)
+        try:
+            self.management_verifier.verify(signed)
+        except SignatureError as err:
+            return err.message
+        return None
 
     async def _preflight(self, scope: dict[str, Any], respond: _Responder) -> None:
         headers = self._cors_headers(scope)

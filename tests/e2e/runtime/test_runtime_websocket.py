@@ -115,10 +115,39 @@ async def test_delete_connection_closes_the_socket_and_runs_disconnect(test_runt
 
 
 def test_management_api_unknown_id_is_410_on_both_url_forms(test_runtime: Any) -> None:
-    for path in ("/@connections/nobody%3D", "/test/@connections/nobody%3D"):
-        r = httpx.post(test_runtime.url(path), content=b"x")
-        assert r.status_code == 410, path
-        assert r.headers["x-amzn-errortype"] == "GoneException"
+    import boto3
+
+    management = test_runtime.boto3_client("apigatewaymanagementapi")
+    base = test_runtime.env["A2G_WS_MANAGEMENT_URL"].rstrip("/")
+    for endpoint in (base, base.rsplit("/", 1)[0]):  # with the stage and without
+        client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="us-east-1",
+                              aws_access_key_id=test_runtime.env["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=test_runtime.env["AWS_SECRET_ACCESS_KEY"])
+        with pytest.raises(management.exceptions.GoneException):
+            client.post_to_connection(ConnectionId="nobody=", Data=b"x")
+
+
+async def test_a_local_process_without_the_runtimes_credentials_cannot_push(test_runtime: Any) -> None:
+    """Loopback is not proof: @connections checks the SigV4 signature (service execute-api) as API Gateway
+    does, so an unsigned request or one signed with another secret pushes nothing."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    async with websockets.connect(test_runtime.ws_connect_url(token="good")) as ws:
+        await ws.send(json.dumps({"action": "echo"}))
+        connection_id = (await _recv_json(ws))["connection_id"]
+        path = f"/@connections/{quote(connection_id, safe='')}"
+        unsigned = await asyncio.to_thread(httpx.post, test_runtime.url(path), content=b'{"type":"forged"}')
+        assert unsigned.status_code == 403 and unsigned.headers["x-amzn-errortype"] == "InvalidSignatureException"
+        wrong = boto3.client("apigatewaymanagementapi", endpoint_url=test_runtime.env["A2G_WS_MANAGEMENT_URL"],
+                             region_name="us-east-1", aws_access_key_id=test_runtime.env["AWS_ACCESS_KEY_ID"],
+                             aws_secret_access_key="not-the-runtimes-secret")
+        with pytest.raises(ClientError) as refused:
+            await asyncio.to_thread(wrong.post_to_connection, ConnectionId=connection_id, Data=b'{"type":"forged"}')
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        test_runtime.boto3_client("apigatewaymanagementapi").post_to_connection(
+            ConnectionId=connection_id, Data=b'{"type":"real"}')
+        assert await _recv_json(ws) == {"type": "real"}  # neither forged push arrived; the signed one did
 
 
 async def test_a_web_page_cannot_push_into_a_connection(test_runtime: Any) -> None:
