@@ -291,7 +291,9 @@ class LocalRuntime:
         if not isinstance(self.store, DynamoDbLocal):
             return None
         delay = float(os.environ.get("A2G_DYNAMODB_RESTART_DELAY_SECONDS", "0") or 0)
-        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()), restart_delay=delay)
+        hung_after = float(os.environ.get("A2G_DYNAMODB_HANG_SECONDS", "45") or 45)
+        self.supervisor = StoreSupervisor(self.store, list(template.tables.values()), restart_delay=delay,
+                                          hung_after=hung_after, probe_every=min(10.0, max(0.5, hung_after / 4)))
         return asyncio.create_task(self.supervisor.run(), name="dynamodb-supervisor")
 
     def _prepare_storage(self, template: Template) -> dict[str, str]:

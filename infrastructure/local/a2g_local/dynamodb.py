@@ -154,6 +154,17 @@ class DynamoDbLocal:
                     raise StorageError(f"DynamoDB Local did not answer within {timeout:.0f} s") from None
                 time.sleep(0.05)
 
+    def answers(self, timeout: float = 5.0) -> bool:
+        """Whether the process answers HTTP at all (any status: without credentials it says 400). A JVM that
+        is stopped, deadlocked or thrashing accepts the connection (the kernel does) but never answers."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                sock.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                return sock.recv(16).startswith(b"HTTP/")
+        except OSError:
+            return False
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -168,7 +179,10 @@ class DynamoDbLocal:
 
 
 class StoreSupervisor:
-    """Watches DynamoDB Local's child process and starts it again when it exits (crash, OOM kill, SIGKILL).
+    """Watches DynamoDB Local's child process and starts it again when it exits (crash, OOM kill, SIGKILL)
+    or hangs: a process alive but not answering HTTP for `hung_after` seconds (probed every `probe_every`) is
+    killed, then started again like a dead one. The bound is generous (45 s by default,
+    A2G_DYNAMODB_HANG_SECONDS) so that a long GC pause on a loaded laptop is never taken for a hang.
 
     Without it a dead child stayed a zombie (nobody reaped it) and every request failed until the runtime was
     restarted by hand. Each poll reaps an exited child at once (`Popen.poll`); the new process gets the same
@@ -180,12 +194,17 @@ class StoreSupervisor:
 
     def __init__(self, store: DynamoDbLocal, tables: list[TableDef], *, interval: float = 0.25,
                  restart_delay: float = 0.0, max_backoff: float = 30.0,
-                 ensure: Callable[[str | None, list[TableDef]], dict[str, str]] | None = None):
+                 ensure: Callable[[str | None, list[TableDef]], dict[str, str]] | None = None,
+                 probe_every: float = 10.0, hung_after: float = 45.0):
         self.store, self.tables = store, tables
         self.interval, self.restart_delay, self.max_backoff = interval, restart_delay, max_backoff
+        self.probe_every, self.hung_after = probe_every, hung_after
         self._ensure = ensure or ensure_tables
         self.restarts = 0
+        self.hangs = 0
         self.state = "up"  # up | restarting
+        self._answered_at = time.monotonic()
+        self._probed_at = time.monotonic()
 
     async def run(self) -> None:
         import asyncio
@@ -195,7 +214,10 @@ class StoreSupervisor:
         while True:
             await asyncio.sleep(self.interval)
             process = self.store.process
-            if process is None or process.poll() is None:
+            if process is None:
+                continue
+            if process.poll() is None:
+                await self._check_answers(loop, process)
                 continue
             self.state = "restarting"
             log.error("DynamoDB Local (pid %s) exited with code %s; starting it again on port %s (%s)",
@@ -219,10 +241,29 @@ class StoreSupervisor:
             backoff = 1.0
             self.restarts += 1
             self.state = "up"
+            self._answered_at = self._probed_at = time.monotonic()
             created = sorted(name for name, action in actions.items() if action == "created")
             log.warning("DynamoDB Local is back (pid %s) after %.1f s; restart #%d%s", self.store.process and
                         self.store.process.pid, time.perf_counter() - started, self.restarts,
                         f"; tables created: {', '.join(created)}" if created else "")
+
+    async def _check_answers(self, loop: Any, process: subprocess.Popen[bytes]) -> None:
+        now = time.monotonic()
+        if now - self._probed_at < self.probe_every:
+            return
+        self._probed_at = now
+        timeout = max(0.5, min(5.0, self.hung_after / 3))
+        if await loop.run_in_executor(None, self.store.answers, timeout):
+            self._answered_at = time.monotonic()
+            return
+        silent = time.monotonic() - self._answered_at
+        if silent < self.hung_after:
+            log.warning("DynamoDB Local (pid %s) did not answer a probe (silent for %.0f s)", process.pid, silent)
+            return
+        self.hangs += 1
+        log.error("DynamoDB Local (pid %s) has not answered for %.0f s: killing it to start it again",
+                  process.pid, silent)
+        self._kill_quietly()  # the next poll reaps it and starts it again
 
     def _kill_quietly(self) -> None:
         process = self.store.process

@@ -214,3 +214,32 @@ def _scenario(runtime_factory: Any, llm: MockLlm) -> None:
     time.sleep(2)  # a late double count would arrive within the coalescing interval (1 s)
     usage = httpx.get(rt.url("/api/admin/stats/usage"), headers=auth, timeout=30).json()["totals"]["calls"]
     assert calls == usage == len(entries), (calls, usage, len(entries))
+
+
+def test_a_hung_dynamodb_local_is_killed_and_started_again_with_its_data(runtime_factory: Any) -> None:
+    """Alive but not answering (SIGSTOP: what a deadlocked or thrashing JVM looks like from outside) is a
+    failure too: the runtime notices within its hang bound, kills the process and starts it again, and what
+    was stored on disk before is there after."""
+    rt = runtime_factory(in_memory=False, env={"A2G_DYNAMODB_HANG_SECONDS": "3"})
+    rt.require_functions("HealthFunction", "ApiKeysFunction")
+    platform = TracingRuntime(rt.base_url, rt.ws_url, dict(rt.env))
+    token = platform.sign_in("admin")
+    auth = {"authorization": f"Bearer {token}"}
+    created = httpx.post(rt.url("/api/api-keys"), json={"name": "kept through a hang"}, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    java = _dynamodb_local_pid(rt.process.pid)
+    assert java is not None, "no DynamoDB Local child found"
+    os.kill(java, signal.SIGSTOP)
+    try:
+        new_java = _wait(lambda: (pid := _dynamodb_local_pid(rt.process.pid)) not in (None, java) and pid, 90,
+                         "a new DynamoDB Local after the hang", interval=0.5)
+    finally:
+        if _dynamodb_local_pid(rt.process.pid) == java:  # not killed: let it go, the test failed anyway
+            os.kill(java, signal.SIGCONT)
+    assert not Path(f"/proc/{java}").exists() or _dynamodb_local_pid(rt.process.pid) != java
+    _wait(lambda: httpx.get(rt.url("/api/health"), timeout=10).status_code == 200, 90, "the store to be back")
+    listed = httpx.get(rt.url("/api/api-keys"), headers=auth, timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert "kept through a hang" in [k["name"] for k in listed.json()["items"]]
+    log = rt.log_text()
+    assert "has not answered for" in log and "DynamoDB Local is back" in log and new_java != java

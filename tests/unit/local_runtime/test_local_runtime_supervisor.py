@@ -1,5 +1,6 @@
 """DynamoDB Local that dies is reaped at once (no zombie) and started again, on the same port, with the
-template's tables ensured; a start that fails is tried again later instead of giving up."""
+template's tables ensured; a start that fails is tried again later instead of giving up; one that is alive
+but stops answering (hung) is killed and started again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ class FakeStore:
         self.process: subprocess.Popen[bytes] | None = subprocess.Popen(["true"])  # exits at once: dies
         self.port, self.in_memory, self.data_dir = 4567, False, tmp
         self.starts, self.fail_starts = 0, fail_starts
+        self.answering = True  # what the HTTP probe sees from the current process
+        self.probes = 0
+
+    def answers(self, timeout: float = 5.0) -> bool:
+        self.probes += 1
+        return self.answering
 
     @property
     def endpoint_url(self) -> str:
@@ -87,3 +94,43 @@ def test_a_restart_that_fails_is_tried_again(tmp_path: Path) -> None:
         if store.process is not None:
             store.process.kill()
             store.process.wait()
+
+
+def test_a_hung_dynamodb_local_is_killed_and_started_again(tmp_path: Path) -> None:
+    store = FakeStore(tmp_path)
+    store.process = subprocess.Popen(["sleep", "60"])  # alive: poll() is None
+    hung = store.process
+    store.answering = False
+    supervisor = StoreSupervisor(store, ["tables"], interval=0.01, probe_every=0.01, hung_after=0.2,  # type: ignore[arg-type, list-item]
+                                 ensure=_ensure_recorder([]))
+    try:
+        _run_until(supervisor, 1)
+        assert supervisor.hangs == 1 and supervisor.restarts == 1
+        assert hung.poll() is not None, "the hung process was not killed"
+        assert store.process is not hung and store.process.poll() is None  # type: ignore[union-attr]
+    finally:
+        for process in (hung, store.process):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_a_store_that_answers_is_left_alone(tmp_path: Path) -> None:
+    store = FakeStore(tmp_path)
+    store.process = subprocess.Popen(["sleep", "60"])
+    alive = store.process
+    supervisor = StoreSupervisor(store, ["tables"], interval=0.01, probe_every=0.01, hung_after=0.2,  # type: ignore[arg-type, list-item]
+                                 ensure=_ensure_recorder([]))
+
+    async def scenario() -> None:
+        task = asyncio.create_task(supervisor.run())
+        await asyncio.sleep(0.6)
+        task.cancel()
+
+    try:
+        asyncio.run(scenario())
+        assert store.probes >= 5, "the supervisor never probed"
+        assert supervisor.hangs == 0 and supervisor.restarts == 0 and alive.poll() is None
+    finally:
+        alive.kill()
+        alive.wait()
