@@ -361,12 +361,21 @@ def runtime_factory() -> Iterator[Callable[..., RuntimeProcess]]:
         started.append(rt)
         return rt
 
+    already_running = set(map(id, _active))
     yield start
-    for rt in started:
+    # What the test started, and what it restarted (`rt.restart()` is a new process on the same data dir):
+    # each was left running after its suite before, with its DynamoDB Local.
+    for rt in [*started, *(rt for rt in _active if id(rt) not in already_running)]:
         rt.stop()
     for rt in started:
         if rt._owns_data_dir:
             shutil.rmtree(rt.data_dir, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No runtime outlives the test session, whichever fixture started it."""
+    while _active:
+        _active[-1].stop()  # stop() takes it off the list
 
 
 # --- the runtime's log in failure reports ----------------------------------------------------------------
