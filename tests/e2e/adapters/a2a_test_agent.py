@@ -31,10 +31,14 @@ class EchoLlmExecutor(AgentExecutor):
         self.seen: list[dict[str, Any]] = []
         self.use_llm(llm_base_url, api_key, model)
 
-    def use_llm(self, base_url: str, api_key: str, model: str) -> None:
-        """Point the agent's model elsewhere, e.g. at the platform's log-proxy (as a developer would)."""
+    def use_llm(self, base_url: str, api_key: str, model: str, *, forward_gateway_ids: bool = False) -> None:
+        """Point the agent's model elsewhere, e.g. at the platform's log-proxy (as a developer would).
+
+        `forward_gateway_ids`: send the gateway's context id (message metadata) and the agent's own task id to
+        the LLM as X-A2G-Context-Id / X-A2G-Task-Id, as docs/gateway.md asks a developer's agent to do."""
         self._llm = AsyncOpenAI(base_url=base_url, api_key=api_key)
         self._model = model
+        self._forward = forward_gateway_ids
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         message = context.message
@@ -49,8 +53,13 @@ class EchoLlmExecutor(AgentExecutor):
         prompt = context.get_user_input()
         if files:
             prompt += " [files: " + ", ".join(f.get("filename", "?") for f in files) + "]"
+        headers = {}
+        if self._forward and raw.get("metadata", {}).get("a2g_context_id"):
+            headers = {"X-A2G-Context-Id": raw["metadata"]["a2g_context_id"]}
+            if context.task_id:
+                headers["X-A2G-Task-Id"] = context.task_id
         stream = await self._llm.chat.completions.create(
-            model=self._model, messages=[{"role": "user", "content": prompt}], stream=True
+            model=self._model, messages=[{"role": "user", "content": prompt}], stream=True, extra_headers=headers
         )
         first = True
         async for chunk in stream:

@@ -287,7 +287,7 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
     server = A2aTestServer(gw_llm.base_url)
     agent = create_agent(owner, "Traced gateway A2A", "A2A", {"base_url": server.url})
     assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
-    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model)
+    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model, forward_gateway_ids=True)
     server.start()
     try:
         task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("trace me")).json()["result"]
@@ -304,6 +304,9 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
         llm = next(e for e in entries if e.get("kind") == "chat.completions")
         assert call["session_id"] == llm["session_id"] == session_id
         assert call["a2a"]["task_id"] == task["id"] and call["response"]["message"] == "echo: trace me"
+        # the agent forwarded the gateway's ids: the LLM call names the agent_call it belongs under
+        assert llm["parent"] == {"kind": "agent_call", "context_id": call["a2a"]["context_id"],
+                                 "task_id": call["a2a"]["task_id"]}
         # the caller's own session trace has the call, but not the owner's LLM calls (they are the owner's)
         trace_id = caller.get(f"/api/sessions/{session_id}").json()["trace_id"]
         kinds = [e.get("kind") for e in caller.get("/api/logs", params={"trace_id": trace_id}).json()["items"]]
