@@ -90,7 +90,7 @@ def test_the_gateway_card_names_only_the_gateway_and_asks_for_the_platform_key(
     response = httpx.get(url + "/.well-known/agent-card.json", headers=_bearer(caller_key), timeout=30)
     assert response.status_code == 200, response.text
     card = response.json()
-    assert {i["url"] for i in card["supportedInterfaces"]} == {url}
+    assert {i["url"] for i in card["supportedInterfaces"]} == {url, url + "/v1"}
     assert card["url"] == url and a2a_server.url.rstrip("/") not in json.dumps(card)
     assert card["securitySchemes"]["a2g_api_key"]["httpAuthSecurityScheme"]["scheme"] == "Bearer"
     assert card["capabilities"]["pushNotifications"] is False
@@ -338,3 +338,71 @@ def test_a_running_a2a_task_is_resubscribed_to_and_canceled_through_the_gateway(
             assert canceled["result"]["status"]["state"] == "canceled", canceled
     finally:
         gw_llm.pause_s = 0.02
+
+
+# --- the v1.0 HTTP+JSON (REST) binding --------------------------------------------------------------------
+
+
+async def _rest_client(rt: RuntimeProcess, agent_id: str, http: httpx.AsyncClient, *, streaming: bool) -> Any:
+    """a2a-sdk's own client, told to speak HTTP+JSON: it picks the card's `{gateway}/v1` interface."""
+    return await create_client(_url(rt, agent_id), client_config=ClientConfig(
+        streaming=streaming, httpx_client=http, supported_protocol_bindings=["HTTP+JSON"]),
+        relative_card_path="/.well-known/agent-card.json")  # fmt: skip
+
+
+async def test_the_a2a_sdk_rest_client_sends_streams_and_gets_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], agno_agent: dict[str, Any],
+    caller: SignedInUser,
+) -> None:  # fmt: skip
+    from a2a.types import CancelTaskRequest
+    from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
+
+    for agent, word in ((a2a_agent, "rest a2a"), (agno_agent, "rest agno")):
+        async with httpx.AsyncClient(headers=_bearer(caller_key), timeout=60) as http:
+            client = await _rest_client(gw_runtime, agent["id"], http, streaming=True)
+            message = Message(message_id=f"m-{secrets.token_hex(3)}", role=Role.ROLE_USER, parts=[Part(text=word)])
+            events = [MessageToDict(e) async for e in client.send_message(SendMessageRequest(message=message))]
+            assert events[-1]["statusUpdate"]["status"]["state"] == "TASK_STATE_COMPLETED", events
+            answer = ""
+            for update in (e["artifactUpdate"] for e in events if "artifactUpdate" in e):
+                chunk = "".join(p.get("text", "") for p in update["artifact"]["parts"])
+                answer = answer + chunk if update.get("append") else chunk
+            assert answer == f"echo: {word}"
+            task_id, context_id = events[0]["task"]["id"], events[0]["task"]["contextId"]
+            task = MessageToDict(await client.get_task(GetTaskRequest(id=task_id)))
+            assert task["id"] == task_id and task["status"]["state"] == "TASK_STATE_COMPLETED"
+            if agent is agno_agent:  # a finished adapted task: the spec's error, mapped back by the SDK
+                with pytest.raises(TaskNotCancelableError):
+                    await client.cancel_task(CancelTaskRequest(id=task_id))
+            with pytest.raises(TaskNotFoundError):
+                await client.get_task(GetTaskRequest(id="no-such-task"))
+            # non-streaming SendMessage continues the same conversation
+            plain = await _rest_client(gw_runtime, agent["id"], http, streaming=False)
+            again = Message(message_id=f"m-{secrets.token_hex(3)}", role=Role.ROLE_USER, parts=[Part(text="more")],
+                            context_id=context_id)  # fmt: skip
+            last = [MessageToDict(e) async for e in plain.send_message(SendMessageRequest(message=again))][-1]
+            assert last["task"]["contextId"] == context_id and last["task"]["status"]["state"] == "TASK_STATE_COMPLETED"
+        messages = caller.get(f"/api/sessions/{context_id}/messages").json()["items"]
+        assert [m["content"] for m in messages] == [word, f"echo: {word}", "more", "echo: more"]
+
+
+def test_rest_refusals_and_errors_are_the_specs(
+    gw_runtime: RuntimeProcess, caller_key: str, agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    base = _url(gw_runtime, agno_agent["id"]) + "/v1"
+    message = {"message": {"messageId": "m-r", "role": "ROLE_USER", "parts": [{"text": "x"}]}}
+    assert httpx.post(base + "/message:send", json=message, timeout=30).status_code == 401
+    missing = httpx.get(base + "/tasks/nope", headers=_bearer(caller_key), timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["details"][0]["reason"] == "TASK_NOT_FOUND"
+    bad = httpx.post(base + "/message:send", json={"message": {"parts": []}}, headers=_bearer(caller_key), timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["reason"] == "INVALID_PARAMS"
+    garbage = httpx.post(base + "/message:send", content=b"{nope", headers=_bearer(caller_key), timeout=30)
+    assert garbage.status_code == 400 and garbage.json()["error"]["status"] == "INVALID_ARGUMENT"
+    push = httpx.post(base + "/tasks/t1/pushNotificationConfigs", json={"url": "https://x.example/cb"},
+                      headers=_bearer(caller_key), timeout=30)  # fmt: skip
+    assert push.status_code == 400
+    assert push.json()["error"]["details"][0]["reason"] == "PUSH_NOTIFICATION_NOT_SUPPORTED"
+    other = httpx.post(_url(gw_runtime, "agt_does_not_exist") + "/v1/message:send", json=message,
+                       headers=_bearer(caller_key), timeout=30)  # fmt: skip
+    assert other.status_code == 404

@@ -257,8 +257,8 @@ GATEWAY_SECURITY_SCHEME = "a2g_api_key"
 def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
     """The A2A card the platform publishes for an agent: the gateway's card, whatever the framework.
 
-    Its interfaces are the gateway's URL (JSON-RPC, v1.0 and v0.3 on the same URL), never the agent's own
-    address; it asks for the platform API key as a bearer token; it lists the agent's skills (an A2A agent's
+    Its interfaces are the gateway's URLs (JSON-RPC, v1.0 and v0.3 on the same URL; the v1.0 HTTP+JSON binding
+    under `/v1`), never the agent's own address; it asks for the platform API key as a bearer token; it lists the agent's skills (an A2A agent's
     own card's skills, else the registry's) and the capabilities the gateway really offers: streaming (an A2A
     agent's as its card says; adapted agents always), no push notifications. The v1.0 shape, plus the v0.3
     top-level `url` / `preferredTransport` / `protocolVersion` that v0.3 clients read.
@@ -284,6 +284,7 @@ def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
         "supportedInterfaces": [
             {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "1.0"},
             {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "0.3"},
+            {"url": f"{url}/v1", "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"},
         ],
         "provider": {"organization": "A2G Agent Platform", "url": base},
         "version": str(own.get("version") or agent.version),
