@@ -106,6 +106,16 @@ class RestSendResponse(ResponseModel):
     message: dict[str, Any] | None = None
 
 
+class RestPushConfig(ResponseModel):
+    """TaskPushNotificationConfig, the spec's answer; only for agents whose card declares pushNotifications,
+    and the gateway declares none yet (every call answers PUSH_NOTIFICATION_NOT_SUPPORTED)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    taskId: str  # the spec's field name
+    url: str | None = None
+
+
 def rest_error(code: int, message: str) -> JSONResponse:
     status, name, reason = _REST_ERRORS.get(code, _INTERNAL)
     return JSONResponse(_status_body(status, name, reason, message), status_code=status)
@@ -141,12 +151,14 @@ _ERRORS_DOC: dict[int | str, dict[str, Any]] = {
                                              "may not call (the platform's error)"},
     413: {"description": "the body is larger than 1 MB"},
     429: {"description": "over the key's rate limit"},
+    503: {"description": "the platform's storage is unavailable for a moment; retry"},
     502: {"model": RestError, "description": "the agent answered with an internal error"},
 }
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {200: {
     "description": "an SSE stream: one StreamResponse (`{task}`, `{message}`, `{statusUpdate}`, "
                    "`{artifactUpdate}`) per `data:` event; an error after the start is an `event: error`",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+    "content": {"application/json": {"schema": {"type": "object"}},
+                "text/event-stream": {"schema": {"type": "string"}}}}}
 _MESSAGE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["message"], "properties": {
         "message": {"type": "object", "description": "an A2A v1.0 Message (`role`, `parts`, `messageId`, "
@@ -246,8 +258,8 @@ def add_rest_binding(app: FastAPI, gateway: Callable[[], Gateway]) -> None:
 
     @app.api_route(REST_PREFIX + "/tasks/{task_id}/pushNotificationConfigs", methods=["GET", "POST"],
                    summary="A2A v1.0 REST: push notification configs (not supported)",
-                   responses={400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
-                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429)}})
+                   responses={200: {"model": RestPushConfig}, 400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
+                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429, 503)}})
     async def rest_push(agent_id: ResourceId, task_id: str, request: Request) -> Response:
         await admitted(agent_id, request)
         return rest_error(PUSH_NOT_SUPPORTED, "push notifications are not supported by the gateway; use "
@@ -255,8 +267,8 @@ def add_rest_binding(app: FastAPI, gateway: Callable[[], Gateway]) -> None:
 
     @app.api_route(REST_PREFIX + "/tasks/{task_id}/pushNotificationConfigs/{config_id}", methods=["GET", "DELETE"],
                    summary="A2A v1.0 REST: one push notification config (not supported)",
-                   responses={400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
-                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429)}})
+                   responses={200: {"model": RestPushConfig}, 400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
+                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429, 503)}})
     async def rest_push_one(agent_id: ResourceId, task_id: str, config_id: str, request: Request) -> Response:
         await admitted(agent_id, request)
         return rest_error(PUSH_NOT_SUPPORTED, "push notifications are not supported by the gateway")
