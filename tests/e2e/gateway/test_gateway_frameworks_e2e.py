@@ -172,3 +172,16 @@ async def test_a_real_framework_agent_is_an_a2a_agent_and_its_llm_calls_join_the
     assert {c["a2a"]["task_id"] for c in calls} == {first_task, task["id"]}
     assert len(llm) >= 2 and {e["user_id"] for e in llm} == {owner.user_id}
     assert all(c["user_id"] == caller.user_id for c in calls)
+
+    # the admin's statistics count both calls for this agent and the caller's team (pre-aggregated at the end)
+    boss = admin(gw_runtime)
+    try:
+        stats = boss.get("/api/admin/stats/gateway")
+        assert stats.status_code == 200, stats.text
+        pairs = [p for p in stats.json()["by_agent_and_team"] if p["agent_id"] == agent["id"]]
+        assert [(p["team"], p["calls"], p["errors"]) for p in pairs] == [(caller.user["team"], 2, 0)], pairs
+        mine = next(a for a in stats.json()["by_agent"] if a["agent_id"] == agent["id"])
+        assert mine["name"] == agent["name"] and mine["avg_latency_ms"] > 0
+        assert caller.get("/api/admin/stats/gateway").status_code == 403
+    finally:
+        boss.close()
