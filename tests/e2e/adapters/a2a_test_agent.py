@@ -75,7 +75,8 @@ class EchoLlmExecutor(AgentExecutor):
 
 
 class A2aTestServer:
-    def __init__(self, llm_base_url: str):
+    def __init__(self, llm_base_url: str, *, push: bool = False):
+        """`push`: the card declares push notifications and the server keeps their configs (in memory)."""
         self.port = free_port()
         self.executor = EchoLlmExecutor(llm_base_url)
         card = AgentCard(
@@ -85,12 +86,15 @@ class A2aTestServer:
             supported_interfaces=[
                 AgentInterface(url=self.url, protocol_binding="JSONRPC", protocol_version="1.0")
             ],
-            capabilities=AgentCapabilities(streaming=True),
+            capabilities=AgentCapabilities(streaming=True, push_notifications=push),
             default_input_modes=["text/plain"],
             default_output_modes=["text/plain"],
             skills=[AgentSkill(id="echo", name="Echo", description="Echoes", tags=["echo"])],
         )
-        handler = DefaultRequestHandler(self.executor, InMemoryTaskStore(), card)
+        from a2a.server.tasks import InMemoryPushNotificationConfigStore
+
+        handler = DefaultRequestHandler(self.executor, InMemoryTaskStore(), card,
+                                        push_config_store=InMemoryPushNotificationConfigStore() if push else None)
         routes = create_agent_card_routes(card) + create_jsonrpc_routes(
             handler, rpc_url="/", enable_v0_3_compat=True
         )

@@ -14,7 +14,7 @@ from a2a.client import ClientConfig, create_client
 from a2a.client.card_resolver import parse_agent_card
 from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
-from helpers import SignedInUser, admin, create_api_key, pending_user
+from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
@@ -406,3 +406,51 @@ def test_rest_refusals_and_errors_are_the_specs(
     other = httpx.post(_url(gw_runtime, "agt_does_not_exist") + "/v1/message:send", json=message,
                        headers=_bearer(caller_key), timeout=30)  # fmt: skip
     assert other.status_code == 404
+
+
+# --- push notifications: passed through where the agent declares them ----------------------------------------
+
+
+def test_push_configs_pass_through_to_an_a2a_agent_that_declares_them_and_only_for_the_callers_tasks(
+    gw_runtime: RuntimeProcess, owner: SignedInUser, caller_key: str, gw_llm: Any, agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    server = A2aTestServer(gw_llm.base_url, push=True).start()
+    try:
+        own_card = httpx.get(server.url + ".well-known/agent-card.json", timeout=30).json()
+        made_agent = owner.post("/api/my-agents", json={"name": "Gateway push A2A", "description": "push e2e",
+                                                        "framework": "A2A", "a2a_card": own_card,
+                                                        "endpoint": {"base_url": server.url}})  # fmt: skip
+        assert made_agent.status_code == 201, made_agent.text
+        agent = made_agent.json()
+        assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
+        card = httpx.get(_url(gw_runtime, agent["id"]) + "/.well-known/agent-card.json", headers=_bearer(caller_key),
+                         timeout=30).json()  # fmt: skip
+        assert card["capabilities"]["pushNotifications"] is True
+        task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("push me")).json()["result"]
+        hook = {"id": "cfg-1", "url": "https://hooks.example.com/a2a", "token": "t0k"}
+        made = _rpc(gw_runtime, agent["id"], caller_key, "tasks/pushNotificationConfig/set",
+                    {"taskId": task["id"], "pushNotificationConfig": hook}).json()  # fmt: skip
+        assert made["result"]["taskId"] == task["id"], made
+        assert made["result"]["pushNotificationConfig"]["url"] == hook["url"]
+        got = _rpc(gw_runtime, agent["id"], caller_key, "tasks/pushNotificationConfig/get",
+                   {"id": task["id"], "pushNotificationConfigId": "cfg-1"}).json()  # fmt: skip
+        assert got["result"]["pushNotificationConfig"]["url"] == hook["url"], got
+        # the v1.0 REST binding reaches the same configs
+        rest = _url(gw_runtime, agent["id"]) + f"/v1/tasks/{task['id']}/pushNotificationConfigs"
+        listed = httpx.get(rest, headers=_bearer(caller_key), timeout=30)
+        assert listed.status_code == 200, listed.text
+        assert [c["url"] for c in listed.json()["configs"]] == [hook["url"]]
+        # another caller's key cannot reach this caller's task (its id is simply not theirs)
+        other = approved_user(gw_runtime)
+        try:
+            stranger = create_api_key(other, "gw-push")["key"]
+            refused = _rpc(gw_runtime, agent["id"], stranger, "tasks/pushNotificationConfig/get",
+                           {"id": task["id"], "pushNotificationConfigId": "cfg-1"}).json()  # fmt: skip
+            assert refused["error"]["code"] == -32001, refused
+        finally:
+            other.close()
+    finally:
+        server.stop()
+    # an adapted agent runs within the caller's request: no push, the spec's error on both bindings
+    assert _rpc(gw_runtime, agno_agent["id"], caller_key, "tasks/pushNotificationConfig/get",
+                {"id": "any"}).json()["error"]["code"] == -32003  # fmt: skip

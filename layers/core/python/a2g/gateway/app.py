@@ -16,11 +16,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from a2g.agents.cards import published_card
+from a2g.agents.cards import published_card, supports_push
 from a2g.gateway.adapted import AdaptedRun
 from a2g.gateway.passthrough import PassThrough
 from a2g.gateway.protocol import (
     PARSE_ERROR,
+    PUSH_NOT_SUPPORTED,
     TASK_NOT_CANCELABLE,
     TASK_NOT_FOUND,
     UNSUPPORTED_OPERATION,
@@ -98,9 +99,15 @@ class Gateway:
     async def task_envelopes(self, principal: Any, agent: Any, request: RpcRequest) -> AsyncIterator[dict[str, Any]]:
         """tasks/get, cancel, resubscribe: the JSON-RPC envelopes (one, or the resubscribed stream's); an
         RpcError before the first one (unknown task, a finished task canceled, nothing to resubscribe to)."""
+        push = request.operation == "push"
+        if push and not supports_push(agent):
+            raise RpcError(PUSH_NOT_SUPPORTED, "this agent does not support push notifications (its card says "
+                           "pushNotifications: false); use message/stream or tasks/resubscribe", request.request_id)
         record = await asyncio.to_thread(self.service.task_of, principal, agent, request)
         if record is None:
             raise RpcError(TASK_NOT_FOUND, "task not found", request.request_id)
+        if push and record.task is not None:  # a task the agent never took (the gateway's failed task)
+            raise RpcError(TASK_NOT_FOUND, "the agent has no such task", request.request_id)
         if agent.framework.value == "A2A" and record.task is None:  # the agent's own task: its store answers
             state = await asyncio.to_thread(self.service.agent_state_of, principal, record.session_id)
             async for envelope in self._passthrough.task_call(agent, state, record.session_id, request):

@@ -5,7 +5,8 @@
     GET    {agent}/v1/tasks/{task_id}                GetTask                → Task
     POST   {agent}/v1/tasks/{task_id}:cancel         CancelTask             → Task
     POST   {agent}/v1/tasks/{task_id}:subscribe      SubscribeToTask        → SSE of StreamResponse
-    *      {agent}/v1/tasks/{task_id}/pushNotificationConfigs[/{config_id}]  → the spec's "not supported" error
+    *      {agent}/v1/tasks/{task_id}/pushNotificationConfigs[/{config_id}]  → passed through to A2A agents
+                                                      that declare push notifications; else PUSH_NOTIFICATION_NOT_SUPPORTED
 
 (`{agent}` is `/api/a2a/agents/{agent_id}`; the card names `{agent}/v1` as the HTTP+JSON interface, and
 clients append the paths above, as a2a-sdk's RestTransport does.) Each request becomes the v1.0 JSON-RPC
@@ -26,7 +27,6 @@ from a2g.gateway.protocol import (
     INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
-    PUSH_NOT_SUPPORTED,
     RpcError,
     RpcRequest,
     parse_request,
@@ -75,10 +75,14 @@ class RestErrorInfo(ResponseModel):
 
 
 class RestStatus(ResponseModel):
-    code: int = Field(description="the HTTP status", examples=[404])
-    status: str = Field(description="the google.rpc code name", examples=["NOT_FOUND"])
+    """An A2A error: `code` the HTTP status, `status` and `details` (ErrorInfo reason) set. A refusal before the
+    A2A layer (a bad agent id, an agent the caller may not call) is the platform's error: `code` a string."""
+
+    code: int | str = Field(description="the HTTP status (A2A errors), or the platform's error code",
+                            examples=[404])
+    status: str | None = Field(None, description="the google.rpc code name", examples=["NOT_FOUND"])
     message: str
-    details: list[RestErrorInfo]
+    details: list[RestErrorInfo] | None = None
 
 
 class RestError(ResponseModel):
@@ -107,12 +111,12 @@ class RestSendResponse(ResponseModel):
 
 
 class RestPushConfig(ResponseModel):
-    """TaskPushNotificationConfig, the spec's answer; only for agents whose card declares pushNotifications,
-    and the gateway declares none yet (every call answers PUSH_NOTIFICATION_NOT_SUPPORTED)."""
+    """TaskPushNotificationConfig (or, listed, `{configs: [...]}`), as the agent answered: only agents whose
+    card declares pushNotifications have them; the others answer PUSH_NOTIFICATION_NOT_SUPPORTED."""
 
     model_config = ConfigDict(extra="allow")
 
-    taskId: str  # the spec's field name
+    taskId: str | None = None  # the spec's field name
     url: str | None = None
 
 
@@ -139,7 +143,8 @@ def _answer(envelope: dict[str, Any]) -> JSONResponse:
     if "error" in envelope:
         error = envelope["error"]
         return rest_error(int(error.get("code") or INTERNAL_ERROR), str(error.get("message") or "error"))
-    return JSONResponse(envelope.get("result"))
+    result = envelope.get("result")
+    return JSONResponse(result if result is not None else {})  # DeleteTaskPushNotificationConfig: Empty
 
 
 _ERRORS_DOC: dict[int | str, dict[str, Any]] = {
@@ -256,22 +261,28 @@ def add_rest_binding(app: FastAPI, gateway: Callable[[], Gateway]) -> None:
     async def rest_subscribe(agent_id: ResourceId, task_id: str, request: Request) -> Response:
         return await task(agent_id, request, "SubscribeToTask", {"id": task_id})
 
+    _push_doc: dict[int | str, dict[str, Any]] = {
+        200: {"model": RestPushConfig, "description": "the agent's answer (A2A agents whose card declares "
+                                                      "pushNotifications: the config is passed through)"},
+        **_ERRORS_DOC,
+    }
+
     @app.api_route(REST_PREFIX + "/tasks/{task_id}/pushNotificationConfigs", methods=["GET", "POST"],
-                   summary="A2A v1.0 REST: push notification configs (not supported)",
-                   responses={200: {"model": RestPushConfig}, 400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
-                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429, 503)}})
+                   summary="A2A v1.0 REST: create or list a task's push notification configs", responses=_push_doc)
     async def rest_push(agent_id: ResourceId, task_id: str, request: Request) -> Response:
-        await admitted(agent_id, request)
-        return rest_error(PUSH_NOT_SUPPORTED, "push notifications are not supported by the gateway; use "
-                          "message:stream or tasks/{id}:subscribe")
+        if request.method == "GET":
+            return await task(agent_id, request, "ListTaskPushNotificationConfigs", {"taskId": task_id})
+        try:
+            body = await body_of(request)
+        except RpcError as exc:
+            return rest_error(exc.code, exc.message)
+        return await task(agent_id, request, "CreateTaskPushNotificationConfig", {**body, "taskId": task_id})
 
     @app.api_route(REST_PREFIX + "/tasks/{task_id}/pushNotificationConfigs/{config_id}", methods=["GET", "DELETE"],
-                   summary="A2A v1.0 REST: one push notification config (not supported)",
-                   responses={200: {"model": RestPushConfig}, 400: {"model": RestError, "description": "PUSH_NOTIFICATION_NOT_SUPPORTED"},
-                              **{k: v for k, v in _ERRORS_DOC.items() if k in (401, 403, 404, 429, 503)}})
+                   summary="A2A v1.0 REST: read or delete one push notification config", responses=_push_doc)
     async def rest_push_one(agent_id: ResourceId, task_id: str, config_id: str, request: Request) -> Response:
-        await admitted(agent_id, request)
-        return rest_error(PUSH_NOT_SUPPORTED, "push notifications are not supported by the gateway")
+        method = "GetTaskPushNotificationConfig" if request.method == "GET" else "DeleteTaskPushNotificationConfig"
+        return await task(agent_id, request, method, {"taskId": task_id, "id": config_id})
 
 
 async def _chain(first: dict[str, Any], rest: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
