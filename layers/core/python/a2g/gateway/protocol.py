@@ -133,6 +133,8 @@ def parse_request(body: Any, version_header: str | None) -> RpcRequest:
     if body.get("jsonrpc") != "2.0" or not isinstance(body.get("method"), str) or request_id is None:
         raise RpcError(INVALID_REQUEST, "expected {\"jsonrpc\": \"2.0\", \"id\", \"method\", \"params\"}", request_id)
     method = body["method"]
+    operation: Operation
+    version: Version
     if method in PUSH_METHODS:
         operation, version = "push", PUSH_METHODS[method]
     elif method in METHODS:
