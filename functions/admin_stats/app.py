@@ -7,7 +7,7 @@ from typing import Any
 
 from a2g.http import AdminPrincipal, create_app, lambda_handler_for
 from a2g.operations.composition import audit_service, stats_service
-from a2g.operations.schemas import AgentStats, AuditPage, UsageStats, UserStats
+from a2g.operations.schemas import AgentStats, AuditPage, GatewayStats, UsageStats, UserStats
 from fastapi import Query
 
 app = create_app("admin_stats")
@@ -35,6 +35,16 @@ def users(
     end: str | None = Query(None, alias="to", max_length=40),
 ) -> dict[str, Any]:
     return stats_service().users(start, end)
+
+
+@app.get("/api/admin/stats/gateway", response_model=GatewayStats,
+         summary="Calls through the A2A gateway per agent and per calling team")
+def gateway(
+    _: AdminPrincipal,
+    start: str | None = Query(None, alias="from", max_length=40, description="first day, YYYY-MM-DD (default: 30 days ago)"),
+    end: str | None = Query(None, alias="to", max_length=40, description="last day, YYYY-MM-DD (default: today)"),
+) -> dict[str, Any]:
+    return stats_service().gateway(start, end)
 
 
 @app.get("/api/admin/audit", response_model=AuditPage, summary="The audit log, newest first")

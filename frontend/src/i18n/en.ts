@@ -97,6 +97,12 @@ const en = {
   },
   notFound: { title: 'Page not found', body: 'The page you are looking for does not exist.', home: 'Go home' },
   errors: { forbidden: 'Only administrators can open this page.' },
+  mcp: {
+    title: 'Use these agents from an MCP client', subtitle: 'Claude Desktop, Cursor, ADK or the OpenAI Agents SDK can find and call them.',
+    url: 'Server URL', header: 'Header', copySnippet: 'Copy the configuration',
+    tools: 'Tools: find_agents (the ranking), get_agent (the card) and ask_agent (a call, streamed). Use your own API key:',
+    keyLink: 'create one in Settings.',
+  },
 }
 
 export default en

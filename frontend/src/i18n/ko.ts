@@ -99,6 +99,12 @@ const ko: Messages = {
   },
   notFound: { title: '페이지를 찾을 수 없습니다', body: '찾으시는 페이지가 없습니다.', home: '처음으로' },
   errors: { forbidden: '관리자만 열 수 있는 페이지입니다.' },
+  mcp: {
+    title: 'MCP 클라이언트에서 이 에이전트 쓰기', subtitle: 'Claude Desktop, Cursor, ADK, OpenAI Agents SDK에서 찾아서 호출할 수 있습니다.',
+    url: '서버 URL', header: '헤더', copySnippet: '설정 복사',
+    tools: '도구: find_agents(추천 순위), get_agent(카드), ask_agent(호출, 스트리밍). 본인 API 키를 쓰세요:',
+    keyLink: '설정에서 만들 수 있습니다.',
+  },
 }
 
 export default ko

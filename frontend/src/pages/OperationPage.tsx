@@ -14,6 +14,7 @@ import { errorMessage } from '../api/client'
 import type { RankedAgent } from '../api/types'
 import { AgentCard } from '../components/AgentCard'
 import { EmptyState, ErrorState } from '../components/States'
+import { McpSetupCard } from '../components/McpSetupCard'
 
 export default function OperationPage() {
   const { t } = useTranslation()
@@ -89,6 +90,7 @@ export default function OperationPage() {
           ))}
         </Box>
       )}
+      <McpSetupCard />
     </Box>
   )
 }

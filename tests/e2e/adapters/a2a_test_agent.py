@@ -31,10 +31,14 @@ class EchoLlmExecutor(AgentExecutor):
         self.seen: list[dict[str, Any]] = []
         self.use_llm(llm_base_url, api_key, model)
 
-    def use_llm(self, base_url: str, api_key: str, model: str) -> None:
-        """Point the agent's model elsewhere, e.g. at the platform's log-proxy (as a developer would)."""
+    def use_llm(self, base_url: str, api_key: str, model: str, *, forward_gateway_ids: bool = False) -> None:
+        """Point the agent's model elsewhere, e.g. at the platform's log-proxy (as a developer would).
+
+        `forward_gateway_ids`: send the gateway's context id (message metadata) and the agent's own task id to
+        the LLM as X-A2G-Context-Id / X-A2G-Task-Id, as docs/gateway.md asks a developer's agent to do."""
         self._llm = AsyncOpenAI(base_url=base_url, api_key=api_key)
         self._model = model
+        self._forward = forward_gateway_ids
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         message = context.message
@@ -49,8 +53,13 @@ class EchoLlmExecutor(AgentExecutor):
         prompt = context.get_user_input()
         if files:
             prompt += " [files: " + ", ".join(f.get("filename", "?") for f in files) + "]"
+        headers = {}
+        if self._forward and raw.get("metadata", {}).get("a2g_context_id"):
+            headers = {"X-A2G-Context-Id": raw["metadata"]["a2g_context_id"]}
+            if context.task_id:
+                headers["X-A2G-Task-Id"] = context.task_id
         stream = await self._llm.chat.completions.create(
-            model=self._model, messages=[{"role": "user", "content": prompt}], stream=True
+            model=self._model, messages=[{"role": "user", "content": prompt}], stream=True, extra_headers=headers
         )
         first = True
         async for chunk in stream:
@@ -66,7 +75,8 @@ class EchoLlmExecutor(AgentExecutor):
 
 
 class A2aTestServer:
-    def __init__(self, llm_base_url: str):
+    def __init__(self, llm_base_url: str, *, push: bool = False):
+        """`push`: the card declares push notifications and the server keeps their configs (in memory)."""
         self.port = free_port()
         self.executor = EchoLlmExecutor(llm_base_url)
         card = AgentCard(
@@ -76,12 +86,15 @@ class A2aTestServer:
             supported_interfaces=[
                 AgentInterface(url=self.url, protocol_binding="JSONRPC", protocol_version="1.0")
             ],
-            capabilities=AgentCapabilities(streaming=True),
+            capabilities=AgentCapabilities(streaming=True, push_notifications=push),
             default_input_modes=["text/plain"],
             default_output_modes=["text/plain"],
             skills=[AgentSkill(id="echo", name="Echo", description="Echoes", tags=["echo"])],
         )
-        handler = DefaultRequestHandler(self.executor, InMemoryTaskStore(), card)
+        from a2a.server.tasks import InMemoryPushNotificationConfigStore
+
+        handler = DefaultRequestHandler(self.executor, InMemoryTaskStore(), card,
+                                        push_config_store=InMemoryPushNotificationConfigStore() if push else None)
         routes = create_agent_card_routes(card) + create_jsonrpc_routes(
             handler, rpc_url="/", enable_v0_3_compat=True
         )

@@ -14,7 +14,7 @@ from a2a.client import ClientConfig, create_client
 from a2a.client.card_resolver import parse_agent_card
 from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
-from helpers import SignedInUser, admin, create_api_key, pending_user
+from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
@@ -90,7 +90,7 @@ def test_the_gateway_card_names_only_the_gateway_and_asks_for_the_platform_key(
     response = httpx.get(url + "/.well-known/agent-card.json", headers=_bearer(caller_key), timeout=30)
     assert response.status_code == 200, response.text
     card = response.json()
-    assert {i["url"] for i in card["supportedInterfaces"]} == {url}
+    assert {i["url"] for i in card["supportedInterfaces"]} == {url, url + "/v1"}
     assert card["url"] == url and a2a_server.url.rstrip("/") not in json.dumps(card)
     assert card["securitySchemes"]["a2g_api_key"]["httpAuthSecurityScheme"]["scheme"] == "Bearer"
     assert card["capabilities"]["pushNotifications"] is False
@@ -287,7 +287,7 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
     server = A2aTestServer(gw_llm.base_url)
     agent = create_agent(owner, "Traced gateway A2A", "A2A", {"base_url": server.url})
     assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
-    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model)
+    server.executor.use_llm(agent["log_proxy_base_url"], owner_key, model, forward_gateway_ids=True)
     server.start()
     try:
         task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("trace me")).json()["result"]
@@ -304,6 +304,9 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
         llm = next(e for e in entries if e.get("kind") == "chat.completions")
         assert call["session_id"] == llm["session_id"] == session_id
         assert call["a2a"]["task_id"] == task["id"] and call["response"]["message"] == "echo: trace me"
+        # the agent forwarded the gateway's ids: the LLM call names the agent_call it belongs under
+        assert llm["parent"] == {"kind": "agent_call", "context_id": call["a2a"]["context_id"],
+                                 "task_id": call["a2a"]["task_id"]}
         # the caller's own session trace has the call, but not the owner's LLM calls (they are the owner's)
         trace_id = caller.get(f"/api/sessions/{session_id}").json()["trace_id"]
         kinds = [e.get("kind") for e in caller.get("/api/logs", params={"trace_id": trace_id}).json()["items"]]
@@ -335,3 +338,119 @@ def test_a_running_a2a_task_is_resubscribed_to_and_canceled_through_the_gateway(
             assert canceled["result"]["status"]["state"] == "canceled", canceled
     finally:
         gw_llm.pause_s = 0.02
+
+
+# --- the v1.0 HTTP+JSON (REST) binding --------------------------------------------------------------------
+
+
+async def _rest_client(rt: RuntimeProcess, agent_id: str, http: httpx.AsyncClient, *, streaming: bool) -> Any:
+    """a2a-sdk's own client, told to speak HTTP+JSON: it picks the card's `{gateway}/v1` interface."""
+    return await create_client(_url(rt, agent_id), client_config=ClientConfig(
+        streaming=streaming, httpx_client=http, supported_protocol_bindings=["HTTP+JSON"]),
+        relative_card_path="/.well-known/agent-card.json")  # fmt: skip
+
+
+async def test_the_a2a_sdk_rest_client_sends_streams_and_gets_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], agno_agent: dict[str, Any],
+    caller: SignedInUser,
+) -> None:  # fmt: skip
+    from a2a.types import CancelTaskRequest
+    from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
+
+    for agent, word in ((a2a_agent, "rest a2a"), (agno_agent, "rest agno")):
+        async with httpx.AsyncClient(headers=_bearer(caller_key), timeout=60) as http:
+            client = await _rest_client(gw_runtime, agent["id"], http, streaming=True)
+            message = Message(message_id=f"m-{secrets.token_hex(3)}", role=Role.ROLE_USER, parts=[Part(text=word)])
+            events = [MessageToDict(e) async for e in client.send_message(SendMessageRequest(message=message))]
+            assert events[-1]["statusUpdate"]["status"]["state"] == "TASK_STATE_COMPLETED", events
+            answer = ""
+            for update in (e["artifactUpdate"] for e in events if "artifactUpdate" in e):
+                chunk = "".join(p.get("text", "") for p in update["artifact"]["parts"])
+                answer = answer + chunk if update.get("append") else chunk
+            assert answer == f"echo: {word}"
+            task_id, context_id = events[0]["task"]["id"], events[0]["task"]["contextId"]
+            task = MessageToDict(await client.get_task(GetTaskRequest(id=task_id)))
+            assert task["id"] == task_id and task["status"]["state"] == "TASK_STATE_COMPLETED"
+            if agent is agno_agent:  # a finished adapted task: the spec's error, mapped back by the SDK
+                with pytest.raises(TaskNotCancelableError):
+                    await client.cancel_task(CancelTaskRequest(id=task_id))
+            with pytest.raises(TaskNotFoundError):
+                await client.get_task(GetTaskRequest(id="no-such-task"))
+            # non-streaming SendMessage continues the same conversation
+            plain = await _rest_client(gw_runtime, agent["id"], http, streaming=False)
+            again = Message(message_id=f"m-{secrets.token_hex(3)}", role=Role.ROLE_USER, parts=[Part(text="more")],
+                            context_id=context_id)  # fmt: skip
+            last = [MessageToDict(e) async for e in plain.send_message(SendMessageRequest(message=again))][-1]
+            assert last["task"]["contextId"] == context_id and last["task"]["status"]["state"] == "TASK_STATE_COMPLETED"
+        messages = caller.get(f"/api/sessions/{context_id}/messages").json()["items"]
+        assert [m["content"] for m in messages] == [word, f"echo: {word}", "more", "echo: more"]
+
+
+def test_rest_refusals_and_errors_are_the_specs(
+    gw_runtime: RuntimeProcess, caller_key: str, agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    base = _url(gw_runtime, agno_agent["id"]) + "/v1"
+    message = {"message": {"messageId": "m-r", "role": "ROLE_USER", "parts": [{"text": "x"}]}}
+    assert httpx.post(base + "/message:send", json=message, timeout=30).status_code == 401
+    missing = httpx.get(base + "/tasks/nope", headers=_bearer(caller_key), timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["details"][0]["reason"] == "TASK_NOT_FOUND"
+    bad = httpx.post(base + "/message:send", json={"message": {"parts": []}}, headers=_bearer(caller_key), timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["reason"] == "INVALID_PARAMS"
+    garbage = httpx.post(base + "/message:send", content=b"{nope", headers=_bearer(caller_key), timeout=30)
+    assert garbage.status_code == 400 and garbage.json()["error"]["status"] == "INVALID_ARGUMENT"
+    push = httpx.post(base + "/tasks/t1/pushNotificationConfigs", json={"url": "https://x.example/cb"},
+                      headers=_bearer(caller_key), timeout=30)  # fmt: skip
+    assert push.status_code == 400
+    assert push.json()["error"]["details"][0]["reason"] == "PUSH_NOTIFICATION_NOT_SUPPORTED"
+    other = httpx.post(_url(gw_runtime, "agt_does_not_exist") + "/v1/message:send", json=message,
+                       headers=_bearer(caller_key), timeout=30)  # fmt: skip
+    assert other.status_code == 404
+
+
+# --- push notifications: passed through where the agent declares them ----------------------------------------
+
+
+def test_push_configs_pass_through_to_an_a2a_agent_that_declares_them_and_only_for_the_callers_tasks(
+    gw_runtime: RuntimeProcess, owner: SignedInUser, caller_key: str, gw_llm: Any, agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    server = A2aTestServer(gw_llm.base_url, push=True).start()
+    try:
+        own_card = httpx.get(server.url + ".well-known/agent-card.json", timeout=30).json()
+        made_agent = owner.post("/api/my-agents", json={"name": "Gateway push A2A", "description": "push e2e",
+                                                        "framework": "A2A", "a2a_card": own_card,
+                                                        "endpoint": {"base_url": server.url}})  # fmt: skip
+        assert made_agent.status_code == 201, made_agent.text
+        agent = made_agent.json()
+        assert owner.post(f"/api/my-agents/{agent['id']}/publish").status_code == 200
+        card = httpx.get(_url(gw_runtime, agent["id"]) + "/.well-known/agent-card.json", headers=_bearer(caller_key),
+                         timeout=30).json()  # fmt: skip
+        assert card["capabilities"]["pushNotifications"] is True
+        task = _rpc(gw_runtime, agent["id"], caller_key, "message/send", _v03_message("push me")).json()["result"]
+        hook = {"id": "cfg-1", "url": "https://hooks.example.com/a2a", "token": "t0k"}
+        made = _rpc(gw_runtime, agent["id"], caller_key, "tasks/pushNotificationConfig/set",
+                    {"taskId": task["id"], "pushNotificationConfig": hook}).json()  # fmt: skip
+        assert made["result"]["taskId"] == task["id"], made
+        assert made["result"]["pushNotificationConfig"]["url"] == hook["url"]
+        got = _rpc(gw_runtime, agent["id"], caller_key, "tasks/pushNotificationConfig/get",
+                   {"id": task["id"], "pushNotificationConfigId": "cfg-1"}).json()  # fmt: skip
+        assert got["result"]["pushNotificationConfig"]["url"] == hook["url"], got
+        # the v1.0 REST binding reaches the same configs
+        rest = _url(gw_runtime, agent["id"]) + f"/v1/tasks/{task['id']}/pushNotificationConfigs"
+        listed = httpx.get(rest, headers=_bearer(caller_key), timeout=30)
+        assert listed.status_code == 200, listed.text
+        assert [c["url"] for c in listed.json()["configs"]] == [hook["url"]]
+        # another caller's key cannot reach this caller's task (its id is simply not theirs)
+        other = approved_user(gw_runtime)
+        try:
+            stranger = create_api_key(other, "gw-push")["key"]
+            refused = _rpc(gw_runtime, agent["id"], stranger, "tasks/pushNotificationConfig/get",
+                           {"id": task["id"], "pushNotificationConfigId": "cfg-1"}).json()  # fmt: skip
+            assert refused["error"]["code"] == -32001, refused
+        finally:
+            other.close()
+    finally:
+        server.stop()
+    # an adapted agent runs within the caller's request: no push, the spec's error on both bindings
+    assert _rpc(gw_runtime, agno_agent["id"], caller_key, "tasks/pushNotificationConfig/get",
+                {"id": "any"}).json()["error"]["code"] == -32003  # fmt: skip

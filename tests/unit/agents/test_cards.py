@@ -145,7 +145,7 @@ def test_published_card_of_a_native_agent_is_the_gateways_v1_card() -> None:
     gateway = "https://a2g.example.com/api/a2a/agents/agt_1"
     # an A2A client can call it: JSON-RPC at the gateway, never at the agent's own address
     assert [(i["url"], i["protocolBinding"]) for i in card["supportedInterfaces"]] == [
-        (gateway, "JSONRPC"), (gateway, "JSONRPC")]
+        (gateway, "JSONRPC"), (gateway, "JSONRPC"), (gateway + "/v1", "HTTP+JSON")]
     assert "agno.example.com" not in json.dumps(card)
     assert card["securitySchemes"]["a2g_api_key"]["httpAuthSecurityScheme"]["scheme"] == "Bearer"
     assert card["securityRequirements"] == [{"schemes": {"a2g_api_key": {"list": []}}}]

@@ -10,7 +10,6 @@ from a2g.gateway.protocol import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
-    PUSH_NOT_SUPPORTED,
     RpcError,
     artifact_update,
     from_v1,
@@ -26,6 +25,16 @@ def _request(method: str, params: Any, **extra: Any) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": 7, "method": method, "params": params, **extra}
 
 
+def test_push_config_methods_of_both_versions_are_push_operations() -> None:
+    v03 = parse_request(_request("tasks/pushNotificationConfig/get", {"id": "t1"}), None)
+    v1 = parse_request(_request("CreateTaskPushNotificationConfig", {"taskId": "t2", "url": "https://x"}), "1.0")
+    assert (v03.operation, v03.version, v03.task_id()) == ("push", "0.3", "t1")
+    assert (v1.operation, v1.version, v1.task_id()) == ("push", "1.0", "t2")
+    with pytest.raises(RpcError) as caught:
+        parse_request(_request("tasks/pushNotificationConfig/set", {}), None).task_id()
+    assert caught.value.code == INVALID_PARAMS
+
+
 @pytest.mark.parametrize(("body", "code"), [
     (None, PARSE_ERROR),
     ([], INVALID_REQUEST),
@@ -36,7 +45,6 @@ def _request(method: str, params: Any, **extra: Any) -> dict[str, Any]:
     (_request("message/send", {"message": {"parts": []}}), INVALID_PARAMS),
     (_request("message/send", {"message": {**MESSAGE, "contextId": "x" * 201}}), INVALID_PARAMS),
     (_request("tasks/get", {"id": ""}), INVALID_PARAMS),
-    (_request("tasks/pushNotificationConfig/set", {}), PUSH_NOT_SUPPORTED),
 ])  # fmt: skip
 def test_bad_requests_get_the_specs_codes(body: Any, code: int) -> None:
     with pytest.raises(RpcError) as caught:

@@ -9,7 +9,7 @@ from a2g.clock import FixedClock
 from a2g.errors import ValidationFailed
 from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentView
 from a2g.operations.stats import StatsService
-from a2g.operations.usage_repository import CounterRow, split_detail_key
+from a2g.operations.usage_repository import CounterRow, GatewayRow, split_detail_key
 from operations_fakes import FakeAgents
 
 
@@ -142,3 +142,41 @@ def test_detail_keys_split_back_as_the_log_proxy_escaped_them() -> None:
     assert split_detail_key("D#-#ann#org%23model%2520x#-") == ("", "ann", "org#model%20x", "")
     assert split_detail_key("TOTAL") is None
     assert split_detail_key("D#only#three#parts") is None
+
+
+class FakeGatewayCounters(FakeCounters):
+    def __init__(self, rows: list[GatewayRow]) -> None:
+        super().__init__([])
+        self.gateway = rows
+        self.asked: list[date] = []
+
+    def gateway_rows(self, days: list[date]) -> list[GatewayRow]:
+        self.asked = days
+        wanted = {d.isoformat() for d in days}
+        return [r for r in self.gateway if r.day in wanted]
+
+
+def test_gateway_calls_per_agent_per_calling_team_and_per_pair() -> None:
+    agents = FakeAgents()
+    when = datetime(2026, 5, 1, tzinfo=UTC)
+    agents.add(AgentView(agent_id="ag1", owner_id="o", name="Planner", status=PRODUCTION, framework="A2A",
+                         base_url="http://x", created_at=when, updated_at=when))  # fmt: skip
+    counters = FakeGatewayCounters([
+        GatewayRow("2026-05-01", "red", "ag1", calls=3, errors=1, latency_ms_sum=900),
+        GatewayRow("2026-05-02", "blue", "ag1", calls=1, latency_ms_sum=100),
+        GatewayRow("2026-05-02", "", "gone", calls=2, latency_ms_sum=400),
+        GatewayRow("2026-04-01", "red", "ag1", calls=50),  # outside the range
+    ])
+    stats = StatsService(counters, agents, FixedClock(datetime(2026, 5, 3, 10, tzinfo=UTC)))
+    out = stats.gateway("2026-05-01", "2026-05-03")
+    assert [d.isoformat() for d in counters.asked] == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    assert out["totals"] == {"calls": 6, "errors": 1, "avg_latency_ms": 233.3}
+    assert out["by_agent"] == [
+        {"agent_id": "ag1", "name": "Planner", "calls": 4, "errors": 1, "avg_latency_ms": 250.0},
+        {"agent_id": "gone", "name": None, "calls": 2, "errors": 0, "avg_latency_ms": 200.0},
+    ]
+    assert [(g["team"], g["calls"]) for g in out["by_team"]] == [("red", 3), (None, 2), ("blue", 1)]
+    assert [(p["agent_id"], p["team"], p["calls"]) for p in out["by_agent_and_team"]] == [
+        ("ag1", "red", 3), ("gone", None, 2), ("ag1", "blue", 1)]
+    with pytest.raises(ValidationFailed):
+        stats.gateway("2026-05-03", "2026-05-01")

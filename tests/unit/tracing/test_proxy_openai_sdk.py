@@ -152,6 +152,42 @@ def test_active_run_tags_the_session_and_delivers_to_its_trace(proxy_server: Any
     assert not service.mark_run_active(agent_trace, "ses_b", 60, session_trace_id=bob_session)
 
 
+def test_gateway_ids_forwarded_by_the_agent_link_the_call_and_pick_its_run_among_concurrent_ones(
+    proxy_server: Any, agent_trace: str,
+) -> None:  # fmt: skip
+    """Two gateway calls run the agent at once: time alone cannot tell which run an LLM call belongs to; the
+    X-A2G-Context-Id the agent forwarded can, and the entry carries the parent link to its agent_call."""
+    from a2g.tracing.service import TraceService
+
+    fakes = proxy_server.fakes
+    service = TraceService(fakes.traces, fakes.logs, fakes.connections)
+    traces = {}
+    for session in ("ses_g1", "ses_g2"):
+        traces[session] = fakes.traces.create_trace("alice", "session", agent_id="agt_1", session_id=session)
+        assert service.mark_run_active(agent_trace, session, 60, session_trace_id=traces[session], user_id="alice")
+    ids = {"X-A2G-Context-Id": "ses_g2", "X-A2G-Task-Id": "task-7f3a"}
+    client = _client(proxy_server, agent_trace).with_options(default_headers=ids)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "for task 7f3a"}])
+    _client(proxy_server, agent_trace).chat.completions.create(
+        model="mock-gpt", messages=[{"role": "user", "content": "no ids"}])
+    forwarded, plain = sorted(proxy_server.wait_entries(2), key=lambda e: e["request"]["messages"][0]["content"])
+    assert forwarded["parent"] == {"kind": "agent_call", "context_id": "ses_g2", "task_id": "task-7f3a"}
+    assert forwarded["session_id"] == "ses_g2" and "concurrent_session_ids" not in forwarded
+    assert [e["entry_id"] for e in fakes.logs.by_trace.get(traces["ses_g2"], [])] == [forwarded["entry_id"]]
+    assert traces["ses_g1"] not in fakes.logs.by_trace or not fakes.logs.by_trace[traces["ses_g1"]]
+    assert "parent" not in plain and sorted(plain["concurrent_session_ids"]) == ["ses_g1", "ses_g2"]
+    # A context that is not one of the registered runs picks nothing: the header is only the agent's word.
+    _client(proxy_server, agent_trace).with_options(default_headers={"X-A2G-Context-Id": "ses_other"}).chat \
+        .completions.create(model="mock-gpt", messages=[{"role": "user", "content": "zzz forged"}])
+    forged = next(e for e in proxy_server.wait_entries(3) if e["request"]["messages"][0]["content"] == "zzz forged")
+    assert forged["parent"]["context_id"] == "ses_other" and forged.get("session_id") is None
+    assert sorted(forged["concurrent_session_ids"]) == ["ses_g1", "ses_g2"]
+    with pytest.raises(openai.BadRequestError) as bad:
+        _client(proxy_server, agent_trace).with_options(default_headers={"X-A2G-Task-Id": "bad id#"}).chat \
+            .completions.create(model="mock-gpt", messages=[{"role": "user", "content": "x"}])
+    assert _error(bad.value)["code"] == "invalid_correlation_header"
+
+
 # --- errors: OpenAI's format, right status, logged where a trace is known, nothing else affected -----------
 
 

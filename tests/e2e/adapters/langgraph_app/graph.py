@@ -13,7 +13,10 @@ from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
 from langgraph.graph import END, START, MessagesState, StateGraph
 
-model = ChatOpenAI(model="mock-model", base_url=os.environ["A2G_TEST_LLM_BASE_URL"], api_key="test-key")
+# the key and model are set when the model is reached through the platform's log-proxy
+model = ChatOpenAI(model=os.environ.get("A2G_TEST_LLM_MODEL", "mock-model"),
+                   base_url=os.environ["A2G_TEST_LLM_BASE_URL"],
+                   api_key=os.environ.get("A2G_TEST_LLM_API_KEY", "test-key"))
 
 
 async def answer(state: MessagesState, config: RunnableConfig) -> dict:

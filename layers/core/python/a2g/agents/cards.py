@@ -254,13 +254,23 @@ def gateway_url_for(public_url: str, agent_id: str) -> str:
 GATEWAY_SECURITY_SCHEME = "a2g_api_key"
 
 
+def supports_push(agent: Agent) -> bool:
+    """An A2A agent whose own card declares push notifications: the gateway passes their configs through
+    (the agent calls the caller's webhook itself). Adapted agents run within the caller's request: none."""
+    if agent.framework != Framework.A2A or not isinstance(agent.a2a_card, dict):
+        return False
+    capabilities = agent.a2a_card.get("capabilities")
+    return isinstance(capabilities, dict) and capabilities.get("pushNotifications") is True
+
+
 def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
     """The A2A card the platform publishes for an agent: the gateway's card, whatever the framework.
 
-    Its interfaces are the gateway's URL (JSON-RPC, v1.0 and v0.3 on the same URL), never the agent's own
-    address; it asks for the platform API key as a bearer token; it lists the agent's skills (an A2A agent's
+    Its interfaces are the gateway's URLs (JSON-RPC, v1.0 and v0.3 on the same URL; the v1.0 HTTP+JSON binding
+    under `/v1`), never the agent's own address; it asks for the platform API key as a bearer token; it lists the agent's skills (an A2A agent's
     own card's skills, else the registry's) and the capabilities the gateway really offers: streaming (an A2A
-    agent's as its card says; adapted agents always), no push notifications. The v1.0 shape, plus the v0.3
+    agent's as its card says; adapted agents always), push notifications as an A2A agent's card says (its configs are
+    passed through; never for adapted agents). The v1.0 shape, plus the v0.3
     top-level `url` / `preferredTransport` / `protocolVersion` that v0.3 clients read.
     """
     base, url = public_url.rstrip("/"), gateway_url_for(public_url, agent.id)
@@ -284,11 +294,12 @@ def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
         "supportedInterfaces": [
             {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "1.0"},
             {"url": url, "protocolBinding": JSONRPC, "protocolVersion": "0.3"},
+            {"url": f"{url}/v1", "protocolBinding": "HTTP+JSON", "protocolVersion": "1.0"},
         ],
         "provider": {"organization": "A2G Agent Platform", "url": base},
         "version": str(own.get("version") or agent.version),
         "documentationUrl": f"{base}/agents/{agent.id}",
-        "capabilities": {"streaming": streaming, "pushNotifications": False},
+        "capabilities": {"streaming": streaming, "pushNotifications": supports_push(agent)},
         "securitySchemes": {GATEWAY_SECURITY_SCHEME: {"httpAuthSecurityScheme": {
             "scheme": "Bearer", "description": "your A2G platform API key (or a signed-in user's access token)",
         }}},

@@ -16,11 +16,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from a2g.agents.cards import published_card
+from a2g.agents.cards import published_card, supports_push
 from a2g.gateway.adapted import AdaptedRun
 from a2g.gateway.passthrough import PassThrough
 from a2g.gateway.protocol import (
     PARSE_ERROR,
+    PUSH_NOT_SUPPORTED,
     TASK_NOT_CANCELABLE,
     TASK_NOT_FOUND,
     UNSUPPORTED_OPERATION,
@@ -95,30 +96,51 @@ class Gateway:
         return StreamingResponse((_sse(e) async for e in self.run(c)), media_type="text/event-stream",
                                  headers=_SSE_HEADERS)
 
-    async def task(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
+    async def task_envelopes(self, principal: Any, agent: Any, request: RpcRequest) -> AsyncIterator[dict[str, Any]]:
+        """tasks/get, cancel, resubscribe: the JSON-RPC envelopes (one, or the resubscribed stream's); an
+        RpcError before the first one (unknown task, a finished task canceled, nothing to resubscribe to)."""
+        push = request.operation == "push"
+        if push and not supports_push(agent):
+            raise RpcError(PUSH_NOT_SUPPORTED, "this agent does not support push notifications (its card says "
+                           "pushNotifications: false); use message/stream or tasks/resubscribe", request.request_id)
         record = await asyncio.to_thread(self.service.task_of, principal, agent, request)
         if record is None:
             raise RpcError(TASK_NOT_FOUND, "task not found", request.request_id)
+        if push and record.task is not None:  # a task the agent never took (the gateway's failed task)
+            raise RpcError(TASK_NOT_FOUND, "the agent has no such task", request.request_id)
         if agent.framework.value == "A2A" and record.task is None:  # the agent's own task: its store answers
             state = await asyncio.to_thread(self.service.agent_state_of, principal, record.session_id)
-            events = self._passthrough.task_call(agent, state, record.session_id, request)
-            if request.operation == "resubscribe":
-                return StreamingResponse((_sse(e) async for e in events), media_type="text/event-stream",
-                                         headers=_SSE_HEADERS)
-            envelope = None
-            async for envelope in events:
-                pass
-            return JSONResponse(envelope)
+            async for envelope in self._passthrough.task_call(agent, state, record.session_id, request):
+                yield envelope
+            return
         # adapted agents, and A2A calls the agent never took: the gateway's record is the task
         if request.operation == "get":
             task = record.task or {"kind": "task", "id": record.task_id, "contextId": record.session_id,
                                    "status": {"state": record.state}}
-            return JSONResponse(result_envelope(request.request_id, in_version(task, request.version, wrap=False)))
+            yield result_envelope(request.request_id, in_version(task, request.version, wrap=False))
+            return
         if request.operation == "cancel":
             raise RpcError(TASK_NOT_CANCELABLE, f"the task is {record.state} and can no longer be canceled",
                            request.request_id)
         raise RpcError(UNSUPPORTED_OPERATION, f"the task is {record.state}; there is nothing to resubscribe to",
                        request.request_id)
+
+    async def task(self, principal: Any, agent: Any, request: RpcRequest) -> Response:
+        events = self.task_envelopes(principal, agent, request)
+        first = await anext(events)  # refusals raise here, before a response is started
+        if request.operation == "resubscribe":
+            return StreamingResponse((_sse(e) async for e in _chain(first, events)), media_type="text/event-stream",
+                                     headers=_SSE_HEADERS)
+        envelope = first
+        async for envelope in events:
+            pass
+        return JSONResponse(envelope)
+
+
+async def _chain(first: dict[str, Any], rest: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    yield first
+    async for item in rest:
+        yield item
 
 
 def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
@@ -173,4 +195,7 @@ def create_gateway_app(gateway: Gateway | Callable[[], Gateway]) -> FastAPI:
             logger.exception("gateway call failed", extra={"agent_id": agent_id})
             return JSONResponse(error_envelope(rpc_request.request_id, -32603, "internal error on the platform"))
 
+    from a2g.gateway.rest import add_rest_binding
+
+    add_rest_binding(app, gw)
     return app

@@ -46,6 +46,7 @@ def build_gateway() -> Gateway:
     from a2g.settings import get_settings
     from a2g.tracing.broadcaster import TraceBroadcaster
     from a2g.tracing.repository import LogRepository
+    from a2g.tracing.repository import UsageRepository as TracingUsageRepository
     from a2g.tracing.service import default_pusher
 
     settings = get_settings()
@@ -65,6 +66,7 @@ def build_gateway() -> Gateway:
         tasks=GatewayTaskRepository(),
         clock=clock,
         public_url=settings.public_url,
+        counters=TracingUsageRepository(),
     )
 
     def recent_turns(c: Conversation) -> list[Turn]:

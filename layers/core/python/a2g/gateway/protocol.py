@@ -23,7 +23,7 @@ from typing import Any, Literal
 Version = Literal["0.3", "1.0"]
 V03: Version = "0.3"
 V1: Version = "1.0"
-Operation = Literal["send", "stream", "get", "cancel", "resubscribe"]
+Operation = Literal["send", "stream", "get", "cancel", "resubscribe", "push"]
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
 TASK_NOT_FOUND, TASK_NOT_CANCELABLE, PUSH_NOT_SUPPORTED, UNSUPPORTED_OPERATION = -32001, -32002, -32003, -32004
@@ -34,12 +34,14 @@ METHODS: dict[str, tuple[Operation, Version]] = {
     "SendMessage": ("send", V1), "SendStreamingMessage": ("stream", V1), "GetTask": ("get", V1),
     "CancelTask": ("cancel", V1), "SubscribeToTask": ("resubscribe", V1),
 }  # fmt: skip
-# Push notifications need a callback the platform would have to reach on the caller's behalf; not offered.
-PUSH_METHODS = (
-    "tasks/pushNotificationConfig/set", "tasks/pushNotificationConfig/get", "tasks/pushNotificationConfig/list",
-    "tasks/pushNotificationConfig/delete", "CreateTaskPushNotificationConfig", "GetTaskPushNotificationConfig",
-    "ListTaskPushNotificationConfigs", "DeleteTaskPushNotificationConfig",
-)  # fmt: skip
+# Push notification configs: passed through to A2A agents whose card declares pushNotifications (the agent,
+# not the platform, calls the caller's webhook); every other agent answers -32003 (a2g.gateway.app).
+PUSH_METHODS: dict[str, Version] = {
+    "tasks/pushNotificationConfig/set": V03, "tasks/pushNotificationConfig/get": V03,
+    "tasks/pushNotificationConfig/list": V03, "tasks/pushNotificationConfig/delete": V03,
+    "CreateTaskPushNotificationConfig": V1, "GetTaskPushNotificationConfig": V1,
+    "ListTaskPushNotificationConfigs": V1, "DeleteTaskPushNotificationConfig": V1,
+}  # fmt: skip
 MAX_ID_CHARS = 200
 TERMINAL = ("completed", "failed", "canceled", "rejected")
 
@@ -84,7 +86,11 @@ class RpcRequest:
     raw: dict[str, Any]
 
     def task_id(self) -> str:
-        """The task a get / cancel / resubscribe names (v0.3 `params.id`, v1.0 `params.id` or `name`)."""
+        """The task a get / cancel / resubscribe names (v0.3 `params.id`, v1.0 `params.id` or `name`); of a
+        push config call, `params.taskId` (v1.0, and v0.3 `set`) or `params.id` (v0.3 get / list / delete)."""
+        if self.operation == "push":
+            value = self.params.get("taskId") if "taskId" in self.params else self.params.get("id")
+            return _bounded_id(value, "params.taskId", self.request_id)
         value = self.params.get("id")
         if value is None and isinstance(self.params.get("name"), str):  # v1.0 REST-style `tasks/<id>`
             value = self.params["name"].removeprefix("tasks/")
@@ -116,7 +122,7 @@ def _bounded_id(value: Any, where: str, request_id: Any) -> str:
 
 def parse_request(body: Any, version_header: str | None) -> RpcRequest:
     """One parsed JSON-RPC request (a2g.json_input read the bytes), or an RpcError with the spec's code
-    (-32600, -32601, -32602; -32003 for push notification methods)."""
+    (-32600, -32601, -32602)."""
     if body is None:
         raise RpcError(PARSE_ERROR, "the request body is empty")
     if not isinstance(body, dict):
@@ -127,12 +133,14 @@ def parse_request(body: Any, version_header: str | None) -> RpcRequest:
     if body.get("jsonrpc") != "2.0" or not isinstance(body.get("method"), str) or request_id is None:
         raise RpcError(INVALID_REQUEST, "expected {\"jsonrpc\": \"2.0\", \"id\", \"method\", \"params\"}", request_id)
     method = body["method"]
+    operation: Operation
+    version: Version
     if method in PUSH_METHODS:
-        raise RpcError(PUSH_NOT_SUPPORTED, "push notifications are not supported by the gateway; use "
-                       "message/stream or tasks/resubscribe", request_id)
-    if method not in METHODS:
+        operation, version = "push", PUSH_METHODS[method]
+    elif method in METHODS:
+        operation, version = METHODS[method]
+    else:
         raise RpcError(METHOD_NOT_FOUND, f"method {method[:80]!r} not found", request_id)
-    operation, version = METHODS[method]
     declared = (version_header or "").strip()
     if version == V1 and declared and not declared.startswith("1."):
         raise RpcError(INVALID_REQUEST, f"method {method} is A2A v1.0 but A2A-Version says {declared[:20]!r}",
@@ -143,7 +151,7 @@ def parse_request(body: Any, version_header: str | None) -> RpcRequest:
     request = RpcRequest(request_id, method, operation, version, params, body)
     if operation in ("send", "stream"):
         request.message()
-    else:
+    elif operation != "push":  # push: an agent without push answers -32003 whatever the params (a2g.gateway.app)
         request.task_id()
     return request
 

@@ -50,6 +50,19 @@ class AgentLookup(Protocol):
     def touch_last_used(self, agent_id: str) -> None: ...
 
 
+class GatewayCounters(Protocol):
+    def add_rows(self, day: str, rows: dict[str, dict[str, int]]) -> None:
+        """ADD each row's counters (the Usage table's atomic ADD)."""
+
+
+def gateway_counter_key(team: str | None, agent_id: str) -> str:
+    """`G#<calling team>#<agent>` in the Usage table's day partition: the admin's calls per agent and per
+    calling team, pre-aggregated (a2g.operations.stats reads them; LLM statistics read only `D#` rows)."""
+    from a2g.tracing.repository import key_part
+
+    return f"G#{key_part(team)}#{key_part(agent_id)}"
+
+
 class AgentCallLog(Protocol):
     def record(self, traces: list[tuple[str, str]], entry: dict[str, Any]) -> None:
         """Write `entry` under each (trace id, trace owner) and push it to the trace's live listeners."""
@@ -108,11 +121,13 @@ class GatewayService:
         tasks: GatewayTaskStore,
         clock: Clock,
         public_url: str,
+        counters: GatewayCounters | None = None,
     ):
         self._authorize, self._check_rate, self._agents = authorize, check_rate, agents
         self._sessions, self._chats, self._usage, self._tracing = sessions, chats, usage, tracing
         self._calls, self.tasks, self._clock = calls, tasks, clock
         self.public_url = public_url.rstrip("/")
+        self._counters = counters
 
     # --- who may call ---------------------------------------------------------------------------------
 
@@ -197,6 +212,7 @@ class GatewayService:
             lambda: self._save_answer(c, outcome, latency_ms),
             lambda: self._save_task(c, outcome),
             lambda: self._log_call(c, outcome, latency_ms),
+            lambda: self._count_call(c, outcome, latency_ms),
         ]
         if c.state != c.session.agent_state:
             steps.append(lambda: self._chats.save_agent_state(principal.user_id, c.session.session_id, c.state))
@@ -232,6 +248,13 @@ class GatewayService:
             self._agents.touch_last_used(ref.agent_id)
         except Exception as exc:  # noqa: BLE001 - counting must not stop the call
             logger.warning("could not record gateway usage", extra={"agent_id": ref.agent_id, "error": str(exc)})
+
+    def _count_call(self, c: Conversation, outcome: Outcome, latency_ms: int) -> None:
+        if self._counters is None:
+            return
+        row = {"calls": 1, "errors": 0 if outcome.state == "completed" else 1, "latency_ms_sum": latency_ms}
+        self._counters.add_rows(c.started_at.strftime("%Y-%m-%d"),
+                                {gateway_counter_key(c.principal.team or None, c.ref.agent_id): row})
 
     def _mark_active(self, c: Conversation) -> bool:
         if not c.ref.trace_id:

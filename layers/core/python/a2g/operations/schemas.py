@@ -38,6 +38,45 @@ class UsageStats(ResponseModel):
     groups: list[UsageGroup]
 
 
+class GatewaySums(ResponseModel):
+    calls: int
+    errors: int = Field(description="calls whose task did not complete")
+    avg_latency_ms: float | None
+
+
+class GatewayAgentSums(GatewaySums):
+    agent_id: str
+    name: str | None = Field(description="the agent's name, if it still exists")
+
+
+class GatewayTeamSums(GatewaySums):
+    team: str | None = Field(description="the calling team (null: callers without a team)")
+
+
+class GatewayPairSums(GatewayAgentSums):
+    team: str | None
+
+
+class GatewayStats(ResponseModel):
+    """Calls of agents through the A2A gateway (and MCP's ask_agent), pre-aggregated per day × calling team ×
+    agent when each call ends."""
+
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra={"examples": [{
+        "from": "2026-04-02", "to": "2026-05-01", "totals": {"calls": 3, "errors": 0, "avg_latency_ms": 812.0},
+        "by_agent": [{"agent_id": "agt_1", "name": "Planner", "calls": 3, "errors": 0, "avg_latency_ms": 812.0}],
+        "by_team": [{"team": "search", "calls": 3, "errors": 0, "avg_latency_ms": 812.0}],
+        "by_agent_and_team": [{"agent_id": "agt_1", "name": "Planner", "team": "search", "calls": 3, "errors": 0,
+                               "avg_latency_ms": 812.0}],
+    }]})  # fmt: skip
+
+    from_: str = Field(alias="from", description="first day, YYYY-MM-DD")
+    to: str
+    totals: GatewaySums
+    by_agent: list[GatewayAgentSums]
+    by_team: list[GatewayTeamSums]
+    by_agent_and_team: list[GatewayPairSums]
+
+
 class DayUsers(ResponseModel):
     date: str
     active_users: int

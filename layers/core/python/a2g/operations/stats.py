@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal, Protocol
@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 from a2g.clock import Clock
 from a2g.errors import ValidationFailed
 from a2g.operations.ports import DEVELOPMENT, DISABLED, PRODUCTION, AgentDirectory
-from a2g.operations.usage_repository import CounterRow
+from a2g.operations.usage_repository import CounterRow, GatewayRow
 
 GroupBy = Literal["day", "team", "user", "model", "agent"]
 GROUP_BYS: tuple[str, ...] = ("day", "team", "user", "model", "agent")
@@ -19,6 +19,8 @@ GROUP_BYS: tuple[str, ...] = ("day", "team", "user", "model", "agent")
 
 class UsageCounters(Protocol):
     def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]: ...
+
+    def gateway_rows(self, days: list[date]) -> list[GatewayRow]: ...
 
 
 @dataclass
@@ -117,6 +119,18 @@ class StatsService:
         return {"from": first.isoformat(), "to": last.isoformat(), "days": series,
                 "distinct_active_users": len(everyone)}
 
+    def gateway(self, start: str | None, end: str | None) -> dict[str, Any]:
+        """Calls of agents through the A2A gateway / MCP between two days (inclusive): per agent, per calling
+        team (the caller's team at the time of the call), and per pair."""
+        first, last = self._range(start, end, default_days=30)
+        rows = self._counters.gateway_rows(days_between(first, last))
+        names: dict[str, str] = {}
+        for agent_id in {r.agent for r in rows}:
+            agent = self._agents.get(agent_id)  # a few agents: GetItem each
+            if agent is not None:
+                names[agent_id] = agent.name
+        return {"from": first.isoformat(), "to": last.isoformat(), **gateway_stats(rows, names)}
+
     def agents(self, *, most_used_days: int = 30, top: int = 10) -> dict[str, Any]:
         """Agents by status and by framework, and the agents with the most LLM calls lately."""
         by_status: Counter[str] = Counter()
@@ -142,6 +156,31 @@ class StatsService:
             "most_used": most_used,
             "most_used_window": {"from": first.isoformat(), "to": last.isoformat()},
         }
+
+
+def _call_sums(rows: Iterable[GatewayRow]) -> dict[str, Any]:
+    calls = sum(r.calls for r in rows)
+    latency = sum(r.latency_ms_sum for r in rows)
+    return {"calls": calls, "errors": sum(r.errors for r in rows),
+            "avg_latency_ms": round(latency / calls, 1) if calls else None}
+
+
+def gateway_stats(rows: list[GatewayRow], names: dict[str, str]) -> dict[str, Any]:
+    """Calls through the A2A gateway per agent, per calling team, and per (agent, calling team)."""
+    def grouped(key: Callable[[GatewayRow], tuple[str, ...]]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+        groups: dict[tuple[str, ...], list[GatewayRow]] = defaultdict(list)
+        for row in rows:
+            groups[key(row)].append(row)
+        sums = [(k, _call_sums(v)) for k, v in groups.items()]
+        return sorted(sums, key=lambda kv: (-kv[1]["calls"], kv[0]))
+
+    return {
+        "totals": _call_sums(rows),
+        "by_agent": [{"agent_id": k[0], "name": names.get(k[0]), **v} for k, v in grouped(lambda r: (r.agent,))],
+        "by_team": [{"team": k[0] or None, **v} for k, v in grouped(lambda r: (r.team,))],
+        "by_agent_and_team": [{"agent_id": k[0], "name": names.get(k[0]), "team": k[1] or None, **v}
+                              for k, v in grouped(lambda r: (r.agent, r.team))],
+    }
 
 
 def _all_with_status(agents: AgentDirectory, status: str) -> Iterable[Any]:

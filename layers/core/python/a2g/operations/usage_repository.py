@@ -119,22 +119,43 @@ class UsageCounterReader:
         raise RuntimeError("usage counters: DynamoDB kept returning unprocessed keys")
 
     def _query_day(self, day: str) -> list[CounterRow]:
+        return [row for item in self._items(day, "D#") if (row := _row(day, item)) is not None]
+
+    def gateway_rows(self, days: list[date]) -> list[GatewayRow]:
+        """The gateway call counters of each day: one Query per day partition (`G#` rows), concurrently."""
+        if not days:
+            return []
+        out: list[GatewayRow] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(days))),
+                                thread_name_prefix="usage") as pool:
+            for rows in pool.map(self._gateway_day, [d.isoformat() for d in days]):
+                out.extend(rows)
+        return out
+
+    def _gateway_day(self, day: str) -> list[GatewayRow]:
+        rows = []
+        for item in self._items(day, "G#"):
+            parts = item["sk"]["S"][2:].split("#")
+            if len(parts) != 2:
+                continue
+            rows.append(GatewayRow(day, _unescape(parts[0]), _unescape(parts[1]), int(_num(item, "calls")),
+                                   int(_num(item, "errors")), _num(item, "latency_ms_sum")))
+        return rows
+
+    def _items(self, day: str, prefix: str) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day}"}, ":prefix": {"S": "D#"}},
+            "ExpressionAttributeValues": {":pk": {"S": f"DAY#{day}"}, ":prefix": {"S": prefix}},
             "ProjectionExpression": "sk, " + ", ".join(COUNTERS),
         }
-        rows: list[CounterRow] = []
+        items: list[dict[str, Any]] = []
         while True:
             page = self._client.query(**kwargs)
-            for item in page.get("Items", []):
-                row = _row(day, item)
-                if row is not None:
-                    rows.append(row)
+            items.extend(page.get("Items", []))
             last = page.get("LastEvaluatedKey")
             if not last:
-                return rows
+                return items
             kwargs["ExclusiveStartKey"] = last
 
 
@@ -143,6 +164,18 @@ def _num(item: dict[str, Any], name: str) -> float:
     if not value or "N" not in value:
         return 0.0
     return float(value["N"])
+
+
+@dataclass(frozen=True)
+class GatewayRow:
+    """One `G#<calling team>#<agent>` counter of a day: A2A gateway calls (a2g.gateway.service)."""
+
+    day: str
+    team: str
+    agent: str
+    calls: int = 0
+    errors: int = 0
+    latency_ms_sum: float = 0.0
 
 
 def _row(day: str, item: dict[str, Any]) -> CounterRow | None:

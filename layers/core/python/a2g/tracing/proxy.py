@@ -207,6 +207,7 @@ class _Call:
     trace: TraceMeta | None = None
     body: dict[str, Any] | None = None
     header_agent_id: str | None = None
+    gateway_call: dict[str, str] | None = None  # the A2A gateway's task this call was made for (X-A2G-*)
     deferred_rate_key: str | None = None
     api: str = "chat"
     client: str = "openai"
@@ -271,6 +272,7 @@ class LogProxy:
             if header_agent_id is not None and not is_id(header_agent_id):
                 raise bad_request("invalid_agent_id", "the X-Agent-Id header is not a valid id")
             call.header_agent_id = header_agent_id
+            call.gateway_call = gateway_call_of(request.headers)
             resolved, raw, body, parsed = await self._resolve(call, route, request, model, action)
             bridge = None
             if formats.NATIVE_PROVIDER[route.client] != resolved.provider:
@@ -501,7 +503,7 @@ class LogProxy:
         return CallOutcome(
             trace=call.trace, principal=call.principal, kind=call.kind, started_at=call.started_at,
             latency_ms=call.elapsed_ms(), http_status=http_status, request_body=call.body,
-            header_agent_id=call.header_agent_id, model=model, entry_id=call.entry_id,
+            header_agent_id=call.header_agent_id, gateway_call=call.gateway_call, model=model, entry_id=call.entry_id,
             stream=bool(parsed and parsed.stream), api=call.api, provider=call.provider,
             request=parsed.summary if parsed else None, result=result, **fields,
         )
@@ -527,6 +529,24 @@ class LogProxy:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+GATEWAY_HEADERS = (("x-a2g-context-id", "context_id"), ("x-a2g-task-id", "task_id"))
+
+
+def gateway_call_of(headers: Any) -> dict[str, str] | None:
+    """The gateway task an agent's LLM call was made for, from the ids the gateway sent the agent and the
+    agent forwarded. They only label the caller's own entry and pick among the runs the platform itself
+    registered on this trace (a2g.tracing.recorder), so a forged value cannot move a call into anyone's trace."""
+    found: dict[str, str] = {}
+    for header, name in GATEWAY_HEADERS:
+        value = headers.get(header)
+        if value is None:
+            continue
+        if not is_id(value):
+            raise bad_request("invalid_correlation_header", f"the {header} header is not a valid id")
+        found[name] = value
+    return found or None
 
 
 def _consume_exception(future: asyncio.Future[Any]) -> None:

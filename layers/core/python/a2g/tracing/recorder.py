@@ -46,6 +46,7 @@ class CallOutcome:
     http_status: int
     request_body: dict[str, Any] | None = None
     header_agent_id: str | None = None
+    gateway_call: dict[str, str] | None = None  # {context_id, task_id} of the A2A gateway call it was made for
     model: str | None = None
     stream: bool = False
     response: Any = None
@@ -167,7 +168,7 @@ class CallRecorder:
                     except Exception as exc:  # noqa: BLE001 - tagging is best effort
                         logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id,
                                                                           "error": str(exc)})
-                targets = self._tag(entry, trace, runs)
+                targets = self._tag(entry, trace, runs, outcome.gateway_call)
             finally:
                 loop.call_soon_threadsafe(announce, targets)
             day, detail, counters = self._counters(outcome, entry)
@@ -191,9 +192,17 @@ class CallRecorder:
         return entry
 
     @staticmethod
-    def _tag(entry: dict[str, Any], trace: TraceMeta, runs: list[ActiveRun]) -> list[str]:
-        """Tag the entry with the session running the agent (if exactly one); the traces it belongs to."""
+    def _tag(entry: dict[str, Any], trace: TraceMeta, runs: list[ActiveRun],
+             gateway_call: dict[str, str] | None = None) -> list[str]:
+        """Tag the entry with the session running the agent (if exactly one); the traces it belongs to.
+
+        A call that names its gateway context (X-A2G-Context-Id) belongs to that run even when several run at
+        once; a context that is not one of the registered runs picks nothing (the header is the agent's word).
+        """
         targets = [trace.trace_id]
+        context_id = (gateway_call or {}).get("context_id")
+        if context_id and len(runs) > 1:
+            runs = [r for r in runs if r.session_id == context_id] or runs
         if len(runs) == 1:
             run = runs[0]
             entry["session_id"] = run.session_id
@@ -247,6 +256,9 @@ class CallRecorder:
             "response": outcome.response,
             "error": outcome.error,
         }
+        if outcome.gateway_call:
+            # The parent link: the owner's `agent_call` entry with these a2a ids shows this call under it.
+            entry["parent"] = {"kind": "agent_call", **outcome.gateway_call}
         entry.update(outcome.extra)
         return entry
 

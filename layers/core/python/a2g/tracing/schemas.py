@@ -49,6 +49,11 @@ class LogEntry(ResponseModel):
     tool_calls: list[Any] | None = None
     usage: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    a2a: dict[str, Any] | None = Field(None, description="`agent_call` entries: method, version, task_id, "
+                                       "context_id and state of the A2A gateway call")
+    parent: dict[str, Any] | None = Field(None, description="an agent's LLM call made for an A2A gateway task: "
+                                          "`{kind: agent_call, context_id, task_id}` names the `agent_call` entry "
+                                          "(same `a2a` ids) it belongs under")
     truncated: bool | None = Field(None, description="long fields were shortened; fetch the entry for all of it")
 
 

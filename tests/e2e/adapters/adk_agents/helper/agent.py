@@ -9,7 +9,10 @@ from google.adk.models.lite_llm import LiteLlm
 root_agent = LlmAgent(
     name="helper",
     model=LiteLlm(
-        model="openai/mock-model", api_base=os.environ["A2G_TEST_LLM_BASE_URL"], api_key="test-key"
+        # the key and model are set when the model is reached through the platform's log-proxy
+        model="openai/" + os.environ.get("A2G_TEST_LLM_MODEL", "mock-model"),
+        api_base=os.environ["A2G_TEST_LLM_BASE_URL"],
+        api_key=os.environ.get("A2G_TEST_LLM_API_KEY", "test-key"),
     ),
     instruction="You are a helpful assistant. Platform trace: {a2g_trace_id?}",
 )
