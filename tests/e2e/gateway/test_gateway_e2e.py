@@ -4,6 +4,7 @@ runtime, in front of a real a2a-sdk agent (passed through) and a real Agno Agent
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -454,3 +455,24 @@ def test_push_configs_pass_through_to_an_a2a_agent_that_declares_them_and_only_f
     # an adapted agent runs within the caller's request: no push, the spec's error on both bindings
     assert _rpc(gw_runtime, agno_agent["id"], caller_key, "tasks/pushNotificationConfig/get",
                 {"id": "any"}).json()["error"]["code"] == -32003  # fmt: skip
+
+
+# --- the a2a-sdk 0.3 client (another environment) ---------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.environ.get("A2G_A2A03_PYTHON"), reason="set A2G_A2A03_PYTHON to a Python that has "
+                    "a2a-sdk 0.3 (it cannot sit beside 1.x in this venv)")  # fmt: skip
+def test_the_a2a_sdk_03_client_streams_and_gets_through_the_gateway(
+    gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], agno_agent: dict[str, Any],
+) -> None:  # fmt: skip
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).with_name("a2a03_client.py")
+    for agent, word in ((a2a_agent, "old client a2a"), (agno_agent, "old client agno")):
+        done = subprocess.run([os.environ["A2G_A2A03_PYTHON"], str(script), _url(gw_runtime, agent["id"]),
+                               caller_key, word], check=False, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+        assert seen["state"] == seen["got_state"] == "completed", seen
+        assert seen["answer"] == f"echo: {word}", seen
