@@ -1,7 +1,7 @@
 """Run by an interpreter that has a2a-sdk 0.3 (not this project's venv, which has 1.x: one `a2a` package per
 environment): `python a2a03_client.py <gateway url> <api key> <text>` prints what the 0.3 client saw as JSON.
 
-Used by test_gateway_e2e.py when A2G_A2A03_PYTHON names such an interpreter."""
+Used by test_gateway_e2e.py (its `a2a03_python` fixture makes that interpreter once with uv)."""
 
 import asyncio
 import json

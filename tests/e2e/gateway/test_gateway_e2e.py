@@ -460,17 +460,44 @@ def test_push_configs_pass_through_to_an_a2a_agent_that_declares_them_and_only_f
 # --- the a2a-sdk 0.3 client (another environment) ---------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.environ.get("A2G_A2A03_PYTHON"), reason="set A2G_A2A03_PYTHON to a Python that has "
-                    "a2a-sdk 0.3 (it cannot sit beside 1.x in this venv)")  # fmt: skip
+A2A03_REQUIREMENT = "a2a-sdk==0.3.26"
+
+
+@pytest.fixture(scope="session")
+def a2a03_python() -> str:
+    """A Python with a2a-sdk 0.3 (it cannot sit beside 1.x in this venv): A2G_A2A03_PYTHON, or a venv made
+    once with uv under .venv (git-ignored) from PyPI."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if os.environ.get("A2G_A2A03_PYTHON"):
+        return os.environ["A2G_A2A03_PYTHON"]
+    venv = Path(__file__).resolve().parents[3] / ".venv" / "a2a-sdk-0.3"
+    python = venv / "bin" / "python"
+    stamp = venv / "requirement.txt"
+    if not (python.exists() and stamp.exists() and stamp.read_text() == A2A03_REQUIREMENT):
+        uv = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+        shutil.rmtree(venv, ignore_errors=True)
+        for command in ([uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+                        [uv, "pip", "install", "--quiet", "--python", str(python), A2A03_REQUIREMENT, "httpx"]):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+            assert done.returncode == 0, f"{' '.join(command)}: {done.stderr[-2000:]}"
+        stamp.write_text(A2A03_REQUIREMENT)
+    return str(python)
+
+
 def test_the_a2a_sdk_03_client_streams_and_gets_through_the_gateway(
     gw_runtime: RuntimeProcess, caller_key: str, a2a_agent: dict[str, Any], agno_agent: dict[str, Any],
+    a2a03_python: str,
 ) -> None:  # fmt: skip
     import subprocess
     from pathlib import Path
 
     script = Path(__file__).with_name("a2a03_client.py")
     for agent, word in ((a2a_agent, "old client a2a"), (agno_agent, "old client agno")):
-        done = subprocess.run([os.environ["A2G_A2A03_PYTHON"], str(script), _url(gw_runtime, agent["id"]),
+        done = subprocess.run([a2a03_python, str(script), _url(gw_runtime, agent["id"]),
                                caller_key, word], check=False, capture_output=True, text=True, timeout=120)  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
         seen = json.loads(done.stdout.strip().splitlines()[-1])
