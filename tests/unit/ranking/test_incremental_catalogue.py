@@ -12,7 +12,44 @@ from a2g.ranking.bm25 import BM25Index
 from a2g.ranking.text import lexical_tokens
 from ranking_helpers import DAY, NOW, make_agent
 
-WORDS = ["flight", "hotel", "booking", "travel", "invoice", "billing", "payment", "code", "review", "pull", "request", "deploy", "kubernetes", "translate", "korean", "english", "summary", "meeting", "calendar", "email", "support", "ticket", "refund", "database", "sql", "weather", "forecast", "recipe", "cooking", "music", "playlist", "contract", "legal", "tax", "report", "chart"]
+WORDS = [
+    "flight",
+    "hotel",
+    "booking",
+    "travel",
+    "invoice",
+    "billing",
+    "payment",
+    "code",
+    "review",
+    "pull",
+    "request",
+    "deploy",
+    "kubernetes",
+    "translate",
+    "korean",
+    "english",
+    "summary",
+    "meeting",
+    "calendar",
+    "email",
+    "support",
+    "ticket",
+    "refund",
+    "database",
+    "sql",
+    "weather",
+    "forecast",
+    "recipe",
+    "cooking",
+    "music",
+    "playlist",
+    "contract",
+    "legal",
+    "tax",
+    "report",
+    "chart",
+]
 
 
 def _agents(embedder, n: int, seed: int = 7) -> list[AgentDocument]:
