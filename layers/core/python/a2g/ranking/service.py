@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from a2g.clock import Clock
+from a2g.clock import Clock, iso
 from a2g.errors import PlatformError, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.log import logger
@@ -375,12 +375,12 @@ class RankingService:
                 )
             return snapshot
         newest = max((e.updated_at or "" for e in snapshot.entries), default="")
-        since = ""
+        since = "0"  # before any ISO time: an empty catalogue reads every row written so far
         if newest:
             try:
-                since = (datetime.fromisoformat(newest) - _OVERLAP).isoformat()
+                since = iso(datetime.fromisoformat(newest) - _OVERLAP)
             except ValueError:
-                since = ""
+                since = "0"
         current = {e.agent_id: e for e in snapshot.entries}
         changed = False
         for change in sorted(self._store.changes_since(since), key=lambda c: c.version):  # type: ignore[attr-defined]
