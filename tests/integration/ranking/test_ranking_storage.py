@@ -511,3 +511,26 @@ def test_an_unregistered_embedding_model_means_the_in_process_model(
     answer = _remote_service(clock).ranked(_user("reader"), "translate my spec sheet to English")
     assert _ids(answer)[0] == catalogue["translator"]
     assert fake_embeddings.requests == []
+
+
+def test_deletions_past_the_markers_cap_make_readers_re_read_everything(
+    registry: AgentService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import a2g.agents.repository as agents_repository
+
+    monkeypatch.setattr(agents_repository, "REMOVED_CAP", 1)
+    keep, gone_a, gone_b = (_create(registry, key) for key in ("translator", "weather", "recipes"))
+    now = [0.0]
+    repository = _CountingRepository()
+    embedder = default_embedder()
+    service = RankingService(repository, lambda: embedder, clock, monotonic=lambda: now[0])
+    assert len(_ids(service.ranked(_user("reader"), None))) == 3
+    registry.delete(OWNER, gone_a)
+    now[0] = 1.0
+    assert gone_a not in _ids(service.ranked(_user("reader"), None))  # read from the marker's removed set
+    assert repository.full_reads == 1
+    registry.delete(OWNER, gone_b)  # the set passes its cap: it is reset and the epoch moves
+    assert agents_repository.CatalogueMarkerItem.get(*agents_repository.CATALOGUE_MARKER_KEY).removed is None
+    now[0] = 2.0
+    assert _ids(service.ranked(_user("reader"), None)) == [keep]
+    assert repository.full_reads == 2

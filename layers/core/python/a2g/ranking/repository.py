@@ -101,10 +101,12 @@ class RankingRepository:
                 entries.append(_entry(item))
         return entries
 
-    def catalogue_marker(self) -> CatalogueMarker:
-        """The agents' write counter (one small GetItem): unchanged means the catalogue is unchanged."""
+    def catalogue_marker(self, *, with_removed: bool = True) -> CatalogueMarker:
+        """The agents' write counter (one GetItem): unchanged means the catalogue is unchanged. Without
+        `with_removed` only the two counters are read, so the per-request check stays a few bytes."""
+        attributes = None if with_removed else ["seq", "epoch"]
         try:
-            item = CatalogueMarkerItem.get(*CATALOGUE_MARKER_KEY)
+            item = CatalogueMarkerItem.get(*CATALOGUE_MARKER_KEY, attributes_to_get=attributes)
         except CatalogueMarkerItem.DoesNotExist:
             return CatalogueMarker(seq=0, epoch=0, removed=frozenset())
         return CatalogueMarker(

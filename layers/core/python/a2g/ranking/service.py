@@ -361,9 +361,10 @@ class RankingService:
     def _checked(self, snapshot: _Snapshot, now: float) -> _Snapshot:
         """The snapshot brought up to date: one GetItem of the marker; when it moved, a Query for the rows
         written since the newest one read, applied to the catalogue (no full re-read)."""
-        marker = self._store.catalogue_marker()  # type: ignore[attr-defined]
+        marker = self._store.catalogue_marker(with_removed=False)  # type: ignore[attr-defined]
         previous = snapshot.marker
-        if previous is not None and marker.epoch != previous.epoch:
+        if previous is not None and marker.epoch != previous.epoch:  # `removed` was reset: read it all
+            marker = self._store.catalogue_marker()  # type: ignore[attr-defined]
             entries = [e for e in self._store.production_agents() if e.agent_id not in marker.removed]
             return self._install(entries, marker, full_at=now)
         moved = previous is None or marker.seq != previous.seq
@@ -374,6 +375,10 @@ class RankingService:
                     snapshot.entries, marker, full_at=snapshot.full_at, settle_until=settle_until
                 )
             return snapshot
+        if moved:  # now the deleted ids too (kept until the next move, for the settling reads)
+            marker = self._store.catalogue_marker()  # type: ignore[attr-defined]
+        elif previous is not None:
+            marker = previous
         newest = max((e.updated_at or "" for e in snapshot.entries), default="")
         since = "0"  # before any ISO time: an empty catalogue reads every row written so far
         if newest:
