@@ -35,16 +35,71 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "layers" / "core" / "python"))
 
-from tests.e2e.conftest import start_runtime  # noqa: E402
+from tests.e2e.conftest import start_runtime
 
-WORDS = (
-    "translate summarize report weather forecast recipe cooking python code review tests sql query data "
-    "warehouse travel flight hotel booking policy leave vacation slides presentation email draft contract "
-    "legal invoice expense receipt image photo video meeting notes calendar schedule customer support "
-    "ticket sales lead marketing campaign analytics dashboard chart security audit log monitoring alert"
-).split()
-QUERIES = ["translate my spec sheet to English", "이 문서 영어로 번역해줘", "find me a recipe with chicken",
-           "python 코드 리뷰 부탁해", None, "book a flight and a hotel for the team offsite"]
+WORDS = [
+    "translate",
+    "summarize",
+    "report",
+    "weather",
+    "forecast",
+    "recipe",
+    "cooking",
+    "python",
+    "code",
+    "review",
+    "tests",
+    "sql",
+    "query",
+    "data",
+    "warehouse",
+    "travel",
+    "flight",
+    "hotel",
+    "booking",
+    "policy",
+    "leave",
+    "vacation",
+    "slides",
+    "presentation",
+    "email",
+    "draft",
+    "contract",
+    "legal",
+    "invoice",
+    "expense",
+    "receipt",
+    "image",
+    "photo",
+    "video",
+    "meeting",
+    "notes",
+    "calendar",
+    "schedule",
+    "customer",
+    "support",
+    "ticket",
+    "sales",
+    "lead",
+    "marketing",
+    "campaign",
+    "analytics",
+    "dashboard",
+    "chart",
+    "security",
+    "audit",
+    "log",
+    "monitoring",
+    "alert",
+]
+QUERIES = [
+    "translate my spec sheet to English",
+    "이 문서 영어로 번역해줘",
+    "find me a recipe with chicken",
+    "python 코드 리뷰 부탁해",
+    None,
+    "book a flight and a hotel for the team offsite",
+]
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -56,11 +111,13 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100,1000,5000")
     parser.add_argument("--requests", type=int, default=150)
     args = parser.parse_args()
@@ -69,12 +126,11 @@ def main() -> None:
     rt = start_runtime()
     try:
         os.environ.update(rt.env)  # the handlers' settings: the runtime's DynamoDB Local and table names
-        from helpers import approved_user
-
         from a2g.agents.model import Agent, AgentStatus, Endpoint, Framework, Skill
         from a2g.agents.repository import AgentRepository
         from a2g.ranking import default_embedder, encode_embedding
         from a2g.ranking.service import embedder_name
+        from helpers import approved_user
 
         embedder = default_embedder()
         dimension, model = int(embedder.dimension), embedder_name(embedder)  # type: ignore[attr-defined]
@@ -92,21 +148,32 @@ def main() -> None:
                 i = len(ids)
                 now = datetime.now(UTC)
                 agent = Agent(
-                    id=f"agt_{uuid.uuid4().hex[:20]}", owner_id=owner.user_id,
+                    id=f"agt_{uuid.uuid4().hex[:20]}",
+                    owner_id=owner.user_id,
                     name=f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {i}",
                     description=" ".join(rng.choices(WORDS, k=25)) + ".",
-                    skills=[Skill(name=rng.choice(WORDS), description=" ".join(rng.choices(WORDS, k=8)),
-                                  tags=rng.sample(WORDS, 2)) for _ in range(rng.randint(0, 3))],
+                    skills=[
+                        Skill(
+                            name=rng.choice(WORDS),
+                            description=" ".join(rng.choices(WORDS, k=8)),
+                            tags=rng.sample(WORDS, 2),
+                        )
+                        for _ in range(rng.randint(0, 3))
+                    ],
                     framework=Framework.CUSTOM,
                     endpoint=Endpoint(base_url=f"http://agents.test/{i}", custom_protocol="openai"),
-                    status=AgentStatus.PRODUCTION, created_at=now, updated_at=now,
+                    status=AgentStatus.PRODUCTION,
+                    created_at=now,
+                    updated_at=now,
                 )
                 repository.create(agent, embedding=encode_embedding(vectors[i]), embedding_model=model)
                 ids.append(agent.id)
             return time.perf_counter() - started
 
-        print(f"{'agents':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'refresh p50':>12} {'text p50':>9}"
-              f" {'health p50':>11} {'ratio p50':>10} {'first ms':>9} {'peak MB':>8}")
+        print(
+            f"{'agents':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'refresh p50':>12} {'text p50':>9}"
+            f" {'health p50':>11} {'ratio p50':>10} {'first ms':>9} {'peak MB':>8}"
+        )
         for size in sizes:
             seeded = seed(size)
             started = time.perf_counter()
@@ -124,9 +191,14 @@ def main() -> None:
                     # Every other change is to the text: the registry then drops the stored vector and the
                     # ranking function embeds that agent itself; the others (colour) need no embedding.
                     text = (n // 10) % 2 == 1
-                    change = ({"description": " ".join(rng.choices(WORDS, k=20))} if text
-                              else {"color": rng.choice(["#4F46E5", "#059669", "#DC2626"])})
-                    patched = owner.patch(f"/api/my-agents/{agent_id}", json={"version": current["version"], **change})
+                    change = (
+                        {"description": " ".join(rng.choices(WORDS, k=20))}
+                        if text
+                        else {"color": rng.choice(["#4F46E5", "#059669", "#DC2626"])}
+                    )
+                    patched = owner.patch(
+                        f"/api/my-agents/{agent_id}", json={"version": current["version"], **change}
+                    )
                     assert patched.status_code == 200, patched.text
                 q = QUERIES[n % len(QUERIES)]
                 started = time.perf_counter()
@@ -140,10 +212,13 @@ def main() -> None:
                 reader.get("/api/health")
                 health.append((time.perf_counter() - started) * 1000)
             p50, h50 = statistics.median(ranked), statistics.median(health)
-            print(f"{size:>7} {p50:>8.1f} {_pct(ranked, 0.95):>8.1f} {max(ranked):>8.1f}"
-                  f" {statistics.median(refresh):>12.1f} {statistics.median(refresh_text or [0]):>9.1f} {h50:>11.1f}"
-                  f" {p50 / h50:>9.1f}x {first_ms:>9.0f} {_peak_rss_mb(rt.process.pid):>8.0f}"
-                  f"   (seeded in {seeded:.0f} s)", flush=True)
+            print(
+                f"{size:>7} {p50:>8.1f} {_pct(ranked, 0.95):>8.1f} {max(ranked):>8.1f}"
+                f" {statistics.median(refresh):>12.1f} {statistics.median(refresh_text or [0]):>9.1f} {h50:>11.1f}"
+                f" {p50 / h50:>9.1f}x {first_ms:>9.0f} {_peak_rss_mb(rt.process.pid):>8.0f}"
+                f"   (seeded in {seeded:.0f} s)",
+                flush=True,
+            )
     finally:
         rt.stop()
 
