@@ -135,9 +135,11 @@ class RankingStore(Protocol):
     # def changes_since(self, updated_after: str) -> list[CatalogueChange]: ...
 
 
-_OVERLAP = timedelta(minutes=2)
+_OVERLAP = timedelta(seconds=5)
 """Incremental reads start this long before the newest `updated_at` seen: writers' clocks differ a little
-and a GSI shows a write a little late, so a row stamped earlier than one already read can still arrive."""
+(NTP: milliseconds) and a GSI shows a write a little late (typically under a second), so a row stamped
+earlier than one already read can still arrive. Every row in the window is re-read on each change, so it
+is kept short: a bulk import of thousands of agents within it would make each refresh read them all."""
 
 
 RemoteEmbedderFactory = Callable[[EmbeddingEndpoint], TextEmbedder]
