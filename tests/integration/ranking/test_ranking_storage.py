@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from a2g.agents.model import AgentCreate, AgentStatus, Endpoint, Framework, Skill
+from a2g.agents.model import AgentCreate, AgentPatch, AgentStatus, Endpoint, Framework, Skill
 from a2g.agents.repository import AgentRepository
 from a2g.agents.service import AgentService, CatalogService
 from a2g.chat.repository import UsageRepository
@@ -331,19 +331,59 @@ def test_a_vector_of_another_model_is_not_mixed_in(
     assert len(counting.embedded) == 1 and counting.embedded[0].startswith("Polyglot Translator")
 
 
-def test_the_warm_cache_serves_the_catalogue_until_it_expires(
+class _CountingRepository(RankingRepository):
+    """The real repository, counting full catalogue reads and incremental ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_reads = 0
+        self.change_reads = 0
+
+    def production_agents(self) -> list[Any]:
+        self.full_reads += 1
+        return super().production_agents()
+
+    def changes_since(self, updated_after: str) -> list[Any]:
+        self.change_reads += 1
+        return super().changes_since(updated_after)
+
+
+def test_agent_writes_are_visible_on_the_next_request_without_a_full_re_read(
     registry: AgentService, clock: FixedClock
 ) -> None:
     first = _create(registry, "translator")
-    now = [0.0]
-    service = _service(clock, cache_seconds=30, monotonic=lambda: now[0])
-    assert _ids(service.ranked(_user("reader"), None)) == [first]
-
     second = _create(registry, "weather")
-    now[0] = 29.0
-    assert _ids(service.ranked(_user("reader"), None)) == [first]  # still the cached catalogue
-    now[0] = 31.0
+    now = [0.0]
+    repository = _CountingRepository()
+    embedder = default_embedder()
+    service = RankingService(repository, lambda: embedder, clock, cache_seconds=30, monotonic=lambda: now[0])
     assert sorted(_ids(service.ranked(_user("reader"), None))) == sorted([first, second])
+    assert repository.full_reads == 1
+    now[0] = 0.5
+    service.ranked(_user("reader"), None)
+    assert repository.change_reads == 0  # the marker did not move: nothing re-read
+
+    third = _create(registry, "code_review")
+    now[0] = 1.0
+    assert third in _ids(service.ranked(_user("reader"), None))  # a new agent, on the very next request
+
+    agent = registry.get_mine(OWNER, first)
+    registry.patch(OWNER, first, AgentPatch(version=agent.version, description="Forecasts volcanic ash clouds"))
+    now[0] = 2.0
+    answer = service.ranked(_user("reader"), "volcanic ash")
+    assert _ids(answer)[0] == first
+    assert answer["items"][0]["agent"]["description"] == "Forecasts volcanic ash clouds"
+
+    registry.withdraw(OWNER, second)
+    now[0] = 3.0
+    assert second not in _ids(service.ranked(_user("reader"), None))  # unpublished
+    registry.delete(OWNER, third)
+    now[0] = 4.0
+    assert sorted(_ids(service.ranked(_user("reader"), None))) == [first]  # deleted
+    assert repository.full_reads == 1  # every change above was read incrementally
+
+    rebuilt = _service(clock)  # a fresh service reading everything ranks the same
+    assert _ids(rebuilt.ranked(_user("reader"), "volcanic ash")) == _ids(service.ranked(_user("reader"), "volcanic ash"))
 
 
 # --- an admin-registered embedding model -------------------------------------------------------------
@@ -471,3 +511,26 @@ def test_an_unregistered_embedding_model_means_the_in_process_model(
     answer = _remote_service(clock).ranked(_user("reader"), "translate my spec sheet to English")
     assert _ids(answer)[0] == catalogue["translator"]
     assert fake_embeddings.requests == []
+
+
+def test_deletions_past_the_markers_cap_make_readers_re_read_everything(
+    registry: AgentService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import a2g.agents.repository as agents_repository
+
+    monkeypatch.setattr(agents_repository, "REMOVED_CAP", 1)
+    keep, gone_a, gone_b = (_create(registry, key) for key in ("translator", "weather", "recipes"))
+    now = [0.0]
+    repository = _CountingRepository()
+    embedder = default_embedder()
+    service = RankingService(repository, lambda: embedder, clock, monotonic=lambda: now[0])
+    assert len(_ids(service.ranked(_user("reader"), None))) == 3
+    registry.delete(OWNER, gone_a)
+    now[0] = 1.0
+    assert gone_a not in _ids(service.ranked(_user("reader"), None))  # read from the marker's removed set
+    assert repository.full_reads == 1
+    registry.delete(OWNER, gone_b)  # the set passes its cap: it is reset and the epoch moves
+    assert agents_repository.CatalogueMarkerItem.get(*agents_repository.CATALOGUE_MARKER_KEY).removed is None
+    now[0] = 2.0
+    assert _ids(service.ranked(_user("reader"), None)) == [keep]
+    assert repository.full_reads == 2

@@ -4,6 +4,11 @@
                  gsi1 AGENT#<agent_id> / AGENT                      get by id without knowing the owner
                  gsi2 STATUS#<status>  / <updated_at>#<agent_id>    catalogue and jobs, by status, paged
     A2A source   pk OWNER#<owner_id>  sk SOURCE#<sha256(interface url[#tenant])>  -> agent_id
+    catalogue    pk CATALOGUE          sk MARKER    seq (+1 on every agent write), removed (deleted ids),
+                                                    epoch (+1 when `removed` is reset)
+
+The catalogue marker lets ranking check "did any agent change?" with one GetItem per request and then read
+only the agents changed since (gsi2 by `updated_at`); deletions leave no row, hence the `removed` set.
 
 Every access is a GetItem, a Query or a conditional write. `version` is PynamoDB's VersionAttribute: each
 write through `AgentItem` is conditional on the version read and increments it (optimistic locking).
@@ -27,7 +32,9 @@ from pynamodb.attributes import (
     BinaryAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.connection import Connection
@@ -39,6 +46,7 @@ from a2g.clock import Clock, SystemClock, iso
 from a2g.db import Gsi1, Gsi2, PlatformModel, table_meta, transaction_connection
 from a2g.errors import Conflict, ValidationFailed
 from a2g.json_input import read_json
+from a2g.log import logger
 
 _KEEP: Any = object()
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -104,6 +112,39 @@ class AgentSourceItem(PlatformModel):
     agent_id = UnicodeAttribute()
     source_url = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+class CatalogueMarkerItem(PlatformModel):
+    """One item telling readers of the catalogue that agents changed (see the module docstring)."""
+
+    Meta = table_meta("agents")  # type: ignore[assignment]
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    seq = NumberAttribute(default=0)
+    epoch = NumberAttribute(default=0)
+    removed = UnicodeSetAttribute(null=True)
+
+
+CATALOGUE_MARKER_KEY = ("CATALOGUE", "MARKER")
+REMOVED_CAP = 2_000
+"""Deleted ids the marker keeps before it is reset (an epoch bump makes readers re-read everything): the
+item stays far below DynamoDB's 400 KB and a reader's check stays one small GetItem."""
+
+
+def bump_catalogue(removed_id: str | None = None) -> None:
+    """Tell catalogue readers that an agent changed (`removed_id`: was deleted). Never fails the write it
+    follows: a lost bump is caught by the readers' periodic full re-read."""
+    marker = CatalogueMarkerItem(*CATALOGUE_MARKER_KEY)
+    actions: list[Any] = [CatalogueMarkerItem.seq.add(1)]
+    if removed_id:
+        actions.append(CatalogueMarkerItem.removed.add({removed_id}))
+    try:
+        marker.update(actions=actions)
+        if removed_id and len(marker.removed or ()) > REMOVED_CAP:
+            marker.update(actions=[CatalogueMarkerItem.removed.remove(), CatalogueMarkerItem.epoch.add(1),
+                                   CatalogueMarkerItem.seq.add(1)])
+    except Exception as exc:  # noqa: BLE001 - the agent write itself succeeded
+        logger.warning("the catalogue marker could not be bumped", extra={"error": type(exc).__name__})
 
 
 def _connection() -> Connection:
@@ -261,6 +302,7 @@ class AgentRepository:
         except TransactWriteError as exc:
             raise Conflict("this agent is already registered", code="already_registered") from exc
         item.version = 1
+        bump_catalogue()
         return to_agent(item)
 
     def update(
@@ -299,6 +341,7 @@ class AgentRepository:
                     code="version_conflict",
                 ) from exc
             raise
+        bump_catalogue()
         return to_agent(item)
 
     def _update_moving_source(self, owner_id: str, agent_id: str, item: AgentItem, actions: list[Any],
@@ -325,6 +368,7 @@ class AgentRepository:
                     code="version_conflict",
                 ) from exc
             raise Conflict("another of your agents is registered at this URL", code="already_registered") from exc
+        bump_catalogue()
         stored = self.get_owned(owner_id, agent_id)
         if stored is None:  # deleted between the transaction and this read
             raise Conflict("the agent was deleted meanwhile", code="version_conflict")
@@ -370,6 +414,7 @@ class AgentRepository:
             item.delete()  # conditional on the version just read
         except DeleteError as exc:
             raise Conflict("the agent was changed meanwhile; read it again", code="version_conflict") from exc
+        bump_catalogue(agent_id)
         if item.source_key:
             # A stale source row would only be replaced on the next registration; remove it while we know it.
             source = AgentSourceItem(pk=owner_pk(owner_id), sk=source_sk(item.source_key))
@@ -467,4 +512,4 @@ class AgentRepository:
             return None
 
 
-__all__ = ["AgentItem", "AgentRepository", "AgentSourceItem", "AgentStore", "AgentTouchItem", "to_agent"]
+__all__ = ["CATALOGUE_MARKER_KEY", "AgentItem", "AgentRepository", "AgentSourceItem", "AgentStore", "AgentTouchItem", "CatalogueMarkerItem", "bump_catalogue", "to_agent"]

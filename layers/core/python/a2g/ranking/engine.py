@@ -117,39 +117,89 @@ class RankingParams:
     bm25_b: float = 0.75
 
 
-@dataclass
 class _Catalogue:
-    """Everything about a catalogue that does not depend on the request; cached by fingerprint."""
+    """Everything about a catalogue that does not depend on the request; cached by fingerprint, and
+    updated in place (rows added, replaced, removed) when only some agents changed.
 
-    ids: list[str]
-    names: list[str]
-    position: dict[str, int]
-    bm25: BM25Index
-    embeddings: np.ndarray  # (n, d) float32, rows L2-normalised
-    agents: list[AgentDocument]
-    _token_sets: list[frozenset[str]] | None = None
-    _skill_tokens: list[list[tuple[str, frozenset[str]]]] | None = None
+    Rows are in no particular order (a removed row takes the last one's place); ``position`` maps an
+    agent id to its row. ``embeddings`` is a view of the first ``n`` rows of a matrix that grows by
+    doubling, so adding an agent does not copy the catalogue's vectors.
+    """
+
+    def __init__(self, bm25: BM25Index, dimension: int) -> None:
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self.agents: list[AgentDocument] = []
+        self.position: dict[str, int] = {}
+        self.bm25 = bm25
+        self._matrix = np.zeros((16, dimension), dtype=np.float32)
+        self._token_sets: dict[str, frozenset[str]] = {}
+        self._skill_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
+
+    @property
+    def embeddings(self) -> np.ndarray:  # (n, d) float32, rows L2-normalised
+        return self._matrix[: len(self.ids)]
+
+    def put(self, agent: AgentDocument, tokens: list[str], vector: np.ndarray) -> None:
+        """Add ``agent`` or replace the row of the agent with its id; ``vector`` L2-normalised."""
+        row = self.position.get(agent.agent_id)
+        if row is None:
+            row = len(self.ids)
+            if row >= self._matrix.shape[0]:
+                grown = np.zeros((self._matrix.shape[0] * 2, self._matrix.shape[1]), dtype=np.float32)
+                grown[:row] = self._matrix[:row]
+                self._matrix = grown
+            self.ids.append(agent.agent_id)
+            self.names.append(agent.name)
+            self.agents.append(agent)
+            self.position[agent.agent_id] = row
+            self.bm25.append(tokens)
+        else:
+            self.names[row] = agent.name
+            self.agents[row] = agent
+            self.bm25.replace(row, tokens)
+            self._token_sets.pop(agent.agent_id, None)
+            self._skill_tokens.pop(agent.agent_id, None)
+        self._matrix[row] = vector
+
+    def remove(self, agent_id: str) -> None:
+        row = self.position.pop(agent_id, None)
+        if row is None:
+            return
+        last = len(self.ids) - 1
+        self.bm25.remove(row)  # moves its last row into `row`, as below
+        if row != last:
+            self.ids[row], self.names[row], self.agents[row] = (
+                self.ids[last],
+                self.names[last],
+                self.agents[last],
+            )
+            self._matrix[row] = self._matrix[last]
+            self.position[self.ids[row]] = row
+        self.ids.pop()
+        self.names.pop()
+        self.agents.pop()
+        self._matrix[last] = 0.0
+        self._token_sets.pop(agent_id, None)
+        self._skill_tokens.pop(agent_id, None)
 
     def token_set(self, row: int) -> frozenset[str]:
-        if self._token_sets is None:
-            self._token_sets = [frozenset() for _ in self.ids]
-        tokens = self._token_sets[row]
-        if not tokens:
-            agent = self.agents[row]
+        agent = self.agents[row]
+        tokens = self._token_sets.get(agent.agent_id)
+        if tokens is None:
             tokens = frozenset(lexical_tokens(agent_text(agent.name, agent.description, agent.skills)))
-            self._token_sets[row] = tokens
+            self._token_sets[agent.agent_id] = tokens
         return tokens
 
     def skill_tokens(self, row: int) -> list[tuple[str, frozenset[str]]]:
-        if self._skill_tokens is None:
-            self._skill_tokens = [[] for _ in self.ids]
-        skills = self._skill_tokens[row]
-        if not skills and self.agents[row].skills:
+        agent = self.agents[row]
+        skills = self._skill_tokens.get(agent.agent_id)
+        if skills is None:
             skills = [
                 (name, frozenset(lexical_tokens(" ".join([name, description, *tags]))))
-                for name, description, tags in self.agents[row].skills
+                for name, description, tags in agent.skills
             ]
-            self._skill_tokens[row] = skills
+            self._skill_tokens[agent.agent_id] = skills
         return skills
 
 
@@ -234,6 +284,11 @@ class AgentRanker:
         last = self._last
         if last is not None and len(last[0]) == len(agents) and all(a is b for a, b in zip(last[0], agents)):
             return last[1]
+        if last is not None:
+            updated = self._update_in_place(last[1], agents)
+            if updated is not None:
+                self._last = (list(agents), updated)
+                return updated
         key = _fingerprint(agents)
         cached = self._catalogues.get(key)
         if cached is not None:
@@ -247,20 +302,41 @@ class AgentRanker:
             self._catalogues.popitem(last=False)
         return catalogue
 
-    def _build(self, agents: Sequence[AgentDocument]) -> _Catalogue:
-        unique: list[AgentDocument] = []
-        position: dict[str, int] = {}
-        for agent in agents:
-            if agent.agent_id not in position:
-                position[agent.agent_id] = len(unique)
-                unique.append(agent)
-        texts = [agent_text(a.name, a.description, a.skills) for a in unique]
-        bm25 = BM25Index([lexical_tokens(t) for t in texts], k1=self.params.bm25_k1, b=self.params.bm25_b)
+    def _update_in_place(self, catalogue: _Catalogue, agents: Sequence[AgentDocument]) -> _Catalogue | None:
+        """Bring the last catalogue to ``agents`` by adding, replacing and removing only the agents whose
+        document object changed — or ``None`` when most of it changed (a rebuild is then as cheap).
 
+        Documents are compared by identity: the service keeps an unchanged agent's document object across
+        refreshes and makes a new one for a changed agent."""
+        wanted: dict[str, AgentDocument] = {}
+        for agent in agents:
+            wanted.setdefault(agent.agent_id, agent)
+        changed = [
+            a
+            for a in wanted.values()
+            if (row := catalogue.position.get(a.agent_id)) is None or catalogue.agents[row] is not a
+        ]
+        gone = [agent_id for agent_id in catalogue.position if agent_id not in wanted]
+        if len(changed) + len(gone) > max(64, len(wanted) // 4):
+            return None
+        # The catalogue is changed under its old fingerprint: no cache entry may still lead to it.
+        for key in [k for k, v in self._catalogues.items() if v is catalogue]:
+            del self._catalogues[key]
+        for agent_id in gone:
+            catalogue.remove(agent_id)
+        if changed:
+            texts = [agent_text(a.name, a.description, a.skills) for a in changed]
+            vectors = self._vectors(changed, texts)
+            for agent, text, vector in zip(changed, texts, vectors, strict=True):
+                catalogue.put(agent, lexical_tokens(text), vector)
+        return catalogue
+
+    def _vectors(self, agents: Sequence[AgentDocument], texts: Sequence[str]) -> np.ndarray:
+        """The agents' unit vectors: stored ones where they have the model's width, else embedded now."""
         dimension = self._model_dimension()
-        matrix = np.zeros((len(unique), dimension), dtype=np.float32)
+        matrix = np.zeros((len(agents), dimension), dtype=np.float32)
         missing: list[int] = []
-        for row, agent in enumerate(unique):
+        for row, agent in enumerate(agents):
             vector = agent.embedding
             if vector is not None and vector.shape == (dimension,):
                 matrix[row] = vector
@@ -270,14 +346,21 @@ class AgentRanker:
             matrix[missing] = self._embedder.embed([texts[row] for row in missing])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix /= np.maximum(norms, 1e-12)
-        return _Catalogue(
-            ids=[a.agent_id for a in unique],
-            names=[a.name for a in unique],
-            position=position,
-            bm25=bm25,
-            embeddings=matrix,
-            agents=unique,
-        )
+        return matrix
+
+    def _build(self, agents: Sequence[AgentDocument]) -> _Catalogue:
+        unique: list[AgentDocument] = []
+        seen: set[str] = set()
+        for agent in agents:
+            if agent.agent_id not in seen:
+                seen.add(agent.agent_id)
+                unique.append(agent)
+        texts = [agent_text(a.name, a.description, a.skills) for a in unique]
+        vectors = self._vectors(unique, texts)
+        catalogue = _Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), vectors.shape[1])
+        for agent, text, vector in zip(unique, texts, vectors, strict=True):
+            catalogue.put(agent, lexical_tokens(text), vector)
+        return catalogue
 
     def _model_dimension(self) -> int:
         if self._dimension is None:

@@ -22,9 +22,22 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from a2g.agents.repository import AgentItem, agent_sk, owner_pk, to_agent
+from a2g.agents.repository import (
+    CATALOGUE_MARKER_KEY,
+    AgentItem,
+    CatalogueMarkerItem,
+    agent_sk,
+    owner_pk,
+    to_agent,
+)
 from a2g.chat.repository import UsageRepository
-from a2g.ranking.service import CatalogueEntry, EmbeddingEndpoint, UsageRecord
+from a2g.ranking.service import (
+    CatalogueChange,
+    CatalogueEntry,
+    CatalogueMarker,
+    EmbeddingEndpoint,
+    UsageRecord,
+)
 
 __all__ = ["RankingRepository"]
 
@@ -62,6 +75,7 @@ def _entry(item: AgentItem) -> CatalogueEntry:
         embedding=bytes(item.embedding) if item.embedding else None,
         embedding_model=item.embedding_model,
         owner_id=agent.owner_id,
+        updated_at=item.updated_at,
     )
 
 
@@ -87,12 +101,50 @@ class RankingRepository:
                 entries.append(_entry(item))
         return entries
 
+    def catalogue_marker(self, *, with_removed: bool = True) -> CatalogueMarker:
+        """The agents' write counter (one GetItem): unchanged means the catalogue is unchanged. Without
+        `with_removed` only the two counters are read, so the per-request check stays a few bytes."""
+        attributes = None if with_removed else ["seq", "epoch"]
+        try:
+            item = CatalogueMarkerItem.get(*CATALOGUE_MARKER_KEY, attributes_to_get=attributes)
+        except CatalogueMarkerItem.DoesNotExist:
+            return CatalogueMarker(seq=0, epoch=0, removed=frozenset())
+        return CatalogueMarker(
+            seq=int(item.seq or 0), epoch=int(item.epoch or 0), removed=frozenset(item.removed or ())
+        )
+
+    def changes_since(self, updated_after: str) -> list[CatalogueChange]:
+        """Agents written after `updated_after` (ISO time), in every status: a Query per status on gsi2 by
+        `updated_at`, so only the rows changed lately are read. PRODUCTION rows come with their entry."""
+        from a2g.agents.model import AgentStatus
+
+        changes: list[CatalogueChange] = []
+        for status in AgentStatus:
+            published = status is AgentStatus.PRODUCTION
+            attributes = (
+                _CATALOGUE_ATTRIBUTES if published else ["agent_id", "version", "status", "updated_at"]
+            )
+            for item in AgentItem.gsi2.query(
+                f"STATUS#{status.value}", AgentItem.gsi2sk > updated_after, attributes_to_get=attributes
+            ):
+                published_now = published and item.status == "PRODUCTION"
+                changes.append(
+                    CatalogueChange(
+                        agent_id=item.agent_id,
+                        version=int(item.version or 1),
+                        updated_at=item.updated_at,
+                        entry=_entry(item) if published_now else None,
+                    )
+                )
+        return changes
+
     def save_embedding(self, entry: CatalogueEntry, embedding: bytes, model: str) -> bool:
         """Store `embedding` on the agent row read as `entry` — only while its version is still that one, and
         without changing the version (no PATCH in flight is made to conflict). False: the agent changed."""
         try:
             AgentItem._get_connection().update_item(
-                owner_pk(entry.owner_id or ""), agent_sk(entry.agent_id),
+                owner_pk(entry.owner_id or ""),
+                agent_sk(entry.agent_id),
                 actions=[AgentItem.embedding.set(embedding), AgentItem.embedding_model.set(model)],
                 condition=(AgentItem.version == entry.version),
             )

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from a2g.clock import Clock
+from a2g.clock import Clock, iso
 from a2g.errors import PlatformError, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.log import logger
@@ -50,7 +50,9 @@ from a2g.ranking.remote import EmbeddingServiceError
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "CatalogueChange",
     "CatalogueEntry",
+    "CatalogueMarker",
     "EmbeddingEndpoint",
     "RankingService",
     "RankingStore",
@@ -78,6 +80,27 @@ class CatalogueEntry:
     embedding: bytes | None
     embedding_model: str | None
     owner_id: str | None = None  # with agent_id, the agent row's key (the embedding job writes there)
+    updated_at: str | None = None  # ISO; the newest one read is where the next incremental read starts
+
+
+@dataclass(frozen=True)
+class CatalogueMarker:
+    """The agents' write counter: `seq` changes with every agent write, `epoch` when `removed` (ids of
+    deleted agents) was reset — then only a full read is exact."""
+
+    seq: int
+    epoch: int
+    removed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CatalogueChange:
+    """An agent written lately: `entry` when it is PRODUCTION now, None when it is in another status."""
+
+    agent_id: str
+    version: int
+    updated_at: str
+    entry: CatalogueEntry | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,17 @@ class RankingStore(Protocol):
     def usage_of(self, user_id: str) -> list[UsageRecord]: ...
     def popularity(self, months: list[str], team: str | None) -> dict[str, int]: ...
     def embedding_endpoint(self, model: str) -> EmbeddingEndpoint | None: ...
+
+    # Optional (a store without them is re-read in full every `cache_seconds`):
+    # def catalogue_marker(self) -> CatalogueMarker: ...
+    # def changes_since(self, updated_after: str) -> list[CatalogueChange]: ...
+
+
+_OVERLAP = timedelta(seconds=5)
+"""Incremental reads start this long before the newest `updated_at` seen: writers' clocks differ a little
+(NTP: milliseconds) and a GSI shows a write a little late (typically under a second), so a row stamped
+earlier than one already read can still arrive. Every row in the window is re-read on each change, so it
+is kept short: a bulk import of thousands of agents within it would make each refresh read them all."""
 
 
 RemoteEmbedderFactory = Callable[[EmbeddingEndpoint], TextEmbedder]
@@ -146,6 +180,10 @@ class _Snapshot:
     remote_docs: list[AgentDocument] | None = None
     remote_failed: bool = False
     pending_local: int = 0
+    marker: CatalogueMarker | None = None
+    full_at: float = 0.0  # when the catalogue was last read in full
+    settle_until: float = 0.0  # keep reading changes until then after the marker moved (GSI lag)
+    checked_at: float = 0.0
 
 
 class RankingService:
@@ -162,6 +200,8 @@ class RankingService:
         remote_embedder: RemoteEmbedderFactory | None = None,
         lazy_embed_budget: int = 64,
         remote_retry_seconds: float = 60.0,
+        full_refresh_seconds: float = 900.0,
+        settle_seconds: float = 10.0,
         params: RankingParams | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -175,6 +215,14 @@ class RankingService:
         self._remote_retry = remote_retry_seconds
         self._params = params
         self._monotonic = monotonic
+        self._full_refresh = full_refresh_seconds
+        self._settle = settle_seconds
+        self._incremental = callable(getattr(store, "catalogue_marker", None)) and callable(
+            getattr(store, "changes_since", None)
+        )
+        # (agent_id, version, model name) -> the engine's document; the same object while the agent is
+        # unchanged, so the engine updates its index in place for just the agents that changed.
+        self._docs: dict[tuple[str, int, str], AgentDocument] = {}
 
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
@@ -264,22 +312,108 @@ class RankingService:
 
     def _current_snapshot(self) -> _Snapshot:
         snapshot = self._snapshot
-        if snapshot is not None and self._fresh(snapshot.loaded_at):
+        now = self._monotonic()
+        if snapshot is not None and self._incremental and now - snapshot.full_at < self._full_refresh:
+            return self._checked(snapshot, now)
+        if snapshot is not None and not self._incremental and self._fresh(snapshot.loaded_at):
             return snapshot
+        marker = self._store.catalogue_marker() if self._incremental else None  # type: ignore[attr-defined]
         entries = self._store.production_agents()
-        global_popularity = self._store.popularity(_months(self._clock.now()), None) if entries else {}
-        endpoint = self._resolve_endpoint() if entries else None
+        removed = marker.removed if marker is not None else frozenset()
+        entries = [e for e in entries if e.agent_id not in removed]
+        return self._install(entries, marker, full_at=now)
+
+    def _install(
+        self,
+        entries: list[CatalogueEntry],
+        marker: CatalogueMarker | None,
+        *,
+        full_at: float,
+        previous: _Snapshot | None = None,
+        settle_until: float = 0.0,
+    ) -> _Snapshot:
+        now = self._monotonic()
+        if previous is not None and self._fresh(previous.loaded_at):
+            loaded_at, global_popularity, endpoint = (
+                previous.loaded_at,
+                previous.global_popularity,
+                previous.endpoint,
+            )
+        else:
+            loaded_at = now
+            global_popularity = self._store.popularity(_months(self._clock.now()), None) if entries else {}
+            endpoint = self._resolve_endpoint() if entries else None
         snapshot = _Snapshot(
-            loaded_at=self._monotonic(),
+            loaded_at=loaded_at,
             entries=entries,
             views={e.agent_id: e.public for e in entries},
             global_popularity=global_popularity,
             endpoint=endpoint,
+            marker=marker,
+            full_at=full_at,
+            settle_until=settle_until,
+            checked_at=now,
         )
         live = {(e.agent_id, e.version) for e in entries}
         self._vectors = {key: v for key, v in self._vectors.items() if key[:2] in live}
+        self._docs = {key: d for key, d in self._docs.items() if key[:2] in live}
         self._snapshot = snapshot
         return snapshot
+
+    def _checked(self, snapshot: _Snapshot, now: float) -> _Snapshot:
+        """The snapshot brought up to date: one GetItem of the marker; when it moved, a Query for the rows
+        written since the newest one read, applied to the catalogue (no full re-read)."""
+        marker = self._store.catalogue_marker(with_removed=False)  # type: ignore[attr-defined]
+        previous = snapshot.marker
+        if previous is not None and marker.epoch != previous.epoch:  # `removed` was reset: read it all
+            marker = self._store.catalogue_marker()  # type: ignore[attr-defined]
+            entries = [e for e in self._store.production_agents() if e.agent_id not in marker.removed]
+            return self._install(entries, marker, full_at=now)
+        moved = previous is None or marker.seq != previous.seq
+        settle_until = now + self._settle if moved else snapshot.settle_until
+        if not moved and (now >= snapshot.settle_until or now - snapshot.checked_at < 1.0):
+            if not self._fresh(snapshot.loaded_at):  # popularity and the endpoint, as before
+                return self._install(
+                    snapshot.entries, marker, full_at=snapshot.full_at, settle_until=settle_until
+                )
+            return snapshot
+        if moved:  # now the deleted ids too (kept until the next move, for the settling reads)
+            marker = self._store.catalogue_marker()  # type: ignore[attr-defined]
+        elif previous is not None:
+            marker = previous
+        newest = max((e.updated_at or "" for e in snapshot.entries), default="")
+        since = "0"  # before any ISO time: an empty catalogue reads every row written so far
+        if newest:
+            try:
+                since = iso(datetime.fromisoformat(newest) - _OVERLAP)
+            except ValueError:
+                since = "0"
+        current = {e.agent_id: e for e in snapshot.entries}
+        changed = False
+        for change in sorted(self._store.changes_since(since), key=lambda c: c.version):  # type: ignore[attr-defined]
+            known = current.get(change.agent_id)
+            if known is not None and known.version > change.version:
+                continue  # an older write, re-read through the overlap or a lagging index
+            if change.entry is not None:
+                if known is None or known.version != change.version:
+                    current[change.agent_id] = change.entry
+                    changed = True
+            elif known is not None:
+                del current[change.agent_id]
+                changed = True
+        for agent_id in marker.removed:
+            if current.pop(agent_id, None) is not None:
+                changed = True
+        if not changed and self._fresh(snapshot.loaded_at):
+            snapshot.marker, snapshot.settle_until, snapshot.checked_at = marker, settle_until, now
+            return snapshot
+        return self._install(
+            list(current.values()),
+            marker,
+            full_at=snapshot.full_at,
+            previous=snapshot,
+            settle_until=settle_until,
+        )
 
     def _team_popularity(self, team: str) -> dict[str, int]:
         cached = self._teams.get(team)
@@ -365,16 +499,21 @@ class RankingService:
                 vectors[row] = self._vectors[(entry.agent_id, entry.version, model)] = vector
         width = next((v.shape[0] for v in vectors if v is not None), dimension or 1)
         placeholder = np.zeros(width, dtype=np.float32)
-        documents = [
-            AgentDocument(
-                agent_id=entry.agent_id,
-                name=entry.name,
-                description=entry.description,
-                skills=entry.skills,
-                embedding=vector if vector is not None else placeholder,
-            )
-            for entry, vector in zip(entries, vectors, strict=True)
-        ]
+        documents = []
+        for entry, vector in zip(entries, vectors, strict=True):
+            key = (entry.agent_id, entry.version, model)
+            document = self._docs.get(key) if vector is not None else None
+            if document is None or document.embedding is not vector:
+                document = AgentDocument(
+                    agent_id=entry.agent_id,
+                    name=entry.name,
+                    description=entry.description,
+                    skills=entry.skills,
+                    embedding=vector if vector is not None else placeholder,
+                )
+                if vector is not None:
+                    self._docs[key] = document
+            documents.append(document)
         return documents, len(missing) - len(todo)
 
     # ---------------------------------------------------------------------- admin-registered model
