@@ -39,7 +39,7 @@ export default function OperationPage() {
   }
 
   return (
-    <Box className="mx-auto w-full max-w-[1180px] px-8 pb-12">
+    <Box className="mx-auto w-full max-w-[1180px] px-4 md:px-8 pb-12">
       <Box className="flex flex-col items-center text-center pt-12 pb-10 gap-3">
         <Box className="w-14 h-14 rounded-3xl flex items-center justify-center mb-2" sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)' }}>
           <AutoAwesomeRoundedIcon />
@@ -48,7 +48,7 @@ export default function OperationPage() {
           {t('operation.title')}
         </Typography>
         <Typography color="text.secondary">{t('operation.subtitle')}</Typography>
-        <Box component="form" role="search" onSubmit={submit} className="w-full max-w-[720px] mt-5 flex items-center gap-2 pl-6 pr-2 py-2 rounded-full" sx={{ bgcolor: 'var(--a2g-surface)', border: '1px solid var(--a2g-border)', boxShadow: '0 4px 18px rgba(0,0,0,.06)', '&:focus-within': { boxShadow: '0 0 0 2px var(--a2g-accent)' } }}>
+        <Box component="form" role="search" onSubmit={submit} className="w-full max-w-[720px] mt-5 flex items-center gap-2 pl-4 md:pl-6 pr-2 py-2 rounded-full" sx={{ bgcolor: 'var(--a2g-surface)', border: '1px solid var(--a2g-border)', boxShadow: '0 4px 18px rgba(0,0,0,.06)', '&:focus-within': { boxShadow: '0 0 0 2px var(--a2g-accent)' } }}>
           <InputBase
             value={draft}
             onChange={(e) => setDraft(e.target.value)}

@@ -38,7 +38,7 @@ export function PendingPage() {
 
   return (
     <Box className="min-h-full flex items-center justify-center p-6">
-      <Paper className="w-full max-w-[480px] p-10 text-center" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)' }}>
+      <Paper className="w-full max-w-[480px] p-6 sm:p-10 text-center" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)' }}>
         <Box className="flex justify-center mb-6">
           <Logo size={40} />
         </Box>

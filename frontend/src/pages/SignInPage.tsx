@@ -56,7 +56,7 @@ export function SignInPage() {
 
   return (
     <Box className="min-h-full flex items-center justify-center p-6" sx={{ background: 'radial-gradient(1200px 600px at 10% 0%, rgba(242,139,130,.18), transparent 60%), radial-gradient(1000px 600px at 100% 100%, rgba(138,180,248,.22), transparent 60%), var(--a2g-page)' }}>
-      <Paper className="w-full max-w-[440px] p-10" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)', boxShadow: '0 12px 40px rgba(0,0,0,.06)' }}>
+      <Paper className="w-full max-w-[440px] p-6 sm:p-10" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)', boxShadow: '0 12px 40px rgba(0,0,0,.06)' }}>
         <Box className="flex flex-col items-center text-center gap-3 mb-8">
           <Logo size={52} withText={false} />
           <Typography variant="h5" component="h1">

@@ -135,7 +135,7 @@ export default function AdminStatsPage() {
                   </BarChart>
                 </ResponsiveContainer>
               </Box>
-              <Table size="small">
+              <Table size="small" className="a2g-table-list">
                 <TableHead>
                   <TableRow>
                     <TableCell>{t(`admin.group.${groupBy}`)}</TableCell>
@@ -148,11 +148,11 @@ export default function AdminStatsPage() {
                 <TableBody>
                   {breakdown.data.map((r) => (
                     <TableRow key={r.key}>
-                      <TableCell>{r.key}</TableCell>
-                      <TableCell align="right">{r.calls.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.errors.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.total_tokens.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.latency_ms_avg.toLocaleString()}</TableCell>
+                      <TableCell data-label={t(`admin.group.${groupBy}`)}>{r.key}</TableCell>
+                      <TableCell align="right" data-label={t('admin.calls')}>{r.calls.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.errors')}>{r.errors.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.tokens')}>{r.total_tokens.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.latency')}>{r.latency_ms_avg.toLocaleString()}</TableCell>
                     </TableRow>
                   ))}
                 </TableBody>
