@@ -35,11 +35,15 @@ def _no_sideways_overflow(page: Page, where: str) -> None:
     page.wait_for_timeout(150)
     scroll_width, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner, f"{where}: page is {scroll_width} px wide in a {inner} px window"
-    # Scrolling containers inside the page must not scroll sideways either (wrapped text, not cut-off rows).
+    # Scrolling containers inside the page must not scroll sideways either (wrapped text, not cut-off rows);
+    # code blocks, markdown tables and a scrollable tab strip are meant to.
     wide = page.evaluate("""() => [...document.querySelectorAll('main, main *')]
         .filter(el => { const s = getComputedStyle(el); return (s.overflowX === 'auto' || s.overflowX === 'scroll')
-                         && el.scrollWidth > el.clientWidth + 1 && !el.closest('pre, .a2g-md table') })
-        .map(el => (el.getAttribute('data-testid') || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth)""")
+                         && el.scrollWidth > el.clientWidth + 1 && !el.closest('pre, .a2g-md table, .MuiTabs-scroller') })
+        .map(el => {
+            const widest = [...el.querySelectorAll('*')].filter(c => c.getBoundingClientRect().right > el.getBoundingClientRect().right + 1)
+            const culprit = widest.length ? widest[widest.length - 1].outerHTML.slice(0, 160) : ''
+            return (el.getAttribute('data-testid') || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth + ' ' + culprit })""")
     assert not wide, f"{where}: scrolls sideways: {wide}"
 
 
@@ -96,7 +100,7 @@ def test_developer_journey_fits_the_screen(open_page, runtime: RuntimeProcess, m
     _shot(page, screenshot_dir, width, "workspace")
 
     # Chat: the composer can be typed into and the answer streams in.
-    page.goto(runtime.url(f"/workspace/agents/{agent['agent_id']}"))
+    page.goto(runtime.url(f"/workspace/agents/{agent['id']}"))
     expect(page.get_by_test_id("composer-input")).to_be_visible()
     composer = page.get_by_test_id("composer-input")
     box = composer.bounding_box()
