@@ -55,11 +55,18 @@ def _agent_for(rt: RuntimeProcess, llm: MockLlm, username: str) -> dict:
     with _admin_api(rt) as api:
         _token(rt, username)
         assert api.post(f"/api/admin/users/{username}/approve").status_code == 200
-    with httpx.Client(base_url=rt.base_url, timeout=30,
-                      headers={"Authorization": f"Bearer {_token(rt, username)}"}) as dev:
-        created = dev.post("/api/my-agents", json={
-            "name": "Pocket agent", "description": "Answers on any screen",
-            "framework": "CUSTOM", "endpoint": {"base_url": llm.base_url, "custom_protocol": "openai"}})
+    with httpx.Client(
+        base_url=rt.base_url, timeout=30, headers={"Authorization": f"Bearer {_token(rt, username)}"}
+    ) as dev:
+        created = dev.post(
+            "/api/my-agents",
+            json={
+                "name": "Pocket agent",
+                "description": "Answers on any screen",
+                "framework": "CUSTOM",
+                "endpoint": {"base_url": llm.base_url, "custom_protocol": "openai"},
+            },
+        )
         assert created.status_code == 201, created.text
         key = dev.post("/api/api-keys", json={"name": "responsive"})
         assert key.status_code == 201, key.text
@@ -67,10 +74,24 @@ def _agent_for(rt: RuntimeProcess, llm: MockLlm, username: str) -> dict:
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_developer_journey_fits_the_screen(open_page, runtime: RuntimeProcess, mock_llm: MockLlm,  # noqa: F811
-                                           screenshot_dir: Path, width: int, height: int) -> None:
-    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
-                              "ApiKeysFunction", "LlmsFunction", "LogsFunction", "LogProxyFunction")
+def test_developer_journey_fits_the_screen(
+    open_page,
+    runtime: RuntimeProcess,
+    mock_llm: MockLlm,  # noqa: F811
+    screenshot_dir: Path,
+    width: int,
+    height: int,
+) -> None:
+    runtime.require_functions(
+        "AuthFunction",
+        "MyAgentsFunction",
+        "SessionsFunction",
+        "WsInvokeFunction",
+        "ApiKeysFunction",
+        "LlmsFunction",
+        "LogsFunction",
+        "LogProxyFunction",
+    )
     _ensure_llm(runtime, mock_llm)
     username = f"ui-resp-{width}"
     agent = _agent_for(runtime, mock_llm, username)
@@ -107,8 +128,9 @@ def test_developer_journey_fits_the_screen(open_page, runtime: RuntimeProcess, m
     assert box and box["width"] >= min(280, width * 0.6), f"composer is only {box} wide at {width} px"
     composer.fill("hello from a small screen")
     page.get_by_test_id("send").click()
-    expect(page.get_by_test_id("message-assistant").last).to_contain_text("echo: hello from a small screen",
-                                                                          timeout=30_000)
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text(
+        "echo: hello from a small screen", timeout=30_000
+    )
     _no_sideways_overflow(page, "chat")
     _shot(page, screenshot_dir, width, "chat")
 
@@ -141,9 +163,12 @@ def test_developer_journey_fits_the_screen(open_page, runtime: RuntimeProcess, m
         assert abs(page.get_by_test_id("trace-panel").bounding_box()["width"] - widened) <= 2
     expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "open", timeout=15_000)
     before_calls = page.get_by_test_id("trace-entry").count()
-    answer = httpx.post(runtime.url(f"/api/log-proxy/{agent['trace_id']}/v1/chat/completions"),
-                        headers={"Authorization": f"Bearer {agent['api_key']}"}, timeout=30,
-                        json={"model": MODEL, "messages": [{"role": "user", "content": "call seen on screen"}]})
+    answer = httpx.post(
+        runtime.url(f"/api/log-proxy/{agent['trace_id']}/v1/chat/completions"),
+        headers={"Authorization": f"Bearer {agent['api_key']}"},
+        timeout=30,
+        json={"model": MODEL, "messages": [{"role": "user", "content": "call seen on screen"}]},
+    )
     assert answer.status_code == 200, answer.text
     expect(page.get_by_test_id("trace-entry")).to_have_count(before_calls + 1, timeout=15_000)
     _no_sideways_overflow(page, "trace")
@@ -154,13 +179,28 @@ def test_developer_journey_fits_the_screen(open_page, runtime: RuntimeProcess, m
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_operation_and_admin_fit_the_screen(open_page, runtime: RuntimeProcess, screenshot_dir: Path,
-                                            width: int, height: int) -> None:
-    runtime.require_functions("AuthFunction", "RankingFunction", "AgentsCatalogFunction", "AdminUsersFunction",
-                              "LlmsFunction", "AdminStatsFunction")
-    page = open_page(width=width, height=height, storage={"mode": "operation", "colorScheme": "light",
-                                                          "language": "en", "railExpanded": True,
-                                                          "tracePanelOpen": True})
+def test_operation_and_admin_fit_the_screen(
+    open_page, runtime: RuntimeProcess, screenshot_dir: Path, width: int, height: int
+) -> None:
+    runtime.require_functions(
+        "AuthFunction",
+        "RankingFunction",
+        "AgentsCatalogFunction",
+        "AdminUsersFunction",
+        "LlmsFunction",
+        "AdminStatsFunction",
+    )
+    page = open_page(
+        width=width,
+        height=height,
+        storage={
+            "mode": "operation",
+            "colorScheme": "light",
+            "language": "en",
+            "railExpanded": True,
+            "tracePanelOpen": True,
+        },
+    )
     _sign_in(page, runtime, ADMIN)
     expect(page).to_have_url(re.compile("/operation$"))
     page.get_by_test_id("requirement-input").fill("something that answers questions")
@@ -168,8 +208,12 @@ def test_operation_and_admin_fit_the_screen(open_page, runtime: RuntimeProcess, 
     expect(page.get_by_test_id("ranked-list").or_(page.get_by_role("status")).first).to_be_visible()
     _no_sideways_overflow(page, "operation")
     _shot(page, screenshot_dir, width, "operation")
-    for path, heading, stop in [("/admin/users", "Users", "admin-users"), ("/admin/llms", None, "admin-llms"),
-                                ("/admin/stats", None, "admin-stats"), ("/settings", "Settings", "settings")]:
+    for path, heading, stop in [
+        ("/admin/users", "Users", "admin-users"),
+        ("/admin/llms", None, "admin-llms"),
+        ("/admin/stats", None, "admin-stats"),
+        ("/settings", "Settings", "settings"),
+    ]:
         page.goto(runtime.url(path))
         if heading:
             expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
