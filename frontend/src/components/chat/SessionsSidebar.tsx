@@ -8,7 +8,7 @@ import { useChatStore } from '../../store/chat'
 import { ConfirmDialog } from '../ConfirmDialog'
 import { ErrorState } from '../States'
 import { toast } from '../Toaster'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 
 /** `embedded`: inside the narrow screen's drawer, which gives it the whole drawer width. */
 export function SessionsSidebar({ onNew, embedded = false }: { onNew: () => void; embedded?: boolean }) {

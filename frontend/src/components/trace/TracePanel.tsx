@@ -132,7 +132,7 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
             {t('trace.clear')}
           </Button>
         </Box>
-        {error && <ErrorState message={`${t('trace.loadError')}: ${error}`} onRetry={() => void loadHistory(traceId)} />}
+        {error && <ErrorState message={error} onRetry={() => void loadHistory(traceId)} />}
         {loading && !entries.length && <LoadingState rows={2} />}
         {!loading && !error && entries.length === 0 && (
           <Box className="text-center py-8 px-4 rounded-2xl" sx={{ border: '1px dashed var(--a2g-border)', color: 'var(--a2g-muted)' }}>

@@ -6,7 +6,7 @@ import {
 import GroupRoundedIcon from '@mui/icons-material/GroupRounded'
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 import type { Role, User } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
