@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { landingPath } from '../lib/landing'
 import { useNavigate } from 'react-router-dom'
 import { Box, Button, Paper, Typography } from '@mui/material'
 import HourglassTopRoundedIcon from '@mui/icons-material/HourglassTopRounded'
@@ -19,7 +20,7 @@ export function PendingPage() {
   }, [t])
 
   useEffect(() => {
-    if (user && user.role !== 'PENDING') navigate('/', { replace: true })
+    if (user && user.role !== 'PENDING') navigate(landingPath(user.role), { replace: true })
   }, [user, navigate])
 
   const check = async () => {

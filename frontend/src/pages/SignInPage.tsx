@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react'
+import { landingPath } from '../lib/landing'
 import { useLocation, useNavigate } from 'react-router-dom'
 import { Box, Button, Divider, Paper, TextField, Typography } from '@mui/material'
 import LoginRoundedIcon from '@mui/icons-material/LoginRounded'
@@ -35,7 +36,7 @@ export function SignInPage() {
   useEffect(() => {
     if (status === 'signed_in' && user) {
       const from = (location.state as { from?: string } | null)?.from
-      navigate(user.role === 'PENDING' ? '/pending' : from && from !== '/signin' ? from : '/', { replace: true })
+      navigate(user.role !== 'PENDING' && from && from !== '/signin' ? from : landingPath(user.role), { replace: true })
     }
   }, [status, user, navigate, location.state])
 

@@ -102,7 +102,9 @@ def test_developer_journey_fits_the_screen(
     _no_sideways_overflow(page, "sign-in")
     _shot(page, screenshot_dir, width, "signin")
     _sign_in(page, runtime, username)
-    expect(page).to_have_url(re.compile("/workspace$"))
+    # A USER lands in operation mode; this one is a developer and goes to the workspace.
+    expect(page).to_have_url(re.compile("/operation$"))
+    page.goto(runtime.url("/workspace"))
     expect(page.get_by_role("heading", name="My agents")).to_be_visible()
     nav = page.get_by_role("navigation", name=re.compile("."))
     if compact:
