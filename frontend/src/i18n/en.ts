@@ -73,6 +73,7 @@ const en = {
     loadError: 'Could not load earlier entries', entries_one: '{{count}} call', entries_other: '{{count}} calls',
   },
   operation: {
+    offeredBy: 'Offered by {{owner}}',
     title: 'What do you need?', subtitle: 'Describe your task and we will rank the agents that fit best.',
     placeholder: 'e.g. summarise a long PDF contract in Korean', rank: 'Find agents', empty: 'No published agents yet',
     emptyHint: 'When developers publish agents, they appear here ranked for you.', noMatch: 'No agent matches — try other words.',

@@ -75,6 +75,7 @@ const ko: Messages = {
     loadError: '이전 기록을 불러오지 못했습니다', entries_one: '호출 {{count}}건', entries_other: '호출 {{count}}건',
   },
   operation: {
+    offeredBy: '제공: {{owner}}',
     title: '무엇이 필요하세요?', subtitle: '할 일을 적으면 가장 잘 맞는 에이전트를 순서대로 보여 드립니다.',
     placeholder: '예: 긴 PDF 계약서를 한국어로 요약', rank: '에이전트 찾기', empty: '아직 게시된 에이전트가 없습니다',
     emptyHint: '개발자가 에이전트를 게시하면 여기에 추천 순서로 표시됩니다.', noMatch: '맞는 에이전트가 없습니다 — 다른 말로 찾아보세요.',

@@ -80,3 +80,14 @@ describe('isValidRange', () => {
     expect(isValidRange('', '2026-11-01')).toBe(true)
   })
 })
+
+describe('answerDuration', () => {
+  it('says how long an answer took, and nothing when a time is missing or out of order', async () => {
+    const { answerDuration } = await import('./format')
+    expect(answerDuration('2026-12-02T10:00:00.000Z', '2026-12-02T10:00:00.450Z')).toBe('450 ms')
+    expect(answerDuration('2026-12-02T10:00:00.000Z', '2026-12-02T10:00:02.340Z')).toBe('2.3 s')
+    expect(answerDuration('2026-12-02T10:00:00.000Z', '2026-12-02T10:01:05.000Z')).toBe('1 min 5 s')
+    expect(answerDuration(undefined, '2026-12-02T10:00:00.000Z')).toBeNull()
+    expect(answerDuration('2026-12-02T10:00:05.000Z', '2026-12-02T10:00:00.000Z')).toBeNull()
+  })
+})

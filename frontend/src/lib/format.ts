@@ -52,3 +52,11 @@ export function isoDate(d: Date): string {
 export function isValidRange(from: string, to: string): boolean {
   return !from || !to || from <= to
 }
+
+/** How long an answer took, from the question's time to the answer's; null when either is unknown. */
+export function answerDuration(askedAt: string | undefined, answeredAt: string | undefined): string | null {
+  if (!askedAt || !answeredAt) return null
+  const ms = Date.parse(answeredAt) - Date.parse(askedAt)
+  if (!Number.isFinite(ms) || ms < 0) return null
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}

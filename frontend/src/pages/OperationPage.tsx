@@ -85,7 +85,7 @@ export default function OperationPage() {
       {results && results.length > 0 && (
         <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="ranked-list">
           {results.map((r, i) => (
-            <AgentCard key={r.agent.agent_id} agent={r.agent} rank={i + 1} reason={r.reason} to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`} />
+            <AgentCard forUsers key={r.agent.agent_id} agent={r.agent} rank={i + 1} reason={r.reason} to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`} />
           ))}
         </Box>
       )}

@@ -136,7 +136,7 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} noWrap component="h1">
               {agent.name}
             </Typography>
-            {!compact && <FrameworkChip framework={agent.framework} />}
+            {!compact && mode === 'development' && <FrameworkChip framework={agent.framework} />}
             {mode === 'development' && !compact && <StatusChip status={agent.status} />}
           </Box>
           {!compact && mode === 'development' && !tracePanelOpen && (
@@ -175,7 +175,18 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
                 )}
               </Box>
             )}
-            {chat.messages.map((m) => <MessageView key={m.message_id} message={m} agent={agent} />)}
+            {chat.messages.map((m, i) => {
+              const asked = m.role === 'assistant' ? chat.messages.slice(0, i).reverse().find((p) => p.role === 'user') : undefined
+              return (
+                <MessageView
+                  key={m.message_id}
+                  message={m}
+                  agent={agent}
+                  askedAt={asked?.created_at}
+                  onRetry={asked && m.error && !chat.streaming ? () => void send(asked.content, asked.attachments) : undefined}
+                />
+              )
+            })}
           </Box>
         </Box>
 

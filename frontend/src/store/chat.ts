@@ -178,9 +178,9 @@ export const useChatStore = create<ChatState>((set, get) => ({
             })
             break
           }
-          updatePending((m) => ({ ...final, content: final.content || m.content, pending: false }))
+          updatePending((m) => ({ ...final, content: final.content || m.content, pending: false, created_at: final.created_at ?? new Date().toISOString() }))
         } else {
-          updatePending((m) => ({ ...m, pending: false }))
+          updatePending((m) => ({ ...m, pending: false, created_at: new Date().toISOString() }))
         }
         set({ streaming: get().messages.some((m) => m.pending) })
         break
@@ -190,7 +190,7 @@ export const useChatStore = create<ChatState>((set, get) => ({
         if (!get().streaming) break
         // The failed run is saved as an assistant message too; keep its id so a reload shows the same thing.
         const saved = msg.message && typeof msg.message === 'object' ? toMessage(msg.message) : null
-        updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text }))
+        updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text, created_at: saved?.created_at ?? new Date().toISOString() }))
         set({ streaming: false })
         break
       }
