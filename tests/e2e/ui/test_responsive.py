@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.tracing.mock_llm import MockLlm
 
-from .test_journeys import ADMIN, MODEL, _admin_api, _ensure_llm, _sign_in, _token, mock_llm  # noqa: F401
+from .test_journeys import ADMIN, _admin_api, _sign_in, _token, mock_llm  # noqa: F401
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
+# A model of this module's own: the LLM registered for test_journeys' model points at that module's mock
+# server, which is stopped by the time these tests run in the same session.
+MODEL = "mock-responsive-model"
 SIZES = [(390, 844), (768, 1024), (1440, 900)]
 COMPACT_BELOW = 900  # MUI's md breakpoint: below it the rail is a drawer and the playground one column
 
@@ -49,6 +52,22 @@ def _no_sideways_overflow(page: Page, where: str) -> None:
 
 def _shot(page: Page, screenshot_dir: Path, width: int, stop: str) -> None:
     page.screenshot(path=str(screenshot_dir / f"responsive-{width}-{stop}.png"))
+
+
+def _ensure_llm(rt: RuntimeProcess, llm: MockLlm) -> None:
+    with _admin_api(rt) as api:
+        names = {m.get("model") for m in api.get("/api/llms").json().get("models", [])}
+        if MODEL not in names:
+            created = api.post(
+                "/api/admin/llms",
+                json={
+                    "name": "Responsive mock",
+                    "base_url": llm.base_url,
+                    "api_key": "mock-key",
+                    "models": [MODEL],
+                },
+            )
+            assert created.status_code == 201, created.text
 
 
 def _agent_for(rt: RuntimeProcess, llm: MockLlm, username: str) -> dict:
