@@ -57,6 +57,7 @@ const en = {
     chatTab: 'Chat', traceTab: 'Trace', openSessions: 'Conversations',
     backToWorkspace: 'Back to workspace', backToCatalogue: 'Back to agents', showTrace: 'Show trace', hideTrace: 'Hide trace',
     sessionsPanel: 'Conversations', you: 'You', disconnected: 'Not connected — your message will be sent when the connection returns.',
+    regenerate: 'Regenerate',
     answerFailed: 'The agent could not answer',
   },
   code: { copy: 'Copy code', copied: 'Copied!' },

@@ -59,6 +59,7 @@ const ko: Messages = {
     chatTab: '채팅', traceTab: '트레이스', openSessions: '대화 목록',
     backToWorkspace: '워크스페이스로', backToCatalogue: '에이전트 목록으로', showTrace: '트레이스 보기', hideTrace: '트레이스 숨기기',
     sessionsPanel: '대화 목록', you: '나', disconnected: '연결되지 않음 — 연결되면 메시지를 보냅니다.',
+    regenerate: '다시 생성',
     answerFailed: '에이전트가 답하지 못했습니다',
   },
   code: { copy: '코드 복사', copied: '복사됨!' },

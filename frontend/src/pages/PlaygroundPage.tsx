@@ -184,6 +184,7 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
                   agent={agent}
                   askedAt={asked?.created_at}
                   onRetry={asked && m.error && !chat.streaming ? () => void send(asked.content, asked.attachments) : undefined}
+                  onRegenerate={asked && !m.error && !chat.streaming && i === chat.messages.length - 1 ? () => void send(asked.content, asked.attachments) : undefined}
                 />
               )
             })}

@@ -1,4 +1,5 @@
-import { Alert, Box, Button, Typography } from '@mui/material'
+import { Alert, Box, Button, IconButton, Tooltip, Typography } from '@mui/material'
+import ReplayRoundedIcon from '@mui/icons-material/ReplayRounded'
 import { answerDuration, formatTime } from '../../lib/format'
 import { useTranslation } from 'react-i18next'
 import type { Agent, ChatMessage } from '../../api/types'
@@ -22,7 +23,7 @@ function Thinking() {
  * `askedAt`: the question's time, so an answer shows how long it took. `onRetry`: sends the question again
  * when the answer failed.
  */
-export function MessageView({ message, agent, askedAt, onRetry }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void }) {
+export function MessageView({ message, agent, askedAt, onRetry, onRegenerate }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void; onRegenerate?: () => void }) {
   const { t, i18n } = useTranslation()
   const time = message.pending ? '' : formatTime(message.created_at, i18n.language)
   if (message.role === 'user') {
@@ -78,8 +79,15 @@ export function MessageView({ message, agent, askedAt, onRetry }: { message: Cha
           </Alert>
         )}
         {!message.pending && message.content && (
-          <Box className="opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity -ml-2">
+          <Box className="opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity -ml-2 flex items-center">
             <CopyButton text={message.content} />
+            {onRegenerate && (
+              <Tooltip title={t('playground.regenerate')}>
+                <IconButton size="small" aria-label={t('playground.regenerate')} onClick={onRegenerate} data-testid="regenerate">
+                  <ReplayRoundedIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+            )}
           </Box>
         )}
       </Box>
