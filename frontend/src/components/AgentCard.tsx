@@ -36,8 +36,13 @@ export function SkillChips({ skills, max = 4 }: { skills: string[]; max?: number
   )
 }
 
-/** One agent: opens its playground; the owner's actions sit in the footer. */
-export function AgentCard({ agent, to, actions, reason, rank }: { agent: Agent; to: string; actions?: ReactNode; reason?: string; rank?: number }) {
+/**
+ * One agent: opens its playground; the owner's actions sit in the footer. `forUsers` (operation mode):
+ * people choosing an agent see who offers it, not developer metadata (framework, publishing status), and the
+ * ranking's reason as a quiet line rather than the card's most prominent slot.
+ */
+export function AgentCard({ agent, to, actions, reason, rank, forUsers = false }: { agent: Agent; to: string; actions?: ReactNode; reason?: string; rank?: number; forUsers?: boolean }) {
+  const { t } = useTranslation()
   const band = agent.color || colorFor(agent.agent_id || agent.name)
   return (
     <Card
@@ -53,10 +58,18 @@ export function AgentCard({ agent, to, actions, reason, rank }: { agent: Agent; 
             <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} className="truncate" title={agent.name}>
               {agent.name}
             </Typography>
-            <Box className="flex gap-1.5 mt-1 flex-wrap">
-              <FrameworkChip framework={agent.framework} />
-              <StatusChip status={agent.status} />
-            </Box>
+            {forUsers ? (
+              agent.owner_id && (
+                <Typography variant="body2" color="text.secondary" className="truncate" data-testid="agent-owner">
+                  {t('operation.offeredBy', { owner: agent.owner_id })}
+                </Typography>
+              )
+            ) : (
+              <Box className="flex gap-1.5 mt-1 flex-wrap">
+                <FrameworkChip framework={agent.framework} />
+                <StatusChip status={agent.status} />
+              </Box>
+            )}
           </Box>
           {rank !== undefined && (
             <Box className="text-sm font-semibold rounded-full w-8 h-8 flex items-center justify-center shrink-0" sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)' }} aria-label={`#${rank}`}>
@@ -67,12 +80,12 @@ export function AgentCard({ agent, to, actions, reason, rank }: { agent: Agent; 
         <Typography variant="body2" color="text.secondary" sx={{ display: '-webkit-box', WebkitLineClamp: 3, WebkitBoxOrient: 'vertical', overflow: 'hidden', minHeight: '3.9em' }}>
           {agent.description || '—'}
         </Typography>
+        <SkillChips skills={agent.skills} />
         {reason && (
-          <Typography variant="body2" className="rounded-xl px-3 py-2" sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)' }} data-testid="rank-reason">
+          <Typography variant="caption" color="text.secondary" data-testid="rank-reason">
             {reason}
           </Typography>
         )}
-        <SkillChips skills={agent.skills} />
       </Box>
       {actions && (
         <Box className="flex items-center gap-0.5 px-3 pb-3 pt-1" sx={{ borderTop: '1px solid var(--a2g-border)' }}>

@@ -11,7 +11,8 @@ import {
 import TravelExploreRoundedIcon from '@mui/icons-material/TravelExploreRounded'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
-import { ApiError, errorMessage } from '../api/client'
+import { ApiError } from '../api/client'
+import { errorMessage } from '../lib/errors'
 import { FRAMEWORKS, type Agent, type AgentInput, type Framework, type ScanResult } from '../api/types'
 import { AgentCard } from './AgentCard'
 

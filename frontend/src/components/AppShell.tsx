@@ -5,7 +5,8 @@
 import { Suspense, useEffect, type ReactNode } from 'react'
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom'
 import {
-  Avatar, Box, Divider, IconButton, ListItemIcon, Menu, MenuItem, ToggleButton, ToggleButtonGroup, Tooltip, Typography,
+  Avatar, Box, Divider, Drawer, IconButton, ListItemIcon, Menu, MenuItem, ToggleButton, ToggleButtonGroup, Tooltip, Typography,
+  useMediaQuery, useTheme,
 } from '@mui/material'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -160,17 +161,31 @@ function UserMenu({ expanded }: { expanded: boolean }) {
   )
 }
 
+/** Below MUI's `md` breakpoint (900 px) the rail is a drawer and pages go one column. */
+export function useCompact(): boolean {
+  const theme = useTheme()
+  return useMediaQuery(theme.breakpoints.down('md'), { noSsr: true })
+}
+
 export function AppShell() {
   const { t } = useTranslation()
   const location = useLocation()
+  const compact = useCompact()
+  const [drawerOpen, setDrawerOpen] = useState(false)
   const user = useAuthStore((s) => s.user)
   const { mode, setMode, railExpanded: railPref, toggleRail: toggleRailPref, colorScheme, toggleColorScheme, language, setLanguage } = useUiStore()
   // The playground needs the width for sessions, chat and trace: there the rail starts collapsed and its
   // toggle does not change the preference used by the other pages.
   const inPlayground = /\/agents\//.test(location.pathname)
   const [playgroundRail, setPlaygroundRail] = useState(false)
-  const railExpanded = inPlayground ? playgroundRail : railPref
-  const toggleRail = inPlayground ? () => setPlaygroundRail((x) => !x) : toggleRailPref
+  // In the drawer the rail is always shown whole; its toggle closes the drawer.
+  const railExpanded = compact ? true : inPlayground ? playgroundRail : railPref
+  const toggleRail = compact ? () => setDrawerOpen(false) : inPlayground ? () => setPlaygroundRail((x) => !x) : toggleRailPref
+
+  // A tap on a link in the drawer navigates; the drawer then gets out of the way.
+  useEffect(() => {
+    setDrawerOpen(false)
+  }, [location.pathname])
 
   useEffect(() => {
     const m = modeForPath(location.pathname)
@@ -190,76 +205,88 @@ export function AppShell() {
         ]
       : []
 
+  const rail = (
+    <Box
+      component="nav"
+      aria-label={t('nav.mainNav')}
+      className="flex flex-col shrink-0 h-full py-3 gap-1 transition-[width] duration-200 overflow-y-auto"
+      sx={{ width: railExpanded ? 264 : 76, bgcolor: 'var(--a2g-rail)', px: railExpanded ? 1.5 : 1 }}
+    >
+      <Box className={`flex items-center h-12 mb-2 ${railExpanded ? 'px-1 gap-1' : 'flex-col gap-2 h-auto'}`}>
+        <Tooltip title={railExpanded ? t('nav.collapse') : t('nav.expand')} placement="right">
+          <IconButton onClick={toggleRail} aria-label={railExpanded ? t('nav.collapse') : t('nav.expand')} aria-expanded={railExpanded}>
+            <MenuRoundedIcon />
+          </IconButton>
+        </Tooltip>
+        <NavLink to={mode === 'operation' ? '/operation' : '/workspace'} className="no-underline flex" aria-label={t('app.name')}>
+          {railExpanded ? <Logo size={30} /> : <LogoMark size={30} />}
+        </NavLink>
+      </Box>
+      <Box className="mb-3">
+        <ModeSwitch expanded={railExpanded} />
+      </Box>
+      {main.map((item) => (
+        <RailLink key={item.to} item={item} expanded={railExpanded} />
+      ))}
+      <RailLink item={{ to: '/settings', label: t('nav.settings'), icon: <SettingsRoundedIcon /> }} expanded={railExpanded} />
+      {admin.length > 0 && (
+        <>
+          {railExpanded ? (
+            <Typography variant="overline" color="text.secondary" className="px-4 pt-4 pb-1" sx={{ lineHeight: 1.5 }}>
+              {t('nav.admin')}
+            </Typography>
+          ) : (
+            <Divider sx={{ my: 1.5, mx: 1 }} />
+          )}
+          {admin.map((item) => (
+            <RailLink key={item.to} item={item} expanded={railExpanded} />
+          ))}
+        </>
+      )}
+      <Box className="flex-1" />
+      <Box className={`flex ${railExpanded ? 'flex-row px-2' : 'flex-col items-center'} gap-1`}>
+        <Tooltip title={t('nav.theme')}>
+          <IconButton aria-label={t('nav.theme')} onClick={toggleColorScheme} data-testid="theme-toggle">
+            {colorScheme === 'dark' ? <LightModeRoundedIcon /> : <DarkModeRoundedIcon />}
+          </IconButton>
+        </Tooltip>
+        <Tooltip title={`${t('nav.language')}: ${language === 'ko' ? 'English' : '한국어'}`}>
+          <IconButton aria-label={t('nav.language')} onClick={() => setLanguage(language === 'ko' ? 'en' : 'ko')}>
+            <TranslateRoundedIcon />
+          </IconButton>
+        </Tooltip>
+      </Box>
+      <Box className="mt-1">
+        <UserMenu expanded={railExpanded} />
+      </Box>
+    </Box>
+  )
+
   return (
     <Box className="flex h-full" sx={{ bgcolor: 'var(--a2g-page)' }} data-mode={mode}>
-      <Box
-        component="nav"
-        aria-label={t('nav.mainNav')}
-        className="flex flex-col shrink-0 h-full py-3 gap-1 transition-[width] duration-200"
-        sx={{ width: railExpanded ? 264 : 76, bgcolor: 'var(--a2g-rail)', px: railExpanded ? 1.5 : 1 }}
-      >
-        <Box className={`flex items-center h-12 mb-2 ${railExpanded ? 'px-1 gap-1' : 'flex-col gap-2 h-auto'}`}>
-          <Tooltip title={railExpanded ? t('nav.collapse') : t('nav.expand')} placement="right">
-            <IconButton onClick={toggleRail} aria-label={railExpanded ? t('nav.collapse') : t('nav.expand')} aria-expanded={railExpanded}>
-              <MenuRoundedIcon />
-            </IconButton>
-          </Tooltip>
-          <NavLink to={mode === 'operation' ? '/operation' : '/workspace'} className="no-underline flex" aria-label={t('app.name')}>
-            {railExpanded ? <Logo size={30} /> : <LogoMark size={30} />}
-          </NavLink>
-        </Box>
-        <Box className="mb-3">
-          <ModeSwitch expanded={railExpanded} />
-        </Box>
-        {main.map((item) => (
-          <RailLink key={item.to} item={item} expanded={railExpanded} />
-        ))}
-        <RailLink item={{ to: '/settings', label: t('nav.settings'), icon: <SettingsRoundedIcon /> }} expanded={railExpanded} />
-        {admin.length > 0 && (
-          <>
-            {railExpanded ? (
-              <Typography variant="overline" color="text.secondary" className="px-4 pt-4 pb-1" sx={{ lineHeight: 1.5 }}>
-                {t('nav.admin')}
-              </Typography>
-            ) : (
-              <Divider sx={{ my: 1.5, mx: 1 }} />
-            )}
-            {admin.map((item) => (
-              <RailLink key={item.to} item={item} expanded={railExpanded} />
-            ))}
-          </>
-        )}
-        <Box className="flex-1" />
-        <Box className={`flex ${railExpanded ? 'flex-row px-2' : 'flex-col items-center'} gap-1`}>
-          <Tooltip title={t('nav.theme')}>
-            <IconButton aria-label={t('nav.theme')} onClick={toggleColorScheme} data-testid="theme-toggle">
-              {colorScheme === 'dark' ? <LightModeRoundedIcon /> : <DarkModeRoundedIcon />}
-            </IconButton>
-          </Tooltip>
-          <Tooltip title={`${t('nav.language')}: ${language === 'ko' ? 'English' : '한국어'}`}>
-            <IconButton aria-label={t('nav.language')} onClick={() => setLanguage(language === 'ko' ? 'en' : 'ko')}>
-              <TranslateRoundedIcon />
-            </IconButton>
-          </Tooltip>
-        </Box>
-        <Box className="mt-1">
-          <UserMenu expanded={railExpanded} />
-        </Box>
-      </Box>
-
+      {compact ? (
+        <Drawer open={drawerOpen} onClose={() => setDrawerOpen(false)} slotProps={{ paper: { sx: { bgcolor: 'var(--a2g-rail)' } } }}>
+          {rail}
+        </Drawer>
+      ) : rail}
       <Box className="flex flex-col flex-1 min-w-0 h-full">
         <Box
           component="header"
           data-testid="mode-bar"
-          className="flex items-center gap-3 px-6 h-12 shrink-0"
+          className="flex items-center gap-3 px-3 md:px-6 h-12 shrink-0"
           sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', borderBottom: '3px solid var(--a2g-accent)' }}
         >
+          {compact && (
+            <IconButton edge="start" onClick={() => setDrawerOpen(true)} aria-label={t('nav.expand')} aria-expanded={drawerOpen} data-testid="nav-drawer-open" sx={{ color: 'inherit' }}>
+              <MenuRoundedIcon />
+            </IconButton>
+          )}
           {mode === 'development' ? <CodeRoundedIcon fontSize="small" /> : <StorefrontRoundedIcon fontSize="small" />}
-          <Typography sx={{ fontWeight: 600, fontSize: '0.95rem' }}>
+          <Typography sx={{ fontWeight: 600, fontSize: '0.95rem' }} noWrap>
             {mode === 'development' ? t('mode.developmentMode') : t('mode.operationMode')}
           </Typography>
           <Box className="flex-1" />
-          <Typography variant="body2" sx={{ opacity: 0.8 }}>
+          <Typography variant="body2" sx={{ opacity: 0.8 }} noWrap className="hidden sm:block">
             {t('app.name')}
           </Typography>
         </Box>
@@ -279,10 +306,10 @@ export function Page({ title, subtitle, actions, children, wide = false }: { tit
     document.title = `${title} · A2G`
   }, [title])
   return (
-    <Box className={`mx-auto w-full px-8 py-8 ${wide ? 'max-w-[1400px]' : 'max-w-[1120px]'}`}>
+    <Box className={`mx-auto w-full px-4 py-5 md:px-8 md:py-8 ${wide ? 'max-w-[1400px]' : 'max-w-[1120px]'}`}>
       <Box className="flex items-end justify-between gap-4 flex-wrap mb-7">
         <Box className="min-w-0">
-          <Typography variant="h4" component="h1" sx={{ fontSize: '1.9rem' }}>
+          <Typography variant="h4" component="h1" sx={{ fontSize: { xs: '1.5rem', md: '1.9rem' }, overflowWrap: 'anywhere' }}>
             {title}
           </Typography>
           {subtitle && (
@@ -291,7 +318,7 @@ export function Page({ title, subtitle, actions, children, wide = false }: { tit
             </Typography>
           )}
         </Box>
-        {actions && <Box className="flex gap-2 items-center">{actions}</Box>}
+        {actions && <Box className="flex gap-2 items-center flex-wrap">{actions}</Box>}
       </Box>
       {children}
     </Box>

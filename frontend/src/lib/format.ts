@@ -47,3 +47,16 @@ export function prettyJson(v: unknown): string {
 export function isoDate(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
+
+/** Both ends are ISO dates (YYYY-MM-DD), so they compare as strings; an empty end is left to the server. */
+export function isValidRange(from: string, to: string): boolean {
+  return !from || !to || from <= to
+}
+
+/** How long an answer took, from the question's time to the answer's; null when either is unknown. */
+export function answerDuration(askedAt: string | undefined, answeredAt: string | undefined): string | null {
+  if (!askedAt || !answeredAt) return null
+  const ms = Date.parse(answeredAt) - Date.parse(askedAt)
+  if (!Number.isFinite(ms) || ms < 0) return null
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}

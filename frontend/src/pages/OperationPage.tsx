@@ -10,7 +10,7 @@ import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
 import { useSearchParams } from 'react-router-dom'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
-import { errorMessage } from '../api/client'
+import { errorMessage } from '../lib/errors'
 import type { RankedAgent } from '../api/types'
 import { AgentCard } from '../components/AgentCard'
 import { EmptyState, ErrorState } from '../components/States'
@@ -40,7 +40,7 @@ export default function OperationPage() {
   }
 
   return (
-    <Box className="mx-auto w-full max-w-[1180px] px-8 pb-12">
+    <Box className="mx-auto w-full max-w-[1180px] px-4 md:px-8 pb-12">
       <Box className="flex flex-col items-center text-center pt-12 pb-10 gap-3">
         <Box className="w-14 h-14 rounded-3xl flex items-center justify-center mb-2" sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)' }}>
           <AutoAwesomeRoundedIcon />
@@ -49,7 +49,7 @@ export default function OperationPage() {
           {t('operation.title')}
         </Typography>
         <Typography color="text.secondary">{t('operation.subtitle')}</Typography>
-        <Box component="form" role="search" onSubmit={submit} className="w-full max-w-[720px] mt-5 flex items-center gap-2 pl-6 pr-2 py-2 rounded-full" sx={{ bgcolor: 'var(--a2g-surface)', border: '1px solid var(--a2g-border)', boxShadow: '0 4px 18px rgba(0,0,0,.06)', '&:focus-within': { boxShadow: '0 0 0 2px var(--a2g-accent)' } }}>
+        <Box component="form" role="search" onSubmit={submit} className="w-full max-w-[720px] mt-5 flex items-center gap-2 pl-4 md:pl-6 pr-2 py-2 rounded-full" sx={{ bgcolor: 'var(--a2g-surface)', border: '1px solid var(--a2g-border)', boxShadow: '0 4px 18px rgba(0,0,0,.06)', '&:focus-within': { boxShadow: '0 0 0 2px var(--a2g-accent)' } }}>
           <InputBase
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
@@ -86,7 +86,7 @@ export default function OperationPage() {
       {results && results.length > 0 && (
         <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="ranked-list">
           {results.map((r, i) => (
-            <AgentCard key={r.agent.agent_id} agent={r.agent} rank={i + 1} reason={r.reason} to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`} />
+            <AgentCard forUsers key={r.agent.agent_id} agent={r.agent} rank={i + 1} reason={r.reason} to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`} />
           ))}
         </Box>
       )}

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { landingPath } from '../lib/landing'
 import { useNavigate } from 'react-router-dom'
 import { Box, Button, Paper, Typography } from '@mui/material'
 import HourglassTopRoundedIcon from '@mui/icons-material/HourglassTopRounded'
@@ -19,7 +20,7 @@ export function PendingPage() {
   }, [t])
 
   useEffect(() => {
-    if (user && user.role !== 'PENDING') navigate('/', { replace: true })
+    if (user && user.role !== 'PENDING') navigate(landingPath(user.role), { replace: true })
   }, [user, navigate])
 
   const check = async () => {
@@ -38,7 +39,7 @@ export function PendingPage() {
 
   return (
     <Box className="min-h-full flex items-center justify-center p-6">
-      <Paper className="w-full max-w-[480px] p-10 text-center" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)' }}>
+      <Paper className="w-full max-w-[480px] p-6 sm:p-10 text-center" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)' }}>
         <Box className="flex justify-center mb-6">
           <Logo size={40} />
         </Box>

@@ -4,12 +4,14 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom'
-import { Alert, Box, Button, IconButton, Tooltip, Typography } from '@mui/material'
+import { Alert, Box, Button, Drawer, IconButton, Tab, Tabs, Tooltip, Typography } from '@mui/material'
+import ForumRoundedIcon from '@mui/icons-material/ForumRounded'
 import ArrowBackRoundedIcon from '@mui/icons-material/ArrowBackRounded'
 import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
-import { ApiError, errorMessage } from '../api/client'
+import { ApiError } from '../api/client'
+import { errorMessage } from '../lib/errors'
 import type { Agent, Attachment } from '../api/types'
 import { useChatStore } from '../store/chat'
 import { useTraceStore } from '../store/trace'
@@ -23,6 +25,7 @@ import { Composer } from '../components/chat/Composer'
 import { SessionsSidebar } from '../components/chat/SessionsSidebar'
 import { TracePanel } from '../components/trace/TracePanel'
 import { toast } from '../components/Toaster'
+import { useCompact } from '../components/AppShell'
 
 export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   const { t } = useTranslation()
@@ -34,6 +37,10 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   const connection = useTraceStore((s) => s.connection)
   const chat = useChatStore()
   const scrollRef = useRef<HTMLDivElement>(null)
+  // Narrow screens: one column; sessions in a drawer, chat and trace as two tabs.
+  const compact = useCompact()
+  const [sessionsOpen, setSessionsOpen] = useState(false)
+  const [tab, setTab] = useState<'chat' | 'trace'>('chat')
 
   const loadAgent = useCallback(() => {
     setAgent(null)
@@ -76,6 +83,7 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   }
 
   const newChat = async () => {
+    setSessionsOpen(false)
     try {
       await chat.newSession()
     } catch (e) {
@@ -94,13 +102,30 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
     )
   if (!agent) return <LoadingState />
 
-  const showTrace = mode === 'development' && tracePanelOpen && Boolean(agent.trace_id)
+  const hasTrace = mode === 'development' && Boolean(agent.trace_id)
+  const showTrace = !compact && hasTrace && tracePanelOpen
+  const traceTab = compact && hasTrace && tab === 'trace'
 
   return (
     <Box className="flex h-full min-h-0">
-      <SessionsSidebar onNew={() => void newChat()} />
+      {compact ? (
+        <Drawer open={sessionsOpen} onClose={() => setSessionsOpen(false)}>
+          <Box className="h-full" onClick={(e) => (e.target as HTMLElement).closest('[data-testid="session-item"]') && setSessionsOpen(false)}>
+            <SessionsSidebar embedded onNew={() => void newChat()} />
+          </Box>
+        </Drawer>
+      ) : (
+        <SessionsSidebar onNew={() => void newChat()} />
+      )}
       <Box component="section" aria-label={agent.name} className="flex flex-col flex-1 min-w-0 h-full">
-        <Box className="flex items-center gap-3 px-5 h-14 shrink-0" sx={{ borderBottom: '1px solid var(--a2g-border)' }}>
+        <Box className="flex items-center gap-2 md:gap-3 px-2 md:px-5 h-14 shrink-0" sx={{ borderBottom: '1px solid var(--a2g-border)' }}>
+          {compact && (
+            <Tooltip title={t('playground.openSessions')}>
+              <IconButton onClick={() => setSessionsOpen(true)} aria-label={t('playground.openSessions')} size="small" data-testid="open-sessions">
+                <ForumRoundedIcon />
+              </IconButton>
+            </Tooltip>
+          )}
           <Tooltip title={mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')}>
             <IconButton component={RouterLink} to={mode === 'development' ? '/workspace' : '/operation'} aria-label={mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')} size="small">
               <ArrowBackRoundedIcon />
@@ -111,18 +136,29 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} noWrap component="h1">
               {agent.name}
             </Typography>
-            <FrameworkChip framework={agent.framework} />
-            {mode === 'development' && <StatusChip status={agent.status} />}
+            {!compact && mode === 'development' && <FrameworkChip framework={agent.framework} />}
+            {mode === 'development' && !compact && <StatusChip status={agent.status} />}
           </Box>
-          {mode === 'development' && !tracePanelOpen && (
+          {!compact && mode === 'development' && !tracePanelOpen && (
             <Button size="small" startIcon={<TimelineRoundedIcon />} onClick={() => setTracePanelOpen(true)} data-testid="show-trace">
               {t('playground.showTrace')}
             </Button>
           )}
         </Box>
 
-        <Box ref={scrollRef} className="flex-1 overflow-auto a2g-scroll" data-testid="chat-scroll">
-          <Box className="mx-auto w-full max-w-[780px] px-6 py-8 flex flex-col gap-7">
+        {compact && hasTrace && (
+          <Tabs value={tab} onChange={(_, v: 'chat' | 'trace') => setTab(v)} variant="fullWidth" sx={{ minHeight: 40, borderBottom: '1px solid var(--a2g-border)', '& .MuiTab-root': { minHeight: 40, textTransform: 'none' } }}>
+            <Tab value="chat" label={t('playground.chatTab')} data-testid="tab-chat" />
+            <Tab value="trace" label={t('playground.traceTab')} data-testid="tab-trace" />
+          </Tabs>
+        )}
+        {traceTab && (
+          <Box className="flex-1 min-h-0">
+            <TracePanel embedded traceId={agent.trace_id} onClose={() => setTab('chat')} />
+          </Box>
+        )}
+        <Box ref={scrollRef} className={`flex-1 overflow-auto a2g-scroll ${traceTab ? 'hidden' : ''}`} data-testid="chat-scroll">
+          <Box className="mx-auto w-full max-w-[780px] px-3 md:px-6 py-5 md:py-8 flex flex-col gap-7">
             {chat.messagesError && <ErrorState message={chat.messagesError} onRetry={() => chat.activeSessionId && void chat.selectSession(chat.activeSessionId)} />}
             {chat.messagesLoading && <LoadingState />}
             {!chat.messagesLoading && !chat.messagesError && chat.messages.length === 0 && (
@@ -139,11 +175,23 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
                 )}
               </Box>
             )}
-            {chat.messages.map((m) => <MessageView key={m.message_id} message={m} agent={agent} />)}
+            {chat.messages.map((m, i) => {
+              const asked = m.role === 'assistant' ? chat.messages.slice(0, i).reverse().find((p) => p.role === 'user') : undefined
+              return (
+                <MessageView
+                  key={m.message_id}
+                  message={m}
+                  agent={agent}
+                  askedAt={asked?.created_at}
+                  onRetry={asked && m.error && !chat.streaming ? () => void send(asked.content, asked.attachments) : undefined}
+                  onRegenerate={asked && !m.error && !chat.streaming && i === chat.messages.length - 1 ? () => void send(asked.content, asked.attachments) : undefined}
+                />
+              )
+            })}
           </Box>
         </Box>
 
-        <Box className="mx-auto w-full max-w-[820px] px-6 pb-5 pt-2 shrink-0">
+        <Box className={`mx-auto w-full max-w-[820px] px-2 md:px-6 pb-3 md:pb-5 pt-2 shrink-0 ${traceTab ? 'hidden' : ''}`}>
           {(connection === 'reconnecting' || connection === 'closed') && (
             <Alert severity="warning" variant="outlined" sx={{ mb: 1.5, borderRadius: 3 }}>
               {t('playground.disconnected')}

@@ -8,7 +8,8 @@ import KeyRoundedIcon from '@mui/icons-material/KeyRounded'
 import BlockRoundedIcon from '@mui/icons-material/BlockRounded'
 import { useTranslation } from 'react-i18next'
 import { apiKeysApi } from '../api/endpoints'
-import { ApiError, errorMessage } from '../api/client'
+import { ApiError } from '../api/client'
+import { errorMessage } from '../lib/errors'
 import type { ApiKey, CreatedApiKey } from '../api/types'
 import { Page } from '../components/AppShell'
 import { ConfirmDialog } from '../components/ConfirmDialog'
@@ -91,7 +92,7 @@ function ApiKeys() {
       {!keys && !error && <LoadingState rows={2} />}
       {keys && keys.length === 0 && <EmptyState icon={<KeyRoundedIcon fontSize="large" />} title={t('settings.noKeys')} />}
       {keys && keys.length > 0 && (
-        <Table size="small" aria-label={t('settings.apiKeys')}>
+        <Table size="small" aria-label={t('settings.apiKeys')} className="a2g-table-list">
           <TableHead>
             <TableRow>
               <TableCell>{t('common.name')}</TableCell>
@@ -104,10 +105,10 @@ function ApiKeys() {
           <TableBody>
             {keys.map((k) => (
               <TableRow key={k.key_id} data-testid="api-key-row">
-                <TableCell>{k.name}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace' }}>{k.masked}</TableCell>
-                <TableCell>{formatDateTime(k.created_at, i18n.language)}</TableCell>
-                <TableCell>{k.last_used_at ? formatDateTime(k.last_used_at, i18n.language) : t('common.never')}</TableCell>
+                <TableCell data-label={t('common.name')}>{k.name}</TableCell>
+                <TableCell data-label={t('trace.apiKey')} sx={{ fontFamily: 'monospace' }}>{k.masked}</TableCell>
+                <TableCell data-label={t('settings.createdAt')}>{formatDateTime(k.created_at, i18n.language)}</TableCell>
+                <TableCell data-label={t('settings.lastUsed')}>{k.last_used_at ? formatDateTime(k.last_used_at, i18n.language) : t('common.never')}</TableCell>
                 <TableCell align="right">
                   {k.revoked ? (
                     <Chip size="small" label={t('settings.revoked')} />

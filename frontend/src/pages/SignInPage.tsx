@@ -1,10 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react'
+import { landingPath } from '../lib/landing'
 import { useLocation, useNavigate } from 'react-router-dom'
 import { Box, Button, Divider, Paper, TextField, Typography } from '@mui/material'
 import LoginRoundedIcon from '@mui/icons-material/LoginRounded'
 import { useTranslation } from 'react-i18next'
 import { authApi } from '../api/endpoints'
-import { ApiError, errorMessage } from '../api/client'
+import { ApiError } from '../api/client'
+import { errorMessage } from '../lib/errors'
 import type { AuthConfig } from '../api/types'
 import { markSessionHint, useAuthStore } from '../store/auth'
 import { Logo } from '../components/Logo'
@@ -34,7 +36,7 @@ export function SignInPage() {
   useEffect(() => {
     if (status === 'signed_in' && user) {
       const from = (location.state as { from?: string } | null)?.from
-      navigate(user.role === 'PENDING' ? '/pending' : from && from !== '/signin' ? from : '/', { replace: true })
+      navigate(user.role !== 'PENDING' && from && from !== '/signin' ? from : landingPath(user.role), { replace: true })
     }
   }, [status, user, navigate, location.state])
 
@@ -56,7 +58,7 @@ export function SignInPage() {
 
   return (
     <Box className="min-h-full flex items-center justify-center p-6" sx={{ background: 'radial-gradient(1200px 600px at 10% 0%, rgba(242,139,130,.18), transparent 60%), radial-gradient(1000px 600px at 100% 100%, rgba(138,180,248,.22), transparent 60%), var(--a2g-page)' }}>
-      <Paper className="w-full max-w-[440px] p-10" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)', boxShadow: '0 12px 40px rgba(0,0,0,.06)' }}>
+      <Paper className="w-full max-w-[440px] p-6 sm:p-10" sx={{ borderRadius: 7, border: '1px solid var(--a2g-border)', boxShadow: '0 12px 40px rgba(0,0,0,.06)' }}>
         <Box className="flex flex-col items-center text-center gap-3 mb-8">
           <Logo size={52} withText={false} />
           <Typography variant="h5" component="h1">

@@ -2,6 +2,7 @@
  * The open chat: sessions of one agent, the messages of the active session, and the streamed answer.
  * Sending goes over the WebSocket (`invoke`); the server streams `chunk`s and ends with a `message`.
  */
+import { errorMessage, streamErrorMessage } from '../lib/errors'
 import { create } from 'zustand'
 import { sessionsApi } from '../api/endpoints'
 import { toMessage } from '../api/normalize'
@@ -70,7 +71,7 @@ export const useChatStore = create<ChatState>((set, get) => ({
       const pick = sessions.find((s) => s.session_id === preferredSessionId) ?? sessions[0]
       if (pick) await get().selectSession(pick.session_id)
     } catch (e) {
-      set({ sessionsLoading: false, sessionsError: (e as Error).message })
+      set({ sessionsLoading: false, sessionsError: errorMessage(e) })
     }
   },
 
@@ -80,7 +81,7 @@ export const useChatStore = create<ChatState>((set, get) => ({
       const messages = await sessionsApi.messages(sessionId)
       if (get().activeSessionId === sessionId) set({ messages, messagesLoading: false })
     } catch (e) {
-      if (get().activeSessionId === sessionId) set({ messagesLoading: false, messagesError: (e as Error).message })
+      if (get().activeSessionId === sessionId) set({ messagesLoading: false, messagesError: errorMessage(e) })
     }
   },
 
@@ -177,20 +178,19 @@ export const useChatStore = create<ChatState>((set, get) => ({
             })
             break
           }
-          updatePending((m) => ({ ...final, content: final.content || m.content, pending: false }))
+          updatePending((m) => ({ ...final, content: final.content || m.content, pending: false, created_at: final.created_at ?? new Date().toISOString() }))
         } else {
-          updatePending((m) => ({ ...m, pending: false }))
+          updatePending((m) => ({ ...m, pending: false, created_at: new Date().toISOString() }))
         }
         set({ streaming: get().messages.some((m) => m.pending) })
         break
       }
       case 'error': {
-        const err = (msg.error ?? {}) as { message?: string }
-        const text = err.message || 'The agent could not answer.'
+        const text = streamErrorMessage(msg.error as { code?: string; message?: string } | undefined)
         if (!get().streaming) break
         // The failed run is saved as an assistant message too; keep its id so a reload shows the same thing.
         const saved = msg.message && typeof msg.message === 'object' ? toMessage(msg.message) : null
-        updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text }))
+        updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text, created_at: saved?.created_at ?? new Date().toISOString() }))
         set({ streaming: false })
         break
       }

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import en from '../i18n/en'
 import { useTraceStore } from './trace'
 import { useChatStore } from './chat'
 
@@ -69,11 +70,11 @@ describe('chat store', () => {
     expect(useChatStore.getState().streaming).toBe(false)
   })
 
-  it('shows an error on the pending answer', async () => {
+  it('shows an error on the pending answer, worded by its code', async () => {
     useChatStore.setState({ agentId: 'a', activeSessionId: 's1' })
     await useChatStore.getState().beginSend('hello', [])
     useChatStore.getState().handleServerMessage({ type: 'error', session_id: 's1', error: { code: 'upstream_error', message: 'agent down' } })
-    expect(useChatStore.getState().messages.at(-1)).toMatchObject({ pending: false, error: 'agent down' })
+    expect(useChatStore.getState().messages.at(-1)).toMatchObject({ pending: false, error: en.errorCodes.upstream_error })
     expect(useChatStore.getState().streaming).toBe(false)
   })
 

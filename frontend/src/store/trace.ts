@@ -2,6 +2,7 @@
  * Live trace entries per trace id: loaded from `/api/logs` and appended as the WebSocket pushes them,
  * de-duplicated by entry id (a reconnect may replay what the history already holds).
  */
+import { errorMessage } from '../lib/errors'
 import { create } from 'zustand'
 import { logsApi } from '../api/endpoints'
 import { toTraceEntry } from '../api/normalize'
@@ -48,7 +49,7 @@ export const useTraceStore = create<TraceState>((set, get) => ({
       const history = await logsApi.list(traceId)
       set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history) } }))
     } catch (e) {
-      set((s) => ({ errors: { ...s.errors, [traceId]: (e as Error).message } }))
+      set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
     } finally {
       set((s) => ({ loading: { ...s.loading, [traceId]: false } }))
     }
@@ -72,7 +73,7 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     try {
       await logsApi.clear(traceId)
     } catch (e) {
-      set((s) => ({ errors: { ...s.errors, [traceId]: (e as Error).message } }))
+      set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
     }
   },
 

@@ -15,12 +15,23 @@ interface UiState {
   language: Language
   railExpanded: boolean
   tracePanelOpen: boolean
+  /** The trace panel's width on wide screens, as the developer last dragged it. */
+  tracePanelWidth: number
   setColorScheme(s: ColorScheme): void
   toggleColorScheme(): void
   setMode(m: WorkMode): void
   setLanguage(l: Language): void
   toggleRail(): void
   setTracePanelOpen(open: boolean): void
+  setTracePanelWidth(width: number): void
+}
+
+export const TRACE_PANEL_MIN = 320
+export const TRACE_PANEL_MAX = 760
+
+/** Keeps a dragged width within what leaves the chat usable. */
+export function clampTraceWidth(width: number): number {
+  return Math.round(Math.min(TRACE_PANEL_MAX, Math.max(TRACE_PANEL_MIN, width)))
 }
 
 function systemScheme(): ColorScheme {
@@ -41,12 +52,14 @@ export const useUiStore = create<UiState>()(
       language: browserLanguage(),
       railExpanded: true,
       tracePanelOpen: true,
+      tracePanelWidth: 400,
       setColorScheme: (colorScheme) => set({ colorScheme }),
       toggleColorScheme: () => set((s) => ({ colorScheme: s.colorScheme === 'dark' ? 'light' : 'dark' })),
       setMode: (mode) => set({ mode }),
       setLanguage: (language) => set({ language }),
       toggleRail: () => set((s) => ({ railExpanded: !s.railExpanded })),
       setTracePanelOpen: (tracePanelOpen) => set({ tracePanelOpen }),
+      setTracePanelWidth: (width) => set({ tracePanelWidth: clampTraceWidth(width) }),
     }),
     { name: 'a2g-ui' },
   ),

@@ -185,7 +185,8 @@ def test_pending_user_waits_then_admin_approves(open_page, runtime: RuntimeProce
 
     # The newcomer checks again and is let in (the refreshed token carries the new role).
     waiting.get_by_role("button", name="Check again").click()
-    expect(waiting).to_have_url(re.compile("/workspace$"))
+    # A USER lands in operation mode's catalogue (developers switch to their workspace themselves).
+    expect(waiting).to_have_url(re.compile("/operation$"))
 
 
 def test_a_published_agent_is_found_and_used_by_a_colleague(open_page, runtime: RuntimeProcess,
@@ -207,6 +208,8 @@ def test_a_published_agent_is_found_and_used_by_a_colleague(open_page, runtime: 
     # The developer publishes it from the workspace.
     workspace = open_page()
     _sign_in(workspace, runtime, publisher)
+    expect(workspace).to_have_url(re.compile("/operation$"))
+    workspace.get_by_test_id("mode-development").click()
     expect(workspace).to_have_url(re.compile("/workspace$"))
     card = workspace.get_by_test_id("agent-card").filter(has_text="Otter Facts")
     card.get_by_role("button", name="Publish Otter Facts").click()

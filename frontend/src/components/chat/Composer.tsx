@@ -10,7 +10,7 @@ import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
 import InsertDriveFileOutlinedIcon from '@mui/icons-material/InsertDriveFileOutlined'
 import { useTranslation } from 'react-i18next'
 import { filesApi, uploadToPresigned } from '../../api/endpoints'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 import type { Attachment } from '../../api/types'
 import { localPreviews } from './AttachmentView'
 

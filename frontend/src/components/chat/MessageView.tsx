@@ -1,4 +1,6 @@
-import { Alert, Box, Typography } from '@mui/material'
+import { Alert, Box, Button, IconButton, Tooltip, Typography } from '@mui/material'
+import ReplayRoundedIcon from '@mui/icons-material/ReplayRounded'
+import { answerDuration, formatTime } from '../../lib/format'
 import { useTranslation } from 'react-i18next'
 import type { Agent, ChatMessage } from '../../api/types'
 import { AgentAvatar } from '../AgentAvatar'
@@ -17,8 +19,13 @@ function Thinking() {
   )
 }
 
-export function MessageView({ message, agent }: { message: ChatMessage; agent: Agent }) {
-  const { t } = useTranslation()
+/**
+ * `askedAt`: the question's time, so an answer shows how long it took. `onRetry`: sends the question again
+ * when the answer failed.
+ */
+export function MessageView({ message, agent, askedAt, onRetry, onRegenerate }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void; onRegenerate?: () => void }) {
+  const { t, i18n } = useTranslation()
+  const time = message.pending ? '' : formatTime(message.created_at, i18n.language)
   if (message.role === 'user') {
     return (
       <Box className="flex flex-col items-end gap-2" data-testid="message-user">
@@ -32,6 +39,11 @@ export function MessageView({ message, agent }: { message: ChatMessage; agent: A
             {message.content}
           </Box>
         )}
+        {time && (
+          <Typography variant="caption" color="text.secondary" component="time" dateTime={message.created_at} data-testid="message-time">
+            {time}
+          </Typography>
+        )}
       </Box>
     )
   }
@@ -41,8 +53,14 @@ export function MessageView({ message, agent }: { message: ChatMessage; agent: A
         <AgentAvatar agent={agent} size={32} />
       </Box>
       <Box className="min-w-0 flex-1 flex flex-col gap-2">
-        <Typography sx={{ fontWeight: 600 }} variant="body2" color="text.secondary">
+        <Typography sx={{ fontWeight: 600 }} variant="body2" color="text.secondary" className="flex items-baseline gap-2">
           {agent.name}
+          {time && (
+            <Typography variant="caption" component="time" dateTime={message.created_at} sx={{ fontWeight: 400 }} data-testid="message-time">
+              {time}
+              {answerDuration(askedAt, message.created_at) && ` · ${answerDuration(askedAt, message.created_at)}`}
+            </Typography>
+          )}
         </Typography>
         {message.content ? <Markdown text={message.content} /> : message.pending ? <Thinking /> : null}
         {message.attachments.length > 0 && (
@@ -51,13 +69,25 @@ export function MessageView({ message, agent }: { message: ChatMessage; agent: A
           </Box>
         )}
         {message.error && (
-          <Alert severity="error" variant="outlined" sx={{ borderRadius: 3 }}>
-            {t('playground.answerFailed')}: {message.error}
+          <Alert
+            severity="error"
+            variant="outlined"
+            sx={{ borderRadius: 3 }}
+            action={onRetry && <Button color="inherit" size="small" onClick={onRetry} data-testid="answer-retry">{t('errorActions.retry')}</Button>}
+          >
+            {message.error}
           </Alert>
         )}
         {!message.pending && message.content && (
-          <Box className="opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity -ml-2">
+          <Box className="opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity -ml-2 flex items-center">
             <CopyButton text={message.content} />
+            {onRegenerate && (
+              <Tooltip title={t('playground.regenerate')}>
+                <IconButton size="small" aria-label={t('playground.regenerate')} onClick={onRegenerate} data-testid="regenerate">
+                  <ReplayRoundedIcon fontSize="small" />
+                </IconButton>
+              </Tooltip>
+            )}
           </Box>
         )}
       </Box>

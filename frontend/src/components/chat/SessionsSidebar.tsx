@@ -8,14 +8,15 @@ import { useChatStore } from '../../store/chat'
 import { ConfirmDialog } from '../ConfirmDialog'
 import { ErrorState } from '../States'
 import { toast } from '../Toaster'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 
-export function SessionsSidebar({ onNew }: { onNew: () => void }) {
+/** `embedded`: inside the narrow screen's drawer, which gives it the whole drawer width. */
+export function SessionsSidebar({ onNew, embedded = false }: { onNew: () => void; embedded?: boolean }) {
   const { t } = useTranslation()
   const { sessions, sessionsLoading, sessionsError, activeSessionId, selectSession, deleteSession, agentId, openAgent } = useChatStore()
   const [deleting, setDeleting] = useState<string | null>(null)
   return (
-    <Box component="aside" aria-label={t('playground.sessionsPanel')} className="flex flex-col h-full w-[248px] shrink-0 px-3 py-4 gap-3" sx={{ borderRight: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-surface)' }}>
+    <Box component="aside" aria-label={t('playground.sessionsPanel')} className={`flex flex-col h-full shrink-0 px-3 py-4 gap-3 ${embedded ? 'w-[min(300px,85vw)]' : 'w-[248px]'}`} sx={{ borderRight: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-surface)' }}>
       <Button variant="contained" startIcon={<AddRoundedIcon />} onClick={onNew} sx={{ justifyContent: 'flex-start', py: 1.2, bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', '&:hover': { bgcolor: 'var(--a2g-tint-strong)' } }} data-testid="new-chat">
         {t('playground.newChat')}
       </Button>

@@ -2,13 +2,14 @@
  * The playground's right side: how to connect the agent (capture), then its LLM calls as they happen,
  * with the WebSocket's state and earlier entries loaded from `/api/logs`.
  */
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type KeyboardEvent, type PointerEvent } from 'react'
 import { Box, Button, Chip, IconButton, Tooltip, Typography } from '@mui/material'
 import DeleteSweepRoundedIcon from '@mui/icons-material/DeleteSweepRounded'
 import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
 import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
 import { useTranslation } from 'react-i18next'
 import { useTraceStore } from '../../store/trace'
+import { useUiStore } from '../../store/ui'
 import { getSocket } from '../../store/realtime'
 import type { SocketState } from '../../api/socket'
 import { ErrorState, LoadingState } from '../States'
@@ -34,7 +35,56 @@ export function ConnectionBadge({ state }: { state: SocketState }) {
   )
 }
 
-export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () => void }) {
+/**
+ * The drag handle on the panel's left edge. Pointer drags and arrow keys both change the width; the store
+ * clamps and remembers it, so the panel opens at the same width next time.
+ */
+function ResizeHandle() {
+  const { t } = useTranslation()
+  const width = useUiStore((s) => s.tracePanelWidth)
+  const setWidth = useUiStore((s) => s.setTracePanelWidth)
+  const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
+    e.preventDefault()
+    const startX = e.clientX
+    const startWidth = width
+    const move = (ev: globalThis.PointerEvent) => setWidth(startWidth + (startX - ev.clientX))
+    const up = () => {
+      window.removeEventListener('pointermove', move)
+      window.removeEventListener('pointerup', up)
+      document.body.style.userSelect = ''
+    }
+    document.body.style.userSelect = 'none'
+    window.addEventListener('pointermove', move)
+    window.addEventListener('pointerup', up)
+  }
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'ArrowLeft') setWidth(width + 24)
+    else if (e.key === 'ArrowRight') setWidth(width - 24)
+    else return
+    e.preventDefault()
+  }
+  return (
+    <Box
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={t('trace.resize')}
+      aria-valuenow={width}
+      tabIndex={0}
+      onPointerDown={onPointerDown}
+      onKeyDown={onKeyDown}
+      data-testid="trace-resize"
+      className="absolute top-0 bottom-0 -left-1 w-2 cursor-col-resize z-10"
+      sx={{ '&:hover, &:focus-visible': { bgcolor: 'var(--a2g-accent)', opacity: 0.5 } }}
+    />
+  )
+}
+
+/**
+ * `embedded`: shown as the playground's trace tab on a narrow screen, filling the width without a handle
+ * or a close button.
+ */
+export function TracePanel({ traceId, onClose, embedded = false }: { traceId: string; onClose: () => void; embedded?: boolean }) {
+  const width = useUiStore((s) => s.tracePanelWidth)
   const { t } = useTranslation()
   const entries = useTraceStore((s) => s.entries[traceId] ?? EMPTY)
   const loading = useTraceStore((s) => s.loading[traceId] ?? false)
@@ -56,18 +106,21 @@ export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () 
   }, [entries.length])
 
   return (
-    <Box component="aside" aria-label={t('trace.title')} className="flex flex-col h-full w-[400px] shrink-0" sx={{ borderLeft: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-page)' }} data-testid="trace-panel">
+    <Box component="aside" aria-label={t('trace.title')} className="relative flex flex-col h-full min-w-0 shrink-0" sx={{ width: embedded ? '100%' : width, borderLeft: embedded ? 0 : '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-page)' }} data-testid="trace-panel">
+      {!embedded && <ResizeHandle />}
       <Box className="flex items-center gap-2 px-4 h-14 shrink-0" sx={{ borderBottom: '1px solid var(--a2g-border)' }}>
         <TimelineRoundedIcon fontSize="small" sx={{ color: 'var(--a2g-accent)' }} />
         <Typography sx={{ fontWeight: 600 }} className="flex-1">
           {t('trace.title')}
         </Typography>
         <ConnectionBadge state={connection} />
-        <Tooltip title={t('playground.hideTrace')}>
-          <IconButton size="small" onClick={onClose} aria-label={t('playground.hideTrace')}>
-            <CloseRoundedIcon fontSize="small" />
-          </IconButton>
-        </Tooltip>
+        {!embedded && (
+          <Tooltip title={t('playground.hideTrace')}>
+            <IconButton size="small" onClick={onClose} aria-label={t('playground.hideTrace')}>
+              <CloseRoundedIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
+        )}
       </Box>
       <Box className="flex-1 overflow-auto a2g-scroll p-4 flex flex-col gap-4">
         <TraceCapture traceId={traceId} />
@@ -79,7 +132,7 @@ export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () 
             {t('trace.clear')}
           </Button>
         </Box>
-        {error && <ErrorState message={`${t('trace.loadError')}: ${error}`} onRetry={() => void loadHistory(traceId)} />}
+        {error && <ErrorState message={error} onRetry={() => void loadHistory(traceId)} />}
         {loading && !entries.length && <LoadingState rows={2} />}
         {!loading && !error && entries.length === 0 && (
           <Box className="text-center py-8 px-4 rounded-2xl" sx={{ border: '1px dashed var(--a2g-border)', color: 'var(--a2g-muted)' }}>

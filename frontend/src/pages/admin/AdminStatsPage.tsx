@@ -5,11 +5,11 @@ import InsightsRoundedIcon from '@mui/icons-material/InsightsRounded'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 import type { ActiveUsers, StatsGroupBy, UsageRow } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
-import { isoDate } from '../../lib/format'
+import { isoDate, isValidRange } from '../../lib/format'
 
 type Load<T> = { data: T | null; error: string | null }
 
@@ -63,11 +63,18 @@ export default function AdminStatsPage() {
   const [from, setFrom] = useState(isoDate(new Date(today.getTime() - 29 * 86_400_000)))
   const [to, setTo] = useState(isoDate(today))
   const [groupBy, setGroupBy] = useState<Exclude<StatsGroupBy, 'day'>>('team')
+  // The range is checked here, before any request: a From after To shows one sentence under the field and
+  // the figures of the last valid range stay, instead of three identical errors from the server.
+  const rangeError = isValidRange(from, to) ? null : t('errorCodes.invalid_date_range')
+  const [range, setRange] = useState({ from, to })
+  useEffect(() => {
+    if (isValidRange(from, to)) setRange({ from, to })
+  }, [from, to])
 
-  const daily = useLoad<UsageRow[]>(() => adminApi.usage(from, to, 'day'), [from, to])
-  const breakdown = useLoad<UsageRow[]>(() => adminApi.usage(from, to, groupBy), [from, to, groupBy])
+  const daily = useLoad<UsageRow[]>(() => adminApi.usage(range.from, range.to, 'day'), [range])
+  const breakdown = useLoad<UsageRow[]>(() => adminApi.usage(range.from, range.to, groupBy), [range, groupBy])
   const agents = useLoad(() => adminApi.agentStats(), [])
-  const users = useLoad<ActiveUsers>(() => adminApi.userStats(from, to), [from, to])
+  const users = useLoad<ActiveUsers>(() => adminApi.userStats(range.from, range.to), [range])
   const accent = theme.palette.primary.main
   const axis = { stroke: theme.palette.text.secondary, fontSize: 12 }
   const tooltipStyle = { contentStyle: { background: theme.palette.background.paper, border: `1px solid ${theme.palette.divider}`, borderRadius: 12 } }
@@ -80,7 +87,7 @@ export default function AdminStatsPage() {
       actions={
         <Box className="flex gap-2">
           <TextField type="date" size="small" label={t('admin.from')} value={from} onChange={(e) => setFrom(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
-          <TextField type="date" size="small" label={t('admin.to')} value={to} onChange={(e) => setTo(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField type="date" size="small" label={t('admin.to')} value={to} onChange={(e) => setTo(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} error={Boolean(rangeError)} helperText={rangeError ?? undefined} data-testid="stats-to" />
         </Box>
       }
     >
@@ -135,7 +142,7 @@ export default function AdminStatsPage() {
                   </BarChart>
                 </ResponsiveContainer>
               </Box>
-              <Table size="small">
+              <Table size="small" className="a2g-table-list">
                 <TableHead>
                   <TableRow>
                     <TableCell>{t(`admin.group.${groupBy}`)}</TableCell>
@@ -148,11 +155,11 @@ export default function AdminStatsPage() {
                 <TableBody>
                   {breakdown.data.map((r) => (
                     <TableRow key={r.key}>
-                      <TableCell>{r.key}</TableCell>
-                      <TableCell align="right">{r.calls.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.errors.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.total_tokens.toLocaleString()}</TableCell>
-                      <TableCell align="right">{r.latency_ms_avg.toLocaleString()}</TableCell>
+                      <TableCell data-label={t(`admin.group.${groupBy}`)}>{r.key}</TableCell>
+                      <TableCell align="right" data-label={t('admin.calls')}>{r.calls.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.errors')}>{r.errors.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.tokens')}>{r.total_tokens.toLocaleString()}</TableCell>
+                      <TableCell align="right" data-label={t('admin.latency')}>{r.latency_ms_avg.toLocaleString()}</TableCell>
                     </TableRow>
                   ))}
                 </TableBody>

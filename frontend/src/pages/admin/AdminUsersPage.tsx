@@ -6,7 +6,7 @@ import {
 import GroupRoundedIcon from '@mui/icons-material/GroupRounded'
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
-import { errorMessage } from '../../api/client'
+import { errorMessage } from '../../lib/errors'
 import type { Role, User } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
@@ -78,7 +78,7 @@ export default function AdminUsersPage() {
         {!users && !error && <Box className="p-6"><LoadingState rows={4} /></Box>}
         {users && users.length === 0 && <EmptyState icon={<GroupRoundedIcon fontSize="large" />} title={t('admin.noUsers')} />}
         {users && users.length > 0 && (
-          <Table aria-label={t('admin.usersTitle')}>
+          <Table aria-label={t('admin.usersTitle')} className="a2g-table-list">
             <TableHead>
               <TableRow>
                 <TableCell>{t('signIn.username')}</TableCell>
@@ -91,14 +91,14 @@ export default function AdminUsersPage() {
             <TableBody>
               {users.map((u) => (
                 <TableRow key={u.user_id} data-testid="user-row" data-username={u.username}>
-                  <TableCell>
+                  <TableCell data-label={t('signIn.username')}>
                     <Typography sx={{ fontWeight: 500 }}>{u.display_name}</Typography>
                     <Typography variant="body2" color="text.secondary">{u.username}{u.email ? ` · ${u.email}` : ''}</Typography>
                   </TableCell>
-                  <TableCell>
+                  <TableCell data-label={t('admin.team')}>
                     <TeamField user={u} onSave={(team) => run(() => adminApi.updateUser(u.user_id, { team }), t('admin.updated'))} />
                   </TableCell>
-                  <TableCell>
+                  <TableCell data-label={t('admin.role')}>
                     <Select
                       size="small"
                       value={u.role}
@@ -110,7 +110,7 @@ export default function AdminUsersPage() {
                       {ROLES.map((r) => <MenuItem key={r} value={r}>{r}</MenuItem>)}
                     </Select>
                   </TableCell>
-                  <TableCell>{formatDateTime(u.created_at, i18n.language)}</TableCell>
+                  <TableCell data-label={t('settings.createdAt')}>{formatDateTime(u.created_at, i18n.language)}</TableCell>
                   <TableCell align="right">
                     {u.role === 'PENDING' && (
                       <Button variant="contained" size="small" onClick={() => void run(() => adminApi.approve(u.user_id), t('admin.approved', { name: u.display_name }))} data-testid="approve">
