@@ -302,10 +302,23 @@ def _readings(outcome: CallOutcome) -> tuple[CallResult, dict[str, Any]]:
     return result or CallResult(), request or {}
 
 
+_CHAT_VIEWS = ("responses", "messages", "gemini")
+
+
 def _inference_view(outcome: CallOutcome) -> dict[str, Any] | None:
     """What sub-agent inference reads: the conversation as role/content messages, the offered tools."""
     if outcome.api == "chat" and isinstance(outcome.request_body, dict):
         return outcome.request_body
+    if outcome.api in _CHAT_VIEWS and isinstance(outcome.request_body, dict):
+        # The bridges' own reading in chat terms keeps what inference needs and the summary loses: hand-off
+        # calls and their outputs (Responses `function_call` items, Anthropic `tool_use`, Gemini
+        # `functionCall`) as assistant tool calls, and the tools' descriptions.
+        from a2g.tracing.formats import bridges
+
+        try:
+            return bridges.request_to_chat(outcome.api, outcome.request_body)
+        except Exception:  # noqa: BLE001, S110 - a body the bridge refuses (stateful input, odd shapes): the summary
+            pass
     summary = _readings(outcome)[1]
     if not summary:
         return None
