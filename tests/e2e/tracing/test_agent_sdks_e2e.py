@@ -133,3 +133,80 @@ def test_langchain_chat_openai_on_the_responses_api(
     assert [e["stream"] for e in entries] == [False, True, False]
     assert entries[1]["output_text"] == "echo: streamed langchain words"
     assert entries[2]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+def test_agno_openai_responses_plain_streamed_and_a_tool(
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+    from agno.agent import Agent
+    from agno.models.openai import OpenAIResponses
+
+    trace_id = tracing_runtime.create_trace("admin", agent_id="agt_agno")
+    seen: list[str] = []
+
+    def get_weather(city: str) -> str:
+        """Weather of a city."""
+        seen.append(city)
+        return "sunny"
+
+    agent = Agent(model=OpenAIResponses(id="fmt-gpt", base_url=_v1(tracing_runtime, trace_id),
+                                        api_key=developer.api_key, max_retries=0),
+                  tools=[get_weather], telemetry=False)
+    assert agent.run("hello agno").content == "echo: hello agno"
+    streamed = "".join(str(e.content) for e in agent.run("streamed agno words", stream=True)
+                       if getattr(e, "event", "") == "RunContent" and e.content)
+    assert streamed == "echo: streamed agno words"
+    assert str(agent.run("what is the weather in Seoul").content).startswith("done: ")
+    assert seen == ["Seoul"]
+
+    entries = sorted(_entries(tracing_runtime, developer, trace_id, 4), key=lambda e: e["at"])
+    assert [e["api"] for e in entries] == ["responses"] * 4
+    assert [e["stream"] for e in entries] == [False, True, False, False]
+    assert entries[1]["output_text"] == "echo: streamed agno words"
+    assert entries[2]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+def test_google_adk_with_its_native_gemini_model_pointed_at_the_proxy(
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from google.adk.agents import LlmAgent
+    from google.adk.models import Gemini
+    from google.adk.runners import InMemoryRunner
+    from google.genai import types
+
+    monkeypatch.setenv("GOOGLE_API_KEY", developer.api_key)  # where ADK's Gemini takes the key from
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "false")
+    trace_id = tracing_runtime.create_trace("admin", agent_id="agt_adk")
+    seen: list[str] = []
+
+    def get_weather(city: str) -> str:
+        """Weather of a city."""
+        seen.append(city)
+        return "sunny"
+
+    agent = LlmAgent(name="weather_agent", instruction="be brief", tools=[get_weather],
+                     model=Gemini(model="fmt-gemini", base_url=_base(tracing_runtime, trace_id),
+                                  retry_options=types.HttpRetryOptions(attempts=1)))
+    runner = InMemoryRunner(agent=agent, app_name="adk_e2e")
+
+    async def ask(text: str) -> str:
+        session = await runner.session_service.create_session(app_name="adk_e2e", user_id="u1")
+        out = []
+        async for event in runner.run_async(user_id="u1", session_id=session.id,
+                                            new_message=types.Content(role="user", parts=[types.Part(text=text)])):
+            for part in (event.content.parts if event.content and event.content.parts else []):
+                if part.text:
+                    out.append(part.text)
+        return "".join(out)
+
+    async def conversation() -> None:
+        assert await ask("hello adk") == "echo: hello adk"
+        await ask("what is the weather in Seoul")
+
+    asyncio.run(conversation())
+    assert seen == ["Seoul"]
+    entries = sorted(_entries(tracing_runtime, developer, trace_id, 3), key=lambda e: e["at"])
+    assert [e["api"] for e in entries] == ["gemini"] * 3
+    assert {e["provider"] for e in entries} == {"gemini"}
+    assert entries[0]["output_text"] == "echo: hello adk"
+    assert {e["agent_id"] for e in entries} == {"weather_agent"}  # ADK's `Your internal name is "…"`
+    assert entries[1]["tool_calls"][0]["function"]["name"] == "get_weather"
