@@ -119,11 +119,16 @@ describe('snippets', () => {
     const base = logProxyBaseUrl('http://127.0.0.1:3000/', 'tr 1')
     expect(base).toBe('http://127.0.0.1:3000/api/log-proxy/tr%201/v1')
     const all = buildSnippets({ baseUrl: base, apiKey: 'a2g_k', model: 'gpt-x' })
-    expect(all.map((s) => s.id)).toEqual(['agno', 'adk', 'langchain', 'openai', 'env'])
+    expect(all.map((s) => s.id)).toEqual(['openai', 'openai-agents', 'anthropic', 'google-genai', 'adk', 'agno',
+      'langchain', 'pydantic-ai', 'env'])
+    const root = 'http://127.0.0.1:3000/api/log-proxy/tr%201'
     for (const s of all) {
-      expect(s.code).toContain(base)
+      // Anthropic's and Google's SDKs add their own version path: they get the trace's base without /v1
+      const own = ['anthropic', 'google-genai', 'adk'].includes(s.id) ? `"${root}"` : `"${base}"`
+      expect(s.code).toContain(own)
       expect(s.code).toContain('a2g_k')
+      expect(s.code).toContain('"gpt-x"')
+      if (!['adk', 'env'].includes(s.id)) expect(s.code).toContain('X-Agent-Id')
     }
-    expect(all.find((s) => s.id === 'adk')?.code).toContain('"openai/gpt-x"')
   })
 })

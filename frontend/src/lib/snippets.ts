@@ -10,7 +10,7 @@ export interface SnippetValues {
 }
 
 export interface Snippet {
-  id: 'agno' | 'adk' | 'langchain' | 'openai' | 'env'
+  id: 'openai' | 'openai-agents' | 'anthropic' | 'google-genai' | 'adk' | 'agno' | 'langchain' | 'pydantic-ai' | 'env'
   label: string
   language: 'python' | 'bash'
   code: string
@@ -20,38 +20,99 @@ export function logProxyBaseUrl(origin: string, traceId: string): string {
   return `${origin.replace(/\/$/, '')}/api/log-proxy/${encodeURIComponent(traceId)}/v1`
 }
 
+/**
+ * One snippet per SDK: where it takes the base URL and the key, and how it sends `X-Agent-Id` on every call
+ * (its default headers), so each sub-agent is named exactly in the trace. OpenAI-style clients use `<base>/v1`;
+ * the Anthropic and Google SDKs add their own version path, so they get the trace's base without it.
+ */
 export function buildSnippets({ baseUrl, apiKey, model }: SnippetValues): Snippet[] {
   const q = (s: string) => JSON.stringify(s)
+  const root = baseUrl.replace(/\/v1$/, '')
   return [
+    {
+      id: 'openai',
+      label: 'OpenAI SDK',
+      language: 'python',
+      code: `from openai import OpenAI
+
+client = OpenAI(
+    base_url=${q(baseUrl)},
+    api_key=${q(apiKey)},
+    default_headers={"X-Agent-Id": "my-agent"},
+)
+reply = client.responses.create(model=${q(model)}, input="Hello!")  # or client.chat.completions.create(...)
+print(reply.output_text)`,
+    },
+    {
+      id: 'openai-agents',
+      label: 'OpenAI Agents SDK',
+      language: 'python',
+      code: `from agents import Agent, ModelSettings, set_default_openai_client, set_tracing_disabled
+from openai import AsyncOpenAI
+
+set_tracing_disabled(True)
+set_default_openai_client(AsyncOpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)}), use_for_tracing=False)
+
+billing = Agent(name="Billing", model=${q(model)},
+                model_settings=ModelSettings(extra_headers={"X-Agent-Id": "billing"}))
+triage = Agent(name="Triage", model=${q(model)}, handoffs=[billing],
+               model_settings=ModelSettings(extra_headers={"X-Agent-Id": "triage"}))`,
+    },
+    {
+      id: 'anthropic',
+      label: 'Anthropic SDK',
+      language: 'python',
+      code: `import anthropic
+
+client = anthropic.Anthropic(
+    base_url=${q(root)},
+    api_key=${q(apiKey)},
+    default_headers={"X-Agent-Id": "my-agent"},
+)
+message = client.messages.create(model=${q(model)}, max_tokens=1024,
+                                 messages=[{"role": "user", "content": "Hello!"}])`,
+    },
+    {
+      id: 'google-genai',
+      label: 'Google GenAI',
+      language: 'python',
+      code: `from google import genai
+from google.genai import types
+
+client = genai.Client(api_key=${q(apiKey)}, http_options=types.HttpOptions(
+    base_url=${q(root)},
+    headers={"X-Agent-Id": "my-agent"},
+))
+reply = client.models.generate_content(model=${q(model)}, contents="Hello!")`,
+    },
+    {
+      id: 'adk',
+      label: 'Google ADK',
+      language: 'python',
+      code: `import os
+from google.adk.agents import LlmAgent
+from google.adk.models import Gemini
+
+os.environ["GOOGLE_API_KEY"] = ${q(apiKey)}
+os.environ["GOOGLE_GEMINI_BASE_URL"] = ${q(root)}
+
+# ADK names each agent in its prompt ("Your internal name is ..."): no header needed
+root_agent = LlmAgent(name="my_agent", model=Gemini(model=${q(model)}, base_url=${q(root)}))`,
+    },
     {
       id: 'agno',
       label: 'Agno',
       language: 'python',
       code: `from agno.agent import Agent
-from agno.models.openai.like import OpenAILike
+from agno.models.openai import OpenAIResponses  # or OpenAILike for Chat Completions
 
 agent = Agent(
     name="my-agent",
-    model=OpenAILike(
+    model=OpenAIResponses(
         id=${q(model)},
         base_url=${q(baseUrl)},
         api_key=${q(apiKey)},
-    ),
-)`,
-    },
-    {
-      id: 'adk',
-      label: 'ADK / LiteLLM',
-      language: 'python',
-      code: `from google.adk.agents import LlmAgent
-from google.adk.models.lite_llm import LiteLlm
-
-root_agent = LlmAgent(
-    name="my_agent",
-    model=LiteLlm(
-        model=${q(`openai/${model}`)},
-        api_base=${q(baseUrl)},
-        api_key=${q(apiKey)},
+        default_headers={"X-Agent-Id": "my-agent"},
     ),
 )`,
     },
@@ -66,21 +127,23 @@ llm = ChatOpenAI(
     model=${q(model)},
     base_url=${q(baseUrl)},
     api_key=${q(apiKey)},
+    default_headers={"X-Agent-Id": "my_agent"},
+    # use_responses_api=True,  # the Responses API works too
 )
 graph = create_react_agent(llm, tools=[], name="my_agent")`,
     },
     {
-      id: 'openai',
-      label: 'OpenAI SDK',
+      id: 'pydantic-ai',
+      label: 'Pydantic AI',
       language: 'python',
-      code: `from openai import OpenAI
+      code: `from openai import AsyncOpenAI
+from pydantic_ai import Agent
+from pydantic_ai.models.openai import OpenAIResponsesModel
+from pydantic_ai.providers.openai import OpenAIProvider
 
-client = OpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)})
-reply = client.chat.completions.create(
-    model=${q(model)},
-    messages=[{"role": "user", "content": "Hello!"}],
-)
-print(reply.choices[0].message.content)`,
+client = AsyncOpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)},
+                     default_headers={"X-Agent-Id": "my-agent"})
+agent = Agent(OpenAIResponsesModel(${q(model)}, provider=OpenAIProvider(openai_client=client)))`,
     },
     {
       id: 'env',
@@ -88,6 +151,10 @@ print(reply.choices[0].message.content)`,
       language: 'bash',
       code: `export OPENAI_BASE_URL=${q(baseUrl)}
 export OPENAI_API_KEY=${q(apiKey)}
+export ANTHROPIC_BASE_URL=${q(root)}
+export ANTHROPIC_API_KEY=${q(apiKey)}
+export GOOGLE_GEMINI_BASE_URL=${q(root)}
+export GOOGLE_API_KEY=${q(apiKey)}
 export OPENAI_MODEL=${q(model)}`,
     },
   ]

@@ -7,6 +7,9 @@ Behaviour by model name and last user text:
 - a model containing `refused`: 401 (the LLM refusing the platform's stored key);
 - a model containing `broken`: a stream that drops the connection after three events;
 - a text containing "weather": a `get_weather` tool call with `{"city": "Seoul"}`;
+- Responses: a text containing "handoff" with a `transfer_to_<agent>` tool offered: a call of that tool (an
+  agent SDK's hand-off); a request whose last input item is a tool's output is answered in text (so an agent
+  loop ends);
 - otherwise: "echo: <text>" (streamed word by word).
 Every request is kept in `requests` (path, headers, JSON body).
 """
@@ -101,9 +104,17 @@ class MockProviders:
         if "refused" in model:
             await _send(send, 401, [], _error(provider, 401))
             return
-        tool = "weather" in text
+        tool: bool | str = "weather" in text
         reply = f"echo: {text}"
         if provider == "openai":
+            items = body.get("input") if isinstance(body.get("input"), list) else []
+            answered = bool(items) and isinstance(items[-1], dict) and items[-1].get("type") == "function_call_output"
+            transfers = [t.get("name") for t in body.get("tools") or []
+                         if isinstance(t, dict) and str(t.get("name", "")).startswith("transfer_to_")]
+            if answered:
+                tool, reply = False, f"done: {text}"
+            elif "handoff" in text and transfers:
+                tool = transfers[0]
             if body.get("stream"):
                 await _sse(send, _responses_events(model, reply, tool))
             else:
@@ -157,10 +168,11 @@ def _words(reply: str) -> list[str]:
 
 # --- OpenAI Responses ------------------------------------------------------------------------------------------
 
-def _response(model: str, reply: str, tool: bool) -> dict[str, Any]:
+def _response(model: str, reply: str, tool: bool | str) -> dict[str, Any]:
+    name = tool if isinstance(tool, str) else "get_weather"
     item: dict[str, Any] = (
-        {"type": "function_call", "id": "fc_1", "call_id": "call_weather_1", "name": "get_weather",
-         "arguments": json.dumps(ARGS), "status": "completed"} if tool else
+        {"type": "function_call", "id": "fc_1", "call_id": f"call_{name}_1", "name": name,
+         "arguments": json.dumps(ARGS if name == "get_weather" else {}), "status": "completed"} if tool else
         {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
          "content": [{"type": "output_text", "text": reply, "annotations": []}]})
     return {"id": "resp_mock_1", "object": "response", "created_at": 1, "model": model, "status": "completed",
@@ -169,7 +181,7 @@ def _response(model: str, reply: str, tool: bool) -> dict[str, Any]:
                       "input_tokens_details": {"cached_tokens": 2}, "output_tokens_details": {"reasoning_tokens": 1}}}
 
 
-def _responses_events(model: str, reply: str, tool: bool) -> list[tuple[str | None, dict[str, Any]]]:
+def _responses_events(model: str, reply: str, tool: bool | str) -> list[tuple[str | None, dict[str, Any]]]:
     final = _response(model, reply, tool)
     started = {**final, "status": "in_progress", "output": [], "usage": None}
     events: list[tuple[str | None, dict[str, Any]]] = [

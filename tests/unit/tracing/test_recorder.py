@@ -63,3 +63,32 @@ def test_agent_trace_is_pushed_while_the_run_lookup_is_pending_and_the_session_g
     assert pusher.messages[1][1]["entry"]["session_id"] == "ses_1"
     assert entry["session_id"] == "ses_1" and logs.entries[0]["session_id"] == "ses_1"
     assert set(logs.by_trace) == {agent_trace, session_trace}
+
+
+def test_a_running_call_is_pushed_to_the_agent_trace_and_the_chat_sessions_trace() -> None:
+    traces, logs, connections, pusher = FakeTraces(), FakeLogs(), FakeConnections(), FakePusher()
+    agent_trace = traces.create_trace("alice", "agent", agent_id="agt_1")
+    session_trace = traces.create_trace("alice", "session", agent_id="agt_1", session_id="ses_1")
+    traces.put_run(agent_trace, ActiveRun("ses_1", session_trace, "2000-01-01T00:00:00Z", 4_000_000_000, None))
+    connections.subscribe("panel", "alice", agent_trace)
+    connections.subscribe("playground", "alice", session_trace)
+    recorder = CallRecorder(logs, FakeUsage(), TraceBroadcaster(connections, pusher), ttl_days=30, runs=traces)
+    outcome = CallOutcome(
+        trace=traces.get_trace(agent_trace), principal=Principal("alice", "USER", "team-a", "api_key", "key_a"),
+        kind="chat.completions", started_at=datetime.now(UTC), latency_ms=12.0, http_status=200,
+        request_body={"model": "m", "messages": [{"role": "user", "content": "hi"}]}, model="m",
+        response={"choices": [{"message": {"role": "assistant", "content": "hello"}}]},
+    )
+
+    async def scenario() -> None:
+        recorder.announce(outcome)
+        await asyncio.sleep(0.05)
+        recorder.progress(agent_trace, outcome.entry_id, "hel")
+        await recorder.record(outcome)
+
+    asyncio.run(scenario())
+    seen = [(c, m["type"], m["entry"]["status"], m["entry"].get("session_id")) for c, m in pusher.messages]
+    assert seen[:2] == [("panel", "trace.running", "running", None), ("playground", "trace.running", "running", "ses_1")]
+    assert [(c, m["entry"].get("output_text")) for c, m in pusher.messages[2:4]] == [("panel", "hel"),
+                                                                                   ("playground", "hel")]
+    assert [(c, status) for c, _, status, _ in seen[4:]] == [("panel", "ok"), ("playground", "ok")]

@@ -15,6 +15,11 @@ unless the caller sets `X-Agent-Id` the answer is read from the request itself, 
 4. The last hand-off in the conversation names the agent now speaking: LangGraph's `transfer_to_<name>` /
    `transfer_back_to_<name>` tool calls, ADK's `transfer_to_agent(agent_name)`; an assistant message's `name`
    (LangGraph sets it) counts too when it comes later.
+   The OpenAI Agents SDK's hand-off tools (`transfer_to_<name>`, described "Handoff to the <Name> agent to
+   handle the request.") do not make a supervisor: the agent offering them is the run's entry agent (a
+   triage agent), whose name is nowhere on the wire, so the call is the trace's own agent (`agent_id` None,
+   source "entry") unless `X-Agent-Id` says otherwise. The SDK answers its hand-off call with the tool output
+   `{"assistant": "<Name>"}`, which names the agent taking over exactly (rule 4).
 5. An Agno team member sees only its task, never the leader's conversation, so the leader's earlier
    `delegate_task_to_member(member_id, task)` calls on the same trace are remembered (`DelegationMemory`):
    a request whose user message contains a delegated task is that member's.
@@ -35,6 +40,7 @@ MAX_AGENT_ID_LENGTH = 128
 _ADK_NAME = re.compile(r'Your internal name is "([^"\n]{1,128})"')
 _AGNO_NAME = re.compile(r"Your name is: ([^\n]{1,128}?)\.(?:\s|$)")
 _TRANSFER = re.compile(r"^transfer_(?:back_)?to_(.+)$")
+_SDK_HANDOFF = re.compile(r"^Handoff to the (.{1,128}?) agent to handle the request\.")
 _DELEGATION_TOOLS = {"delegate_task_to_member", "delegate_task_to_members"}
 
 
@@ -58,6 +64,30 @@ def _tool_names(tools: Any) -> list[str]:
             if isinstance(name, str):
                 names.append(name)
     return names
+
+
+def _sdk_handoff_tools(tools: Any) -> set[str]:
+    """The names of offered tools that are the OpenAI Agents SDK's hand-offs (by its fixed description)."""
+    names = set()
+    for tool in tools or []:
+        function = tool.get("function") if isinstance(tool, dict) and isinstance(tool.get("function"), dict) else tool
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            description = function.get("description")
+            if isinstance(description, str) and _SDK_HANDOFF.match(description):
+                names.add(function["name"])
+    return names
+
+
+def _sdk_transfer_name(content: Any) -> str | None:
+    """The agent named by the OpenAI Agents SDK's answer to a hand-off call: `{"assistant": "<Name>"}`."""
+    text = _text(content)
+    if not text.startswith('{"assistant"'):
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return _clean(value.get("assistant")) if isinstance(value, dict) and len(value) == 1 else None
 
 
 def _arguments(call: dict[str, Any]) -> dict[str, Any]:
@@ -126,11 +156,11 @@ def _is_swarm_peer(messages: list[Any], tools: list[str]) -> bool:
     return target is not None and f"transfer_to_{_normalized(target)}" not in tools
 
 
-def _leader_name(messages: list[Any], tools: list[str]) -> str | None:
+def _leader_name(messages: list[Any], tools: list[str], sdk_handoffs: set[str] | None = None) -> str | None:
     agno_leader = any(name in _DELEGATION_TOOLS for name in tools)
-    # ADK offers `transfer_to_agent` to every agent, leader or not.
+    # ADK offers `transfer_to_agent` to every agent, leader or not; the Agents SDK's hand-offs make no leader.
     supervisor = any(_TRANSFER.match(name) and not name.startswith("transfer_back_to_")
-                     and name != "transfer_to_agent" for name in tools)
+                     and name != "transfer_to_agent" and name not in (sdk_handoffs or ()) for name in tools)
     if not (agno_leader or supervisor):
         return None
     if not agno_leader and _is_swarm_peer(messages, tools):
@@ -147,8 +177,14 @@ def _leader_name(messages: list[Any], tools: list[str]) -> str | None:
 
 def _last_speaker(messages: list[Any]) -> str | None:
     speaker = None
+    handoff_calls: set[Any] = set()
     for message in messages:
-        if not isinstance(message, dict) or message.get("role") != "assistant":
+        if not isinstance(message, dict):
+            continue
+        if message.get("role") == "tool" and message.get("tool_call_id") in handoff_calls:
+            speaker = _sdk_transfer_name(message.get("content")) or speaker  # the exact name, not the tool's
+            continue
+        if message.get("role") != "assistant":
             continue
         if message.get("name"):
             speaker = _clean(message["name"])
@@ -157,6 +193,7 @@ def _last_speaker(messages: list[Any]) -> str | None:
                 target = handoff_target(call)
                 if target:
                     speaker = target
+                    handoff_calls.add(call.get("id"))
     return speaker
 
 
@@ -177,12 +214,15 @@ def infer_agent_id(
     name = _prompt_name(messages)
     if name:
         return name, "prompt"
-    name = _leader_name(messages, _tool_names(body.get("tools")))
+    sdk_handoffs = _sdk_handoff_tools(body.get("tools"))
+    name = _leader_name(messages, _tool_names(body.get("tools")), sdk_handoffs)
     if name:
         return name, "leader"
     name = _last_speaker(messages)
     if name:
         return name, "handoff"
+    if sdk_handoffs:
+        return None, "entry"
     if delegations is not None and trace_id:
         member = delegations.match(trace_id, messages)
         if member:

@@ -87,7 +87,7 @@ class CallRecorder:
         self._run_lookup = runs
         # Live pushes of calls in flight, per entry id: the last one still being delivered (a call's pushes go
         # out one at a time, in order, and its finished entry only after them).
-        self._live: dict[str, tuple[str, asyncio.Future[Any]]] = {}
+        self._live: dict[str, tuple[str, asyncio.Future[Any], list[str]]] = {}
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._storage, fn, *args)
@@ -108,7 +108,28 @@ class CallRecorder:
         entry["status"] = "running"
         entry["http_status"] = None
         entry["latency_ms"] = None
-        self._live_push(outcome.trace.trace_id, outcome.trace.owner_user_id, entry)
+        trace, owner = outcome.trace, outcome.trace.owner_user_id
+        targets = [trace.trace_id]  # grows by the chat session's trace once the lookup has found it
+
+        def deliver() -> None:
+            # The agent's own panel first; then the playground's session trace (the run lookup is one Query, so
+            # it runs here, off the event loop, and never delays the agent trace's push).
+            self._push(trace.trace_id, owner, entry)
+            if trace.kind != "agent" or self._run_lookup is None:
+                return
+            try:
+                runs = self._run_lookup.runs_at(trace.trace_id, iso(outcome.started_at), epoch(outcome.started_at))
+            except Exception as exc:  # noqa: BLE001 - the live view is best effort
+                logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": str(exc)})
+                return
+            tagged = dict(entry)
+            for target in self._tag(tagged, trace, runs)[1:]:
+                targets.append(target)
+                self._push(target, owner, tagged)
+
+        future = asyncio.ensure_future(self._run_push(deliver))
+        future.add_done_callback(_log_push_failure)
+        self._live[entry["entry_id"]] = (owner, future, targets)
 
     def progress(self, trace_id: str, entry_id: str, text: str) -> None:
         """Push the text a streaming call has produced so far, unless its previous push is still on its way
@@ -118,13 +139,16 @@ class CallRecorder:
             return  # not announced (or already finished)
         if not live[1].done():
             return
-        self._live_push(trace_id, live[0], {"entry_id": entry_id, "trace_id": trace_id, "status": "running",
-                                            "output_text": text, "partial": True})
+        owner, _, targets = live
 
-    def _live_push(self, trace_id: str, owner: str, entry: dict[str, Any]) -> None:
-        future = asyncio.ensure_future(self._run_push(self._push, trace_id, owner, entry))
+        def deliver() -> None:
+            for target in list(targets):  # the agent's trace and, once found, the chat session's
+                self._push(target, owner, {"entry_id": entry_id, "trace_id": target, "status": "running",
+                                           "output_text": text, "partial": True})
+
+        future = asyncio.ensure_future(self._run_push(deliver))
         future.add_done_callback(_log_push_failure)
-        self._live[entry["entry_id"]] = (owner, future)
+        self._live[entry_id] = (owner, future, targets)
 
     async def _after_live(self, entry_id: str) -> None:
         live = self._live.pop(entry_id, None)
@@ -314,10 +338,23 @@ def _readings(outcome: CallOutcome) -> tuple[CallResult, dict[str, Any]]:
     return result or CallResult(), request or {}
 
 
+_CHAT_VIEWS = ("responses", "messages", "gemini")
+
+
 def _inference_view(outcome: CallOutcome) -> dict[str, Any] | None:
     """What sub-agent inference reads: the conversation as role/content messages, the offered tools."""
     if outcome.api == "chat" and isinstance(outcome.request_body, dict):
         return outcome.request_body
+    if outcome.api in _CHAT_VIEWS and isinstance(outcome.request_body, dict):
+        # The bridges' own reading in chat terms keeps what inference needs and the summary loses: hand-off
+        # calls and their outputs (Responses `function_call` items, Anthropic `tool_use`, Gemini
+        # `functionCall`) as assistant tool calls, and the tools' descriptions.
+        from a2g.tracing.formats import bridges
+
+        try:
+            return bridges.request_to_chat(outcome.api, outcome.request_body)
+        except Exception:  # noqa: BLE001, S110 - a body the bridge refuses (stateful input, odd shapes): the summary
+            pass
     summary = _readings(outcome)[1]
     if not summary:
         return None

@@ -144,3 +144,9 @@ def bridge_for(client_format: str, provider: str) -> Bridge | None:
     if native is None or client_format in native:
         return None
     return bridge_between(client_format, native[0])
+
+
+def request_to_chat(client_format: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A client's request body of any format read as a Chat Completions request (the sub-agent inference's
+    view of the conversation); raises `BridgeError` for a body that has no such reading."""
+    return body if client_format == "chat" else _CODECS[client_format][0](body, model=None, stream=None)
