@@ -93,6 +93,9 @@ def runtime_of(raw: dict[str, Any]) -> tuple[str, str]:
     if not runtime.startswith("python3."):
         raise SystemExit(f"package.py builds Python functions; the template's runtime is {runtime}")
     arch = (function_globals.get("Architectures") or ["x86_64"])[0]
+    if isinstance(arch, dict) and "Ref" in arch:  # the Architecture parameter: what the build was asked for
+        default = raw.get("Parameters", {}).get(arch["Ref"], {}).get("Default", "x86_64")
+        arch = os.environ.get("A2G_ARCHITECTURE") or default
     # python3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): any manylinux wheel up to 2_34 loads there.
     machine = {"x86_64": "x86_64", "arm64": "aarch64"}[arch]
     return runtime.removeprefix("python"), f"{machine}-manylinux_2_34"

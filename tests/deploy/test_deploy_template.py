@@ -284,7 +284,11 @@ def test_log_proxy_runs_the_same_app_through_the_web_adapter(raw: dict[str, Any]
     assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap" and env["AWS_LWA_INVOKE_MODE"] == "response_stream"
     assert "PORT" in env
     layer = props["Layers"][0]["Fn::If"]
-    assert layer[0] == "UsePublicWebAdapterLayer" and "LambdaAdapterLayerX86" in layer[1]["Fn::Sub"]
+    assert layer[0] == "UsePublicWebAdapterLayer"
+    by_architecture = layer[1]["Fn::If"]  # the public layer built for the Architecture parameter
+    assert by_architecture[0] == "IsArm64"
+    assert "LambdaAdapterLayerArm64" in by_architecture[1]["Fn::Sub"]
+    assert "LambdaAdapterLayerX86" in by_architecture[2]["Fn::Sub"]
     assert layer[2] == {"Ref": "LambdaWebAdapterLayerArn"}
 
 
