@@ -46,7 +46,9 @@ def main(argv: list[str]) -> int:
         code_dir = (package.REPO / resource["Properties"]["CodeUri"]).resolve()
         package.fill_function(code_dir, artifacts, python, None)
     else:
-        print(f"{logical_id} is a {resource['Type']}: sam_build.py builds functions and layers", file=sys.stderr)
+        print(
+            f"{logical_id} is a {resource['Type']}: sam_build.py builds functions and layers", file=sys.stderr
+        )
         return 2
     return 0
 

@@ -39,22 +39,44 @@ def _package_module() -> Any:
 
 
 def _sam_env() -> dict[str, str]:
-    return {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0",
-            "SAM_CLI_DISABLE_VERSION_CHECK": "1", "PYTHONPATH": ""}
+    return {
+        **os.environ,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SAM_CLI_TELEMETRY": "0",
+        "SAM_CLI_DISABLE_VERSION_CHECK": "1",
+        "PYTHONPATH": "",
+    }
 
 
 @pytest.fixture(scope="module")
 def sam_build() -> Iterator[dict[str, Any]]:
     assert SAM.is_file(), "the SAM CLI is missing: make install-sam"
     done = subprocess.run(
-        [str(SAM), "build", "--template-file", str(TEMPLATE), "--build-dir", str(BUILD_DIR),
-         "--cache-dir", str(REPO / ".aws-sam" / "cache-test"), "--cached", "--parallel"],
-        cwd=REPO, env=_sam_env(), capture_output=True, text=True, timeout=3600, check=False)
+        [
+            str(SAM),
+            "build",
+            "--template-file",
+            str(TEMPLATE),
+            "--build-dir",
+            str(BUILD_DIR),
+            "--cache-dir",
+            str(REPO / ".aws-sam" / "cache-test"),
+            "--cached",
+            "--parallel",
+        ],
+        cwd=REPO,
+        env=_sam_env(),
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     yield {"returncode": done.returncode, "output": done.stdout + done.stderr}
 
 
 def test_sam_build_succeeds_and_the_built_template_points_at_every_built_function_and_layer(
-        sam_build: dict[str, Any]) -> None:
+    sam_build: dict[str, Any],
+) -> None:
     assert sam_build["returncode"] == 0, sam_build["output"][-4000:]
     built = yaml.load((BUILD_DIR / "template.yaml").read_text(), Loader=yaml.BaseLoader)  # tags as text
     resources = built["Resources"]
@@ -66,17 +88,32 @@ def test_sam_build_succeeds_and_the_built_template_points_at_every_built_functio
         assert (site / "a2g").is_dir(), layer
     core, ranking = BUILD_DIR / "CoreLayer" / "python", BUILD_DIR / "RankingLayer" / "python"
     # The third-party dependencies are there, for Lambda's platform and Python, split as package.py splits them.
-    assert (core / "pydantic_core").is_dir() and list((core / "pydantic_core").glob("*cpython-312-*linux*.so"))
+    assert (core / "pydantic_core").is_dir() and list(
+        (core / "pydantic_core").glob("*cpython-312-*linux*.so")
+    )
     assert (ranking / "numpy").is_dir() and not (core / "numpy").exists()
     assert (ranking / "a2g" / "ranking" / "model" / "MANIFEST.json").is_file()
 
 
 def test_sam_validate_lint_and_cfn_lint_with_informational_checks_are_clean() -> None:
-    validate = subprocess.run([str(SAM), "validate", "--lint", "--template-file", str(TEMPLATE)], cwd=REPO,
-                              env=_sam_env(), capture_output=True, text=True, timeout=600, check=False)
+    validate = subprocess.run(
+        [str(SAM), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        cwd=REPO,
+        env=_sam_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert validate.returncode == 0, validate.stdout + validate.stderr
-    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--include-checks", "I", "--",
-                           str(TEMPLATE)], cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--include-checks", "I", "--", str(TEMPLATE)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
 
 
@@ -101,13 +138,20 @@ print(json.dumps({"callable": callable(target), "answer": answer, "site_packages
 """
 
 
-def _run_clean(python: str, opt: Path, code_dir: Path, module_file: str, attr: str,
-               event: Path | None = None) -> dict[str, Any]:
+def _run_clean(
+    python: str, opt: Path, code_dir: Path, module_file: str, attr: str, event: Path | None = None
+) -> dict[str, Any]:
     package = _package_module()
     prelude = f"import sys; sys.path[:0] = [{str(opt / 'python')!r}]\n"
     env = {**package.dummy_settings_env(), "PATH": os.environ.get("PATH", ""), "HOME": str(opt)}
-    done = subprocess.run([python, "-I", "-S", "-c", prelude + _CLEAN_RUN, str(code_dir), module_file, attr,
-                           str(event or "")], env=env, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [python, "-I", "-S", "-c", prelude + _CLEAN_RUN, str(code_dir), module_file, attr, str(event or "")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, (code_dir.name, done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -127,10 +171,17 @@ def _opt_for(lid: str, raw: dict[str, Any], stage: Path) -> Path:
 
 
 def test_the_built_docs_function_answers_an_api_gateway_event_with_only_its_layers(
-        sam_build: dict[str, Any], lambda_python: str, tmp_path: Path) -> None:
+    sam_build: dict[str, Any], lambda_python: str, tmp_path: Path
+) -> None:
     assert sam_build["returncode"] == 0, sam_build["output"][-4000:]
-    result = _run_clean(lambda_python, _opt_for("DocsFunction", load_raw(), tmp_path), BUILD_DIR / "DocsFunction",
-                        "app.py", "handler", EVENTS / "http_api_get_openapi.json")
+    result = _run_clean(
+        lambda_python,
+        _opt_for("DocsFunction", load_raw(), tmp_path),
+        BUILD_DIR / "DocsFunction",
+        "app.py",
+        "handler",
+        EVENTS / "http_api_get_openapi.json",
+    )
     assert result["site_packages"] == []
     assert result["a2g"].startswith(str(tmp_path))  # our package came from the built layer, not the checkout
     answer = result["answer"]
@@ -140,16 +191,22 @@ def test_the_built_docs_function_answers_an_api_gateway_event_with_only_its_laye
 
 
 def test_every_built_function_imports_in_a_clean_python_with_only_its_built_layers(
-        sam_build: dict[str, Any], lambda_python: str, tmp_path: Path) -> None:
+    sam_build: dict[str, Any], lambda_python: str, tmp_path: Path
+) -> None:
     assert sam_build["returncode"] == 0, sam_build["output"][-4000:]
     raw = load_raw()
     failures = {}
     for lid, resource in functions(raw).items():
         handler = resource["Properties"].get("Handler") or raw["Globals"]["Function"]["Handler"]
-        module_file, attr = ("app.py", "app") if handler.endswith(".sh") else (
-            handler.rsplit(".", 1)[0] + ".py", handler.rsplit(".", 1)[1])
+        module_file, attr = (
+            ("app.py", "app")
+            if handler.endswith(".sh")
+            else (handler.rsplit(".", 1)[0] + ".py", handler.rsplit(".", 1)[1])
+        )
         try:
-            result = _run_clean(lambda_python, _opt_for(lid, raw, tmp_path), BUILD_DIR / lid, module_file, attr)
+            result = _run_clean(
+                lambda_python, _opt_for(lid, raw, tmp_path), BUILD_DIR / lid, module_file, attr
+            )
             if not result["callable"]:
                 failures[lid] = f"{attr} is not callable"
         except AssertionError as exc:
