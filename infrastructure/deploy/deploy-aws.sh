@@ -68,5 +68,6 @@ fi
 
 echo "API (direct):      $(output ApiUrl)"
 echo "WebSocket:         $(output WebSocketUrl)"
-echo "log-proxy (URL):   $(output LogProxyUrl)"
+echo "log-proxy (agents): $(output LogProxyUrl)"
+echo "A2A gateway:        $(output A2aGatewayUrl)"
 echo "web app:           ${WEB_URL}   (API at /api, log-proxy at /api/log-proxy, WebSocket at /ws)"
