@@ -143,10 +143,12 @@ package: install-python
 
 # `sam build` (no Docker: every function and layer is built by infrastructure/deploy/sam/Makefile with
 # package.py's code), then `sam deploy` of .aws-sam/build/template.yaml. ARCH=arm64 builds and deploys for
-# Graviton (the template's Architecture parameter).
+# Graviton (the template's Architecture parameter). No `--cached`: SAM would key a layer on layers/core/ only,
+# not on uv.lock, and the docs function on its own folder, not on the other functions' routes; the costly part
+# (the locked wheels for Lambda) is cached by package.py under a key that includes the lock.
 ARCH ?= x86_64
 sam-build: install-python install-node install-models install-sam
-	@A2G_ARCHITECTURE=$(ARCH) $(SAM) build --template-file template.yaml --parallel --cached \
+	@A2G_ARCHITECTURE=$(ARCH) $(SAM) build --template-file template.yaml --parallel \
 	  --parameter-overrides Architecture=$(ARCH)
 
 deploy: sam-build

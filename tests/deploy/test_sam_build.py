@@ -1,8 +1,8 @@
 """`sam build` (the SAM CLI from PyPI, no Docker) produces a stack Lambda can run.
 
-One real build per session into `.aws-sam/build-test` (`--cached`: SAM rebuilds a resource only when its
-source changed; a fresh clone builds everything, the dependencies coming from PyPI's manylinux wheels into
-package.py's `.build/cache/`). Then every function is imported in a clean interpreter of the runtime's
+One real build per session into `.aws-sam/build-test`, every resource built (no `--cached`: SAM would key a
+layer on its folder only, not on uv.lock); the manylinux wheels come from PyPI on a fresh clone and from
+package.py's `.build/cache/` (keyed on the lock) afterwards. Then every function is imported in a clean interpreter of the runtime's
 version with only what Lambda gives it (its built folder and its built layers merged as /opt would be; no
 site-packages, no PYTHONPATH), and the docs function answers an API Gateway HTTP API event.
 """
@@ -59,9 +59,6 @@ def sam_build() -> Iterator[dict[str, Any]]:
             str(TEMPLATE),
             "--build-dir",
             str(BUILD_DIR),
-            "--cache-dir",
-            str(REPO / ".aws-sam" / "cache-test"),
-            "--cached",
             "--parallel",
         ],
         cwd=REPO,
