@@ -15,8 +15,8 @@ export UV_PYTHON := $(PYTHON)
 A2G_PORT    ?= 3000
 PYTEST_WORKERS ?= 2
 
-.PHONY: help up install install-python install-run install-node install-node-run install-models build build-frontend \
-        build-sdk test test-python test-frontend test-js lint fire clock package deploy deploy-localstack clean
+.PHONY: help up install install-python install-run install-node install-node-run install-models install-sam build build-frontend \
+        build-sdk sam-build test test-python test-frontend test-js lint fire clock package deploy deploy-localstack clean
 
 help:
 	@echo "make up         start the whole platform on http://127.0.0.1:$(A2G_PORT) (installs what is missing)"
@@ -25,6 +25,7 @@ help:
 	@echo "make fire SCHEDULE=<name>   fire a schedule of the running platform now (heartbeat, health-checks, lifecycle)"
 	@echo "make clock DAYS=31          time travel: the functions' clock runs 31 days ahead (RESET=1 goes back)"
 	@echo "make package    build every function's zip and the shared layer for Lambda"
+	@echo "make sam-build  sam build (no Docker) into .aws-sam/build: what make deploy deploys (ARCH=arm64 for Graviton)"
 	@echo "make deploy / make deploy-localstack   see README"
 
 # ---- installation -----------------------------------------------------------------------------------
@@ -73,7 +74,14 @@ RANKING_MODEL := layers/core/python/a2g/ranking/model/MANIFEST.json
 install-models:
 	@if [ ! -f $(RANKING_MODEL) ]; then echo "==> building the ranking models (one time)"; $(PY) tools/build_ranking_model.py; fi
 
-install: install-python install-node install-models
+# The AWS SAM CLI (`sam build`, `sam validate`, `sam deploy`) in .venv-sam/, from its own lock in tools/sam-cli/:
+# its exact pins conflict with the dev group's, so it cannot share .venv.
+SAM := .venv-sam/bin/sam
+install-sam: $(UV)
+	@echo "==> AWS SAM CLI (tools/sam-cli/uv.lock -> .venv-sam)"
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-sam $(UV_CMD) sync --frozen --quiet --project tools/sam-cli
+
+install: install-python install-node install-models install-sam
 
 build: install-node build-frontend build-sdk
 
@@ -133,8 +141,18 @@ lint: install-python
 package: install-python
 	@A2G_UV=$(UV_CMD) $(PY) infrastructure/deploy/package.py
 
-deploy: package
-	@infrastructure/deploy/deploy-aws.sh
+# `sam build` (no Docker: every function and layer is built by infrastructure/deploy/sam/Makefile with
+# package.py's code), then `sam deploy` of .aws-sam/build/template.yaml. ARCH=arm64 builds and deploys for
+# Graviton (the template's Architecture parameter). No `--cached`: SAM would key a layer on layers/core/ only,
+# not on uv.lock, and the docs function on its own folder, not on the other functions' routes; the costly part
+# (the locked wheels for Lambda) is cached by package.py under a key that includes the lock.
+ARCH ?= x86_64
+sam-build: install-python install-node install-models install-sam
+	@A2G_ARCHITECTURE=$(ARCH) $(SAM) build --template-file template.yaml --parallel \
+	  --parameter-overrides Architecture=$(ARCH)
+
+deploy: sam-build
+	@PATH=$(CURDIR)/.venv-sam/bin:$$PATH A2G_ARCHITECTURE=$(ARCH) infrastructure/deploy/deploy-aws.sh
 
 deploy-localstack: package
 	@infrastructure/deploy/deploy-localstack.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make deploy`: the packaged template (`make package` runs first) to a real AWS account with the SAM CLI,
+# `make deploy`: the template `sam build` wrote (`make sam-build` runs first) to a real AWS account with the SAM CLI,
 # then the web app to its bucket behind CloudFront. Step by step, and what it needs: docs/deploy.md.
 #
 #   A2G_TOKEN_SECRET   required: 32+ random characters, the same at every deploy (tokens are signed with it)
@@ -9,15 +9,17 @@
 #                      below sets it to the distribution's URL
 #   A2G_PARAMETERS     more parameter overrides, e.g. "OidcIssuer=https://sso.example.com OidcClientId=a2g"
 #   A2G_SKIP_FRONTEND  1: do not build and upload the web app
-#   A2G_PACKAGED_TEMPLATE, A2G_WEB_DIST   other places for .build/template.packaged.yaml and frontend/dist
+#   A2G_ARCHITECTURE   x86_64 (default) or arm64: must match what was built (make deploy ARCH=arm64 does both)
+#   A2G_PACKAGED_TEMPLATE, A2G_WEB_DIST   other places for .aws-sam/build/template.yaml and frontend/dist
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 die() { echo "deploy-aws: $*" >&2; exit 1; }
-command -v sam >/dev/null || die "the SAM CLI is missing: pipx install aws-sam-cli (or uv tool install aws-sam-cli)"
+command -v sam >/dev/null || die "the SAM CLI is missing: make install-sam (or pipx install aws-sam-cli)"
 command -v aws >/dev/null || die "the AWS CLI is missing: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
-PACKAGED="${A2G_PACKAGED_TEMPLATE:-.build/template.packaged.yaml}"  # what `make package` wrote
-[ -f "$PACKAGED" ] || die "no $PACKAGED: run make package first"
+# What `sam build` wrote (A2G_PACKAGED_TEMPLATE=.build/template.packaged.yaml deploys `make package`'s zips).
+PACKAGED="${A2G_PACKAGED_TEMPLATE:-.aws-sam/build/template.yaml}"
+[ -f "$PACKAGED" ] || die "no $PACKAGED: run make sam-build (or make package) first"
 : "${A2G_TOKEN_SECRET:?set A2G_TOKEN_SECRET (32+ random characters, e.g. openssl rand -hex 32) and keep it}"
 [ "${#A2G_TOKEN_SECRET}" -ge 32 ] || die "A2G_TOKEN_SECRET must be at least 32 characters"
 aws sts get-caller-identity --query Account --output text >/dev/null \
@@ -40,7 +42,7 @@ deploy() {  # $1: the PublicUrl parameter ("" keeps the template's default on th
     --config-file "$PWD/infrastructure/deploy/samconfig.toml" \
     --config-env "$CONFIG_ENV" \
     --stack-name "$STACK" \
-    --parameter-overrides "Stage=${STAGE}" "TokenSecret=${A2G_TOKEN_SECRET}" \
+    --parameter-overrides "Stage=${STAGE}" "TokenSecret=${A2G_TOKEN_SECRET}" "Architecture=${A2G_ARCHITECTURE:-x86_64}" \
       ${public_url:+"PublicUrl=${public_url}"} ${A2G_PARAMETERS:-}
 }
 
@@ -66,5 +68,6 @@ fi
 
 echo "API (direct):      $(output ApiUrl)"
 echo "WebSocket:         $(output WebSocketUrl)"
-echo "log-proxy (URL):   $(output LogProxyUrl)"
+echo "log-proxy (agents): $(output LogProxyUrl)"
+echo "A2A gateway:        $(output A2aGatewayUrl)"
 echo "web app:           ${WEB_URL}   (API at /api, log-proxy at /api/log-proxy, WebSocket at /ws)"

@@ -93,6 +93,9 @@ def runtime_of(raw: dict[str, Any]) -> tuple[str, str]:
     if not runtime.startswith("python3."):
         raise SystemExit(f"package.py builds Python functions; the template's runtime is {runtime}")
     arch = (function_globals.get("Architectures") or ["x86_64"])[0]
+    if isinstance(arch, dict) and "Ref" in arch:  # the Architecture parameter: what the build was asked for
+        default = raw.get("Parameters", {}).get(arch["Ref"], {}).get("Default", "x86_64")
+        arch = os.environ.get("A2G_ARCHITECTURE") or default
     # python3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34): any manylinux wheel up to 2_34 loads there.
     machine = {"x86_64": "x86_64", "arm64": "aarch64"}[arch]
     return runtime.removeprefix("python"), f"{machine}-manylinux_2_34"
@@ -320,6 +323,43 @@ def dummy_settings_env() -> dict[str, str]:
     return env
 
 
+# ---- one package's tree (also what `sam build` runs per resource: infrastructure/deploy/sam_build.py) -----
+
+def fill_layer(layer: str, tree: Path, deps: dict[str, Path], python: str | None, scratch: Path) -> None:
+    """A layer's contents as Lambda extracts them into /opt: `tree/python/` holds its share of the locked
+    dependencies (LAYER_SPLIT) and of our own code, compiled."""
+    if layer != CORE_LAYER and layer not in LAYER_SPLIT:
+        raise SystemExit(f"package.py does not know what goes into {layer} (see LAYER_SPLIT)")
+    site = tree / "python"
+    site.mkdir(parents=True, exist_ok=True)
+    if layer in deps:
+        shutil.copytree(deps[layer], site, dirs_exist_ok=True)
+    moved_folders = {folder for spec in LAYER_SPLIT.values() for folder in spec["folders"]}
+    shutil.rmtree(scratch, ignore_errors=True)
+    if layer == CORE_LAYER:
+        shutil.copytree(LAYER_SOURCE / "a2g", scratch / "a2g", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for folder in moved_folders:
+            shutil.rmtree(scratch / folder, ignore_errors=True)
+    else:
+        for folder in LAYER_SPLIT[layer]["folders"]:
+            shutil.copytree(LAYER_SOURCE / folder, scratch / folder)
+    if scratch.is_dir():
+        compile_tree(python, scratch, "/opt/python")
+        shutil.copytree(scratch, site, dirs_exist_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def fill_function(code_dir: Path, tree: Path, python: str | None, document: str | None) -> None:
+    """A function's package (/var/task): its folder without tests or Node files, compiled; the docs function
+    also gets the merged OpenAPI document (`document`, built when None) and the Swagger UI files."""
+    shutil.copytree(code_dir, tree, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "node_modules", "package*.json"))
+    if code_dir.name == DOCS_FUNCTION_FOLDER:
+        (tree / "openapi.json").write_text(document or openapi_document())  # functions cannot import each other
+        copy_docs_assets(code_dir, tree / "swagger-ui")
+    compile_tree(python, tree, "/var/task")
+
+
 # ---- the import check -----------------------------------------------------------------------------------
 
 _IMPORT_CHECK = r"""
@@ -464,26 +504,10 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
     if not skip_deps:
         cache.mkdir(parents=True, exist_ok=True)
         deps = dependencies(cache, locked_requirements(), py_version, platform, python)
-    moved_folders = {folder for spec in LAYER_SPLIT.values() for folder in spec["folders"]}
     layer_trees: dict[str, Path] = {}
     for layer in layers:
         tree = stage / "layers" / layer
-        site = tree / "python"
-        site.mkdir(parents=True)
-        if layer in deps:
-            shutil.copytree(deps[layer], site, dirs_exist_ok=True)
-        own_code = stage / "layer-code" / layer
-        if layer == CORE_LAYER:
-            shutil.copytree(LAYER_SOURCE / "a2g", own_code / "a2g",
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            for folder in moved_folders:
-                shutil.rmtree(own_code / folder, ignore_errors=True)
-        else:
-            for folder in LAYER_SPLIT[layer]["folders"]:
-                shutil.copytree(LAYER_SOURCE / folder, own_code / folder)
-        if own_code.is_dir():
-            compile_tree(python, own_code, "/opt/python")
-            shutil.copytree(own_code, site, dirs_exist_ok=True)
+        fill_layer(layer, tree, deps, python, stage / "layer-code" / layer)
         layer_trees[layer] = tree
         zip_path = out / "layers" / f"{layer}.zip"
         packages[layer] = Package("layer", layer, zip_path, zip_tree(tree, zip_path), tree_size(tree))
@@ -492,12 +516,7 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
     document = openapi_document()
     for fn in template.functions.values():
         tree = stage / "functions" / fn.logical_id
-        shutil.copytree(fn.code_dir, tree, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests",
-                                                                          "node_modules", "package*.json"))
-        if fn.code_dir.name == DOCS_FUNCTION_FOLDER:
-            (tree / "openapi.json").write_text(document)  # functions cannot import each other on Lambda
-            copy_docs_assets(fn.code_dir, tree / "swagger-ui")
-        compile_tree(python, tree, "/var/task")
+        fill_function(fn.code_dir, tree, python, document)
         zip_path = out / "functions" / f"{fn.logical_id}.zip"
         package = Package("function", fn.logical_id, zip_path, zip_tree(tree, zip_path), tree_size(tree),
                           layers=function_layers(raw, fn.logical_id))
@@ -561,8 +580,7 @@ def build(out: Path, cache: Path, *, skip_deps: bool, check_imports: bool, allow
     for package in packages.values():
         key = "CodeUri" if package.kind == "function" else "ContentUri"
         resources[package.logical_id]["Properties"][key] = str(package.zip_path)
-        if package.kind == "layer":
-            resources[package.logical_id].get("Metadata", {}).pop("BuildMethod", None)  # already built
+        resources[package.logical_id].pop("Metadata", None)  # already built: sam deploy uploads the zip
     (out / "template.packaged.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, width=120))
     print(f"packaged template: {out / 'template.packaged.yaml'}")
     shutil.rmtree(stage, ignore_errors=True)

@@ -371,9 +371,15 @@ def web_hosting_problems(raw: Template) -> list[str]:
     if "/api/log-proxy/*" in patterns and "/api/*" in patterns and \
             patterns.index("/api/log-proxy/*") > patterns.index("/api/*"):
         problems.append("/api/* comes before /api/log-proxy/*: the log-proxy would go to API Gateway")
-    for output in ("ApiUrl", "WebSocketUrl", "LogProxyUrl", "WebUrl", "WebBucketName", "WebDistributionId"):
-        if output not in (raw.get("Outputs") or {}):
+    outputs = raw.get("Outputs") or {}
+    for output in ("ApiUrl", "WebSocketUrl", "LogProxyUrl", "A2aGatewayUrl", "WebUrl", "WebBucketName",
+                   "WebDistributionId"):
+        if output not in outputs:
             problems.append(f"output {output} is missing")
+    # The streaming functions' documented ways in are their Function URLs (API Gateway cannot relay a stream).
+    for output, url in (("LogProxyUrl", "LogProxyFunctionUrl"), ("A2aGatewayUrl", "A2aGatewayFunctionUrl")):
+        if output in outputs and outputs[output].get("Value") != {"Fn::GetAtt": [url, "FunctionUrl"]}:
+            problems.append(f"output {output} is not {url}'s FunctionUrl")
     return problems
 
 

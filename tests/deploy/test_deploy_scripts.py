@@ -118,13 +118,14 @@ def test_web_app_upload_caches_bundles_and_revalidates_index(fake_cli: dict[str,
 
 def test_a_given_public_url_is_deployed_in_one_pass(fake_cli: dict[str, Any]) -> None:
     env = {**fake_cli["env"], "A2G_PUBLIC_URL": "https://agents.example.com", "A2G_STAGE": "prod",
-           "A2G_PARAMETERS": "OidcIssuer=https://sso.example.com OidcClientId=a2g", "A2G_SKIP_FRONTEND": "1"}
+           "A2G_PARAMETERS": "OidcIssuer=https://sso.example.com OidcClientId=a2g", "A2G_SKIP_FRONTEND": "1",
+           "A2G_ARCHITECTURE": "arm64"}
     done = run("deploy-aws.sh", env)
     assert done.returncode == 0, done.stderr
     [deploy] = calls(fake_cli["state"], "sam", "deploy")
     assert deploy[deploy.index("--config-env") + 1] == "prod" and deploy[deploy.index("--stack-name") + 1] == "a2g-prod"
     assert parameters(deploy) == {"Stage": "prod", "TokenSecret": "s" * 40, "PublicUrl": "https://agents.example.com",
-                                  "OidcIssuer": "https://sso.example.com", "OidcClientId": "a2g"}
+                                  "Architecture": "arm64", "OidcIssuer": "https://sso.example.com", "OidcClientId": "a2g"}
     assert calls(fake_cli["state"], "aws", "s3") == []
 
 

@@ -274,6 +274,10 @@ def test_web_app_api_log_proxy_and_websocket_share_one_cloudfront_origin(raw: di
     found = checks.web_hosting_problems(broken)
     assert any("/api/* comes before /api/log-proxy/*" in p for p in found), found
     assert "output WebUrl is missing" in found
+    pointed_at_the_api = mutated(raw)
+    pointed_at_the_api["Outputs"]["A2aGatewayUrl"]["Value"] = {"Fn::Sub": "https://${HttpApi}.example/a2a"}
+    assert checks.web_hosting_problems(pointed_at_the_api) == [
+        "output A2aGatewayUrl is not A2aGatewayFunctionUrl's FunctionUrl"]
 
 
 def test_log_proxy_runs_the_same_app_through_the_web_adapter(raw: dict[str, Any]) -> None:
@@ -284,7 +288,11 @@ def test_log_proxy_runs_the_same_app_through_the_web_adapter(raw: dict[str, Any]
     assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap" and env["AWS_LWA_INVOKE_MODE"] == "response_stream"
     assert "PORT" in env
     layer = props["Layers"][0]["Fn::If"]
-    assert layer[0] == "UsePublicWebAdapterLayer" and "LambdaAdapterLayerX86" in layer[1]["Fn::Sub"]
+    assert layer[0] == "UsePublicWebAdapterLayer"
+    by_architecture = layer[1]["Fn::If"]  # the public layer built for the Architecture parameter
+    assert by_architecture[0] == "IsArm64"
+    assert "LambdaAdapterLayerArm64" in by_architecture[1]["Fn::Sub"]
+    assert "LambdaAdapterLayerX86" in by_architecture[2]["Fn::Sub"]
     assert layer[2] == {"Ref": "LambdaWebAdapterLayerArn"}
 
 
