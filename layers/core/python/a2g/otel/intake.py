@@ -141,6 +141,14 @@ class OtelIntake:
                 match = self._match(old, proxy_entries, taken)
                 if match is not None:
                     joined.append((merge.merged(match, old), old["entry_id"]))
+        # A joined proxy entry whose span came before its agent's: the exact agent name replaces the inference.
+        for done in proxy_entries:
+            span = done.get("span")
+            if not isinstance(span, dict) or done.get("agent_id_source") == "span" or not span.get("parent_span_id"):
+                continue
+            agent = self._agent_above(span["parent_span_id"], in_batch, known)
+            if agent:
+                joined.append((merge.merged(done, {"agent_id": agent, "span": span}), None))
         if kept:
             self._entries.put_many(trace_id, kept, ttl)
         for entry, replaced in joined:
