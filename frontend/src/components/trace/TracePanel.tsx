@@ -14,6 +14,9 @@ import type { SocketState } from '../../api/socket'
 import { ErrorState, LoadingState } from '../States'
 import { TraceCapture } from './TraceCapture'
 import { TraceEntryItem } from './TraceEntryItem'
+import { TraceOtelGuide } from './TraceOtelGuide'
+import { TraceTree } from './TraceTree'
+import type { TreeEntry } from './traceTree'
 
 const EMPTY: never[] = []
 
@@ -71,6 +74,7 @@ export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () 
       </Box>
       <Box className="flex-1 overflow-auto a2g-scroll p-4 flex flex-col gap-4">
         <TraceCapture traceId={traceId} />
+        <TraceOtelGuide traceId={traceId} />
         <Box className="flex items-center justify-between">
           <Typography variant="body2" color="text.secondary" aria-live="polite">
             {t('trace.entries', { count: entries.length })}
@@ -87,8 +91,10 @@ export function TracePanel({ traceId, onClose }: { traceId: string; onClose: () 
             <Typography variant="body2" className="mt-1">{t('trace.emptyHint')}</Typography>
           </Box>
         )}
+        {/* Spans arrived (OpenTelemetry intake): the run as a tree; the calls stay listed below it. */}
+        {entries.some((e) => (e as unknown as TreeEntry).span) && <TraceTree entries={entries as unknown as TreeEntry[]} />}
         <Box className="flex flex-col gap-2" role="log" aria-label={t('trace.title')}>
-          {entries.map((e, i) => <TraceEntryItem key={e.entry_id || i} entry={e} />)}
+          {entries.filter((e) => (e as unknown as TreeEntry).api !== 'otel').map((e, i) => <TraceEntryItem key={e.entry_id || i} entry={e} />)}
           <div ref={listEnd} />
         </Box>
       </Box>
