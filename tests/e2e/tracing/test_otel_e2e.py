@@ -56,7 +56,7 @@ def test_exported_spans_and_proxy_entry_join_into_one_tree(tracing_runtime: Trac
                            api_key=developer.api_key, max_retries=0)
     ws_url = f"{tracing_runtime.ws_url}?token={developer.token}&trace_id={trace_id}"
     with connect(ws_url, open_timeout=10) as ws:
-        with tracer.start_as_current_span("invoke_agent planner", attributes={
+        with tracer.start_as_current_span("invoke_agent planner", attributes={  # noqa: SIM117 - nested as the agents are
                 "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}):
             with tracer.start_as_current_span("invoke_agent researcher", attributes={
                     "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}):

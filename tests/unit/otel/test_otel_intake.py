@@ -254,3 +254,25 @@ def test_long_attributes_are_cut_and_marked() -> None:
     assert len(spans[0].attributes["big"]) < 20_000
     entry = mapping.span_entry(spans[0], "trc_1", None)
     assert entry["cut"] is True and entry["kind"] == "step"
+
+
+@pytest.mark.parametrize("document", [
+    {"resourceSpans": {}},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz" * 16, "spanId": "cd" * 8}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8,
+                                                    "status": {"code": []}, "kind": "x", "name": 5,
+                                                    "startTimeUnixNano": "soon"}]}]}]},
+    {"resourceSpans": [{"resource": [], "scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8,
+                                                                   "attributes": [{"key": 1}]}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8, "attributes": [
+        {"key": "a", "value": {"arrayValue": {"values": 3}}}]}]}]}]},
+    [1, 2],
+])
+def test_malformed_json_documents_are_400s_never_crashes(document: Any) -> None:
+    intake, entries, _ = _intake()
+    try:
+        result = intake.export(OWNER, json.dumps(document).encode(), "application/json", None, "trc_1", None)
+    except ValidationFailed as refused:
+        assert refused.status == 400
+    else:  # what survived the checks was stored as a generic step
+        assert result.accepted == 1 and [e["kind"] for e in entries.items["trc_1"].values()] == ["step"]

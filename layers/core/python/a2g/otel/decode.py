@@ -161,9 +161,10 @@ def _span(raw: Any, resource: dict[str, Any]) -> Span:
     if not isinstance(raw, dict):
         raise BadOtlpBody("spans items must be objects")
     attrs, cut = attributes(raw.get("attributes"))
-    status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
+    status: dict[str, Any] = raw["status"] if isinstance(raw.get("status"), dict) else {}
     code = status.get("code", 0)
-    code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, code)
+    if isinstance(code, str):  # the protobuf JSON mapping writes enum names
+        code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, 0)
     kind = raw.get("kind", 0)
     name = raw.get("name")
     if not isinstance(name, str):
