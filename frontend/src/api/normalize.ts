@@ -225,6 +225,11 @@ export function toTraceEntry(raw: unknown): TraceEntry {
     provider: o.provider ? str(o.provider) : undefined,
     output_text: typeof o.output_text === 'string' ? o.output_text : undefined,
     stop_reason: o.stop_reason ? str(o.stop_reason) : undefined,
+    // Entries from OpenTelemetry spans, and proxy entries joined with one (the run tree reads these).
+    kind: o.kind ? str(o.kind) : undefined,
+    agent_name: o.agent_name ? str(o.agent_name) : undefined,
+    span: o.span && typeof obj(o.span).span_id === 'string' ? (obj(o.span) as unknown as TraceEntry['span']) : undefined,
+    tool: o.tool ? { name: str(obj(o.tool).name) } : undefined,
   }
 }
 

@@ -156,6 +156,12 @@ export interface TraceEntry {
   session_id?: string
   /** Pushed live in a shortened form (over the WebSocket size limit): fetch the whole one to show it. */
   truncated?: boolean
+  /** agent_run | tool_call | llm_call | step for span entries (OTel intake); the proxy's call kind otherwise. */
+  kind?: string
+  agent_name?: string
+  /** The OTel span an entry came from or was joined with: the run tree's parent links. */
+  span?: { span_id: string; parent_span_id?: string | null; name?: string; ended_at?: string }
+  tool?: { name?: string }
 }
 
 export interface ApiKey {

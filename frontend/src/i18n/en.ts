@@ -63,6 +63,8 @@ const en = {
   code: { copy: 'Copy code', copied: 'Copied!' },
   trace: {
     resize: 'Resize the trace panel',
+    tree: { title: 'Run tree', agent: 'Agent', llm: 'LLM', tool: 'Tool', step: 'Step', expand: 'Expand', collapse: 'Collapse' },
+    otel: { title: 'OpenTelemetry spans', hint: 'Export your framework’s spans here to see each agent with its own LLM and tool calls.' },
     running: 'running',
     loadingWhole: 'Loading the whole call…', wholeError: 'Could not load the whole call: {{message}}',
     title: 'Live trace', capture: 'Trace capture', captureHint: 'Point your agent’s OpenAI-compatible LLM client at this base URL with your API key. Every call appears below, live.',

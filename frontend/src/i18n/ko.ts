@@ -65,6 +65,8 @@ const ko: Messages = {
   code: { copy: '코드 복사', copied: '복사됨!' },
   trace: {
     resize: '트레이스 패널 크기 조절',
+    tree: { title: '실행 트리', agent: '에이전트', llm: 'LLM', tool: '도구', step: '단계', expand: '펼치기', collapse: '접기' },
+    otel: { title: 'OpenTelemetry 스팬', hint: '프레임워크의 스팬을 여기로 내보내면 에이전트별 LLM·도구 호출을 볼 수 있습니다.' },
     running: '실행 중',
     loadingWhole: '전체 호출을 불러오는 중…', wholeError: '전체 호출을 불러오지 못했습니다: {{message}}',
     title: '실시간 트레이스', capture: '트레이스 연결', captureHint: '에이전트의 OpenAI 호환 LLM 클라이언트에 이 base URL과 API 키를 넣으세요. 모든 호출이 아래에 실시간으로 표시됩니다.',

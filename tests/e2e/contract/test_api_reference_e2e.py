@@ -127,6 +127,8 @@ def test_public_routes_are_the_template_s_routes_without_an_authorizer(openapi: 
                 schema = documented[key]["requestBody"]["content"]["application/json"]["schema"]
                 # Gemini names the model in the path (`models/{model}:generateContent`), the others in the body.
                 assert "{model_action}" in key[0] or schema["properties"]["model"], key
+        elif key[0].startswith("/api/otel/"):
+            assert public and security == [{"apiKey": []}], key  # OTLP exporters send the API key; checked in-app
         elif key[0].startswith(SELF_AUTHENTICATED):
             # No authorizer either: the gateway and MCP check the API key or access token themselves.
             assert public and {"apiKey": []} in security and {"accessToken": []} in security, key

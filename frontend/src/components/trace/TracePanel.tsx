@@ -15,6 +15,9 @@ import type { SocketState } from '../../api/socket'
 import { ErrorState, LoadingState } from '../States'
 import { TraceCapture } from './TraceCapture'
 import { TraceEntryItem } from './TraceEntryItem'
+import { TraceOtelGuide } from './TraceOtelGuide'
+import { TraceTree } from './TraceTree'
+import type { TreeEntry } from './traceTree'
 
 const EMPTY: never[] = []
 
@@ -124,6 +127,7 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
       </Box>
       <Box className="flex-1 overflow-auto a2g-scroll p-4 flex flex-col gap-4">
         <TraceCapture traceId={traceId} />
+        <TraceOtelGuide traceId={traceId} />
         <Box className="flex items-center justify-between">
           <Typography variant="body2" color="text.secondary" aria-live="polite">
             {t('trace.entries', { count: entries.length })}
@@ -140,8 +144,10 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
             <Typography variant="body2" className="mt-1">{t('trace.emptyHint')}</Typography>
           </Box>
         )}
+        {/* Spans arrived (OpenTelemetry intake): the run as a tree; the calls stay listed below it. */}
+        {entries.some((e) => (e as unknown as TreeEntry).span) && <TraceTree entries={entries as unknown as TreeEntry[]} />}
         <Box className="flex flex-col gap-2" role="log" aria-label={t('trace.title')}>
-          {entries.map((e, i) => <TraceEntryItem key={e.entry_id || i} entry={e} />)}
+          {entries.filter((e) => (e as unknown as TreeEntry).api !== 'otel').map((e, i) => <TraceEntryItem key={e.entry_id || i} entry={e} />)}
           <div ref={listEnd} />
         </Box>
       </Box>

@@ -1,0 +1,278 @@
+"""The OTLP intake with fakes: spans made by the real OpenTelemetry SDK, encoded by the real OTLP encoder."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from typing import Any
+
+import pytest
+from a2g.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
+from a2g.identity.principal import Principal
+from a2g.otel import decode, mapping
+from a2g.otel.intake import OtelIntake
+from a2g.otel.mapping import iso_ns
+from a2g.tracing.repository import TraceMeta
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+OWNER = Principal(user_id="usr_owner", role="USER", team="t1", api_key_id="key_1")
+OTHER = Principal(user_id="usr_other", role="USER", team="t1", api_key_id="key_2")
+
+
+class FakeTraces:
+    def get_trace(self, trace_id: str) -> TraceMeta | None:
+        return TraceMeta(trace_id, "usr_owner", "agent", "agt_1", None, "2026-01-01T00:00:00.000Z") \
+            if trace_id.startswith("trc_") else None
+
+
+class FakeEntries:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def put_many(self, trace_id: str, entries: list[dict[str, Any]], ttl: int) -> None:
+        for e in entries:
+            self.items.setdefault(trace_id, {})[e["entry_id"]] = json.loads(json.dumps(e))
+
+    def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None:
+        for t in trace_ids:
+            self.put_many(t, [entry], ttl)
+
+    def delete(self, trace_id: str, entry_id: str) -> None:
+        self.items.get(trace_id, {}).pop(entry_id, None)
+
+    def newest(self, trace_id: str, id_prefix: str, limit: int) -> list[dict[str, Any]]:
+        found = [e for k, e in self.items.get(trace_id, {}).items() if k.startswith(id_prefix)]
+        return sorted(found, key=lambda e: e["entry_id"], reverse=True)[:limit]
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def publish(self, trace_id: str, owner: str, message: dict[str, Any]) -> int:
+        self.messages.append(message)
+        return 1
+
+
+def _intake() -> tuple[OtelIntake, FakeEntries, FakePublisher]:
+    entries, publisher = FakeEntries(), FakePublisher()
+    keys = {"a2g_sk_owner": OWNER, "a2g_sk_other": OTHER}
+    return OtelIntake(keys.get, lambda key: None, FakeTraces(), entries, publisher, 7, 1_000_000), entries, publisher
+
+
+def _agent_run_spans(resource: dict[str, Any] | None = None) -> list[Any]:
+    """A GenAI-convention agent with a sub-agent that calls a tool and the model (as ADK emits them)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create(resource or {"service.name": "demo"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("invoke_agent coordinator",
+                                      attributes={"gen_ai.operation.name": "invoke_agent",
+                                                  "gen_ai.agent.name": "coordinator"}):
+        with tracer.start_as_current_span("invoke_agent weather_agent",
+                                          attributes={"gen_ai.operation.name": "invoke_agent",
+                                                      "gen_ai.agent.name": "weather_agent"}):
+            with tracer.start_as_current_span("chat gpt-mock", attributes={
+                    "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-mock",
+                    "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
+                        {"type": "text", "content": "weather in Seoul?"}]}]),
+                    "gen_ai.usage.input_tokens": 12, "gen_ai.usage.output_tokens": 3}):
+                time.sleep(0.01)
+            with tracer.start_as_current_span("execute_tool get_weather", attributes={
+                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                    "gen_ai.tool.call.arguments": '{"city": "Seoul"}', "gen_ai.tool.call.result": "sunny"}):
+                pass
+        with tracer.start_as_current_span("some_internal_step"):
+            pass
+    return list(exporter.get_finished_spans())
+
+
+def _protobuf(spans: list[Any]) -> bytes:
+    return encode_spans(spans).SerializeToString()
+
+
+def test_protobuf_spans_become_a_tree_of_agent_llm_and_tool_entries() -> None:
+    intake, entries, publisher = _intake()
+    result = intake.export(OWNER, _protobuf(_agent_run_spans()), decode.PROTOBUF, None, "trc_1", None)
+    assert (result.accepted, result.rejected) == (5, 0)
+    stored = entries.items["trc_1"]
+    by_name = {e["span"]["name"]: e for e in stored.values()}
+    root, sub = by_name["invoke_agent coordinator"], by_name["invoke_agent weather_agent"]
+    llm, tool, step = by_name["chat gpt-mock"], by_name["execute_tool get_weather"], by_name["some_internal_step"]
+    assert (root["kind"], sub["kind"], llm["kind"], tool["kind"], step["kind"]) == (
+        "agent_run", "agent_run", "llm_call", "tool_call", "step")
+    assert sub["span"]["parent_span_id"] == root["span"]["span_id"]
+    assert llm["span"]["parent_span_id"] == sub["span"]["span_id"]
+    assert (llm["agent_id"], tool["agent_id"], step["agent_id"]) == ("weather_agent", "weather_agent", "coordinator")
+    assert llm["model"] == "gpt-mock" and llm["usage"]["input_tokens"] == 12
+    assert llm["request"]["messages"] == [{"role": "user", "content": "weather in Seoul?"}]
+    assert tool["tool"] == {"name": "get_weather", "call_id": None, "arguments": {"city": "Seoul"},
+                            "result": "sunny"}
+    assert llm["latency_ms"] >= 10
+    assert {m["entry"]["entry_id"] for m in publisher.messages} == set(stored)
+
+
+def test_json_and_gzip_bodies_read_the_same_as_protobuf() -> None:
+    from google.protobuf import json_format
+
+    spans = _agent_run_spans()
+    document = json_format.MessageToDict(encode_spans(spans))
+    import base64
+
+    for rs in document["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for s in ss["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in s:
+                        s[key] = base64.b64decode(s[key]).hex()
+    from_json = decode.decode_request(json.dumps(document).encode(), "application/json", 1_000_000)
+    from_pb = decode.decode_request(_protobuf(spans), decode.PROTOBUF, 1_000_000)
+    assert [(s.span_id, s.parent_span_id, s.name, s.attributes) for s in from_json] == [
+        (s.span_id, s.parent_span_id, s.name, s.attributes) for s in from_pb]
+    zipped = gzip.compress(_protobuf(spans))
+    assert decode.decompress(zipped, "gzip", 1_000_000) == _protobuf(spans)
+
+
+def test_llm_span_joins_the_proxy_entry_of_the_same_call_in_either_order() -> None:
+    spans = _agent_run_spans()
+    llm_span = next(s for s in spans if s.name == "chat gpt-mock")
+    proxy_entry = {"entry_id": "log_01", "trace_id": "trc_1", "at": iso_ns(llm_span.start_time + 2_000_000),
+                   "api": "chat", "kind": "chat.completions", "model": "gpt-mock", "status": "ok",
+                   "agent_id": "guessed", "agent_id_source": "inferred", "latency_ms": 8.0,
+                   "request": {"messages": [{"role": "system", "content": "be brief"},
+                                            {"role": "user", "content": "weather in Seoul?"}]},
+                   "output_text": "sunny", "usage": {"input_tokens": 12, "output_tokens": 3}}
+    # Proxy entry first.
+    intake, entries, publisher = _intake()
+    entries.put(["trc_1"], proxy_entry, 1)
+    intake.export(OWNER, _protobuf(spans), decode.PROTOBUF, None, "trc_1", None)
+    stored = entries.items["trc_1"]
+    assert not any(e.get("kind") == "llm_call" for e in stored.values())  # not shown twice
+    joined = stored["log_01"]
+    assert (joined["agent_id"], joined["agent_id_source"], joined["inferred_agent_id"]) == (
+        "weather_agent", "span", "guessed")
+    assert joined["span"]["span_id"] == format(llm_span.context.span_id, "016x")
+    assert joined["output_text"] == "sunny"
+    # Span first: the LLM span is kept, then joined when the proxy's entry is there at the next export.
+    intake, entries, publisher = _intake()
+    intake.export(OWNER, _protobuf([llm_span]), decode.PROTOBUF, None, "trc_1", None)
+    assert any(e.get("kind") == "llm_call" for e in entries.items["trc_1"].values())
+    entries.put(["trc_1"], proxy_entry, 1)
+    intake.export(OWNER, _protobuf([s for s in spans if s is not llm_span]), decode.PROTOBUF, None, "trc_1", None)
+    stored = entries.items["trc_1"]
+    assert not any(e.get("kind") == "llm_call" for e in stored.values())
+    assert stored["log_01"]["agent_id"] == "weather_agent"
+    assert any(m["type"] == "trace.entry_removed" for m in publisher.messages)
+
+
+def test_a_call_of_another_model_or_time_is_not_joined() -> None:
+    spans = _agent_run_spans()
+    llm_span = next(s for s in spans if s.name == "chat gpt-mock")
+    intake, entries, _ = _intake()
+    entries.put(["trc_1"], {"entry_id": "log_02", "at": iso_ns(llm_span.start_time), "api": "chat",
+                            "model": "other-model", "status": "ok", "request": {}}, 1)
+    entries.put(["trc_1"], {"entry_id": "log_03", "at": iso_ns(llm_span.start_time - 60 * 10**9), "api": "chat",
+                            "model": "gpt-mock", "status": "ok", "request": {}}, 1)
+    intake.export(OWNER, _protobuf(spans), decode.PROTOBUF, None, "trc_1", None)
+    assert "span" not in entries.items["trc_1"]["log_02"] and "span" not in entries.items["trc_1"]["log_03"]
+    assert any(e.get("kind") == "llm_call" for e in entries.items["trc_1"].values())
+
+
+def test_openinference_spans_are_read() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("oi")
+    with tracer.start_as_current_span("Triage", attributes={"openinference.span.kind": "AGENT"}):
+        with tracer.start_as_current_span("response", attributes={
+                "openinference.span.kind": "LLM", "llm.model_name": "gpt-mock",
+                "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "hi",
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.content": "hello", "llm.token_count.prompt": 4,
+                "llm.token_count.completion": 2}):
+            pass
+        with tracer.start_as_current_span("lookup", attributes={
+                "openinference.span.kind": "TOOL", "tool.name": "lookup", "input.value": '{"q": 1}',
+                "output.value": "found"}):
+            pass
+    intake, entries, _ = _intake()
+    intake.export(OWNER, _protobuf(list(exporter.get_finished_spans())), decode.PROTOBUF, None, "trc_1", None)
+    by_name = {e["span"]["name"]: e for e in entries.items["trc_1"].values()}
+    assert by_name["Triage"]["agent_name"] == "Triage"
+    assert by_name["response"]["agent_id"] == "Triage"
+    assert by_name["response"]["request"]["messages"] == [{"role": "user", "content": "hi"}]
+    assert by_name["response"]["output_text"] == "hello"
+    assert by_name["response"]["usage"] == {"input_tokens": 4, "output_tokens": 2, "total_tokens": 6}
+    assert by_name["lookup"]["tool"]["arguments"] == {"q": 1} and by_name["lookup"]["tool"]["result"] == "found"
+
+
+def test_trace_id_from_header_or_resource_attribute_and_partial_success() -> None:
+    intake, entries, _ = _intake()
+    intake.export(OWNER, _protobuf(_agent_run_spans()), decode.PROTOBUF, None, None, "trc_h")
+    assert len(entries.items["trc_h"]) == 5
+    spans = _agent_run_spans({"a2g.trace_id": "trc_r"}) + _agent_run_spans({"service.name": "no-trace"})
+    result = intake.export(OWNER, _protobuf(spans), decode.PROTOBUF, None, None, None)
+    assert (result.accepted, result.rejected) == (5, 5) and len(entries.items["trc_r"]) == 5
+    with pytest.raises(ValidationFailed) as refused:
+        intake.export(OWNER, _protobuf(_agent_run_spans()), decode.PROTOBUF, None, None, None)
+    assert refused.value.code == "trace_id_required"
+
+
+def test_refusals_store_nothing() -> None:
+    intake, entries, _ = _intake()
+    body = _protobuf(_agent_run_spans())
+    with pytest.raises(NotFound):
+        intake.export(OTHER, body, decode.PROTOBUF, None, "trc_1", None)  # not the key user's trace
+    with pytest.raises(NotFound):
+        intake.export(OWNER, body, decode.PROTOBUF, None, "missing", None)
+    with pytest.raises(decode.BadOtlpBody):
+        intake.export(OWNER, b"\xff\xff\xff not protobuf", decode.PROTOBUF, None, "trc_1", None)
+    with pytest.raises(decode.BadOtlpBody):
+        intake.export(OWNER, b"not gzip", decode.PROTOBUF, "gzip", "trc_1", None)
+    with pytest.raises(ValidationFailed):
+        intake.export(OWNER, b"{not json", "application/json", None, "trc_1", None)
+    with pytest.raises(PayloadTooLarge):  # a gzip bomb stops at the cap
+        intake.export(OWNER, gzip.compress(b"\0" * 2_000_000), decode.PROTOBUF, "gzip", "trc_1", None)
+    with pytest.raises(Unauthenticated):
+        intake.principal("Bearer a2g_sk_unknown")
+    with pytest.raises(Unauthenticated):
+        intake.principal(None)
+    assert entries.items == {}
+
+
+def test_long_attributes_are_cut_and_marked() -> None:
+    spans = decode.decode_request(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "ab" * 16, "spanId": "cd" * 8, "name": "x", "startTimeUnixNano": "1", "endTimeUnixNano": "2",
+        "attributes": [{"key": "big", "value": {"stringValue": "y" * 50_000}}]}]}]}]}).encode(),
+        "application/json", 1_000_000)
+    assert spans[0].cut and spans[0].attributes["big"].endswith(decode.CUT_MARK)
+    assert len(spans[0].attributes["big"]) < 20_000
+    entry = mapping.span_entry(spans[0], "trc_1", None)
+    assert entry["cut"] is True and entry["kind"] == "step"
+
+
+@pytest.mark.parametrize("document", [
+    {"resourceSpans": {}},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz" * 16, "spanId": "cd" * 8}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8,
+                                                    "status": {"code": []}, "kind": "x", "name": 5,
+                                                    "startTimeUnixNano": "soon"}]}]}]},
+    {"resourceSpans": [{"resource": [], "scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8,
+                                                                   "attributes": [{"key": 1}]}]}]}]},
+    {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "ab" * 16, "spanId": "cd" * 8, "attributes": [
+        {"key": "a", "value": {"arrayValue": {"values": 3}}}]}]}]}]},
+    [1, 2],
+])
+def test_malformed_json_documents_are_400s_never_crashes(document: Any) -> None:
+    intake, entries, _ = _intake()
+    try:
+        result = intake.export(OWNER, json.dumps(document).encode(), "application/json", None, "trc_1", None)
+    except ValidationFailed as refused:
+        assert refused.status == 400
+    else:  # what survived the checks was stored as a generic step
+        assert result.accepted == 1 and [e["kind"] for e in entries.items["trc_1"].values()] == ["step"]
