@@ -203,10 +203,10 @@ def manage_connections_functions(raw: Template) -> dict[str, list[Any]]:
 
 # What makes a function push over the WebSocket API (post_to_connection), found in its app.py:
 # the pusher itself, the chat run that streams an agent's answer, the log-proxy that pushes each call,
-# the A2A gateway that pushes each call's agent_call entry, and the trace service's methods that publish
-# through its broadcaster (read from a2g/tracing/service.py).
+# the A2A gateway that pushes each call's agent_call entry, the OTLP intake that pushes each span's entry,
+# and the trace service's methods that publish through its broadcaster (read from a2g/tracing/service.py).
 DIRECT_PUSH_NAMES = {"ApiGatewayPusher", "invoke_service", "build_log_proxy", "TraceBroadcaster", "default_pusher",
-                     "build_gateway"}
+                     "build_gateway", "build_otel_intake"}
 TRACE_SERVICE_FACTORY = "build_trace_service"
 
 

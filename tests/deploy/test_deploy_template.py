@@ -215,7 +215,7 @@ def test_websocket_pushing_functions_and_only_they_have_manage_connections(raw: 
     pushers = set(checks.manage_connections_functions(raw))
     # The known pushers, so that a broken detection (finding none) cannot pass silently.
     assert {"WsDefaultFunction", "WsSubscribeFunction", "WsInvokeFunction", "LogProxyFunction",
-            "LogsFunction"} <= pushers
+            "LogsFunction", "OtelIntakeFunction"} <= pushers
 
 
 def test_manage_connections_check_reports_missing_and_needless_grants(raw: dict[str, Any]) -> None:
