@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.tracing.mock_llm import MockLlm
+from tests.e2e.tracing.mock_providers import MockProviders
 from tests.e2e.tracing.runtime_helpers import TracingRuntime
 
 
@@ -50,3 +51,23 @@ def developer(tracing_runtime: TracingRuntime, e2e_llm: MockLlm) -> Developer:
         assert created.status_code == 201, created.text
     return Developer(token, tracing_runtime.api_key(token), tracing_runtime.create_trace("admin", agent_id="agt_e2e"),
                      "e2e-gpt")
+
+
+@pytest.fixture(scope="session")
+def providers(tracing_runtime: TracingRuntime, developer: Developer) -> Iterator[MockProviders]:
+    """The three mock providers, registered once per session: the format tests and the agent-SDK tests share
+    them (registering the same models twice is refused, 409 model_taken)."""
+    mock = MockProviders().start()
+    headers = {"authorization": f"Bearer {developer.token}"}
+    for name, provider, base, models in (
+        ("mock-openai", "openai", mock.root + "/v1", ["fmt-gpt", "fmt-gpt-limited", "fmt-gpt-refused"]),
+        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited", "fmt-claude-broken"]),
+        ("mock-gemini", "gemini", mock.root, ["fmt-gemini", "fmt-gemini-limited"]),
+    ):
+        created = httpx.post(tracing_runtime.base_url + "/api/admin/llms", headers=headers, json={
+            "name": name, "provider": provider, "base_url": base, "api_key": f"upstream-key-{provider}",
+            "models": models, "timeout_seconds": 30})
+        assert created.status_code == 201, created.text
+        assert created.json()["provider"] == provider
+    yield mock
+    mock.stop()

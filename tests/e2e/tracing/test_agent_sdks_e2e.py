@@ -15,7 +15,7 @@ from openai import AsyncOpenAI
 from tests.e2e.tracing.conftest import Developer
 from tests.e2e.tracing.mock_providers import ARGS, MockProviders
 from tests.e2e.tracing.runtime_helpers import TracingRuntime
-from tests.e2e.tracing.test_formats_e2e import _base, _entries, providers  # noqa: F401 - the module fixture
+from tests.e2e.tracing.test_formats_e2e import _base, _entries
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def _v1(runtime: TracingRuntime, trace_id: str) -> str:
 
 
 def test_openai_agents_default_model_with_a_handoff_plain_and_streamed(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
     from agents import Agent, Runner, set_default_openai_client, set_tracing_disabled
 
     set_tracing_disabled(True)  # the SDK would otherwise export its own traces to api.openai.com
@@ -61,7 +61,7 @@ def test_openai_agents_default_model_with_a_handoff_plain_and_streamed(
 
 
 def test_openai_agents_header_names_the_triage_agent_exactly(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
     from agents import Agent, ModelSettings, Runner, set_default_openai_client, set_tracing_disabled
 
     set_tracing_disabled(True)
@@ -78,7 +78,7 @@ def test_openai_agents_header_names_the_triage_agent_exactly(
 
 
 def test_pydantic_ai_responses_model_plain_streamed_and_a_tool(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
     from pydantic_ai import Agent
     from pydantic_ai.models.openai import OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
@@ -114,7 +114,7 @@ def test_pydantic_ai_responses_model_plain_streamed_and_a_tool(
 
 
 def test_langchain_chat_openai_on_the_responses_api(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
     from langchain_openai import ChatOpenAI
 
     trace_id = tracing_runtime.create_trace("admin", agent_id="agt_langchain")
@@ -136,7 +136,7 @@ def test_langchain_chat_openai_on_the_responses_api(
 
 
 def test_agno_openai_responses_plain_streamed_and_a_tool(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders) -> None:
     from agno.agent import Agent
     from agno.models.openai import OpenAIResponses
 
@@ -166,7 +166,7 @@ def test_agno_openai_responses_plain_streamed_and_a_tool(
 
 
 def test_google_adk_with_its_native_gemini_model_pointed_at_the_proxy(
-        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders,  # noqa: F811
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from google.adk.agents import LlmAgent
     from google.adk.models import Gemini

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -25,24 +24,6 @@ from tests.e2e.tracing.runtime_helpers import TracingRuntime
 pytestmark = pytest.mark.e2e
 WEATHER = {"name": "get_weather", "description": "weather of a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
-
-
-@pytest.fixture(scope="module")
-def providers(tracing_runtime: TracingRuntime, developer: Developer) -> Iterator[MockProviders]:
-    mock = MockProviders().start()
-    headers = {"authorization": f"Bearer {developer.token}"}
-    for name, provider, base, models in (
-        ("mock-openai", "openai", mock.root + "/v1", ["fmt-gpt", "fmt-gpt-limited", "fmt-gpt-refused"]),
-        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited", "fmt-claude-broken"]),
-        ("mock-gemini", "gemini", mock.root, ["fmt-gemini", "fmt-gemini-limited"]),
-    ):
-        created = httpx.post(tracing_runtime.base_url + "/api/admin/llms", headers=headers, json={
-            "name": name, "provider": provider, "base_url": base, "api_key": f"upstream-key-{provider}",
-            "models": models, "timeout_seconds": 30})
-        assert created.status_code == 201, created.text
-        assert created.json()["provider"] == provider
-    yield mock
-    mock.stop()
 
 
 def _base(runtime: TracingRuntime, trace_id: str) -> str:
