@@ -217,6 +217,29 @@ class PopularityItem(PlatformModel):
     ttl = NumberAttribute(null=True)
 
 
+# Ranking's colleague signals, ADDed on a user's FIRST use of an agent only: how many users (everyone and
+# per team) use each agent — `AGENTUSERS#ALL` / `AGENTUSERS#TEAM#<team>`, sk `AGENT#<agent_id>` — and, per
+# agent, how many users it shares with each other agent — `COUSE#<agent_id>`, sk `AGENT#<other>` (item–item
+# co-usage). Never decremented: "users who have used it".
+CO_USE_MAX_AGENTS = 50  # a user's other agents counted at a first use (bounds its writes)
+
+
+def agent_users_pk(team: str | None) -> str:
+    return f"AGENTUSERS#TEAM#{team}" if team else "AGENTUSERS#ALL"
+
+
+def co_use_pk(agent_id: str) -> str:
+    return f"COUSE#{agent_id}"
+
+
+class CountItem(PlatformModel):
+    Meta = table_meta("chats")  # type: ignore[assignment]
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>
+    agent_id = UnicodeAttribute(null=True)
+    users = NumberAttribute(default=0)
+
+
 # --- repositories -------------------------------------------------------------------------------------
 
 
@@ -400,7 +423,8 @@ class UsageRepository:
                    popular: bool = True) -> None:
         """One more use, atomically (ADD), with the time of the latest and of the first; and, when `popular`,
         one more in the agent's popularity counters of `at`'s month (everyone, and `team` when given)."""
-        UsageItem(pk=f"USER#{user_id}", sk=f"USES#{agent_id}").update(
+        usage = UsageItem(pk=f"USER#{user_id}", sk=f"USES#{agent_id}")
+        usage.update(
             actions=[
                 UsageItem.uses.add(1),
                 UsageItem.last_used_at.set(at),
@@ -411,6 +435,8 @@ class UsageRepository:
         )
         if not popular:
             return
+        if int(usage.uses or 0) == 1:  # this user's first use of the agent (ADD returned the new count)
+            self._count_new_user(user_id, agent_id, team)
         month = at[:7]
         expires = int(datetime.fromisoformat(at).timestamp()) + POPULARITY_TTL_SECONDS
         for scope in (None, team) if team else (None,):
@@ -421,6 +447,35 @@ class UsageRepository:
                     PopularityItem.ttl.set(expires),
                 ]
             )
+
+    def _count_new_user(self, user_id: str, agent_id: str, team: str | None) -> None:
+        """On a user's first use of an agent: one more user of it (everyone, and `team`), and one more
+        user shared with each other agent this user uses ("people who use X also use Y", both ways).
+        First uses are rare, so the few writes here are paid once per user and agent."""
+        for scope in (None, team) if team else (None,):
+            CountItem(pk=agent_users_pk(scope), sk=f"AGENT#{agent_id}").update(
+                actions=[CountItem.users.add(1), CountItem.agent_id.set(agent_id)]
+            )
+        others = [u.agent_id for u in self.uses_of(user_id) if u.agent_id != agent_id][:CO_USE_MAX_AGENTS]
+        for other in others:
+            for source, target in ((other, agent_id), (agent_id, other)):
+                CountItem(pk=co_use_pk(source), sk=f"AGENT#{target}").update(
+                    actions=[CountItem.users.add(1), CountItem.agent_id.set(target)]
+                )
+
+    def agent_users(self, team: str | None = None) -> dict[str, int]:
+        """How many users (of `team`, or everyone) have used each agent: one Query."""
+        return {
+            item.agent_id or item.sk.removeprefix("AGENT#"): int(item.users or 0)
+            for item in CountItem.query(agent_users_pk(team))
+        }
+
+    def co_users(self, agent_id: str) -> dict[str, int]:
+        """For each other agent, how many users used both it and `agent_id`: one Query."""
+        return {
+            item.agent_id or item.sk.removeprefix("AGENT#"): int(item.users or 0)
+            for item in CountItem.query(co_use_pk(agent_id))
+        }
 
     def agent_popularity(self, month: str, team: str | None = None) -> dict[str, int]:
         """Uses per agent in `month` (`yyyy-mm`), by everyone or by `team`: one Query."""

@@ -284,6 +284,11 @@ class MiniLMEmbedder:
             out[chunk] = self._encode([ids[i] for i in chunk])
         return out
 
+    def match_thresholds(self, text: str) -> tuple[float, float]:
+        """MiniLM's (good, partial) cosines of a match on meaning (calibrated with the bilingual
+        embedder's, ``tests/bench/ranking``)."""
+        return (0.40, 0.27)
+
     def coverage(self, text: str) -> float:
         """Share of the text's letters in Latin script: the only script this English model reads."""
         return latin_letter_share(text)

@@ -28,18 +28,19 @@ Every result carries a short reason a person can read; the reason names the sign
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from a2g.ranking.bm25 import BM25Index
 from a2g.ranking.embedder import TextEmbedder, agent_text
-from a2g.ranking.text import lexical_tokens
+from a2g.ranking.history import HistoryParts, history_parts
+from a2g.ranking.reasons import MATCH_GOOD, MATCH_NONE, MATCH_PARTIAL, SIMILAR_TO_MIN, Reason
+from a2g.ranking.text import latin_letter_share, lexical_tokens
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -48,15 +49,16 @@ __all__ = [
     "RankedAgent",
     "RankingParams",
     "UsageSignal",
+    "agent_tokens",
 ]
 
 MAX_QUERY_CHARS = 500
 """Longest requirement accepted; longer raises ``ValueError`` (the service answers 400). The model reads
 at most 256 word pieces anyway, and a cap keeps a request's cost bounded."""
 
-_SECONDS_PER_DAY = 86_400.0
 _WORD_RE = re.compile(r"\S+")
-_CLOSE_MEANING = 0.6  # share of the way from the catalogue's least to its most similar agent
+_RELATIVE_MATCH_Z = 3.5  # without a calibrated model threshold: this far above the catalogue's mean
+_RELATIVE_MIN_AGENTS = 20  # ... and only over a catalogue large enough for a mean to mean something
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,11 +90,22 @@ class UsageSignal:
 
 @dataclass(frozen=True)
 class RankedAgent:
-    """One result: ``score`` orders results (comparable within one call only); ``reason`` is for people."""
+    """One result: ``score`` orders results (comparable within one call only); ``reasons`` say why, the
+    strongest first (:mod:`a2g.ranking.reasons`); ``match`` is ``"good"`` / ``"partial"`` / ``"none"``
+    for a request (whether the agent fits it at all, by the calibrated thresholds) and ``None`` without
+    one."""
 
     agent_id: str
     score: float
-    reason: str
+    reasons: tuple[Reason, ...]
+    match: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English (logs, the benchmark); the app words the codes itself."""
+        from a2g.ranking.reasons import describe
+
+        return describe(list(self.reasons))
 
 
 @dataclass(frozen=True)
@@ -106,15 +119,28 @@ class RankingParams:
     """
 
     semantic_weight: float = 1.0  # 0 turns the embedding side off (BM25 only)
-    lexical_weight: float = 3.0  # 0 turns BM25 off (embeddings only); tuned on the dev split
+    lexical_weight: float = 3.0  # 0 turns BM25 off (embeddings only); tuned on both dev sets
+    # for requests not all in Latin script (Korean, mixed): e5 squeezes Korean texts together, while
+    # Hangul bigrams match well, so the words count more there (tuned on both dev sets)
+    lexical_weight_other: float = 6.0
     personal_boost: float = 0.1
     half_life_days: float = 30.0
     own_weight: float = 1.0
-    neighbour_weight: float = 0.7
-    team_weight: float = 0.3
-    global_weight: float = 0.15
+    # history weights, tuned on the enterprise set's usage histories (bench "history without a request"):
+    # co-usage finds the next agent of a workflow; content similarity between agents is weak evidence
+    # (unrelated agents are often as similar as related ones), so it only breaks near-ties
+    co_usage_weight: float = 0.4
+    neighbour_weight: float = 0.1
+    team_weight: float = 0.5
+    global_weight: float = 0.1
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
+    name_repeat: int = 3  # BM25 field weighting: an agent's name counts this many times ...
+    skill_repeat: int = 1  # ... its skill names and tags this many, its description once
+    # "Good match" calibration (tests/bench/ranking, "match calibration"): a share of the request's BM25
+    # evidence that alone makes a good match, and the smaller share that does with a semantic "partial".
+    match_lexical: float = 0.2
+    match_lexical_partial: float = 0.05
 
 
 class _Catalogue:
@@ -231,17 +257,20 @@ class AgentRanker:
         agents: list[AgentDocument],
         query: str | None,
         history: list[UsageSignal],
-        team_popularity: dict[str, int],
-        global_popularity: dict[str, int],
+        team_popularity: Mapping[str, float],
+        global_popularity: Mapping[str, float],
         agent_names: dict[str, str] | None = None,
         limit: int = 20,
+        co_usage: Mapping[str, Mapping[str, float]] | None = None,
     ) -> list[RankedAgent]:
         """Rank ``agents`` for the caller; at most ``limit`` results, best first.
 
         ``history`` is the caller's usage; ``team_popularity`` and ``global_popularity`` map agent ids to
-        use counts; ``agent_names`` names agents in reasons ("similar to X") — agents outside the
-        catalogue (no longer published) can be named through it. Raises ``ValueError`` when ``query`` is
-        longer than :data:`MAX_QUERY_CHARS` or ``limit`` is below 1.
+        (recency-weighted) use counts; ``co_usage`` is the item–item similarity of who uses what
+        (:func:`a2g.ranking.history.co_usage_from`), ``None`` when unknown; ``agent_names`` names agents
+        in reasons ("similar to X") — agents outside the catalogue (no longer published) can be named
+        through it. Raises ``ValueError`` when ``query`` is longer than :data:`MAX_QUERY_CHARS` or
+        ``limit`` is below 1.
         """
         if query is not None and len(query) > MAX_QUERY_CHARS:
             raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
@@ -254,27 +283,44 @@ class AgentRanker:
         if agent_names:
             names.update(agent_names)
 
-        personal, personal_parts = self._personal(catalogue, history, team_popularity, global_popularity)
+        p = self.params
+        parts = history_parts(
+            ids=catalogue.ids,
+            position=catalogue.position,
+            embeddings=catalogue.embeddings,
+            history=[(s.agent_id, s.uses, s.last_used_epoch) for s in history],
+            now=self._clock(),
+            team_popularity=team_popularity,
+            global_popularity=global_popularity,
+            co_usage=co_usage,
+            half_life_days=p.half_life_days,
+            own_weight=p.own_weight,
+            co_usage_weight=p.co_usage_weight,
+            neighbour_weight=p.neighbour_weight,
+            team_weight=p.team_weight,
+            global_weight=p.global_weight,
+        )
+        personal = parts.total
         text = (query or "").strip()
-        fused = self._relevance(catalogue, text) if text else None
-        if fused is None:
-            relevance = None
-            scores = personal
-        else:
-            relevance, semantic = fused
-            scores = relevance + self.params.personal_boost * personal
+        relevance = self._relevance(catalogue, text) if text else None
+        scores = personal if relevance is None else relevance.fused + p.personal_boost * personal
 
         top = _top_k(scores, catalogue.ids, limit)
         # The request's tokens, whole and word by word, are needed for every result's reason.
         request = _RequestWords(text) if relevance is not None else None
         results = []
         for row in top:
+            match: str | None = None
             if relevance is None:
-                reason = self._personal_reason(row, personal_parts, names, catalogue)
+                reasons = self._personal_reasons(row, parts, names, catalogue)
+                if text:  # a request without any usable signal (emoji, an unknown script)
+                    match = MATCH_NONE
+                    reasons = [Reason("weak_match"), *(r for r in reasons if r.code != "in_catalogue")]
             else:
                 assert request is not None
-                reason = self._relevance_reason(row, request, catalogue, semantic, personal_parts, names)
-            results.append(RankedAgent(catalogue.ids[row], round(float(scores[row]), 6), reason))
+                match = _LEVELS[int(relevance.level[row])]
+                reasons = self._relevance_reasons(row, request, catalogue, relevance, parts, names)
+            results.append(RankedAgent(catalogue.ids[row], round(float(scores[row]), 6), tuple(reasons), match))
         return results
 
     # ------------------------------------------------------------ catalogue
@@ -327,8 +373,8 @@ class AgentRanker:
         if changed:
             texts = [agent_text(a.name, a.description, a.skills) for a in changed]
             vectors = self._vectors(changed, texts)
-            for agent, text, vector in zip(changed, texts, vectors, strict=True):
-                catalogue.put(agent, lexical_tokens(text), vector)
+            for agent, vector in zip(changed, vectors, strict=True):
+                catalogue.put(agent, agent_tokens(agent, self.params), vector)
         return catalogue
 
     def _vectors(self, agents: Sequence[AgentDocument], texts: Sequence[str]) -> np.ndarray:
@@ -358,8 +404,8 @@ class AgentRanker:
         texts = [agent_text(a.name, a.description, a.skills) for a in unique]
         vectors = self._vectors(unique, texts)
         catalogue = _Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), vectors.shape[1])
-        for agent, text, vector in zip(unique, texts, vectors, strict=True):
-            catalogue.put(agent, lexical_tokens(text), vector)
+        for agent, vector in zip(unique, vectors, strict=True):
+            catalogue.put(agent, agent_tokens(agent, self.params), vector)
         return catalogue
 
     def _model_dimension(self) -> int:
@@ -372,10 +418,11 @@ class AgentRanker:
         coverage = getattr(self._embedder, "coverage", None)
         return float(coverage(text)) if callable(coverage) else 1.0
 
-    def _relevance(self, catalogue: _Catalogue, text: str) -> tuple[np.ndarray, np.ndarray | None] | None:
-        """Fused 0..1 relevance per agent and the scaled semantic part (for reasons), or ``None`` when
-        the request carries no usable signal."""
+    def _relevance(self, catalogue: _Catalogue, text: str) -> _Relevance | None:
+        """Fused 0..1 relevance per agent, its parts and the good-match flags, or ``None`` when the
+        request carries no usable signal."""
         p = self.params
+        n = len(catalogue.ids)
         tokens = lexical_tokens(text)
         lexical = catalogue.bm25.scores(tokens)
         lexical_part = None
@@ -383,132 +430,160 @@ class AgentRanker:
             lexical_part = lexical / catalogue.bm25.ceiling(tokens)
 
         weight = p.semantic_weight * self._coverage(text)
+        lexical_weight = p.lexical_weight if latin_letter_share(text) == 1.0 else p.lexical_weight_other
         semantic_part = None
+        cosine = None
         if weight > 0:
             embed_query = getattr(self._embedder, "embed_query", None)
             query_vector = embed_query(text) if callable(embed_query) else self._embedder.embed([text])[0]
-            semantic = catalogue.embeddings @ query_vector
-            low, high = float(semantic.min()), float(semantic.max())
+            cosine = catalogue.embeddings @ query_vector
+            low, high = float(cosine.min()), float(cosine.max())
             if high - low > 1e-6:
-                semantic_part = (semantic - low) / (high - low)
+                semantic_part = (cosine - low) / (high - low)
 
         if lexical_part is None and semantic_part is None:
             return None
+        level = self._match_levels(text, lexical_part, cosine if weight >= 0.5 else None, n)
         if semantic_part is None:
             assert lexical_part is not None
-            return lexical_part / float(lexical_part.max()), None
+            return _Relevance(lexical_part / float(lexical_part.max()), None, level)
         if lexical_part is None:
             # No word matched: the semantic side alone orders, scaled by how far it can be trusted.
-            return weight * semantic_part, semantic_part
-        fused = weight * semantic_part + p.lexical_weight * lexical_part
+            return _Relevance(weight * semantic_part, semantic_part, level)
+        fused = weight * semantic_part + lexical_weight * lexical_part
         # Scale so the best conceivable agent here scores 1: the personal boost then means the same
         # whatever the balance of the two sides.
-        fused /= weight + p.lexical_weight * float(lexical_part.max())
-        return fused, semantic_part
+        fused /= weight + lexical_weight * float(lexical_part.max())
+        return _Relevance(fused, semantic_part, level)
 
-    def _relevance_reason(
+    def _match_levels(
+        self, text: str, lexical: np.ndarray | None, cosine: np.ndarray | None, n: int
+    ) -> np.ndarray:
+        """Per agent 2 (good), 1 (partial) or 0 (none), by the calibrated thresholds:
+
+        good    — lexical share ≥ ``match_lexical``, or cosine ≥ the embedder's "good" threshold, or
+                  both sides partial;
+        partial — lexical share ≥ ``match_lexical_partial`` or cosine ≥ the "partial" threshold.
+
+        The cosine thresholds come from the embedder (``match_thresholds(text) -> (good, partial)``,
+        calibrated per model and script); a model without them counts as partial only far above the
+        catalogue's mean and is never "good" on meaning alone."""
+        p = self.params
+        lexical_good = np.zeros(n, dtype=bool)
+        lexical_some = np.zeros(n, dtype=bool)
+        if lexical is not None:
+            lexical_good = lexical >= p.match_lexical
+            lexical_some = lexical >= p.match_lexical_partial
+        semantic_good = np.zeros(n, dtype=bool)
+        semantic_some = np.zeros(n, dtype=bool)
+        if cosine is not None:
+            thresholds_of = getattr(self._embedder, "match_thresholds", None)
+            thresholds = thresholds_of(text) if callable(thresholds_of) else None
+            if thresholds is not None:
+                semantic_good = cosine >= float(thresholds[0])
+                semantic_some = cosine >= float(thresholds[1])
+            elif n >= _RELATIVE_MIN_AGENTS and float(cosine.std()) > 1e-6:
+                semantic_some = (cosine - float(cosine.mean())) / float(cosine.std()) >= _RELATIVE_MATCH_Z
+        good = lexical_good | semantic_good | (lexical_some & semantic_some)
+        some = lexical_some | semantic_some
+        level: np.ndarray = np.where(good, 2, np.where(some, 1, 0)).astype(np.int8)
+        return level
+
+    def _relevance_reasons(
         self,
         row: int,
         request: _RequestWords,
         catalogue: _Catalogue,
-        semantic: np.ndarray | None,
-        parts: dict[str, np.ndarray],
+        relevance: _Relevance,
+        parts: HistoryParts,
         names: dict[str, str],
-    ) -> str:
-        personal = self._personal_reason(row, parts, names, catalogue, threshold=0.5)
+    ) -> list[Reason]:
+        personal = self._personal_reasons(row, parts, names, catalogue, threshold=0.5)
+        good = int(relevance.level[row]) == 2
         matched_skills = [name for name, tokens in catalogue.skill_tokens(row) if tokens & request.tokens]
-        if matched_skills:
-            reason = "matches: " + ", ".join(matched_skills[:3])
+        first: Reason | None = None
+        if matched_skills and good:
+            first = Reason("matches_skills", {"skills": matched_skills[:3]})
         else:
-            agent_tokens = catalogue.token_set(row)
+            agent_tokens_ = catalogue.token_set(row)
             words: list[str] = []
             for word, tokens in request.words:
-                if tokens & agent_tokens and word.lower() not in (w.lower() for w in words):
+                if tokens & agent_tokens_ and word.lower() not in (w.lower() for w in words):
                     words.append(word)
-            if words:
-                reason = "matches: " + ", ".join(words[:3])
-            elif semantic is not None and semantic[row] >= _CLOSE_MEANING:
-                reason = "close in meaning to your request"
-            else:
-                # A weak match is ranked for completeness; say only what else speaks for it.
-                return personal or "weak match"
-        return f"{reason}; {personal}" if personal else reason
+            if words and good:
+                first = Reason("matches_words", {"words": words[:3]})
+            elif good:
+                first = Reason("close_in_meaning")
+        if first is None:
+            # A weak match is ranked for completeness; say so, and what else speaks for it.
+            return [Reason("weak_match"), *personal]
+        return [first, *personal]
 
     # -------------------------------------------------------------- history
-    def _personal(
-        self,
-        catalogue: _Catalogue,
-        history: Sequence[UsageSignal],
-        team_popularity: dict[str, int],
-        global_popularity: dict[str, int],
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        n = len(catalogue.ids)
-        p = self.params
-        own = np.zeros(n, dtype=np.float32)
-        now = self._clock()
-        used_rows: list[int] = []
-        used_weights: list[float] = []
-        for signal in history:
-            if signal.uses <= 0:
-                continue
-            age_days = max(0.0, now - signal.last_used_epoch) / _SECONDS_PER_DAY
-            strength = math.log1p(signal.uses) * 0.5 ** (age_days / p.half_life_days)
-            row = catalogue.position.get(signal.agent_id)
-            if row is not None:
-                own[row] = max(own[row], strength)
-                used_rows.append(row)
-                used_weights.append(strength)
-        top_strength = max(used_weights, default=0.0)
-        if top_strength > 0:
-            own /= top_strength
-
-        neighbour = np.zeros(n, dtype=np.float32)
-        neighbour_of = np.full(n, -1, dtype=np.int64)
-        if used_rows and n > 1:
-            similarities = catalogue.embeddings[used_rows] @ catalogue.embeddings.T  # (k, n)
-            for i, row in enumerate(used_rows):
-                similarities[i, row] = np.nan  # an agent is not its own neighbour
-            baseline = np.nanmedian(similarities, axis=1, keepdims=True)
-            lifted = np.clip((similarities - baseline) / np.maximum(1.0 - baseline, 1e-6), 0.0, 1.0)
-            lifted = np.nan_to_num(lifted, nan=0.0)
-            lifted *= (np.asarray(used_weights, dtype=np.float32) / top_strength)[:, None]
-            best = lifted.argmax(axis=0)
-            neighbour = lifted[best, np.arange(n)].astype(np.float32)
-            neighbour_of = np.asarray([used_rows[b] for b in best], dtype=np.int64)
-
-        team = _log_scaled(catalogue.ids, team_popularity)
-        overall = _log_scaled(catalogue.ids, global_popularity)
-        parts = {
-            "own": p.own_weight * own,
-            "neighbour": p.neighbour_weight * neighbour,
-            "team": p.team_weight * team,
-            "global": p.global_weight * overall,
-            "neighbour_of": neighbour_of,
-            "uses": _uses(catalogue, history),
-        }
-        total = parts["own"] + parts["neighbour"] + parts["team"] + parts["global"]
-        return total.astype(np.float32), parts
-
-    def _personal_reason(
+    def _personal_reasons(
         self,
         row: int,
-        parts: dict[str, np.ndarray],
+        parts: HistoryParts,
         names: dict[str, str],
         catalogue: _Catalogue,
         threshold: float = 0.0,
-    ) -> str:
-        contributions = {key: float(parts[key][row]) for key in ("own", "neighbour", "team", "global")}
+    ) -> list[Reason]:
+        contributions = {
+            "own": float(parts.own[row]),
+            "co_usage": float(parts.co_usage[row]),
+            "neighbour": float(parts.neighbour[row]) if parts.neighbour_cosine[row] >= SIMILAR_TO_MIN else 0.0,
+            "team": float(parts.team[row]),
+            "global": float(parts.overall[row]),
+        }
         key = max(contributions, key=lambda k: contributions[k])
-        if contributions[key] <= threshold:
-            return "" if threshold > 0 else "in the catalogue"
+        if contributions[key] <= max(threshold * self._scale(key), 0.0) or contributions[key] <= 0:
+            return [] if threshold > 0 else [Reason("in_catalogue")]
         if key == "own":
-            return "you use this often" if parts["uses"][row] >= 3 else "you used this recently"
-        if key == "neighbour":
-            source = catalogue.ids[int(parts["neighbour_of"][row])]
-            return f"similar to {names.get(source, source)}, which you use"
+            uses = int(parts.uses[row])
+            return [Reason("you_use_often" if uses >= 3 else "you_used_recently", {"uses": uses})]
+        if key in ("co_usage", "neighbour"):
+            source_row = int((parts.co_usage_of if key == "co_usage" else parts.neighbour_of)[row])
+            if source_row < 0:
+                return [] if threshold > 0 else [Reason("in_catalogue")]
+            source = catalogue.ids[source_row]
+            code = "used_with" if key == "co_usage" else "similar_to"
+            return [Reason(code, {"agent_id": source, "agent_name": names.get(source, source)})]
         if key == "team":
-            return "popular in your team"
-        return "popular"
+            return [Reason("popular_in_team")]
+        return [Reason("popular")]
+
+    def _scale(self, key: str) -> float:
+        """The weight of a history part: thresholds are shares of what the part can contribute."""
+        p = self.params
+        return {
+            "own": p.own_weight,
+            "co_usage": p.co_usage_weight,
+            "neighbour": p.neighbour_weight,
+            "team": p.team_weight,
+            "global": p.global_weight,
+        }[key]
+
+
+@dataclass
+class _Relevance:
+    fused: np.ndarray  # 0..1 per row
+    semantic: np.ndarray | None  # min-max scaled cosine, None without a semantic side
+    level: np.ndarray  # per row 2 good, 1 partial, 0 none (the calibrated thresholds)
+
+
+_LEVELS = (MATCH_NONE, MATCH_PARTIAL, MATCH_GOOD)
+
+
+def agent_tokens(agent: AgentDocument, params: RankingParams) -> list[str]:
+    """BM25 tokens of an agent with its fields weighted: the name ``name_repeat`` times, skill names and
+    tags ``skill_repeat`` times (on top of the full text, which has them once), the description once."""
+    tokens = lexical_tokens(agent_text(agent.name, agent.description, agent.skills))
+    name = lexical_tokens(agent.name)
+    tokens.extend(name * max(0, params.name_repeat - 1))
+    if params.skill_repeat > 1:
+        skill_words = lexical_tokens(" ".join(" ".join([s[0], *s[2]]) for s in agent.skills))
+        tokens.extend(skill_words * (params.skill_repeat - 1))
+    return tokens
 
 
 class _RequestWords:
@@ -522,25 +597,6 @@ class _RequestWords:
             tokens = frozenset(lexical_tokens(cleaned))
             if cleaned and tokens:
                 self.words.append((cleaned, tokens))
-
-
-def _uses(catalogue: _Catalogue, history: Sequence[UsageSignal]) -> np.ndarray:
-    uses = np.zeros(len(catalogue.ids), dtype=np.int64)
-    for signal in history:
-        row = catalogue.position.get(signal.agent_id)
-        if row is not None:
-            uses[row] = max(uses[row], signal.uses)
-    return uses
-
-
-def _log_scaled(ids: Sequence[str], counts: dict[str, int]) -> np.ndarray:
-    """log(1 + count) / log(1 + max count): one very popular agent must not flatten all the others."""
-    if not counts:
-        return np.zeros(len(ids), dtype=np.float32)
-    raw = np.fromiter((counts.get(i, 0) for i in ids), dtype=np.float64, count=len(ids))
-    values = np.log1p(np.maximum(raw, 0.0)).astype(np.float32)
-    top = float(values.max()) if len(values) else 0.0
-    return values / top if top > 0 else values
 
 
 def _top_k(scores: np.ndarray, ids: Sequence[str], limit: int) -> list[int]:

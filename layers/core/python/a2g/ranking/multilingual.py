@@ -297,25 +297,46 @@ def _read_directory(cursor: _Cursor) -> dict[str, tuple[int, int]]:
 
 
 class BilingualEmbedder:
-    """MiniLM for English, multilingual-e5 for everything else, in one vector space of 768 dimensions.
+    """MiniLM and multilingual-e5 in one vector space of 768 dimensions.
 
-    An agent's vector is both models' unit vectors side by side, scaled by 1/√2. A request is embedded
-    by one model only — MiniLM when all its letters are Latin (it is the stronger English model),
-    multilingual-e5 otherwise (Korean, mixed Korean/English) — and placed in that model's half, the
-    other half zero. The dot product with an agent is then exactly that model's cosine / √2, so one
-    stored vector per agent serves both kinds of request, and each request pays for one forward pass.
+    An agent's vector is both models' unit vectors side by side, scaled by 1/√2. A request is placed
+    so that its dot product with an agent is a cosine:
+
+    * all its letters Latin (English): both models read it, ``[MiniLM, e5] / √2`` — the dot product is
+      the mean of both cosines. MiniLM is the stronger English model, but only e5 reads an agent whose
+      description is Korean, and the mean holds on both (``tests/bench/ranking``: MetaTool and the
+      enterprise set); ``english_query_mode="minilm"`` keeps the MiniLM half alone;
+    * anything else (Korean, mixed): e5 alone, ``[0, e5 · √2]`` — the dot product is e5's cosine.
+
     Between agents (the "similar to what you use" signal) the dot product is the mean of both cosines.
+    :meth:`match_thresholds` gives the calibrated cosines above which an agent is a good (or a partial)
+    match for the request on meaning alone.
 
-    multilingual-e5 is loaded on the first request or agent text that needs it, so a function that only
-    ever sees English requests never spends its memory or cold-start time on it.
+    multilingual-e5 is loaded on the first request or agent text that needs it (its file is memory-mapped:
+    ~0.2 s).
     """
 
-    def __init__(self, english: MiniLMEmbedder, multilingual_path: Path) -> None:
+    # (good, partial) cosine thresholds, calibrated on both development sets (tests/bench/ranking, "match
+    # calibration"): nonsense and off-topic requests ("zzqx blorf", "로또 번호 뽑아줘") reach at most
+    # 0.53 (English, mean of both cosines), 0.83 (Korean, e5) and 0.26 (MiniLM) with their best agent;
+    # the agent a request was written for has a median of 0.55-0.61, 0.82-0.86 and 0.28-0.38. e5 squeezes
+    # every Korean text into 0.75-0.9, so on meaning alone it can say "good" only well above nonsense, and
+    # Korean requests mostly earn "good" with their words (BM25 bigrams) as well.
+    MATCH_ENGLISH = (0.56, 0.535)
+    MATCH_OTHER = (0.845, 0.835)
+    MATCH_MINILM = (0.40, 0.27)
+
+    def __init__(
+        self, english: MiniLMEmbedder, multilingual_path: Path, english_query_mode: str = "both"
+    ) -> None:
+        if english_query_mode not in ("both", "minilm"):
+            raise ValueError("english_query_mode is 'both' or 'minilm'")
         self._english = english
         self._path = multilingual_path
         self._multilingual: MultilingualE5Embedder | None = None
         self._lock = threading.Lock()
         self.dimension = english.dimension + MultilingualE5Embedder.dimension
+        self.english_query_mode = english_query_mode
 
     @property
     def multilingual(self) -> MultilingualE5Embedder:
@@ -336,16 +357,29 @@ class BilingualEmbedder:
         return result
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Requests' vectors, each from the one model its script calls for (see the class docstring)."""
+        """Requests' vectors, placed by their script (see the class docstring)."""
         split = self._english.dimension
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         english = [i for i, t in enumerate(texts) if _english_only(t)]
         other = [i for i, t in enumerate(texts) if not _english_only(t)]
         if english:
-            vectors[english, :split] = self._english.embed([texts[i] for i in english])
+            english_texts = [texts[i] for i in english]
+            if self.english_query_mode == "both":
+                vectors[english, :split] = self._english.embed(english_texts) * np.float32(_HALF)
+                vectors[english, split:] = self.multilingual.embed_queries(english_texts) * np.float32(_HALF)
+            else:
+                vectors[english, :split] = self._english.embed(english_texts) * np.float32(_ROOT2)
         if other:
-            vectors[other, split:] = self.multilingual.embed_queries([texts[i] for i in other])
+            vectors[other, split:] = self.multilingual.embed_queries([texts[i] for i in other]) * np.float32(
+                _ROOT2
+            )
         return vectors
+
+    def match_thresholds(self, text: str) -> tuple[float, float]:
+        """The (good, partial) cosines, as :meth:`embed_queries` places ``text``, of a match on meaning."""
+        if _english_only(text):
+            return self.MATCH_ENGLISH if self.english_query_mode == "both" else self.MATCH_MINILM
+        return self.MATCH_OTHER
 
     def coverage(self, text: str) -> float:
         if not any(ch.isalpha() for ch in text):
@@ -356,6 +390,7 @@ class BilingualEmbedder:
 
 
 _HALF = 1.0 / np.sqrt(2.0)
+_ROOT2 = np.sqrt(2.0)
 
 
 def _english_only(text: str) -> bool:

@@ -169,6 +169,26 @@ class RankingRepository:
                 totals[agent_id] = totals.get(agent_id, 0) + uses
         return totals
 
+    def agent_users(self, team: str | None) -> dict[str, int]:
+        """How many users (of `team`, or everyone) have used each agent: one Query."""
+        return self._usage.agent_users(team)
+
+    def co_users(self, agent_id: str) -> dict[str, int]:
+        """Users `agent_id` shares with each other agent ("people who use X also use Y"): one Query."""
+        return self._usage.co_users(agent_id)
+
+    def owners(self, user_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Display name and team of each agent owner (one GetItem per owner; the service caches them)."""
+        from a2g.identity.repository import DynamoUserStore
+
+        users = DynamoUserStore()
+        found: dict[str, tuple[str, str]] = {}
+        for user_id in user_ids:
+            user = users.get(user_id)
+            if user is not None:
+                found[user_id] = (user.display_name, user.team)
+        return found
+
     def embedding_endpoint(self, model: str) -> EmbeddingEndpoint | None:
         """The enabled LLM serving `model` (registry: one GetItem for the route, one for the LLM)."""
         if self._llms is None:

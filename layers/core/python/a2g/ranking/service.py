@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -44,7 +44,14 @@ from a2g.errors import PlatformError, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.log import logger
 from a2g.ranking.embedder import TextEmbedder, agent_text, decode_embedding
-from a2g.ranking.engine import MAX_QUERY_CHARS, AgentDocument, AgentRanker, RankingParams, UsageSignal
+from a2g.ranking.engine import (
+    MAX_QUERY_CHARS,
+    AgentDocument,
+    AgentRanker,
+    RankedAgent,
+    RankingParams,
+    UsageSignal,
+)
 from a2g.ranking.remote import EmbeddingServiceError
 
 __all__ = [
@@ -65,6 +72,14 @@ __all__ = [
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _TEAM_CACHE_SIZE = 256  # teams whose popularity a warm function remembers
+_EXTRAS_CACHE_SIZE = 4096  # colleague signals a warm function remembers (agents' co-usage, owners, teams)
+_CO_USAGE_SOURCES = 25  # the caller's agents whose co-usage is read (one Query each, then cached)
+
+
+def _best_match(ranked: list[RankedAgent]) -> str:
+    """The best match level over the results: "good", "partial" or "none" (the app's "no good match")."""
+    levels = {r.match for r in ranked}
+    return "good" if "good" in levels else "partial" if "partial" in levels else "none"
 
 
 @dataclass(frozen=True)
@@ -227,6 +242,8 @@ class RankingService:
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
         self._teams: OrderedDict[str, tuple[float, dict[str, int]]] = OrderedDict()
+        # colleague signals (users per agent, co-usage, owners' names), each read at most once per period
+        self._extras: OrderedDict[tuple[str, str], tuple[float, Any]] = OrderedDict()
         self._local: tuple[TextEmbedder, AgentRanker, str] | None = None
         self._remote: _RemoteModel | None = None
         self._remote_paused_until = 0.0
@@ -253,9 +270,13 @@ class RankingService:
         ]
         with self._lock:
             team = self._team_popularity(caller.team) if caller.team else {}
-            ranked, model = self._rank(snapshot, query, history, team, limit)
+            co_usage = self._co_usage([h.agent_id for h in history if h.uses > 0])
+            ranked, model = self._rank(snapshot, query, history, team, limit, co_usage)
+            colleagues = self._cached(("users", caller.team or ""), lambda: self._optional("agent_users", {}, caller.team or None)) if caller.team else {}
+            owners = self._owners(snapshot, [r.agent_id for r in ranked])
 
-        items = [{"agent": snapshot.views[r.agent_id], "score": r.score, "reason": r.reason} for r in ranked]
+        items = [self._item(snapshot, r, colleagues, owners) for r in ranked]
+        match = None if query is None else _best_match(ranked)
         logger.debug(
             "ranked the catalogue",
             extra={
@@ -267,7 +288,80 @@ class RankingService:
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
-        return {"items": items, "query": query}
+        return {"items": items, "query": query, "match": match}
+
+    def _item(
+        self,
+        snapshot: _Snapshot,
+        ranked: RankedAgent,
+        colleagues: dict[str, int],
+        owners: dict[str, tuple[str, str]],
+    ) -> dict[str, Any]:
+        view = snapshot.views[ranked.agent_id]
+        owner = owners.get(str(view.get("owner_id") or ""))
+        return {
+            "agent": view,
+            "score": ranked.score,
+            "reason": ranked.reason,
+            "reasons": [r.as_json() for r in ranked.reasons],
+            "match": ranked.match,
+            "owner": {"name": owner[0], "team": owner[1]} if owner else None,
+            "team_users": colleagues.get(ranked.agent_id, 0),
+        }
+
+    # ------------------------------------------------------------------------------ colleague signals
+    def _cached(self, key: tuple[str, str], load: Callable[[], Any]) -> Any:
+        hit = self._extras.get(key)
+        if hit is not None and self._fresh(hit[0]):
+            self._extras.move_to_end(key)
+            return hit[1]
+        value = load()
+        self._extras[key] = (self._monotonic(), value)
+        while len(self._extras) > _EXTRAS_CACHE_SIZE:
+            self._extras.popitem(last=False)
+        return value
+
+    def _optional(self, method: str, default: Any, *args: Any) -> Any:
+        """A store read that ranking can do without (older stores, fakes): `default` when missing or
+        failing — a counter that cannot be read must not fail the catalogue."""
+        read = getattr(self._store, method, None)
+        if not callable(read):
+            return default
+        try:
+            return read(*args)
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            logger.warning("a ranking signal could not be read", extra={"read": method, "error": type(exc).__name__})
+            return default
+
+    def _co_usage(self, agent_ids: list[str]) -> dict[str, dict[str, float]] | None:
+        """Item–item co-usage of the caller's agents: users shared / (sqrt(users of both) + 2)."""
+        if not agent_ids or not callable(getattr(self._store, "co_users", None)):
+            return None
+        users = self._cached(("users", ""), lambda: self._optional("agent_users", {}, None))
+        result: dict[str, dict[str, float]] = {}
+        for agent_id in agent_ids[:_CO_USAGE_SOURCES]:
+            shared: dict[str, int] = self._cached(("co", agent_id), partial(self._optional, "co_users", {}, agent_id))
+            mine = users.get(agent_id, 0)
+            result[agent_id] = {
+                other: count / (((max(mine, count) * max(users.get(other, 0), count)) ** 0.5) + 2.0)
+                for other, count in shared.items()
+                if count > 0
+            }
+        return result
+
+    def _owners(self, snapshot: _Snapshot, agent_ids: list[str]) -> dict[str, tuple[str, str]]:
+        wanted = sorted({str(snapshot.views[a].get("owner_id") or "") for a in agent_ids} - {""})
+        missing = [o for o in wanted if ("owner", o) not in self._extras or not self._fresh(self._extras[("owner", o)][0])]
+        if missing:
+            found = self._optional("owners", {}, missing)
+            for owner in missing:
+                self._extras[("owner", owner)] = (self._monotonic(), found.get(owner))
+        result = {}
+        for owner in wanted:
+            hit = self._extras.get(("owner", owner))
+            if hit is not None and hit[1] is not None:
+                result[owner] = hit[1]
+        return result
 
     def warm_up(self) -> None:
         """Load the in-process model (both halves: one English and one Korean request) ahead of the first
@@ -293,18 +387,21 @@ class RankingService:
         history: list[UsageSignal],
         team: dict[str, int],
         limit: int,
-    ) -> tuple[list[Any], str]:
+        co_usage: dict[str, dict[str, float]] | None = None,
+    ) -> tuple[list[RankedAgent], str]:
         remote = self._remote_for(snapshot)
         if remote is not None and remote.ranker is not None and snapshot.remote_docs is not None:
             try:
                 return remote.ranker.rank(
-                    snapshot.remote_docs, query, history, team, snapshot.global_popularity, limit=limit
+                    snapshot.remote_docs, query, history, team, snapshot.global_popularity, limit=limit,
+                    co_usage=co_usage,
                 ), remote.name
             except (EmbeddingServiceError, PlatformError) as exc:
                 self._pause_remote(snapshot, exc)
         _, ranker, name = self._local_model()
         docs = self._local_docs(snapshot)
-        return ranker.rank(docs, query, history, team, snapshot.global_popularity, limit=limit), name
+        ranked = ranker.rank(docs, query, history, team, snapshot.global_popularity, limit=limit, co_usage=co_usage)
+        return ranked, name
 
     # ----------------------------------------------------------------------------------------- caching
     def _fresh(self, loaded_at: float) -> bool:
