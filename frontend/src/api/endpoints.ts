@@ -13,6 +13,7 @@ import {
   toMessage,
   toModelNames,
   toRanked,
+  toRankedPage,
   toScanResult,
   toSession,
   toTraceEntry,
@@ -34,6 +35,7 @@ import type {
   LlmInput,
   LlmTestResult,
   RankedAgent,
+  RankedPage,
   Role,
   ScanResult,
   StatsGroupBy,
@@ -141,6 +143,10 @@ export const agentsApi = {
   },
   async ranked(q: string, limit = 24): Promise<RankedAgent[]> {
     return toRanked(await request('/api/agents/ranked', { query: { q, limit } }))
+  },
+  /** the ranked catalogue with its match level ('none': no agent fits the request) */
+  async rankedPage(q: string, limit = 24): Promise<RankedPage> {
+    return toRankedPage(await request('/api/agents/ranked', { query: { q, limit } }))
   },
 }
 

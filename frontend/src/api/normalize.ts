@@ -13,7 +13,9 @@ import type {
   ChatSession,
   CreatedApiKey,
   Llm,
+  MatchLevel,
   RankedAgent,
+  RankedPage,
   ScanResult,
   ScanTarget,
   TraceEntry,
@@ -106,12 +108,32 @@ export function toAgent(raw: unknown): Agent {
   }
 }
 
+function toMatch(raw: unknown): MatchLevel | null {
+  return raw === 'good' || raw === 'partial' || raw === 'none' ? raw : null
+}
+
 export function toRanked(raw: unknown): RankedAgent[] {
   return listOf(raw, 'agents', 'ranked').map((r) => {
     const o = obj(r)
     const agentRaw = o.agent ? o.agent : o
-    return { agent: toAgent(agentRaw), score: num(o.score), reason: str(o.reason) }
+    const owner = obj(o.owner)
+    const reasons = Array.isArray(o.reasons)
+      ? o.reasons.map((x) => obj(x)).filter((x) => typeof x.code === 'string').map((x) => ({ code: str(x.code), params: obj(x.params) }))
+      : []
+    return {
+      agent: toAgent(agentRaw),
+      score: num(o.score),
+      reason: str(o.reason),
+      reasons,
+      match: toMatch(o.match),
+      owner: owner.name ? { name: str(owner.name), team: str(owner.team) } : undefined,
+      team_users: o.team_users !== undefined ? num(o.team_users) : 0,
+    }
   })
+}
+
+export function toRankedPage(raw: unknown): RankedPage {
+  return { items: toRanked(raw), match: toMatch(obj(raw).match) }
 }
 
 function toCard(raw: unknown): AgentCardPreview | undefined {

@@ -100,10 +100,30 @@ export interface ScanResult {
   card?: AgentCardPreview
 }
 
+/** One ranking reason: a code with parameters, worded by `lib/reasons.ts` in the user's language. */
+export interface RankReason {
+  code: string
+  params: Record<string, unknown>
+}
+
+export type MatchLevel = 'good' | 'partial' | 'none'
+
 export interface RankedAgent {
   agent: Agent
   score: number
+  /** the reasons in English (older servers send only this) */
   reason: string
+  reasons: RankReason[]
+  match: MatchLevel | null
+  owner?: { name: string; team: string }
+  /** how many people of the caller's team have used the agent */
+  team_users: number
+}
+
+export interface RankedPage {
+  items: RankedAgent[]
+  /** best match over the items; 'none': no agent fits the request; null without a request */
+  match: MatchLevel | null
 }
 
 export interface ChatSession {

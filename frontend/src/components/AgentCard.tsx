@@ -41,7 +41,7 @@ export function SkillChips({ skills, max = 4 }: { skills: string[]; max?: number
  * people choosing an agent see who offers it, not developer metadata (framework, publishing status), and the
  * ranking's reason as a quiet line rather than the card's most prominent slot.
  */
-export function AgentCard({ agent, to, actions, reason, rank, forUsers = false }: { agent: Agent; to: string; actions?: ReactNode; reason?: string; rank?: number; forUsers?: boolean }) {
+export function AgentCard({ agent, to, actions, reason, rank, forUsers = false, owner, teamUsers }: { agent: Agent; to: string; actions?: ReactNode; reason?: string; rank?: number; forUsers?: boolean; owner?: { name: string; team: string }; teamUsers?: number }) {
   const { t } = useTranslation()
   const band = agent.color || colorFor(agent.agent_id || agent.name)
   return (
@@ -59,9 +59,11 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false }
               {agent.name}
             </Typography>
             {forUsers ? (
-              agent.owner_id && (
+              (owner || agent.owner_id) && (
                 <Typography variant="body2" color="text.secondary" className="truncate" data-testid="agent-owner">
-                  {t('operation.offeredBy', { owner: agent.owner_id })}
+                  {owner
+                    ? t('operation.offeredBy', { owner: owner.team ? t('operation.ownerTeam', { owner: owner.name, team: owner.team }) : owner.name })
+                    : t('operation.offeredBy', { owner: agent.owner_id })}
                 </Typography>
               )
             ) : (
@@ -81,6 +83,11 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false }
           {agent.description || '—'}
         </Typography>
         <SkillChips skills={agent.skills} />
+        {forUsers && teamUsers !== undefined && teamUsers > 0 && (
+          <Typography variant="caption" color="text.secondary" data-testid="team-users">
+            {t('operation.teamUsers', { count: teamUsers })}
+          </Typography>
+        )}
         {reason && (
           <Typography variant="caption" color="text.secondary" data-testid="rank-reason">
             {reason}

@@ -81,6 +81,16 @@ const en = {
     placeholder: 'e.g. summarise a long PDF contract in Korean', rank: 'Find agents', empty: 'No published agents yet',
     emptyHint: 'When developers publish agents, they appear here ranked for you.', noMatch: 'No agent matches — try other words.',
     start: 'Start chat', recommended: 'Recommended for you', results: 'Best matches',
+    partialResults: 'Closest agents — none fits exactly',
+    noGoodMatch: 'No good match for “{{q}}”', noGoodMatchHint: 'No published agent does this yet. Try describing the task in other words, or browse all agents.',
+    browseAll: 'Browse all agents', ownerTeam: '{{owner}} · {{team}}',
+    teamUsers_one: '{{count}} colleague uses this', teamUsers_other: '{{count}} colleagues use this',
+    reasons: {
+      matches_skills: 'Matches: {{skills}}', matches_words: 'Mentions {{words}}', close_in_meaning: 'Close in meaning to your request',
+      weak_match: 'Not a close match', you_use_often: 'You use this often', you_used_recently: 'You used this recently',
+      used_with: 'People who use {{agent}} also use this', similar_to: 'Much like {{agent}}, which you use',
+      popular_in_team: 'Popular in your team', popular: 'Popular lately', in_catalogue: 'In the catalogue',
+    },
   },
   settings: {
     title: 'Settings', apiKeys: 'API keys', apiKeysHint: 'Keys let your agents call the platform’s LLMs through the log-proxy and register with the A2A SDK.',

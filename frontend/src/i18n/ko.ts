@@ -83,6 +83,16 @@ const ko: Messages = {
     placeholder: '예: 긴 PDF 계약서를 한국어로 요약', rank: '에이전트 찾기', empty: '아직 게시된 에이전트가 없습니다',
     emptyHint: '개발자가 에이전트를 게시하면 여기에 추천 순서로 표시됩니다.', noMatch: '맞는 에이전트가 없습니다 — 다른 말로 찾아보세요.',
     start: '대화 시작', recommended: '추천 에이전트', results: '가장 잘 맞는 에이전트',
+    partialResults: '가장 가까운 에이전트 — 딱 맞는 것은 없습니다',
+    noGoodMatch: '“{{q}}”에 잘 맞는 에이전트가 없습니다', noGoodMatchHint: '아직 이 일을 하는 에이전트가 게시되지 않았습니다. 다른 말로 설명하거나 전체 에이전트를 둘러보세요.',
+    browseAll: '전체 에이전트 보기', ownerTeam: '{{owner}} · {{team}}',
+    teamUsers_one: '동료 {{count}}명이 사용 중', teamUsers_other: '동료 {{count}}명이 사용 중',
+    reasons: {
+      matches_skills: '일치하는 기능: {{skills}}', matches_words: '‘{{words}}’ 포함', close_in_meaning: '요청과 의미가 가깝습니다',
+      weak_match: '잘 맞지는 않습니다', you_use_often: '자주 사용하는 에이전트', you_used_recently: '최근에 사용한 에이전트',
+      used_with: '{{agent}}을(를) 쓰는 사람들이 함께 씁니다', similar_to: '사용 중인 {{agent}}와(과) 매우 비슷합니다',
+      popular_in_team: '팀에서 많이 씁니다', popular: '최근 많이 쓰입니다', in_catalogue: '카탈로그에 있는 에이전트',
+    },
   },
   settings: {
     title: '설정', apiKeys: 'API 키', apiKeysHint: '에이전트가 log-proxy로 플랫폼 LLM을 호출하거나 A2A SDK로 등록할 때 쓰는 키입니다.',

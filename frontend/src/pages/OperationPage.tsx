@@ -3,7 +3,8 @@
  * requirement when one is typed — each with the reason it ranks where it does.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react'
-import { Box, IconButton, InputBase, Skeleton, Tooltip, Typography } from '@mui/material'
+import { Box, Button, IconButton, InputBase, Skeleton, Tooltip, Typography } from '@mui/material'
+import SearchOffRoundedIcon from '@mui/icons-material/SearchOffRounded'
 import SearchRoundedIcon from '@mui/icons-material/SearchRounded'
 import AutoAwesomeRoundedIcon from '@mui/icons-material/AutoAwesomeRounded'
 import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
@@ -11,7 +12,8 @@ import { useSearchParams } from 'react-router-dom'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
 import { errorMessage } from '../lib/errors'
-import type { RankedAgent } from '../api/types'
+import type { RankedPage } from '../api/types'
+import { reasonsLine } from '../lib/reasons'
 import { AgentCard } from '../components/AgentCard'
 import { EmptyState, ErrorState } from '../components/States'
 import { McpSetupCard } from '../components/McpSetupCard'
@@ -21,13 +23,14 @@ export default function OperationPage() {
   const [params, setParams] = useSearchParams()
   const q = params.get('q') ?? ''
   const [draft, setDraft] = useState(q)
-  const [results, setResults] = useState<RankedAgent[] | null>(null)
+  const [page, setPage] = useState<RankedPage | null>(null)
+  const results = page?.items ?? null
   const [error, setError] = useState<string | null>(null)
 
   const load = useCallback(() => {
-    setResults(null)
+    setPage(null)
     setError(null)
-    agentsApi.ranked(q, 24).then(setResults, (e) => setError(errorMessage(e)))
+    agentsApi.rankedPage(q, 24).then(setPage, (e) => setError(errorMessage(e)))
   }, [q])
   useEffect(load, [load])
   useEffect(() => {
@@ -71,9 +74,11 @@ export default function OperationPage() {
         </Box>
       </Box>
 
-      <Typography variant="overline" color="text.secondary" component="h2" className="block mb-3">
-        {q ? t('operation.results') : t('operation.recommended')}
-      </Typography>
+      {!(q && page?.match === 'none') && (
+        <Typography variant="overline" color="text.secondary" component="h2" className="block mb-3" data-testid="results-heading">
+          {!q ? t('operation.recommended') : page?.match === 'partial' ? t('operation.partialResults') : t('operation.results')}
+        </Typography>
+      )}
       {error && <ErrorState message={error} onRetry={load} />}
       {!results && !error && (
         <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" aria-busy="true">
@@ -83,10 +88,29 @@ export default function OperationPage() {
       {results && results.length === 0 && (
         <EmptyState icon={<AutoAwesomeRoundedIcon fontSize="large" />} title={q ? t('operation.noMatch') : t('operation.empty')} hint={q ? undefined : t('operation.emptyHint')} />
       )}
-      {results && results.length > 0 && (
+      {results && results.length > 0 && q && page?.match === 'none' && (
+        <Box data-testid="no-good-match">
+          <EmptyState
+            icon={<SearchOffRoundedIcon fontSize="large" />}
+            title={t('operation.noGoodMatch', { q })}
+            hint={t('operation.noGoodMatchHint')}
+            action={<Button variant="outlined" onClick={() => { setDraft(''); setParams({}) }}>{t('operation.browseAll')}</Button>}
+          />
+        </Box>
+      )}
+      {results && results.length > 0 && !(q && page?.match === 'none') && (
         <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="ranked-list">
           {results.map((r, i) => (
-            <AgentCard forUsers key={r.agent.agent_id} agent={r.agent} rank={i + 1} reason={r.reason} to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`} />
+            <AgentCard
+              forUsers
+              key={r.agent.agent_id}
+              agent={r.agent}
+              rank={i + 1}
+              reason={reasonsLine(t, r.reasons, r.reason)}
+              owner={r.owner}
+              teamUsers={r.team_users}
+              to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`}
+            />
           ))}
         </Box>
       )}

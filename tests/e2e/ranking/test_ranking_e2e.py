@@ -100,8 +100,10 @@ def _names(answer: dict[str, Any]) -> list[str]:
 
 def test_an_empty_catalogue_ranks_to_an_empty_list(ranking_runtime: RuntimeProcess) -> None:
     reader = approved_user(ranking_runtime, unique_username("reader"))
-    assert _ranked(reader) == {"items": [], "query": None}
-    assert _ranked(reader, q="translate my spec sheet") == {"items": [], "query": "translate my spec sheet"}
+    assert _ranked(reader) == {"items": [], "query": None, "match": None}
+    assert _ranked(reader, q="translate my spec sheet") == {
+        "items": [], "query": "translate my spec sheet", "match": "none"
+    }
 
 
 def test_only_signed_in_approved_users_get_the_ranking(ranking_runtime: RuntimeProcess) -> None:
@@ -190,8 +192,9 @@ def test_chatting_with_an_agent_lifts_its_neighbours_and_its_team_popularity(
 
     after = _ranked(regular)
     assert _names(after)[:2] == ["Python Code Reviewer", "Unit Test Writer"]
+    assert after["items"][0]["reasons"] == [{"code": "you_use_often", "params": {"uses": 3}}]
     assert after["items"][0]["reason"] == "you use this often"
-    assert after["items"][1]["reason"] == "similar to Python Code Reviewer, which you use"
+    assert after["match"] is None and after["items"][0]["match"] is None  # no request, no match level
     outsider = approved_user(ranking_runtime, unique_username("outsider"), team="finance")
     assert _names(_ranked(outsider)).index("Unit Test Writer") > 1  # their ranking is their own
 
@@ -199,11 +202,59 @@ def test_chatting_with_an_agent_lifts_its_neighbours_and_its_team_popularity(
     teammate = approved_user(ranking_runtime, unique_username("teammate"), team="backend")
     team_view = _ranked(teammate)
     assert team_view["items"][0]["agent"]["id"] == reviewer["id"]
-    assert team_view["items"][0]["reason"] == "popular in your team"
+    assert team_view["items"][0]["reasons"] == [{"code": "popular_in_team", "params": {}}]
+    assert team_view["items"][0]["team_users"] == 1  # the regular, of the same team
     outsider_view = _ranked(outsider)
     assert outsider_view["items"][0]["agent"]["id"] == reviewer["id"]
-    assert outsider_view["items"][0]["reason"] == "popular"
+    assert outsider_view["items"][0]["reasons"] == [{"code": "popular", "params": {}}]
+    assert outsider_view["items"][0]["team_users"] == 0
+    assert outsider_view["items"][0]["owner"]["team"] == "builders"  # the developer's team, not an id
 
     # With a requirement, the history only nudges: the fitting agent still wins, the reason says why.
     answer = _ranked(regular, q="plan a business trip to Busan")
     assert _names(answer)[0] == "Trip Planner"
+
+
+def test_nonsense_gets_no_good_match_and_reasons_are_codes(
+    ranking_runtime: RuntimeProcess, catalogue: dict[str, dict[str, Any]]
+) -> None:
+    reader = approved_user(ranking_runtime, unique_username("reader"), team="readers")
+    for text in ("zzqx blorf", "블라블라 뿅뿅", "🍕🍕🍕"):
+        answer = _ranked(reader, q=text, limit=5)
+        assert answer["match"] == "none", (text, answer["items"][0])
+        assert len(answer["items"]) == 5  # still ranked, but flagged: the app shows "no good match"
+        assert all(i["match"] == "none" and i["reasons"][0]["code"] == "weak_match" for i in answer["items"])
+        assert not any(r["code"] == "close_in_meaning" for i in answer["items"] for r in i["reasons"])
+
+    fits = _ranked(reader, q="summarize this PDF report", limit=3)
+    assert fits["match"] == "good"
+    top = fits["items"][0]
+    assert top["agent"]["name"] == "Report Summarizer" and top["match"] == "good"
+    assert top["reasons"][0]["code"] in ("matches_skills", "matches_words")
+    assert top["reasons"][0]["params"]  # the skills or words it matched
+
+
+def test_people_who_use_one_agent_find_what_colleagues_use_with_it(
+    ranking_runtime: RuntimeProcess, catalogue: dict[str, dict[str, Any]]
+) -> None:
+    """Co-usage learned from real chat runs: two colleagues use the trip planner and the weather agent;
+    a third who uses only the trip planner is shown the weather agent "used with" it."""
+    trip, weather = catalogue["travel"], catalogue["weather"]
+    colleagues = [approved_user(ranking_runtime, unique_username(f"traveller{i}"), team="sales") for i in range(3)]
+    for user, agents in ((colleagues[0], (trip, weather)), (colleagues[1], (trip, weather)), (colleagues[2], (trip,))):
+        socket = ChatSocket(ranking_runtime.ws_connect_url(token=user.token))
+        try:
+            for agent in agents:
+                session = user.post(f"/api/agents/{agent['id']}/sessions", json={})
+                assert session.status_code in (200, 201), session.text
+                run = socket.invoke(session.json()["session_id"], "hello", timeout=120)
+                assert run.final["type"] == "message", run.pushes
+        finally:
+            socket.close()
+    answer = _ranked(colleagues[2])
+    items = {i["agent"]["id"]: i for i in answer["items"]}
+    assert _names(answer)[0] == "Trip Planner"
+    assert items[weather["id"]]["reasons"][0] == {
+        "code": "used_with", "params": {"agent_id": trip["id"], "agent_name": "Trip Planner"}
+    }
+    assert items[weather["id"]]["team_users"] == 2

@@ -75,11 +75,20 @@ def test_bilingual_embedder_routes_requests_by_script(embedder) -> None:
     assert isinstance(embedder, BilingualEmbedder)
     english_request = embedder.embed_query("find a weather agent")
     korean_request = embedder.embed_query("날씨 알려줘")
-    assert np.count_nonzero(english_request[384:]) == 0 and np.count_nonzero(english_request[:384]) > 0
+    # English: both models read it; Korean: e5 alone
+    assert np.count_nonzero(english_request[384:]) > 0 and np.count_nonzero(english_request[:384]) > 0
     assert np.count_nonzero(korean_request[:384]) == 0 and np.count_nonzero(korean_request[384:]) > 0
     agents = embedder.embed(["Weather forecasts for any city", "Recipes and cooking tips"])
     assert agents.shape == (2, 768)
     assert np.allclose(np.linalg.norm(agents, axis=1), 1.0, atol=1e-5)
+    # the dot products are cosines: the mean of both models' for English, e5's for Korean
+    minilm = embedder._english.embed(["find a weather agent"])[0]
+    e5_query = embedder.multilingual.embed_queries(["find a weather agent", "날씨 알려줘"])
+    e5_agent = embedder.multilingual.embed(["Weather forecasts for any city"])[0]
+    minilm_agent = embedder._english.embed(["Weather forecasts for any city"])[0]
+    mean = (float(minilm @ minilm_agent) + float(e5_query[0] @ e5_agent)) / 2
+    assert abs(float(english_request @ agents[0]) - mean) < 1e-4
+    assert abs(float(korean_request @ agents[0]) - float(e5_query[1] @ e5_agent)) < 1e-4
     assert korean_request @ agents[0] > korean_request @ agents[1]
     assert embedder.coverage("🙂") == 0.0 and embedder.coverage("날씨") == 1.0
 

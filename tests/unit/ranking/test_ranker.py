@@ -38,13 +38,15 @@ def test_translation_request_finds_translator_by_meaning_not_words(embedder, cat
 
     hybrid = ranker(embedder).rank(agents, query, [], {}, {})
     assert hybrid[0].agent_id == "translator"
-    assert hybrid[0].reason == "close in meaning to your request"
+    assert hybrid[0].match == "good"
+    assert hybrid[0].reasons[0].code == "close_in_meaning"
 
 
 def test_words_that_match_a_skill_are_named_in_the_reason(embedder, catalogue) -> None:
     results = ranker(embedder).rank(catalogue, "document translation please", [], {}, {})
     assert results[0].agent_id == "translator"
-    assert results[0].reason.startswith("matches: Document translation")
+    assert results[0].reasons[0].code == "matches_skills"
+    assert results[0].reasons[0].params["skills"][0] == "Document translation"
 
 
 def test_korean_request_finds_korean_described_agent(embedder, catalogue) -> None:
@@ -75,14 +77,32 @@ def test_mixed_korean_english_request(embedder, catalogue) -> None:
 # -------------------------------------------------------------------- history
 def test_history_lifts_the_neighbour_of_a_used_agent_without_query(embedder, catalogue) -> None:
     history = [UsageSignal("weather", uses=12, last_used_epoch=NOW - DAY)]
-    # Popularity alone would put recipes above storms.
-    popularity = {"recipes": 500, "storms": 3}
+    # Equally popular: content similarity to what the user uses breaks the tie (a new agent's cold start).
+    popularity = {"recipes": 3, "storms": 3}
     results = ranker(embedder).rank(catalogue, None, history, {}, popularity)
     order = ids(results)
     assert order[0] == "weather"
     assert order.index("storms") < order.index("recipes")
-    storms = results[order.index("storms")]
-    assert storms.reason == "similar to WeatherNow, which you use"
+
+
+def test_similar_to_is_said_only_above_a_real_similarity(embedder, catalogue) -> None:
+    from a2g.ranking.reasons import SIMILAR_TO_MIN
+
+    vectors = {a.agent_id: a.embedding for a in catalogue}
+    history = [UsageSignal("weather", uses=12, last_used_epoch=NOW - DAY)]
+    for result in ranker(embedder).rank(catalogue, None, history, {}, {}):
+        if result.agent_id == "weather":
+            continue
+        cosine = float(vectors["weather"] @ vectors[result.agent_id])
+        if any(r.code == "similar_to" for r in result.reasons):
+            assert cosine >= SIMILAR_TO_MIN, (result, cosine)
+    # a near-duplicate of the used agent is called similar, by name
+    twin = make_agent(embedder, "weather-2", "WeatherNow Pro", "Weather forecasts: temperature, rain and wind for any city.")
+    assert float(twin.embedding @ vectors["weather"]) >= SIMILAR_TO_MIN
+    results = ranker(embedder).rank([*catalogue, twin], None, history, {}, {})
+    twin_result = next(r for r in results if r.agent_id == "weather-2")
+    assert twin_result.reasons[0].code == "similar_to"
+    assert twin_result.reasons[0].params == {"agent_id": "weather", "agent_name": "WeatherNow"}
 
 
 def test_recent_use_outweighs_old_heavy_use(embedder, catalogue) -> None:
@@ -97,8 +117,8 @@ def test_recent_use_outweighs_old_heavy_use(embedder, catalogue) -> None:
 def test_no_history_falls_back_to_team_then_global_popularity(embedder, catalogue) -> None:
     results = ranker(embedder).rank(catalogue, None, [], {"recipes": 9}, {"stocks": 900, "recipes": 1})
     assert ids(results)[:2] == ["recipes", "stocks"]
-    assert results[0].reason == "popular in your team"
-    assert results[1].reason == "popular"
+    assert [r.code for r in results[0].reasons] == ["popular_in_team"]
+    assert [r.code for r in results[1].reasons] == ["popular"]
 
 
 def test_history_decides_between_equally_relevant_agents(embedder, catalogue) -> None:
@@ -112,7 +132,7 @@ def test_history_decides_between_equally_relevant_agents(embedder, catalogue) ->
         history = [UsageSignal(favourite, uses=30, last_used_epoch=NOW)]
         results = ranker(embedder).rank(agents, query, history, {}, {})
         assert results[0].agent_id == favourite
-        assert "you use this often" in results[0].reason
+        assert "you_use_often" in [r.code for r in results[0].reasons]
 
 
 def test_history_does_not_lift_an_irrelevant_agent_over_relevant_ones(embedder, catalogue) -> None:
@@ -158,7 +178,7 @@ def test_every_result_has_a_reason(embedder, catalogue) -> None:
     history = [UsageSignal("weather", uses=3, last_used_epoch=NOW - DAY)]
     for query in ("translate my spec sheet to English", "일정 잡아줘", None):
         results = ranker(embedder).rank(catalogue, query, history, {"recipes": 2}, {"stocks": 7})
-        assert all(r.reason for r in results)
+        assert all(r.reasons and r.reason for r in results)
 
 
 def test_agent_names_from_outside_the_catalogue_appear_in_reasons(embedder, catalogue) -> None:
@@ -166,11 +186,12 @@ def test_agent_names_from_outside_the_catalogue_appear_in_reasons(embedder, cata
     weather = next(a for a in catalogue if a.agent_id == "weather")
     others = [a for a in catalogue if a.agent_id != "weather"]
     history = [UsageSignal("weather", uses=9, last_used_epoch=NOW)]
+    co_usage = {"weather": {"storms": 0.8}}  # people who use the weather agent also use storms
     results = ranker(embedder).rank(
-        [*others, weather], None, history, {}, {}, agent_names={"weather": "Weather Now (v2)"}
+        [*others, weather], None, history, {}, {}, agent_names={"weather": "Weather Now (v2)"}, co_usage=co_usage
     )
     storms = next(r for r in results if r.agent_id == "storms")
-    assert storms.reason == "similar to Weather Now (v2), which you use"
+    assert storms.reason == "people who use Weather Now (v2) also use this"
 
 
 def test_results_are_deterministic_and_sorted(embedder, catalogue) -> None:

@@ -117,9 +117,68 @@ def test_the_answer_has_the_public_agent_a_score_and_a_reason() -> None:
             "agent": {"id": "a2", "name": "translate documents"},
             "score": answer["items"][0]["score"],
             "reason": "matches: translate, documents",
+            "reasons": [{"code": "matches_words", "params": {"words": ["translate", "documents"]}}],
+            "match": "good",
+            "owner": None,
+            "team_users": 0,
         }
     ]
+    assert answer["match"] == "good"
     assert h.service.ranked(READER, "   ")["query"] is None
+    assert h.service.ranked(READER, "   ")["match"] is None
+
+
+def test_nonsense_is_answered_with_no_good_match() -> None:
+    h = Harness([entry("a1", "weather forecast"), entry("a2", "translate documents")])
+    answer = h.service.ranked(READER, "zzqx blorf")
+    assert answer["match"] == "none"
+    assert {i["match"] for i in answer["items"]} == {"none"}
+    assert all(i["reasons"][0]["code"] == "weak_match" for i in answer["items"])
+
+
+class ColleagueStore(FakeStore):
+    """A store with the optional colleague reads (users per agent, co-usage, owners)."""
+
+    def __init__(self, entries: list[CatalogueEntry]) -> None:
+        super().__init__(entries)
+        self.reads: dict[str, int] = {"agent_users": 0, "co_users": 0, "owners": 0}
+
+    def agent_users(self, team: str | None) -> dict[str, int]:
+        self.reads["agent_users"] += 1
+        return {"a2": 4, "a3": 3} if team == "data" else {"a1": 10, "a2": 6, "a3": 5}
+
+    def co_users(self, agent_id: str) -> dict[str, int]:
+        self.reads["co_users"] += 1
+        return {"a3": 4} if agent_id == "a1" else {}
+
+    def owners(self, user_ids: list[str]) -> dict[str, tuple[str, str]]:
+        self.reads["owners"] += 1
+        return {u: ("Kim Min-ji", "finance-ops") for u in user_ids if u == "owner-1"}
+
+
+def test_colleagues_owners_and_co_usage_reach_the_answer() -> None:
+    entries = [
+        CatalogueEntry(
+            agent_id=a, version=1, public={"id": a, "name": n, "owner_id": "owner-1"}, name=n, description="",
+            skills=[], embedding=None, embedding_model=None,
+        )
+        for a, n in (("a1", "travel booking"), ("a2", "chess coach"), ("a3", "travel policy"))
+    ]
+    h = Harness([])
+    h.store = ColleagueStore(entries)
+    h.service = RankingService(h.store, lambda: h.local, FixedClock(NOW), monotonic=lambda: h.now[0])
+    h.store.history["reader"] = [UsageRecord("a1", 5, NOW.timestamp())]
+    answer = h.service.ranked(READER, None)
+    items = {i["agent"]["id"]: i for i in answer["items"]}
+    assert [i["agent"]["id"] for i in answer["items"]][:2] == ["a1", "a3"]  # a3 is used with a1
+    assert items["a3"]["reasons"][0] == {
+        "code": "used_with", "params": {"agent_id": "a1", "agent_name": "travel booking"}
+    }
+    assert items["a2"]["team_users"] == 4 and items["a1"]["team_users"] == 0
+    assert items["a1"]["owner"] == {"name": "Kim Min-ji", "team": "finance-ops"}
+    reads = dict(h.store.reads)
+    h.service.ranked(READER, None)  # a second request within the cache period reads none of them again
+    assert h.store.reads == reads
 
 
 @pytest.mark.parametrize(("q", "limit"), [("x" * 501, 20), (None, 0), (None, 101)])
@@ -232,7 +291,7 @@ def test_a_failing_remote_catalogue_or_registry_falls_back() -> None:
 
 def test_an_empty_catalogue_reads_nothing_else() -> None:
     h = Harness([])
-    assert h.service.ranked(READER, "anything") == {"items": [], "query": "anything"}
+    assert h.service.ranked(READER, "anything") == {"items": [], "query": "anything", "match": "none"}
     assert h.store.calls == {"agents": 1, "usage": 0, "global": 0, "team": 0, "endpoint": 0}
 
 

@@ -264,7 +264,7 @@ class RankingService:
         with self._lock:
             snapshot = self._current_snapshot()
         if not snapshot.entries:
-            return {"items": [], "query": query}
+            return {"items": [], "query": query, "match": None if query is None else "none"}
         history = [
             UsageSignal(u.agent_id, u.uses, u.last_used_epoch) for u in self._store.usage_of(caller.user_id)
         ]
