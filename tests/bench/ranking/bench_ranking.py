@@ -204,9 +204,11 @@ def cold_start(runs: int = 3) -> list[str]:
         walls.append(float(out[0]))
         cpus.append(float(out[1]))
     return [
-        f"cold start (fresh process: import, load MiniLM + e5, index 1,000 agents, rank EN + KO), {runs} runs: "
-        f"wall median {statistics.median(walls):.2f} s (min {min(walls):.2f}), CPU median "
-        f"{statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.1f} (goal ≤ 2 s)"
+        (
+            f"cold start (fresh process: import, load MiniLM + e5, index 1,000 agents, rank EN + KO), {runs} runs: "
+            f"wall median {statistics.median(walls):.2f} s (min {min(walls):.2f}), CPU median "
+            f"{statistics.median(cpus):.2f} s; load average {os.getloadavg()[0]:.1f} (goal ≤ 2 s)"
+        )
     ]
 
 

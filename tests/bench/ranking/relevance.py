@@ -360,9 +360,11 @@ def history_section(placed: Placed, agents: list[AgentDocument], params: Ranking
     variants["popularity (global count)"] = lambda c: sorted(ids, key=lambda a: (-overall[a], a))
     variants["random (mean of 20)"] = lambda c: []  # handled below
     lines = [
-        f"{len(cases)} users with uses after day {ent.SPLIT_DAY}; {len(before)} uses before it, "
-        f"{len(events) - len(before)} after; 'next' = every agent used after the split, 'new' = only agents "
-        "the user had not used (their earlier agents left out of every list)",
+        (
+            f"{len(cases)} users with uses after day {ent.SPLIT_DAY}; {len(before)} uses before it, "
+            f"{len(events) - len(before)} after; 'next' = every agent used after the split, 'new' = only "
+            "agents the user had not used (their earlier agents left out of every list)"
+        ),
         f"{'method':<30}{'next nDCG@10':>13}{'new nDCG@10':>13}{'new R@5':>9}",
     ]
     figures = {}

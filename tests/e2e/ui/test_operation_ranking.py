@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 SIZES = [(390, 844), (768, 1024), (1440, 900)]
+# The first ranking in a fresh runtime loads both models and embeds the catalogue (seconds on a loaded
+# machine): wait for the answer that long. Not a timing check.
+LOADING = 60_000
 OWNER = "ranking-ui-owner"
 AGENTS = [
     {
@@ -92,7 +95,7 @@ def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, 
 
     _search(page, "submit my taxi receipts from the Seoul trip")
     card = page.get_by_test_id("agent-card").filter(has_text="Expense Report Assistant").first
-    expect(card).to_be_visible()
+    expect(card).to_be_visible(timeout=LOADING)
     # the owner's name and team (not their raw id), the skills, and a worded reason (no raw code)
     expect(card.get_by_test_id("agent-owner")).to_contain_text("finance-ops")
     expect(card).to_contain_text("Scan receipt")
@@ -105,14 +108,14 @@ def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, 
 
     _search(page, "zzqx blorf")
     state = page.get_by_test_id("no-good-match")
-    expect(state).to_be_visible()
+    expect(state).to_be_visible(timeout=LOADING)
     expect(state).to_contain_text("No good match for “zzqx blorf”")
     expect(page.get_by_test_id("agent-card")).to_have_count(0)
     _no_sideways_overflow(page, "no good match")
     page.screenshot(path=str(screenshot_dir / f"operation-{width}-no-match.png"), full_page=True)
 
     page.get_by_role("button", name="Browse all agents").click()
-    expect(page.get_by_test_id("ranked-list")).to_be_visible()
+    expect(page.get_by_test_id("ranked-list")).to_be_visible(timeout=LOADING)
 
 
 def test_operation_reasons_and_no_good_match_in_korean(open_page, runtime: RuntimeProcess, published: list[dict],
@@ -128,9 +131,9 @@ def test_operation_reasons_and_no_good_match_in_korean(open_page, runtime: Runti
     expect(page).to_have_url(re.compile("/operation$"))
     _search(page, "내일 오후 3시 회의실 잡아줘")
     card = page.get_by_test_id("agent-card").filter(has_text="회의실 예약").first
-    expect(card).to_be_visible()
+    expect(card).to_be_visible(timeout=LOADING)
     expect(card.get_by_test_id("rank-reason")).to_contain_text(re.compile("일치하는 기능|포함|의미가 가깝습니다"))
     page.screenshot(path=str(screenshot_dir / "operation-390-ko-search.png"), full_page=True)
     _search(page, "zzqx blorf")
-    expect(page.get_by_test_id("no-good-match")).to_contain_text("잘 맞는 에이전트가 없습니다")
+    expect(page.get_by_test_id("no-good-match")).to_contain_text("잘 맞는 에이전트가 없습니다", timeout=LOADING)
     page.screenshot(path=str(screenshot_dir / "operation-390-ko-no-match.png"), full_page=True)

@@ -163,6 +163,21 @@ def test_usage_history_counts_atomically_and_lists_a_users_agents(chat_tables: s
     assert len(usage.uses_of(user)) == 3
 
 
+def test_first_uses_count_users_per_agent_and_co_usage(chat_tables: str) -> None:
+    usage = UsageRepository()
+    a, b, c = (new_id("agt") for _ in range(3))
+    first, second = new_id("usr"), new_id("usr")
+    usage.record_use(first, a, "2026-11-01T09:00:00.000Z", team="ops")
+    usage.record_use(first, a, "2026-11-01T10:00:00.000Z", team="ops")  # a repeat: no new user
+    usage.record_use(first, b, "2026-11-02T09:00:00.000Z", team="ops")
+    usage.record_use(second, a, "2026-11-02T09:00:00.000Z", team="sales")
+    usage.record_use(second, c, "2026-11-02T10:00:00.000Z", team="sales", popular=False)  # an owner's chat
+    assert {k: v for k, v in usage.agent_users().items() if k in (a, b, c)} == {a: 2, b: 1}
+    assert {k: v for k, v in usage.agent_users("ops").items() if k in (a, b, c)} == {a: 1, b: 1}
+    assert usage.co_users(a) == {b: 1} and usage.co_users(b) == {a: 1}
+    assert usage.co_users(c) == {}
+
+
 # --- S3 ------------------------------------------------------------------------------------------------
 
 
