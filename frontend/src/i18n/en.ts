@@ -82,6 +82,7 @@ const en = {
     emptyHint: 'When developers publish agents, they appear here ranked for you.', noMatch: 'No agent matches — try other words.',
     start: 'Start chat', recommended: 'Recommended for you', results: 'Best matches',
     partialResults: 'Closest agents — none fits exactly',
+    others: 'Other agents',
     noGoodMatch: 'No good match for “{{q}}”', noGoodMatchHint: 'No published agent does this yet. Try describing the task in other words, or browse all agents.',
     browseAll: 'Browse all agents', ownerTeam: '{{owner}} · {{team}}',
     teamUsers_one: '{{count}} colleague uses this', teamUsers_other: '{{count}} colleagues use this',

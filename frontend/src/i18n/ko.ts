@@ -84,6 +84,7 @@ const ko: Messages = {
     emptyHint: '개발자가 에이전트를 게시하면 여기에 추천 순서로 표시됩니다.', noMatch: '맞는 에이전트가 없습니다 — 다른 말로 찾아보세요.',
     start: '대화 시작', recommended: '추천 에이전트', results: '가장 잘 맞는 에이전트',
     partialResults: '가장 가까운 에이전트 — 딱 맞는 것은 없습니다',
+    others: '다른 에이전트',
     noGoodMatch: '“{{q}}”에 잘 맞는 에이전트가 없습니다', noGoodMatchHint: '아직 이 일을 하는 에이전트가 게시되지 않았습니다. 다른 말로 설명하거나 전체 에이전트를 둘러보세요.',
     browseAll: '전체 에이전트 보기', ownerTeam: '{{owner}} · {{team}}',
     teamUsers_one: '동료 {{count}}명이 사용 중', teamUsers_other: '동료 {{count}}명이 사용 중',

@@ -12,7 +12,7 @@ import { useSearchParams } from 'react-router-dom'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
 import { errorMessage } from '../lib/errors'
-import type { RankedPage } from '../api/types'
+import type { RankedAgent, RankedPage } from '../api/types'
 import { reasonsLine } from '../lib/reasons'
 import { AgentCard } from '../components/AgentCard'
 import { EmptyState, ErrorState } from '../components/States'
@@ -36,6 +36,22 @@ export default function OperationPage() {
   useEffect(() => {
     document.title = `${t('nav.catalogue')} · A2G`
   }, [t])
+
+  // With a request, agents that do not fit it at all (match "none") follow under their own heading.
+  const fitting = results?.filter((r) => !q || r.match !== 'none') ?? []
+  const others = results?.filter((r) => q && r.match === 'none') ?? []
+  const card = (r: RankedAgent, i: number) => (
+    <AgentCard
+      forUsers
+      key={r.agent.agent_id}
+      agent={r.agent}
+      rank={i + 1}
+      reason={reasonsLine(t, r.reasons, r.reason)}
+      owner={r.owner}
+      teamUsers={r.team_users}
+      to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`}
+    />
+  )
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -99,20 +115,21 @@ export default function OperationPage() {
         </Box>
       )}
       {results && results.length > 0 && !(q && page?.match === 'none') && (
-        <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="ranked-list">
-          {results.map((r, i) => (
-            <AgentCard
-              forUsers
-              key={r.agent.agent_id}
-              agent={r.agent}
-              rank={i + 1}
-              reason={reasonsLine(t, r.reasons, r.reason)}
-              owner={r.owner}
-              teamUsers={r.team_users}
-              to={`/operation/agents/${encodeURIComponent(r.agent.agent_id)}`}
-            />
-          ))}
-        </Box>
+        <>
+          <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="ranked-list">
+            {fitting.map((r, i) => card(r, i))}
+          </Box>
+          {others.length > 0 && (
+            <>
+              <Typography variant="overline" color="text.secondary" component="h2" className="block mt-8 mb-3">
+                {t('operation.others')}
+              </Typography>
+              <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" data-testid="other-agents">
+                {others.map((r, i) => card(r, fitting.length + i))}
+              </Box>
+            </>
+          )}
+        </>
       )}
       <McpSetupCard />
     </Box>

@@ -356,7 +356,7 @@ def history_section(placed: Placed, agents: list[AgentDocument], params: Ranking
 
     variants["history ranker (shipped)"] = engine
     variants["  without co-usage"] = lambda c: engine(c, co=False)
-    variants["  new user (team + co-usage)"] = lambda c: engine(c, own=False)
+    variants["  new user (team + global only)"] = lambda c: engine(c, own=False)
     variants["popularity (global count)"] = lambda c: sorted(ids, key=lambda a: (-overall[a], a))
     variants["random (mean of 20)"] = lambda c: []  # handled below
     lines = [

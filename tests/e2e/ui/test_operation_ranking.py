@@ -103,6 +103,9 @@ def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, 
     expect(reason).to_contain_text(re.compile(r"Matches|Mentions|Close in meaning"))
     expect(reason).not_to_contain_text(re.compile(r"matches_|close_in|weak_match"))  # never a raw code
     expect(page.get_by_test_id("no-good-match")).to_have_count(0)
+    # an agent that does not fit the request at all is not among the matches, but under "Other agents"
+    expect(page.get_by_test_id("ranked-list")).not_to_contain_text("회의실 예약")
+    expect(page.get_by_test_id("other-agents")).to_contain_text("회의실 예약")
     _no_sideways_overflow(page, "operation search")
     page.screenshot(path=str(screenshot_dir / f"operation-{width}-search.png"), full_page=True)
 
