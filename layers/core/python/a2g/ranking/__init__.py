@@ -10,7 +10,10 @@ Public interface
     AgentDocument(agent_id, name, description, skills, embedding=None, team=None)
         skills: list[(name, description, tags)]; embedding: np.ndarray of agent_text(...) or None
     UsageSignal(agent_id, uses, last_used_epoch)          # the calling user's own usage
-    RankedAgent(agent_id, score, reason)
+    RankedAgent(agent_id, score, reasons, match)          # reasons: (Reason(code, params), ...), strongest
+                                                          # first; match "good"/"partial"/"none" (None: no q)
+    Reason(code, params) / CODES                          # a2g.ranking.reasons: the codes the app words
+    co_usage_from(uses_by_user) -> {agent: {agent: sim}}  # a2g.ranking.history: item–item co-usage
 
     TextEmbedder                                          # Protocol: embed(texts) -> (n, d) rows L2-normalised
     default_embedder() -> TextEmbedder                    # in-process, cached, lazy: all-MiniLM-L6-v2 (English)
@@ -22,7 +25,7 @@ Public interface
     MAX_QUERY_CHARS                                       # longer q -> ValueError (service: 400)
     AgentRanker(embedder, clock_epoch=time.time, params=None)
         .rank(agents, query, history, team_popularity, global_popularity,
-              agent_names=None, limit=20) -> list[RankedAgent]
+              agent_names=None, limit=20, co_usage=None) -> list[RankedAgent]
 
 How a service uses it
 ---------------------

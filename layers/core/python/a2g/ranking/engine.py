@@ -14,16 +14,19 @@ With a requirement ``q``
     reads Korean itself). If neither side has any signal (emoji, a script nobody indexed), the request
     is treated as absent.
 
+    The lexical side indexes an agent's name ``name_repeat`` times (field weighting: a name match counts
+    more than a mention in the description); requests not all in Latin script weigh it
+    ``lexical_weight_other`` (Hangul bigrams are more reliable there than e5's Korean similarity).
+
 Without ``q`` (or when it carries no signal)
-    personal = 1.0 · own use + 0.7 · closeness to what the user uses + 0.3 · team + 0.15 · global,
+    personal = own use + co-usage + team + global + (weakly) content neighbour — see
+    :mod:`a2g.ranking.history`; the weights are tuned on the enterprise set's usage histories.
 
-    *own use* is log(1 + uses) decayed with a 30-day half-life since the last use, scaled by the user's
-    maximum; *closeness* is the best embedding similarity to an agent the user uses, weighted by how much
-    they use it and measured above the catalogue's median similarity to that agent (so it adapts to the
-    embedding model's baseline); *team* and *global* are log-scaled popularity. The weights make history
-    decide, then team, then global popularity — and break ties for users with no history.
-
-Every result carries a short reason a person can read; the reason names the signal that contributed most.
+Match and reasons
+    With ``q`` every result is a ``good`` / ``partial`` / ``none`` match by calibrated thresholds
+    (:meth:`AgentRanker._match_levels`), and carries reason codes with parameters
+    (:mod:`a2g.ranking.reasons`): the relevance code only for a good match ("matches", "close in
+    meaning"), ``weak_match`` otherwise, then the strongest history signal.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from a2g.ranking.bm25 import BM25Index
+from a2g.ranking.catalogue import AgentDocument, Catalogue
 from a2g.ranking.embedder import TextEmbedder, agent_text
 from a2g.ranking.history import HistoryParts, history_parts
 from a2g.ranking.reasons import MATCH_GOOD, MATCH_NONE, MATCH_PARTIAL, SIMILAR_TO_MIN, Reason
@@ -59,24 +63,6 @@ at most 256 word pieces anyway, and a cap keeps a request's cost bounded."""
 _WORD_RE = re.compile(r"\S+")
 _RELATIVE_MATCH_Z = 3.5  # without a calibrated model threshold: this far above the catalogue's mean
 _RELATIVE_MIN_AGENTS = 20  # ... and only over a catalogue large enough for a mean to mean something
-
-
-@dataclass(frozen=True, eq=False)
-class AgentDocument:
-    """One catalogue entry as the ranker sees it.
-
-    ``embedding`` is the precomputed vector of :func:`agent_text` (computed when the agent is created or
-    changed, stored with :func:`encode_embedding`); when it is ``None`` or of another model's dimension
-    the ranker embeds the agent itself and caches the result with the catalogue.
-    Compared by identity (``eq=False``): the lists and the array make value equality ill-defined.
-    """
-
-    agent_id: str
-    name: str
-    description: str
-    skills: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, description, tags)
-    embedding: np.ndarray | None = None
-    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,92 +129,6 @@ class RankingParams:
     match_lexical_partial: float = 0.05
 
 
-class _Catalogue:
-    """Everything about a catalogue that does not depend on the request; cached by fingerprint, and
-    updated in place (rows added, replaced, removed) when only some agents changed.
-
-    Rows are in no particular order (a removed row takes the last one's place); ``position`` maps an
-    agent id to its row. ``embeddings`` is a view of the first ``n`` rows of a matrix that grows by
-    doubling, so adding an agent does not copy the catalogue's vectors.
-    """
-
-    def __init__(self, bm25: BM25Index, dimension: int) -> None:
-        self.ids: list[str] = []
-        self.names: list[str] = []
-        self.agents: list[AgentDocument] = []
-        self.position: dict[str, int] = {}
-        self.bm25 = bm25
-        self._matrix = np.zeros((16, dimension), dtype=np.float32)
-        self._token_sets: dict[str, frozenset[str]] = {}
-        self._skill_tokens: dict[str, list[tuple[str, frozenset[str]]]] = {}
-
-    @property
-    def embeddings(self) -> np.ndarray:  # (n, d) float32, rows L2-normalised
-        return self._matrix[: len(self.ids)]
-
-    def put(self, agent: AgentDocument, tokens: list[str], vector: np.ndarray) -> None:
-        """Add ``agent`` or replace the row of the agent with its id; ``vector`` L2-normalised."""
-        row = self.position.get(agent.agent_id)
-        if row is None:
-            row = len(self.ids)
-            if row >= self._matrix.shape[0]:
-                grown = np.zeros((self._matrix.shape[0] * 2, self._matrix.shape[1]), dtype=np.float32)
-                grown[:row] = self._matrix[:row]
-                self._matrix = grown
-            self.ids.append(agent.agent_id)
-            self.names.append(agent.name)
-            self.agents.append(agent)
-            self.position[agent.agent_id] = row
-            self.bm25.append(tokens)
-        else:
-            self.names[row] = agent.name
-            self.agents[row] = agent
-            self.bm25.replace(row, tokens)
-            self._token_sets.pop(agent.agent_id, None)
-            self._skill_tokens.pop(agent.agent_id, None)
-        self._matrix[row] = vector
-
-    def remove(self, agent_id: str) -> None:
-        row = self.position.pop(agent_id, None)
-        if row is None:
-            return
-        last = len(self.ids) - 1
-        self.bm25.remove(row)  # moves its last row into `row`, as below
-        if row != last:
-            self.ids[row], self.names[row], self.agents[row] = (
-                self.ids[last],
-                self.names[last],
-                self.agents[last],
-            )
-            self._matrix[row] = self._matrix[last]
-            self.position[self.ids[row]] = row
-        self.ids.pop()
-        self.names.pop()
-        self.agents.pop()
-        self._matrix[last] = 0.0
-        self._token_sets.pop(agent_id, None)
-        self._skill_tokens.pop(agent_id, None)
-
-    def token_set(self, row: int) -> frozenset[str]:
-        agent = self.agents[row]
-        tokens = self._token_sets.get(agent.agent_id)
-        if tokens is None:
-            tokens = frozenset(lexical_tokens(agent_text(agent.name, agent.description, agent.skills)))
-            self._token_sets[agent.agent_id] = tokens
-        return tokens
-
-    def skill_tokens(self, row: int) -> list[tuple[str, frozenset[str]]]:
-        agent = self.agents[row]
-        skills = self._skill_tokens.get(agent.agent_id)
-        if skills is None:
-            skills = [
-                (name, frozenset(lexical_tokens(" ".join([name, description, *tags]))))
-                for name, description, tags in agent.skills
-            ]
-            self._skill_tokens[agent.agent_id] = skills
-        return skills
-
-
 class AgentRanker:
     """Orders a catalogue for one user; safe to keep for the life of a warm function.
 
@@ -247,8 +147,8 @@ class AgentRanker:
         self._embedder = embedder
         self._clock = clock_epoch
         self.params = params or RankingParams()
-        self._catalogues: OrderedDict[int, _Catalogue] = OrderedDict()
-        self._last: tuple[list[AgentDocument], _Catalogue] | None = None
+        self._catalogues: OrderedDict[int, Catalogue] = OrderedDict()
+        self._last: tuple[list[AgentDocument], Catalogue] | None = None
         self._dimension: int | None = getattr(embedder, "dimension", None)
 
     # ---------------------------------------------------------------- public
@@ -324,7 +224,7 @@ class AgentRanker:
         return results
 
     # ------------------------------------------------------------ catalogue
-    def _catalogue(self, agents: Sequence[AgentDocument]) -> _Catalogue:
+    def _catalogue(self, agents: Sequence[AgentDocument]) -> Catalogue:
         # A warm function that keeps its agent objects passes the very same ones: compare identities
         # (cheap, and safe: the cached catalogue holds those objects, so their ids cannot be reused).
         last = self._last
@@ -348,7 +248,7 @@ class AgentRanker:
             self._catalogues.popitem(last=False)
         return catalogue
 
-    def _update_in_place(self, catalogue: _Catalogue, agents: Sequence[AgentDocument]) -> _Catalogue | None:
+    def _update_in_place(self, catalogue: Catalogue, agents: Sequence[AgentDocument]) -> Catalogue | None:
         """Bring the last catalogue to ``agents`` by adding, replacing and removing only the agents whose
         document object changed — or ``None`` when most of it changed (a rebuild is then as cheap).
 
@@ -394,7 +294,7 @@ class AgentRanker:
         matrix /= np.maximum(norms, 1e-12)
         return matrix
 
-    def _build(self, agents: Sequence[AgentDocument]) -> _Catalogue:
+    def _build(self, agents: Sequence[AgentDocument]) -> Catalogue:
         unique: list[AgentDocument] = []
         seen: set[str] = set()
         for agent in agents:
@@ -403,7 +303,7 @@ class AgentRanker:
                 unique.append(agent)
         texts = [agent_text(a.name, a.description, a.skills) for a in unique]
         vectors = self._vectors(unique, texts)
-        catalogue = _Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), vectors.shape[1])
+        catalogue = Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), vectors.shape[1])
         for agent, vector in zip(unique, vectors, strict=True):
             catalogue.put(agent, agent_tokens(agent, self.params), vector)
         return catalogue
@@ -418,7 +318,7 @@ class AgentRanker:
         coverage = getattr(self._embedder, "coverage", None)
         return float(coverage(text)) if callable(coverage) else 1.0
 
-    def _relevance(self, catalogue: _Catalogue, text: str) -> _Relevance | None:
+    def _relevance(self, catalogue: Catalogue, text: str) -> _Relevance | None:
         """Fused 0..1 relevance per agent, its parts and the good-match flags, or ``None`` when the
         request carries no usable signal."""
         p = self.params
@@ -493,7 +393,7 @@ class AgentRanker:
         self,
         row: int,
         request: _RequestWords,
-        catalogue: _Catalogue,
+        catalogue: Catalogue,
         relevance: _Relevance,
         parts: HistoryParts,
         names: dict[str, str],
@@ -525,7 +425,7 @@ class AgentRanker:
         row: int,
         parts: HistoryParts,
         names: dict[str, str],
-        catalogue: _Catalogue,
+        catalogue: Catalogue,
         threshold: float = 0.0,
     ) -> list[Reason]:
         contributions = {
