@@ -276,3 +276,19 @@ def test_malformed_json_documents_are_400s_never_crashes(document: Any) -> None:
         assert refused.status == 400
     else:  # what survived the checks was stored as a generic step
         assert result.accepted == 1 and [e["kind"] for e in entries.items["trc_1"].values()] == ["step"]
+
+
+def test_the_body_cap_is_its_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from a2g.settings import Settings
+
+    monkeypatch.setenv("A2G_OTEL_MAX_BODY_BYTES", "4096")
+    monkeypatch.setenv("A2G_LOG_PROXY_MAX_BODY_BYTES", "9000000")
+    settings = Settings()
+    assert (settings.otel_max_body_bytes, settings.log_proxy_max_body_bytes) == (4096, 9_000_000)
+    monkeypatch.setenv("A2G_OTEL_MAX_BODY_BYTES", "0")
+    with pytest.raises(ValueError):
+        Settings()
+    intake = OtelIntake(lambda key: OWNER, lambda key: None, FakeTraces(), FakeEntries(), None, 7, 4096)
+    big = gzip.compress(json.dumps({"resourceSpans": [], "pad": "x" * 5000}).encode())
+    with pytest.raises(PayloadTooLarge):
+        intake.export(OWNER, big, "application/json", "gzip", "trc_1", None)

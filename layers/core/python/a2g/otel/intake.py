@@ -223,4 +223,4 @@ def build_otel_intake() -> OtelIntake:
     keys = api_key_authenticator()
     return OtelIntake(keys.authenticate, check_key_rate, TraceRepository(), SpanEntryRepository(),
                       TraceBroadcaster(ConnectionRepository(), default_pusher()), settings.trace_ttl_days,
-                      max_body_bytes=settings.log_proxy_max_body_bytes)
+                      max_body_bytes=settings.otel_max_body_bytes)
