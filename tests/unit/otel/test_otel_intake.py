@@ -188,7 +188,12 @@ def test_openinference_spans_are_read() -> None:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("oi")
-    with tracer.start_as_current_span("Triage", attributes={"openinference.span.kind": "AGENT"}):
+    # As the OpenAI Agents SDK's instrumentor emits them: the workflow (an AGENT root naming no agent), the agent
+    # (AGENT with agent.name), a turn (CHAIN), then the model call and the tool.
+    with tracer.start_as_current_span("Agent workflow", attributes={"openinference.span.kind": "AGENT"}), \
+            tracer.start_as_current_span("Triage", attributes={"openinference.span.kind": "AGENT",
+                                                               "agent.name": "Triage", "graph.node.id": "Triage"}), \
+            tracer.start_as_current_span("turn", attributes={"openinference.span.kind": "CHAIN"}):
         with tracer.start_as_current_span("response", attributes={
                 "openinference.span.kind": "LLM", "llm.model_name": "gpt-mock",
                 "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "hi",
@@ -198,12 +203,15 @@ def test_openinference_spans_are_read() -> None:
             pass
         with tracer.start_as_current_span("lookup", attributes={
                 "openinference.span.kind": "TOOL", "tool.name": "lookup", "input.value": '{"q": 1}',
+                "tool.parameters": '{"type": "object", "properties": {"q": {"type": "integer"}}}',
                 "output.value": "found"}):
             pass
     intake, entries, _ = _intake()
     intake.export(OWNER, _protobuf(list(exporter.get_finished_spans())), decode.PROTOBUF, None, "trc_1", None)
     by_name = {e["span"]["name"]: e for e in entries.items["trc_1"].values()}
     assert by_name["Triage"]["agent_name"] == "Triage"
+    assert [by_name[n]["kind"] for n in ("Agent workflow", "turn")] == ["step", "step"]
+    assert by_name["lookup"]["agent_id"] == "Triage"
     assert by_name["response"]["agent_id"] == "Triage"
     assert by_name["response"]["request"]["messages"] == [{"role": "user", "content": "hi"}]
     assert by_name["response"]["output_text"] == "hello"
@@ -292,3 +300,59 @@ def test_the_body_cap_is_its_own_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     big = gzip.compress(json.dumps({"resourceSpans": [], "pad": "x" * 5000}).encode())
     with pytest.raises(PayloadTooLarge):
         intake.export(OWNER, big, "application/json", "gzip", "trc_1", None)
+
+
+def _langgraph_metadata(node: str, namespace: str, **extra: Any) -> str:
+    return json.dumps({"ls_integration": "langgraph", "langgraph_node": node, "langgraph_checkpoint_ns": namespace,
+                       **extra})
+
+
+def test_langgraph_agents_are_the_top_graph_nodes() -> None:
+    """As OpenInference's LangChain instrumentor emits a langgraph-supervisor run (every runnable a CHAIN, or
+    AGENT when its name contains "agent"): the agents are the top graph's nodes, not their inner nodes, and a
+    subgraph's own root run (same name, `checkpoint_ns`) does not nest the agent in itself."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("oi")
+    chain = {"openinference.span.kind": "CHAIN"}
+    sup, expert = "supervisor:1", "research_expert:2"
+    with tracer.start_as_current_span("LangGraph", attributes={**chain, "metadata": '{"ls_integration": "langgraph"}'}):
+        with tracer.start_as_current_span("supervisor", attributes={**chain, "metadata": _langgraph_metadata(
+                "supervisor", sup)}), tracer.start_as_current_span("supervisor", attributes={
+                **chain, "metadata": _langgraph_metadata("supervisor", sup, checkpoint_ns=sup)}), \
+                tracer.start_as_current_span("agent", attributes={
+                    "openinference.span.kind": "AGENT",
+                    "metadata": _langgraph_metadata("agent", sup + "|agent:3", checkpoint_ns=sup)}), \
+                tracer.start_as_current_span("ChatOpenAI", attributes={
+                    "openinference.span.kind": "LLM", "llm.model_name": "gpt-mock",
+                    "metadata": _langgraph_metadata("agent", sup + "|agent:3", checkpoint_ns=sup)}):
+            pass
+        with tracer.start_as_current_span("research_expert", attributes={**chain, "metadata": _langgraph_metadata(
+                "research_expert", expert)}), tracer.start_as_current_span("call_agent", attributes={
+                "openinference.span.kind": "AGENT", "metadata": _langgraph_metadata("research_expert", expert)}), \
+                tracer.start_as_current_span("research_expert", attributes={**chain, "metadata": _langgraph_metadata(
+                    "research_expert", expert, checkpoint_ns=expert, lc_agent_name="research_expert",
+                    ls_integration="langchain_create_agent")}), \
+                tracer.start_as_current_span("tools", attributes={**chain, "metadata": _langgraph_metadata(
+                    "tools", expert + "|tools:4", lc_agent_name="research_expert")}), \
+                tracer.start_as_current_span("look_up_fact", attributes={
+                    "openinference.span.kind": "TOOL", "tool.name": "look_up_fact", "metadata": _langgraph_metadata(
+                        "tools", expert + "|tools:4", lc_agent_name="research_expert")}):
+            pass
+    intake, entries, _ = _intake()
+    intake.export(OWNER, _protobuf(list(exporter.get_finished_spans())), decode.PROTOBUF, None, "trc_1", None)
+    stored = list(entries.items["trc_1"].values())
+    assert sorted(e["agent_name"] for e in stored if e["kind"] == "agent_run") == ["research_expert", "supervisor"]
+    by_name = {e["span"]["name"]: e for e in stored if e["kind"] != "agent_run"}
+    assert by_name["ChatOpenAI"]["agent_id"] == "supervisor" and by_name["agent"]["kind"] == "step"
+    assert by_name["look_up_fact"]["agent_id"] == "research_expert" and by_name["tools"]["kind"] == "step"
+    assert by_name["LangGraph"]["kind"] == "step" and by_name["LangGraph"]["agent_id"] is None
+
+
+def test_an_unnamed_create_agent_has_no_agent_named_after_its_nodes() -> None:
+    span = decode.Span("ab" * 16, "cd" * 8, None, "model", 1, 2, {
+        "openinference.span.kind": "CHAIN", "metadata": json.dumps({
+            "ls_integration": "langchain_create_agent", "langgraph_node": "model",
+            "langgraph_checkpoint_ns": "model:1"})}, {})
+    assert mapping.classify(span) == mapping.STEP and mapping.own_agent_name(span, mapping.STEP) is None
