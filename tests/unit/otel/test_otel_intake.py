@@ -13,7 +13,7 @@ from a2g.identity.principal import Principal
 from a2g.otel import decode, mapping
 from a2g.otel.intake import OtelIntake
 from a2g.otel.mapping import iso_ns
-from a2g.tracing.repository import TraceMeta
+from a2g.tracing.repository import ActiveRun, TraceMeta
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -25,9 +25,17 @@ OTHER = Principal(user_id="usr_other", role="USER", team="t1", api_key_id="key_2
 
 
 class FakeTraces:
+    def __init__(self, runs: list[ActiveRun] | None = None) -> None:
+        self.active_runs = runs or []
+
     def get_trace(self, trace_id: str) -> TraceMeta | None:
+        if trace_id.startswith("trs_"):  # a playground chat session's own trace
+            return TraceMeta(trace_id, "usr_owner", "session", "agt_1", "ses_1", "2026-01-01T00:00:00.000Z")
         return TraceMeta(trace_id, "usr_owner", "agent", "agt_1", None, "2026-01-01T00:00:00.000Z") \
             if trace_id.startswith("trc_") else None
+
+    def runs(self, agent_trace_id: str) -> list[ActiveRun]:
+        return self.active_runs
 
 
 class FakeEntries:
@@ -53,9 +61,11 @@ class FakeEntries:
 class FakePublisher:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.targets: list[tuple[str, str]] = []  # (trace the message went to, its type)
 
     def publish(self, trace_id: str, owner: str, message: dict[str, Any]) -> int:
         self.messages.append(message)
+        self.targets.append((trace_id, message["type"]))
         return 1
 
 
@@ -356,3 +366,61 @@ def test_an_unnamed_create_agent_has_no_agent_named_after_its_nodes() -> None:
             "ls_integration": "langchain_create_agent", "langgraph_node": "model",
             "langgraph_checkpoint_ns": "model:1"})}, {})
     assert mapping.classify(span) == mapping.STEP and mapping.own_agent_name(span, mapping.STEP) is None
+
+
+def _proxy_entry(llm_span: Any, **extra: Any) -> dict[str, Any]:
+    return {"entry_id": "log_01", "trace_id": "trc_1", "at": iso_ns(llm_span.start_time + 2_000_000),
+            "api": "chat", "kind": "chat.completions", "model": "gpt-mock", "status": "ok", "latency_ms": 8.0,
+            "request": {"messages": [{"role": "user", "content": "weather in Seoul?"}]}, "output_text": "sunny",
+            **extra}
+
+
+def test_spans_during_a_chat_run_land_on_the_session_trace_too() -> None:
+    """As the log-proxy does (recorder._tag): an entry that started during the one chat run of the agent is also
+    the session trace's, tagged with the session; the merge and the removal happen on both traces."""
+    spans = _agent_run_spans()
+    llm_span = next(s for s in spans if s.name == "chat gpt-mock")
+    first = min(s.start_time for s in spans)
+    run = ActiveRun("ses_1", "trs_1", iso_ns(first - 10**9), int(first / 1e9) + 600)
+    entries, publisher = FakeEntries(), FakePublisher()
+    intake = OtelIntake(lambda key: OWNER, lambda key: None, FakeTraces([run]), entries, publisher, 7, 1_000_000)
+    # The LLM span arrives before the proxy's entry, the rest after it (the usual order: a child ends first).
+    intake.export(OWNER, _protobuf([llm_span]), decode.PROTOBUF, None, "trc_1", None)
+    llm_id = "spn_" + format(llm_span.context.span_id, "016x")
+    assert llm_id in entries.items["trs_1"] and entries.items["trs_1"][llm_id]["session_id"] == "ses_1"
+    proxy = _proxy_entry(llm_span, session_id="ses_1")
+    entries.put(["trc_1", "trs_1"], proxy, 1)  # what the proxy wrote
+    intake.export(OWNER, _protobuf([s for s in spans if s is not llm_span]), decode.PROTOBUF, None, "trc_1", None)
+    for trace_id in ("trc_1", "trs_1"):
+        stored = entries.items[trace_id]
+        assert llm_id not in stored and stored["log_01"]["agent_id"] == "weather_agent", trace_id
+        assert sorted(e["agent_name"] for e in stored.values() if e.get("kind") == "agent_run") == [
+            "coordinator", "weather_agent"]
+    assert ("trs_1", "trace.entry_removed") in publisher.targets and ("trc_1", "trace.entry_removed") in publisher.targets
+    assert {t for t, kind in publisher.targets if kind == "trace.entry"} == {"trc_1", "trs_1"}
+
+
+def test_no_session_copy_outside_a_run_or_when_two_runs_overlap() -> None:
+    spans = _agent_run_spans()
+    first = min(s.start_time for s in spans)
+    ended = ActiveRun("ses_0", "trs_0", iso_ns(first - 10 * 10**9), 0, ended_at=iso_ns(first - 5 * 10**9))
+    overlapping = [ActiveRun(f"ses_{i}", f"trs_{i}", iso_ns(first - 10**9), int(first / 1e9) + 600) for i in (1, 2)]
+    for runs in ([ended], overlapping):
+        entries = FakeEntries()
+        OtelIntake(lambda key: OWNER, lambda key: None, FakeTraces(runs), entries, None, 7, 1_000_000).export(
+            OWNER, _protobuf(spans), decode.PROTOBUF, None, "trc_1", None)
+        assert list(entries.items) == ["trc_1"]
+        assert not any(e.get("session_id") for e in entries.items["trc_1"].values())
+
+
+def test_spans_exported_to_a_session_trace_join_the_proxy_entries_there() -> None:
+    spans = _agent_run_spans()
+    llm_span = next(s for s in spans if s.name == "chat gpt-mock")
+    intake, entries, publisher = _intake()
+    entries.put(["trc_1", "trs_1"], _proxy_entry(llm_span, session_id="ses_1"), 1)
+    intake.export(OWNER, _protobuf(spans), decode.PROTOBUF, None, "trs_1", None)
+    stored = entries.items["trs_1"]
+    assert stored["log_01"]["agent_id"] == "weather_agent" and stored["log_01"]["agent_id_source"] == "span"
+    assert not any(e.get("kind") == "llm_call" for e in stored.values())
+    assert "span" not in entries.items["trc_1"]["log_01"]  # the agent trace is not the session's to change
+    assert {t for t, _ in publisher.targets} == {"trs_1"}

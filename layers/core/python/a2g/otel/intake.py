@@ -18,7 +18,7 @@ from a2g.log import logger
 from a2g.otel import mapping, merge
 from a2g.otel.decode import Span, decode_request, decompress
 from a2g.tracing.entries import cut_entry
-from a2g.tracing.repository import TraceMeta, entry_ttl
+from a2g.tracing.repository import ActiveRun, TraceMeta, entry_ttl
 from a2g.validation import is_id
 
 TRACE_ATTRIBUTE = "a2g.trace_id"
@@ -34,6 +34,7 @@ class SpanEntryStore(Protocol):
 
 class TraceLookup(Protocol):
     def get_trace(self, trace_id: str) -> TraceMeta | None: ...
+    def runs(self, agent_trace_id: str) -> list[ActiveRun]: ...
 
 
 class Publisher(Protocol):
@@ -149,19 +150,40 @@ class OtelIntake:
             agent = self._agent_above(span["parent_span_id"], in_batch, known)
             if agent:
                 joined.append((merge.merged(done, {"agent_id": agent, "span": span}), None))
+        # A playground chat running the agent has its own session trace: what the log-proxy puts there (the entries
+        # of calls that started during the run, recorder._tag), the spans that started during it join too.
+        sessions = _SessionTraces(trace, self._runs(trace))
+        for entry in kept:
+            sessions.tag(entry)
         if kept:
             self._entries.put_many(trace_id, kept, ttl)
+            for session_trace, group in sessions.groups(kept).items():
+                self._entries.put_many(session_trace, group, ttl)
         for entry, replaced in joined:
-            self._entries.put([trace_id], entry, ttl)
+            self._entries.put([trace_id, *sessions.of(entry["at"])], entry, ttl)
             if replaced:
-                self._entries.delete(trace_id, replaced)
+                for target in (trace_id, *sessions.of(entry["at"], replaced_entry_at(stored_spans, replaced))):
+                    self._entries.delete(target, replaced)
         for entry in kept:
-            self._push(trace, {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry(entry)})
+            for target in (trace_id, *sessions.of(entry["at"])):
+                self._push(trace, target, {"type": "trace.entry", "trace_id": target,
+                                           "entry": cut_entry(entry)})
         for entry, replaced in joined:
-            self._push(trace, {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry(entry)})
-            if replaced:
-                self._push(trace, {"type": "trace.entry_removed", "trace_id": trace_id, "entry_id": replaced,
-                                   "merged_into": entry["entry_id"]})
+            for target in (trace_id, *sessions.of(entry["at"])):
+                self._push(trace, target, {"type": "trace.entry", "trace_id": target,
+                                           "entry": cut_entry(entry)})
+                if replaced:
+                    self._push(trace, target, {"type": "trace.entry_removed", "trace_id": target,
+                                               "entry_id": replaced, "merged_into": entry["entry_id"]})
+
+    def _runs(self, trace: TraceMeta) -> list[ActiveRun]:
+        if trace.kind != "agent":
+            return []
+        try:
+            return self._traces.runs(trace.trace_id)
+        except Exception as exc:  # noqa: BLE001 - the session copy is best effort, as the proxy's is
+            logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": repr(exc)})
+            return []
 
     @staticmethod
     def _match(entry: dict[str, Any], proxy_entries: list[dict[str, Any]], taken: set[str]) -> dict[str, Any] | None:
@@ -200,13 +222,54 @@ class OtelIntake:
         stored = known.get(parent_id)
         return stored.get("agent_id") if stored else None
 
-    def _push(self, trace: TraceMeta, message: dict[str, Any]) -> None:
+    def _push(self, trace: TraceMeta, target: str, message: dict[str, Any]) -> None:
+        """Push to `target` (the trace or its session trace) as the proxy does: for the agent trace's owner."""
         if self._publisher is None:
             return
         try:
-            self._publisher.publish(trace.trace_id, trace.owner_user_id, message)
+            self._publisher.publish(target, trace.owner_user_id, message)
         except Exception as exc:  # noqa: BLE001 - stored already; the panel fetches it on open
             logger.warning("otel push failed", extra={"trace_id": trace.trace_id, "error": repr(exc)})
+
+
+def replaced_entry_at(stored: list[dict[str, Any]], entry_id: str) -> str | None:
+    return next((e["at"] for e in stored if e["entry_id"] == entry_id), None)
+
+
+class _SessionTraces:
+    """The chat session traces entries of an agent trace belong to: the session of the one chat run that covers
+    the entry's start (none when no run or several runs cover it, as for the log-proxy's entries)."""
+
+    def __init__(self, trace: TraceMeta, runs: list[ActiveRun]):
+        self._trace, self._runs = trace, runs
+
+    def _run(self, at: str) -> ActiveRun | None:
+        if not self._runs:
+            return None
+        epoch = int(datetime.fromisoformat(at).timestamp())
+        covering = [r for r in self._runs if r.covers(at, epoch)]
+        return covering[0] if len(covering) == 1 else None
+
+    def of(self, *ats: str | None) -> list[str]:
+        out: list[str] = []
+        for at in ats:
+            run = self._run(at) if at else None
+            if run and run.session_trace_id and run.session_trace_id != self._trace.trace_id \
+                    and run.session_trace_id not in out:
+                out.append(run.session_trace_id)
+        return out
+
+    def tag(self, entry: dict[str, Any]) -> None:
+        run = self._run(entry["at"])
+        if run is not None:
+            entry["session_id"] = run.session_id
+
+    def groups(self, entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for entry in entries:
+            for target in self.of(entry["at"]):
+                out.setdefault(target, []).append(entry)  # as the proxy's copies: trace_id stays the agent's
+        return out
 
 
 def build_otel_intake() -> OtelIntake:
