@@ -99,7 +99,8 @@ def test_header_and_resource_attribute_name_the_trace_json_and_gzip(tracing_runt
                                                                     developer: Developer) -> None:
     base = f"{tracing_runtime.base_url}/api/otel/v1/traces"
     by_header = tracing_runtime.create_trace("admin", agent_id="agt_otel_h")
-    provider = _provider(base, developer.api_key, headers={"x-a2g-trace-id": by_header})
+    provider = _provider(base, developer.api_key, headers={"x-a2g-trace-id": by_header,  # and a gateway task's ids
+                                                           "x-a2g-context-id": "ctx_otel", "x-a2g-task-id": "tsk_otel"})
     with provider.get_tracer("t").start_as_current_span("invoke_agent solo", attributes={
             "gen_ai.operation.name": "invoke_agent"}):
         pass
@@ -123,7 +124,8 @@ def test_header_and_resource_attribute_name_the_trace_json_and_gzip(tracing_runt
     answer = httpx.post(f"{tracing_runtime.base_url}/api/otel/{by_resource}/v1/traces", json=body,
                         headers={"authorization": f"Bearer {developer.api_key}"}, timeout=30)
     assert answer.status_code == 200 and answer.json() == {}
-    assert [e["agent_name"] for e in _history(tracing_runtime, developer, by_header)] == ["solo"]
+    assert [(e["agent_name"], e["parent"]) for e in _history(tracing_runtime, developer, by_header)] == [
+        ("solo", {"kind": "agent_call", "context_id": "ctx_otel", "task_id": "tsk_otel"})]
     assert sorted(e["kind"] for e in _history(tracing_runtime, developer, by_resource)) == ["step", "tool_call"]
 
 
@@ -141,6 +143,10 @@ def test_bad_bodies_keys_and_foreign_traces_are_refused_with_nothing_stored(trac
                       timeout=30).json()["error"]["code"] == "invalid_json"
     assert httpx.post(url, content=b"x", headers={**protobuf, "content-encoding": "gzip"},
                       timeout=30).status_code == 400
+    malformed = httpx.post(url, json={"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "x"}]}]}]}, headers={**auth, "x-a2g-task-id": "no such/id"},
+        timeout=30)
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "invalid_correlation_header"
     assert httpx.post(url, json={}, timeout=30).status_code == 401
     assert httpx.post(url, json={}, headers={"authorization": "Bearer a2g_sk_not_a_key"}, timeout=30).status_code == 401
     provider = _provider(f"{tracing_runtime.base_url}/api/otel/{foreign}/v1/traces", developer.api_key)

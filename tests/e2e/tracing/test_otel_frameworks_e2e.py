@@ -1,7 +1,7 @@
 """Real agent frameworks instrumented from PyPI, exported with `opentelemetry-exporter-otlp-proto-http` to the local
-runtime, their model going through the log-proxy to the mock LLM: the OpenAI Agents SDK with a hand-off and a
-function tool (`openinference-instrumentation-openai-agents`), an Agno team (`openinference-instrumentation-agno`)
-and a LangGraph supervisor (`openinference-instrumentation-langchain`).
+runtime, their model going through the log-proxy to the mock LLM: Google ADK with a sub-agent (its own tracing),
+the OpenAI Agents SDK with a hand-off and a function tool (`openinference-instrumentation-openai-agents`), an Agno
+team (`openinference-instrumentation-agno`) and a LangGraph supervisor (`openinference-instrumentation-langchain`).
 
 Each program runs in its own process, as an agent does, behind the trace panel's setup-guide code for its
 framework taken verbatim from frontend/src/components/trace/otelSnippets.json (the lines a developer copies). The
@@ -277,4 +277,32 @@ def test_langgraph_supervisor_with_a_research_agent(tracing_runtime: TracingRunt
         ("research_expert", "tool look_up_fact"),
         ("research_expert", f"llm: {RESEARCHER_FACT}"),
         ("supervisor", f"llm: {FACT_ANSWER}"),
+    ]), dump
+
+
+EXPERT_FACT = "Sea otters hold hands while they sleep."
+
+
+def concierge_and_expert(body: dict[str, Any]) -> dict[str, Any] | None:
+    system = " ".join(str(m.get("content")) for m in body.get("messages") or [] if m.get("role") == "system")
+    if 'internal name is "concierge"' in system:
+        return _call("call_to_expert", "transfer_to_agent", agent_name="otter_expert")
+    if 'internal name is "otter_expert"' in system:
+        return {"content": EXPERT_FACT}
+    return None
+
+
+def test_google_adk_agent_and_sub_agent_with_its_own_tracing(tracing_runtime: TracingRuntime, developer: Developer,
+                                                            e2e_llm: MockLlm) -> None:
+    printed, entries, live = run_program(
+        tracing_runtime, developer, e2e_llm, tab="adk", program="adk_sub_agent.py", script=concierge_and_expert,
+        agents={"concierge", "otter_expert"}, llm_calls=2)
+    assert ["otter_expert", EXPERT_FACT] in printed["replies"]
+    _check(entries, live, 2)
+    dump = _outline(entries)
+    assert {e["agent_name"] for e in entries if e.get("kind") == "agent_run"} == {"concierge", "otter_expert"}, dump
+    assert _tree(entries) == sorted([
+        ("concierge", "llm -> transfer_to_agent"),
+        ("concierge", "tool transfer_to_agent"),
+        ("otter_expert", f"llm: {EXPERT_FACT}"),  # ADK runs the sub-agent beside its parent, in one workflow
     ]), dump

@@ -424,3 +424,37 @@ def test_spans_exported_to_a_session_trace_join_the_proxy_entries_there() -> Non
     assert not any(e.get("kind") == "llm_call" for e in stored.values())
     assert "span" not in entries.items["trc_1"]["log_01"]  # the agent trace is not the session's to change
     assert {t for t, _ in publisher.targets} == {"trs_1"}
+
+
+def test_gateway_task_ids_from_headers_or_attributes_label_the_span_entries() -> None:
+    from a2g.otel.intake import gateway_call_of
+
+    assert gateway_call_of({"x-a2g-context-id": "ses_9", "x-a2g-task-id": "tsk_1"}) == {
+        "context_id": "ses_9", "task_id": "tsk_1"}
+    assert gateway_call_of({}) is None
+    with pytest.raises(ValidationFailed) as bad:
+        gateway_call_of({"x-a2g-task-id": "not an id!"})
+    assert bad.value.code == "invalid_correlation_header"
+    spans = _agent_run_spans(resource={"service.name": "demo", "a2g.task_id": "tsk_from_resource",
+                                       "a2g.context_id": "bad id with spaces"})
+    llm_span = next(s for s in spans if s.name == "chat gpt-mock")
+    intake, entries, _ = _intake()
+    entries.put(["trc_1"], _proxy_entry(llm_span), 1)  # the agent did not forward the ids to its LLM call
+    intake.export(OWNER, _protobuf(spans), decode.PROTOBUF, None, "trc_1", None,
+                  {"context_id": "ses_9", "task_id": "tsk_from_header"})
+    stored = entries.items["trc_1"]
+    parents = {e.get("parent", {}).get("task_id") for e in stored.values()}
+    assert parents == {"tsk_from_resource"}  # the resource says it per span; the malformed context id is ignored
+    assert {e["parent"]["context_id"] for e in stored.values()} == {"ses_9"}
+    assert stored["log_01"]["parent"] == {"kind": "agent_call", "context_id": "ses_9", "task_id": "tsk_from_resource"}
+
+
+def test_the_gateway_context_picks_the_session_among_overlapping_runs() -> None:
+    spans = _agent_run_spans()
+    first = min(s.start_time for s in spans)
+    runs = [ActiveRun(f"ses_{i}", f"trs_{i}", iso_ns(first - 10**9), int(first / 1e9) + 600) for i in (1, 2)]
+    entries = FakeEntries()
+    OtelIntake(lambda key: OWNER, lambda key: None, FakeTraces(runs), entries, None, 7, 1_000_000).export(
+        OWNER, _protobuf(spans), decode.PROTOBUF, None, "trc_1", None, {"context_id": "ses_2"})
+    assert sorted(entries.items) == ["trc_1", "trs_2"]
+    assert {e["session_id"] for e in entries.items["trs_2"].values()} == {"ses_2"}
