@@ -117,8 +117,8 @@ class OtelIntake:
         known = {e["span"]["span_id"]: e for e in stored_spans if isinstance(e.get("span"), dict)}
         in_batch = {s.span_id: s for s in spans}
         entries = [mapping.span_entry(s, trace_id, self._agent_of(s, in_batch, known)) for s in spans]
-        for span, entry in zip(spans, entries, strict=True):
-            call = span_gateway_call(span, gateway_call)
+        for source, entry in zip(spans, entries, strict=True):
+            call = span_gateway_call(source, gateway_call)
             if call:  # the parent link, as on the proxy's entries: the owner's `agent_call` entry of that task
                 entry["parent"] = {"kind": "agent_call", **call}
         ttl = entry_ttl(datetime.now(UTC), self._ttl_days)
