@@ -184,19 +184,19 @@ def test_spans_during_a_chat_run_join_the_session_trace_live(tracing_runtime: Tr
     tracer = provider.get_tracer("otel-e2e")
     client = openai.OpenAI(base_url=f"{tracing_runtime.base_url}/api/log-proxy/{agent_trace}/v1",
                            api_key=developer.api_key, max_retries=0)
-    live: dict[str, dict[str, Any]] = {}
+    live: dict[str, dict[str, Any]] = {}  # the panel's view: entries as pushed, merged ones removed
+    applied = [0]
 
     def settled(got: list[dict[str, Any]]) -> bool:
-        for message in got[len(settled.seen):]:  # type: ignore[attr-defined]
+        for message in got[applied[0]:]:
             if message.get("type") == "trace.entry":
                 live[message["entry"]["entry_id"]] = message["entry"]
             elif message.get("type") == "trace.entry_removed":
                 live.pop(message["entry_id"], None)
-        settled.seen = list(got)  # type: ignore[attr-defined]
+        applied[0] = len(got)
         return any(e.get("agent_name") == "planner" for e in live.values()) and any(
             e.get("api") == "chat" and e.get("agent_id_source") == "span" for e in live.values())
 
-    settled.seen = []  # type: ignore[attr-defined]
     # The session's panel listens to the session trace only.
     with connect(f"{tracing_runtime.ws_url}?token={developer.token}&trace_id={session_trace}", open_timeout=10) as ws:
         with tracer.start_as_current_span("invoke_agent planner", attributes={  # noqa: SIM117
