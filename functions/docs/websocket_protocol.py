@@ -4,8 +4,9 @@ The payload schemas come from the same models the HTTP routes return (a pushed m
 a pushed trace entry a `LogEntry`) and the `invoke` action's own body model, so the two documents cannot
 drift apart. What the handlers accept: functions/ws_connect (the query), ws_subscribe (subscribe,
 unsubscribe), ws_invoke (invoke, see a2g.chat.invoke), ws_default (ping, and an error for anything else);
-what the server pushes besides their answers: a2g.tracing.recorder (trace.entry) and the tracing service
-(trace.cleared) through a2g.tracing.broadcaster.
+what the server pushes besides their answers: a2g.tracing.recorder (trace.entry), the tracing service
+(trace.cleared) and the OTLP intake a2g.otel.intake (trace.entry for spans, trace.entry_removed) through
+a2g.tracing.broadcaster.
 """
 
 from __future__ import annotations
@@ -93,6 +94,14 @@ MESSAGES: dict[str, dict[str, Any]] = {
                                                                       "status": _const("running"),
                                                                       "output_text": _STR,
                                                                       "partial": {"type": "boolean"}}}})),
+    "trace.entry_removed": _message(
+        "trace.entry_removed", "An entry of a subscribed trace was merged into another and no longer exists: an "
+        "LLM call's span entry (`spn_...`, pushed when its span arrived first) joined the log-proxy's entry of the "
+        "same call, which `merged_into` names and which was pushed just before as a `trace.entry`.",
+        _obj(["type", "trace_id", "entry_id"], {"type": _const("trace.entry_removed"), "trace_id": _STR,
+                                                "entry_id": _STR, "merged_into": _NULLABLE_STR}),
+        {"type": "trace.entry_removed", "trace_id": "trc_01HX...", "entry_id": "spn_5fb397be34d26b51",
+         "merged_into": "log_01HX..."}),
     "trace.cleared": _message("trace.cleared", "Every entry of a subscribed trace was deleted.",
                               _obj(["type", "trace_id"], {"type": _const("trace.cleared"), "trace_id": _STR})),
     "run_started": _message(
@@ -120,7 +129,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
 }
 
 _SENT = ("subscribe", "unsubscribe", "invoke", "ping")
-_PUSHED = ("subscribed", "unsubscribed", "pong", "trace.entry", "trace.running", "trace.cleared", "run_started", "chunk",
+_PUSHED = ("subscribed", "unsubscribed", "pong", "trace.entry", "trace.running", "trace.entry_removed", "trace.cleared",
+           "run_started", "chunk",
            "progress", "message", "error")
 
 

@@ -14,7 +14,7 @@ from a2g.http import create_app, lambda_handler_for
 from a2g.http.body import read_limited_body
 from a2g.otel.decode import JSON, media_type
 from a2g.otel.http import error_response, export_response
-from a2g.otel.intake import build_otel_intake
+from a2g.otel.intake import build_otel_intake, gateway_call_of
 from a2g.otel.schemas import OTLP_ERRORS, OTLP_EXPORT, ExportTraceServiceResponse
 from a2g.validation import ResourceId
 from fastapi import APIRouter, Header, Request
@@ -36,7 +36,8 @@ async def _export(request: Request, trace_id: str | None, header_trace_id: str |
         principal = intake.principal(request.headers.get("authorization"))
         raw = await read_limited_body(request, intake.max_body_bytes)
         result = intake.export(principal, raw, request.headers.get("content-type"),
-                               request.headers.get("content-encoding"), trace_id, header_trace_id)
+                               request.headers.get("content-encoding"), trace_id, header_trace_id,
+                               gateway_call_of(request.headers))
     except Exception as exc:  # noqa: BLE001 - every failure leaves in OTLP's shape (a2g.errors maps it)
         return error_response(exc, media)
     return export_response(result, media)

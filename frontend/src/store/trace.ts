@@ -1,6 +1,8 @@
 /**
  * Live trace entries per trace id: loaded from `/api/logs` and appended as the WebSocket pushes them,
- * de-duplicated by entry id (a reconnect may replay what the history already holds).
+ * de-duplicated by entry id (a reconnect may replay what the history already holds). An entry the server merged
+ * into another (`trace.entry_removed`: an LLM span joined the log-proxy's entry of the same call) is dropped and
+ * kept out, so a history page fetched before the merge cannot bring it back.
  */
 import { errorMessage } from '../lib/errors'
 import { create } from 'zustand'
@@ -15,10 +17,13 @@ interface TraceState {
   entries: Record<string, TraceEntry[]>
   loading: Record<string, boolean>
   errors: Record<string, string | null>
+  /** Per trace, the ids of entries merged into others: never shown again. */
+  removed: Record<string, string[]>
   connection: SocketState
   setConnection(s: SocketState): void
   loadHistory(traceId: string): Promise<void>
   add(entry: TraceEntry): void
+  remove(traceId: string, entryId: string): void
   loadWhole(traceId: string, entryId: string): Promise<void>
   clear(traceId: string): Promise<void>
   handleServerMessage(msg: ServerMessage): void
@@ -26,10 +31,11 @@ interface TraceState {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 
-function merge(existing: TraceEntry[], incoming: TraceEntry[]): TraceEntry[] {
+function merge(existing: TraceEntry[], incoming: TraceEntry[], removed: string[] = []): TraceEntry[] {
   const byId = new Map<string, TraceEntry>()
   for (const e of existing) byId.set(e.entry_id || `${e.created_at}-${byId.size}`, e)
   for (const e of incoming) byId.set(e.entry_id || `${e.created_at}-${byId.size}`, e)
+  for (const id of removed) byId.delete(id)
   const all = [...byId.values()].sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0))
   return all.slice(-MAX_ENTRIES)
 }
@@ -38,6 +44,7 @@ export const useTraceStore = create<TraceState>((set, get) => ({
   entries: {},
   loading: {},
   errors: {},
+  removed: {},
   connection: 'idle',
 
   setConnection: (connection) => set({ connection }),
@@ -47,7 +54,7 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     set((s) => ({ loading: { ...s.loading, [traceId]: true }, errors: { ...s.errors, [traceId]: null } }))
     try {
       const history = await logsApi.list(traceId)
-      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history) } }))
+      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history, s.removed[traceId]) } }))
     } catch (e) {
       set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
     } finally {
@@ -58,13 +65,21 @@ export const useTraceStore = create<TraceState>((set, get) => ({
   add(entry) {
     const traceId = entry.trace_id
     if (!traceId) return
-    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [entry]) } }))
+    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [entry], s.removed[traceId]) } }))
+  },
+
+  remove(traceId, entryId) {
+    set((s) => ({
+      // the newest few hundred ids are enough: an id is only ever re-sent by a history page fetched just before
+      removed: { ...s.removed, [traceId]: [...(s.removed[traceId] ?? []).filter((id) => id !== entryId), entryId].slice(-MAX_ENTRIES) },
+      entries: { ...s.entries, [traceId]: (s.entries[traceId] ?? []).filter((e) => e.entry_id !== entryId) },
+    }))
   },
 
   async loadWhole(traceId, entryId) {
     // A shortened live entry is replaced by the stored one (same id) when the developer opens it.
     const whole = await logsApi.get(traceId, entryId)
-    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [{ ...whole, truncated: undefined }]) } }))
+    set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [{ ...whole, truncated: undefined }], s.removed[traceId]) } }))
   },
 
   async clear(traceId) {
@@ -81,6 +96,13 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     if (msg.type === 'trace.cleared' && typeof msg.trace_id === 'string') {
       const traceId = msg.trace_id
       set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+      return
+    }
+    if (msg.type === 'trace.entry_removed') {
+      // An LLM span's own entry was merged into the log-proxy's entry of the same call (pushed just before).
+      const traceId = str(msg.trace_id)
+      const id = str(msg.entry_id)
+      if (traceId && id) get().remove(traceId, id)
       return
     }
     if (msg.type === 'trace.running') {

@@ -164,7 +164,7 @@ def _pushed_types() -> set[str]:
     """Every `"type": "..."` the server pushes: the WebSocket functions, the chat run, the trace feed."""
     sources = [*sorted((REPO / "functions").glob("ws_*/app.py"))] + [
         REPO / "layers/core/python/a2g" / name for name in ("chat/invoke.py", "tracing/recorder.py",
-                                                              "tracing/service.py")]
+                                                              "tracing/service.py", "otel/intake.py")]
     found: set[str] = set()
     for source in sources:
         text = source.read_text()

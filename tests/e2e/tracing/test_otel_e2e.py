@@ -5,6 +5,7 @@ entry become one tree, received over a real WebSocket and in the history, with n
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -98,7 +99,8 @@ def test_header_and_resource_attribute_name_the_trace_json_and_gzip(tracing_runt
                                                                     developer: Developer) -> None:
     base = f"{tracing_runtime.base_url}/api/otel/v1/traces"
     by_header = tracing_runtime.create_trace("admin", agent_id="agt_otel_h")
-    provider = _provider(base, developer.api_key, headers={"x-a2g-trace-id": by_header})
+    provider = _provider(base, developer.api_key, headers={"x-a2g-trace-id": by_header,  # and a gateway task's ids
+                                                           "x-a2g-context-id": "ctx_otel", "x-a2g-task-id": "tsk_otel"})
     with provider.get_tracer("t").start_as_current_span("invoke_agent solo", attributes={
             "gen_ai.operation.name": "invoke_agent"}):
         pass
@@ -122,7 +124,8 @@ def test_header_and_resource_attribute_name_the_trace_json_and_gzip(tracing_runt
     answer = httpx.post(f"{tracing_runtime.base_url}/api/otel/{by_resource}/v1/traces", json=body,
                         headers={"authorization": f"Bearer {developer.api_key}"}, timeout=30)
     assert answer.status_code == 200 and answer.json() == {}
-    assert [e["agent_name"] for e in _history(tracing_runtime, developer, by_header)] == ["solo"]
+    assert [(e["agent_name"], e["parent"]) for e in _history(tracing_runtime, developer, by_header)] == [
+        ("solo", {"kind": "agent_call", "context_id": "ctx_otel", "task_id": "tsk_otel"})]
     assert sorted(e["kind"] for e in _history(tracing_runtime, developer, by_resource)) == ["step", "tool_call"]
 
 
@@ -140,6 +143,10 @@ def test_bad_bodies_keys_and_foreign_traces_are_refused_with_nothing_stored(trac
                       timeout=30).json()["error"]["code"] == "invalid_json"
     assert httpx.post(url, content=b"x", headers={**protobuf, "content-encoding": "gzip"},
                       timeout=30).status_code == 400
+    malformed = httpx.post(url, json={"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "x"}]}]}]}, headers={**auth, "x-a2g-task-id": "no such/id"},
+        timeout=30)
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "invalid_correlation_header"
     assert httpx.post(url, json={}, timeout=30).status_code == 401
     assert httpx.post(url, json={}, headers={"authorization": "Bearer a2g_sk_not_a_key"}, timeout=30).status_code == 401
     provider = _provider(f"{tracing_runtime.base_url}/api/otel/{foreign}/v1/traces", developer.api_key)
@@ -150,3 +157,59 @@ def test_bad_bodies_keys_and_foreign_traces_are_refused_with_nothing_stored(trac
         headers=auth, timeout=30)
     assert refused.status_code == 404 and refused.json()["error"]["code"] == "trace_not_found"
     assert _history(tracing_runtime, developer, trace_id) == []
+
+
+def _start_chat_run(runtime: TracingRuntime, agent_trace_id: str, session_id: str, session_trace_id: str) -> None:
+    """What the playground's chat does when it runs the agent for a session (a run item on the agent trace)."""
+    import subprocess
+    import sys
+
+    from tests.e2e.tracing.runtime_helpers import ROOT
+
+    script = ("import sys,time;from datetime import UTC,datetime;"
+              "from a2g.tracing.repository import ActiveRun,TraceRepository;"
+              "now=datetime.now(UTC);at=now.strftime('%Y-%m-%dT%H:%M:%S.')+f'{now.microsecond//1000:03d}Z';"
+              "TraceRepository().put_run(sys.argv[1],ActiveRun(sys.argv[2],sys.argv[3],at,int(time.time())+300))")
+    subprocess.run([sys.executable, "-c", script, agent_trace_id, session_id, session_trace_id],
+                   env={**os.environ, **runtime.env()}, check=True, cwd=ROOT, capture_output=True)
+
+
+def test_spans_during_a_chat_run_join_the_session_trace_live(tracing_runtime: TracingRuntime,
+                                                             developer: Developer) -> None:
+    agent_trace = tracing_runtime.create_trace("admin", agent_id="agt_otel_chat")
+    session_trace = tracing_runtime.create_trace("admin", kind="session", agent_id="agt_otel_chat",
+                                                 session_id="ses_otel_chat")
+    _start_chat_run(tracing_runtime, agent_trace, "ses_otel_chat", session_trace)
+    provider = _provider(f"{tracing_runtime.base_url}/api/otel/{agent_trace}/v1/traces", developer.api_key)
+    tracer = provider.get_tracer("otel-e2e")
+    client = openai.OpenAI(base_url=f"{tracing_runtime.base_url}/api/log-proxy/{agent_trace}/v1",
+                           api_key=developer.api_key, max_retries=0)
+    live: dict[str, dict[str, Any]] = {}  # the panel's view: entries as pushed, merged ones removed
+    applied = [0]
+
+    def settled(got: list[dict[str, Any]]) -> bool:
+        for message in got[applied[0]:]:
+            if message.get("type") == "trace.entry":
+                live[message["entry"]["entry_id"]] = message["entry"]
+            elif message.get("type") == "trace.entry_removed":
+                live.pop(message["entry_id"], None)
+        applied[0] = len(got)
+        return any(e.get("agent_name") == "planner" for e in live.values()) and any(
+            e.get("api") == "chat" and e.get("agent_id_source") == "span" for e in live.values())
+
+    # The session's panel listens to the session trace only.
+    with connect(f"{tracing_runtime.ws_url}?token={developer.token}&trace_id={session_trace}", open_timeout=10) as ws:
+        with tracer.start_as_current_span("invoke_agent planner", attributes={  # noqa: SIM117
+                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}):
+            with tracer.start_as_current_span("chat e2e-gpt", attributes={
+                    "gen_ai.operation.name": "chat", "gen_ai.request.model": "e2e-gpt"}):
+                client.chat.completions.create(model="e2e-gpt", messages=[{"role": "user", "content": "plan a trip"}])
+        provider.force_flush()
+        _messages(ws, settled)
+    assert sorted(e["kind"] for e in live.values()) == ["agent_run", "chat.completions"], live
+    for trace_id in (agent_trace, session_trace):
+        entries = _history(tracing_runtime, developer, trace_id)
+        assert sorted(e["kind"] for e in entries) == ["agent_run", "chat.completions"], (trace_id, entries)
+        call = next(e for e in entries if e["kind"] == "chat.completions")
+        assert (call["agent_id"], call["agent_id_source"], call["session_id"]) == ("planner", "span", "ses_otel_chat")
+        assert next(e for e in entries if e["kind"] == "agent_run")["session_id"] == "ses_otel_chat"

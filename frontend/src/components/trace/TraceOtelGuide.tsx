@@ -17,7 +17,7 @@ export function TraceOtelGuide({ traceId, apiKey }: { traceId: string; apiKey?: 
       <Tabs value={tab} onChange={(_, v: number) => setTab(v)} variant="scrollable" scrollButtons="auto" aria-label={t('trace.otel.title')} sx={{ minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0.5, px: 1.5, fontSize: '0.8rem' } }}>
         {snippets.map((s) => <Tab key={s.id} label={s.label} />)}
       </Tabs>
-      <CodeBlock code={snippets[tab].code} language={tab === 0 ? 'bash' : 'python'} maxHeight={260} />
+      <CodeBlock code={snippets[tab].code} language={snippets[tab].language} maxHeight={260} />
     </Box>
   )
 }

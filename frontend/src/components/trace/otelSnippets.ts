@@ -1,7 +1,13 @@
-/** The few lines per framework that export its OpenTelemetry spans to the platform (issue 15). */
+/**
+ * The few lines per framework that export its OpenTelemetry spans to the platform (issue 15). The text lives in
+ * otelSnippets.json so that the e2e tests (tests/e2e/tracing/test_otel_frameworks_e2e.py) run exactly these lines.
+ */
+import guide from './otelSnippets.json'
+
 export interface OtelSnippet {
   id: string
   label: string
+  language: string
   code: string
 }
 
@@ -9,57 +15,12 @@ export function otelEndpoint(origin: string, traceId: string): string {
   return `${origin}/api/otel/${traceId}`
 }
 
-const EXPORTER = (endpoint: string, key: string) => `from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-provider = TracerProvider()
-provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(
-    endpoint="${endpoint}/v1/traces",
-    headers={"authorization": "Bearer ${key}"},
-)))
-trace.set_tracer_provider(provider)`
+function fill(text: string, values: Record<string, string>): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole)
+}
 
 export function buildOtelSnippets(endpoint: string, apiKey: string, traceId: string): OtelSnippet[] {
-  return [
-    {
-      id: 'env',
-      label: 'Environment',
-      code: `export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="${endpoint}/v1/traces"
-export OTEL_EXPORTER_OTLP_HEADERS="authorization=Bearer ${apiKey}"
-# or one endpoint for every trace: .../api/otel/v1/traces with
-# OTEL_RESOURCE_ATTRIBUTES="a2g.trace_id=${traceId}"`,
-    },
-    {
-      id: 'adk',
-      label: 'Google ADK',
-      code: `# ADK traces natively: set the exporter before the Runner starts.
-${EXPORTER(endpoint, apiKey)}`,
-    },
-    {
-      id: 'openai-agents',
-      label: 'OpenAI Agents SDK',
-      code: `# pip install openinference-instrumentation-openai-agents
-${EXPORTER(endpoint, apiKey)}
-from openinference.instrumentation.openai_agents import OpenAIAgentsInstrumentor
-OpenAIAgentsInstrumentor().instrument(tracer_provider=provider)`,
-    },
-    {
-      id: 'agno',
-      label: 'Agno',
-      code: `# pip install openinference-instrumentation-agno
-${EXPORTER(endpoint, apiKey)}
-from openinference.instrumentation.agno import AgnoInstrumentor
-AgnoInstrumentor().instrument(tracer_provider=provider)`,
-    },
-    {
-      id: 'langgraph',
-      label: 'LangGraph',
-      code: `# pip install openinference-instrumentation-langchain
-${EXPORTER(endpoint, apiKey)}
-from openinference.instrumentation.langchain import LangChainInstrumentor
-LangChainInstrumentor().instrument(tracer_provider=provider)`,
-    },
-  ]
+  const values = { endpoint, api_key: apiKey, trace_id: traceId }
+  const exporter = fill(guide.exporter, values)
+  return guide.tabs.map((tab) => ({ ...tab, code: fill(tab.code, { ...values, exporter }) }))
 }

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     agent_run_timeout_seconds: float = Field(840.0, validation_alias="A2G_AGENT_RUN_TIMEOUT_SECONDS")
     # The log-proxy refuses request bodies above this (413); Lambda's own request limit is 6 MB.
     log_proxy_max_body_bytes: int = Field(5_000_000, validation_alias="A2G_LOG_PROXY_MAX_BODY_BYTES")
+    # The OTLP intake (functions/otel_intake) refuses export bodies above this, compressed or once un-gzipped
+    # (413): an exporter's batch of spans is its own kind of body, so it has its own cap.
+    otel_max_body_bytes: int = Field(5_000_000, ge=1024, le=64_000_000, validation_alias="A2G_OTEL_MAX_BODY_BYTES")
     # How long a warm log-proxy trusts its cached API keys, models and trace owners (revocation delay).
     log_proxy_cache_seconds: float = Field(30.0, validation_alias="A2G_LOG_PROXY_CACHE_SECONDS")
     # "deferred": the per-key rate count runs beside the call (no storage write on its path; a key may

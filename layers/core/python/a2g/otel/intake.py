@@ -18,7 +18,7 @@ from a2g.log import logger
 from a2g.otel import mapping, merge
 from a2g.otel.decode import Span, decode_request, decompress
 from a2g.tracing.entries import cut_entry
-from a2g.tracing.repository import TraceMeta, entry_ttl
+from a2g.tracing.repository import ActiveRun, TraceMeta, entry_ttl
 from a2g.validation import is_id
 
 TRACE_ATTRIBUTE = "a2g.trace_id"
@@ -34,6 +34,7 @@ class SpanEntryStore(Protocol):
 
 class TraceLookup(Protocol):
     def get_trace(self, trace_id: str) -> TraceMeta | None: ...
+    def runs(self, agent_trace_id: str) -> list[ActiveRun]: ...
 
 
 class Publisher(Protocol):
@@ -76,7 +77,10 @@ class OtelIntake:
         return principal
 
     def export(self, principal: Principal, raw: bytes, content_type: str | None, content_encoding: str | None,
-               path_trace_id: str | None, header_trace_id: str | None) -> ExportResult:
+               path_trace_id: str | None, header_trace_id: str | None,
+               gateway_call: dict[str, str] | None = None) -> ExportResult:
+        """`gateway_call`: the A2A gateway task the request's spans were made for (`gateway_call_of` its headers);
+        a span's or its resource's `a2g.context_id` / `a2g.task_id` attributes say it per span."""
         body = decompress(raw, content_encoding, self.max_body_bytes)
         spans = decode_request(body, content_type, self.max_body_bytes)
         fixed = path_trace_id or header_trace_id
@@ -101,18 +105,22 @@ class OtelIntake:
                 raise NotFound(f"no trace {trace_id!r} belongs to this API key's user", code="trace_not_found")
             owned[trace_id] = meta
         for trace_id, trace_spans in by_trace.items():
-            self._record(owned[trace_id], trace_spans)
+            self._record(owned[trace_id], trace_spans, gateway_call)
         message = f"{rejected} spans named no trace (a2g.trace_id)" if rejected else ""
         return ExportResult(len(spans) - rejected, rejected, message)
 
     # --- one trace's spans --------------------------------------------------------------------------------
 
-    def _record(self, trace: TraceMeta, spans: list[Span]) -> None:
+    def _record(self, trace: TraceMeta, spans: list[Span], gateway_call: dict[str, str] | None = None) -> None:
         trace_id = trace.trace_id
         stored_spans = self._entries.newest(trace_id, "spn_", _RECENT)
         known = {e["span"]["span_id"]: e for e in stored_spans if isinstance(e.get("span"), dict)}
         in_batch = {s.span_id: s for s in spans}
         entries = [mapping.span_entry(s, trace_id, self._agent_of(s, in_batch, known)) for s in spans]
+        for source, entry in zip(spans, entries, strict=True):
+            call = span_gateway_call(source, gateway_call)
+            if call:  # the parent link, as on the proxy's entries: the owner's `agent_call` entry of that task
+                entry["parent"] = {"kind": "agent_call", **call}
         ttl = entry_ttl(datetime.now(UTC), self._ttl_days)
         proxy_entries = self._entries.newest(trace_id, "log_", _RECENT)
         taken: set[str] = {e["entry_id"] for e in proxy_entries if isinstance(e.get("span"), dict)}
@@ -149,19 +157,41 @@ class OtelIntake:
             agent = self._agent_above(span["parent_span_id"], in_batch, known)
             if agent:
                 joined.append((merge.merged(done, {"agent_id": agent, "span": span}), None))
+        # A playground chat running the agent has its own session trace: what the log-proxy puts there (the entries
+        # of calls that started during the run, recorder._tag), the spans that started during it join too.
+        sessions = _SessionTraces(trace, self._runs(trace))
+        for entry in kept:
+            sessions.tag(entry)
         if kept:
             self._entries.put_many(trace_id, kept, ttl)
+            for session_trace, group in sessions.groups(kept).items():
+                self._entries.put_many(session_trace, group, ttl)
         for entry, replaced in joined:
-            self._entries.put([trace_id], entry, ttl)
+            self._entries.put([trace_id, *sessions.of(entry["at"], context_id=context_of(entry))], entry, ttl)
             if replaced:
-                self._entries.delete(trace_id, replaced)
+                for target in (trace_id, *sessions.of(entry["at"], replaced_entry_at(stored_spans, replaced),
+                                                      context_id=context_of(entry))):
+                    self._entries.delete(target, replaced)
         for entry in kept:
-            self._push(trace, {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry(entry)})
+            for target in (trace_id, *sessions.of(entry["at"], context_id=context_of(entry))):
+                self._push(trace, target, {"type": "trace.entry", "trace_id": target,
+                                           "entry": cut_entry(entry)})
         for entry, replaced in joined:
-            self._push(trace, {"type": "trace.entry", "trace_id": trace_id, "entry": cut_entry(entry)})
-            if replaced:
-                self._push(trace, {"type": "trace.entry_removed", "trace_id": trace_id, "entry_id": replaced,
-                                   "merged_into": entry["entry_id"]})
+            for target in (trace_id, *sessions.of(entry["at"], context_id=context_of(entry))):
+                self._push(trace, target, {"type": "trace.entry", "trace_id": target,
+                                           "entry": cut_entry(entry)})
+                if replaced:
+                    self._push(trace, target, {"type": "trace.entry_removed", "trace_id": target,
+                                               "entry_id": replaced, "merged_into": entry["entry_id"]})
+
+    def _runs(self, trace: TraceMeta) -> list[ActiveRun]:
+        if trace.kind != "agent":
+            return []
+        try:
+            return self._traces.runs(trace.trace_id)
+        except Exception as exc:  # noqa: BLE001 - the session copy is best effort, as the proxy's is
+            logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": repr(exc)})
+            return []
 
     @staticmethod
     def _match(entry: dict[str, Any], proxy_entries: list[dict[str, Any]], taken: set[str]) -> dict[str, Any] | None:
@@ -200,13 +230,94 @@ class OtelIntake:
         stored = known.get(parent_id)
         return stored.get("agent_id") if stored else None
 
-    def _push(self, trace: TraceMeta, message: dict[str, Any]) -> None:
+    def _push(self, trace: TraceMeta, target: str, message: dict[str, Any]) -> None:
+        """Push to `target` (the trace or its session trace) as the proxy does: for the agent trace's owner."""
         if self._publisher is None:
             return
         try:
-            self._publisher.publish(trace.trace_id, trace.owner_user_id, message)
+            self._publisher.publish(target, trace.owner_user_id, message)
         except Exception as exc:  # noqa: BLE001 - stored already; the panel fetches it on open
             logger.warning("otel push failed", extra={"trace_id": trace.trace_id, "error": repr(exc)})
+
+
+# The ids the A2A gateway sends an agent with each task (the log-proxy reads the same headers, a2g.tracing.proxy;
+# not imported from there, which would load the whole proxy into this function), and their span attributes.
+GATEWAY_HEADERS = (("x-a2g-context-id", "context_id"), ("x-a2g-task-id", "task_id"))
+GATEWAY_ATTRIBUTES = (("a2g.context_id", "context_id"), ("a2g.task_id", "task_id"))
+
+
+def gateway_call_of(headers: Any) -> dict[str, str] | None:
+    """The gateway task named by the request's headers; a malformed id is a 400 (the request stores nothing)."""
+    found: dict[str, str] = {}
+    for header, name in GATEWAY_HEADERS:
+        value = headers.get(header)
+        if value is None:
+            continue
+        if not is_id(value):
+            raise ValidationFailed(f"the {header} header is not a valid id", code="invalid_correlation_header")
+        found[name] = value
+    return found or None
+
+
+def span_gateway_call(span: Span, request_call: dict[str, str] | None) -> dict[str, str] | None:
+    """The span's own `a2g.*` attributes, else its resource's, else the request's headers; only as labels of
+    the caller's own entries (like the proxy's), so a malformed attribute is ignored rather than refusing the
+    batch."""
+    found = dict(request_call or {})
+    for attributes in (span.resource, span.attributes):
+        for key, name in GATEWAY_ATTRIBUTES:
+            value = attributes.get(key)
+            if isinstance(value, str) and is_id(value):
+                found[name] = value
+    return found or None
+
+
+def context_of(entry: dict[str, Any]) -> str | None:
+    parent = entry.get("parent")
+    value = parent.get("context_id") if isinstance(parent, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def replaced_entry_at(stored: list[dict[str, Any]], entry_id: str) -> str | None:
+    return next((e["at"] for e in stored if e["entry_id"] == entry_id), None)
+
+
+class _SessionTraces:
+    """The chat session traces entries of an agent trace belong to: the session of the one chat run that covers
+    the entry's start (none when no run or several runs cover it, as for the log-proxy's entries)."""
+
+    def __init__(self, trace: TraceMeta, runs: list[ActiveRun]):
+        self._trace, self._runs = trace, runs
+
+    def _run(self, at: str, context_id: str | None = None) -> ActiveRun | None:
+        if not self._runs:
+            return None
+        epoch = int(datetime.fromisoformat(at).timestamp())
+        covering = [r for r in self._runs if r.covers(at, epoch)]
+        if context_id and len(covering) > 1:  # the gateway's context picks among runs at once, as for the proxy
+            covering = [r for r in covering if r.session_id == context_id] or covering
+        return covering[0] if len(covering) == 1 else None
+
+    def of(self, *ats: str | None, context_id: str | None = None) -> list[str]:
+        out: list[str] = []
+        for at in ats:
+            run = self._run(at, context_id) if at else None
+            if run and run.session_trace_id and run.session_trace_id != self._trace.trace_id \
+                    and run.session_trace_id not in out:
+                out.append(run.session_trace_id)
+        return out
+
+    def tag(self, entry: dict[str, Any]) -> None:
+        run = self._run(entry["at"], context_of(entry))
+        if run is not None:
+            entry["session_id"] = run.session_id
+
+    def groups(self, entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for entry in entries:
+            for target in self.of(entry["at"], context_id=context_of(entry)):
+                out.setdefault(target, []).append(entry)  # as the proxy's copies: trace_id stays the agent's
+        return out
 
 
 def build_otel_intake() -> OtelIntake:
@@ -223,4 +334,4 @@ def build_otel_intake() -> OtelIntake:
     keys = api_key_authenticator()
     return OtelIntake(keys.authenticate, check_key_rate, TraceRepository(), SpanEntryRepository(),
                       TraceBroadcaster(ConnectionRepository(), default_pusher()), settings.trace_ttl_days,
-                      max_body_bytes=settings.log_proxy_max_body_bytes)
+                      max_body_bytes=settings.otel_max_body_bytes)

@@ -39,12 +39,65 @@ def iso_ns(ns: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def langgraph_metadata(span: Span) -> dict[str, Any] | None:
+    """The LangGraph run metadata OpenInference's LangChain instrumentor writes as the `metadata` attribute."""
+    raw = span.attributes.get("metadata")
+    if not isinstance(raw, str) or "langgraph_" not in raw:
+        return None
+    try:
+        metadata = json.loads(raw)
+    except ValueError:
+        return None
+    return metadata if isinstance(metadata, dict) and isinstance(metadata.get("langgraph_node"), str) else None
+
+
+def langgraph_agent(metadata: dict[str, Any]) -> str | None:
+    """The agent a LangGraph run belongs to: the `name` LangChain's `create_agent` was given, else the node of the
+    outer graph whose task runs it (`langgraph_checkpoint_ns` is `node:task|node:task...`, one level per subgraph:
+    the supervisor and its workers are the nodes of the top graph, their own nodes the level below)."""
+    named = metadata.get("lc_agent_name")
+    if isinstance(named, str) and named.strip():
+        return named.strip()
+    if metadata.get("ls_integration") == "langchain_create_agent":
+        return None  # an unnamed create_agent: its nodes ("model", "tools") are not agents
+    namespace = metadata.get("langgraph_checkpoint_ns")
+    nodes = [part.split(":", 1)[0] for part in namespace.split("|") if part] if isinstance(namespace, str) else []
+    if len(nodes) >= 2:
+        return nodes[-2] or None
+    return nodes[0] if nodes else None
+
+
+def _is_langgraph_agent_run(span: Span, metadata: dict[str, Any]) -> bool:
+    """The task span of a top-graph node: named as the node, one level deep, not a subgraph's own root run (which
+    carries `checkpoint_ns` and has the same name: the agent would appear twice, nested in itself)."""
+    namespace = metadata.get("langgraph_checkpoint_ns")
+    return (span.name == metadata.get("langgraph_node") == langgraph_agent(metadata)
+            and isinstance(namespace, str) and "|" not in namespace and "checkpoint_ns" not in metadata)
+
+
+def _named_agent(a: dict[str, Any]) -> str | None:
+    for key in ("gen_ai.agent.name", "agent.name", "graph.node.id"):
+        value = a.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def classify(span: Span) -> str:
     a = span.attributes
     operation = str(a.get("gen_ai.operation.name") or "").lower()
     oi_kind = str(a.get("openinference.span.kind") or "").upper()
-    if operation in ("invoke_agent", "create_agent") or oi_kind in _AGENT_KINDS:
+    if operation in ("invoke_agent", "create_agent"):
         return AGENT_RUN
+    if oi_kind in _AGENT_KINDS:
+        metadata = langgraph_metadata(span)
+        if metadata is not None:  # LangGraph: every node and runnable is a CHAIN; the agents are the top nodes
+            return AGENT_RUN if _is_langgraph_agent_run(span, metadata) else STEP
+        if _named_agent(a):
+            return AGENT_RUN
+        # An AGENT span that names no agent is an agent run named by the span, except at the root, where it is
+        # the whole workflow (the OpenAI Agents SDK's trace span); a CHAIN that names none is a step ("turn").
+        return AGENT_RUN if oi_kind == "AGENT" and span.parent_span_id else STEP
     if operation == "execute_tool" or oi_kind == "TOOL":
         return TOOL_CALL
     if operation in _LLM_OPERATIONS or oi_kind == "LLM":
@@ -53,13 +106,19 @@ def classify(span: Span) -> str:
 
 
 def own_agent_name(span: Span, kind: str) -> str | None:
-    """The agent a span names itself (agent spans: the agent they run; others only when they say so)."""
+    """The agent a span names itself (agent spans: the agent they run; others only when they say so; a LangGraph
+    run always says so in its metadata)."""
     a = span.attributes
-    for key in ("gen_ai.agent.name", "agent.name", "graph.node.id" if kind == AGENT_RUN else ""):
-        value = a.get(key) if key else None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+    named = a.get("gen_ai.agent.name") or a.get("agent.name")
+    if isinstance(named, str) and named.strip():
+        return named.strip()
+    metadata = langgraph_metadata(span)
+    if metadata is not None:
+        return langgraph_agent(metadata)
     if kind == AGENT_RUN:
+        node = a.get("graph.node.id")
+        if isinstance(node, str) and node.strip():
+            return node.strip()
         name = span.name
         for prefix in ("invoke_agent ", "agent_run ", "agent "):  # GenAI convention: "invoke_agent <name>"
             if name.startswith(prefix):
@@ -156,8 +215,9 @@ def tool_reading(span: Span) -> dict[str, Any]:
     name = a.get("gen_ai.tool.name") or a.get("tool.name")
     if not name:
         name = span.name.removeprefix("execute_tool ").strip() or span.name
-    arguments = (a.get("gen_ai.tool.call.arguments") or a.get("tool.parameters")
-                 or a.get("gcp.vertex.agent.tool_call_args") or a.get("input.value"))
+    # OpenInference's `tool.parameters` is the tool's JSON schema, not this call's arguments (`input.value`).
+    arguments = (a.get("gen_ai.tool.call.arguments") or a.get("gcp.vertex.agent.tool_call_args")
+                 or a.get("input.value"))
     result = (a.get("gen_ai.tool.call.result") or a.get("gcp.vertex.agent.tool_response")
               or a.get("output.value"))
     return {"name": str(name), "call_id": a.get("gen_ai.tool.call.id") or a.get("tool_call.id"),

@@ -85,6 +85,8 @@ def merged(proxy_entry: dict[str, Any], span_entry: dict[str, Any]) -> dict[str,
         out["agent_id"] = span_entry["agent_id"]
         out["agent_id_source"] = "span"
     out["span"] = span_entry["span"]
+    if not out.get("parent") and span_entry.get("parent"):
+        out["parent"] = span_entry["parent"]  # the gateway task the span named (agents rarely forward it to the LLM)
     if out.get("usage") is None and span_entry.get("usage") is not None:
         out["usage"] = span_entry["usage"]
     return out

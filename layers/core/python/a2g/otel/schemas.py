@@ -41,7 +41,8 @@ def _error(description: str, retry: bool = False) -> dict[str, Any]:
 
 OTLP_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("`invalid_otlp_body`, `invalid_json`, `trace_id_required`, `unsupported_media_type`, "
-                "`unsupported_content_encoding` or `validation_error`"),
+                "`unsupported_content_encoding`, `invalid_correlation_header` (X-A2G-Context-Id / X-A2G-Task-Id) or "
+                "`validation_error`"),
     401: _error("`missing_api_key` or `invalid_api_key`"),
     403: _error("`pending_approval`: the key's user is not approved yet"),
     404: _error("`trace_not_found`: no such trace of the key's user (nothing stored)"),

@@ -150,11 +150,14 @@ class TraceRepository:
 
     def runs_at(self, agent_trace_id: str, at: str, at_epoch: int) -> list[ActiveRun]:
         """The runs that cover a call started at `at` (a trace holds a handful of run items at most)."""
-        runs = [
+        return [run for run in self.runs(agent_trace_id) if run.covers(at, at_epoch)]
+
+    def runs(self, agent_trace_id: str) -> list[ActiveRun]:
+        """Every run item of the agent trace (the OTLP intake matches a whole batch of spans against them)."""
+        return [
             ActiveRun(item.session_id, item.session_trace_id, item.started_at, int(item.expires_at), item.ended_at)
             for item in ActiveRunItem.query(f"TRACE#{agent_trace_id}", ActiveRunItem.sk.startswith("RUN#"))
         ]
-        return [run for run in runs if run.covers(at, at_epoch)]
 
 
 # ------------------------------------------------------------------------------------------------------
