@@ -187,15 +187,15 @@ async def run(setups: list[Setup], llm_url: str, args: argparse.Namespace) -> No
             ratio = (f"   ×{p50 / pct(setup.delays[base], 50):5.1f} p50, ×{p95 / pct(setup.delays[base], 95):5.1f} "
                      f"p95 vs {base}" if n != base else "")
             print(f"  {n:4d} subscribers  p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   slowest per round p95 "
-                  f"{pct(setup.slowest[n], 95):7.1f} ms   runtime CPU per call {statistics.median(setup.cpu[n]):6.1f} ms "
-                  f"(median)   (n={len(setup.delays[n])}, missing {setup.missing[n]}){ratio}")
+                  f"{pct(setup.slowest[n], 95):7.1f} ms   runtime CPU per call {statistics.mean(setup.cpu[n]):6.1f} ms "
+                  f"(mean)   (n={len(setup.delays[n])}, missing {setup.missing[n]}){ratio}")
     if len(setups) == 2:
         first, second = setups
         for n in sizes:
             print(f"  {n:4d} subscribers  {second.mode} / {first.mode}: p50 ×"
                   f"{pct(second.delays[n], 50) / pct(first.delays[n], 50):5.2f}, p95 ×"
                   f"{pct(second.delays[n], 95) / pct(first.delays[n], 95):5.2f}, CPU per call ×"
-                  f"{statistics.median(second.cpu[n]) / max(0.1, statistics.median(first.cpu[n])):5.2f}")
+                  f"{statistics.mean(second.cpu[n]) / max(0.1, statistics.mean(first.cpu[n])):5.2f}")
     duplicates = sum(s.duplicates for setup in setups for subs in setup.audiences.values() for s in subs)
     print(f"duplicate deliveries: {duplicates}   target: p95 ≤ 100 ms at 200 subscribers")
     everyone = [s for setup in setups for subs in setup.audiences.values() for s in subs]
