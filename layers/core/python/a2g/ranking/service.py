@@ -231,6 +231,7 @@ class RankingService:
         self._docs: dict[tuple[str, int, str], AgentDocument] = {}
 
         self._lock = threading.RLock()
+        self._model_lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._teams: OrderedDict[str, tuple[float, dict[str, int]]] = OrderedDict()
         self._local: tuple[TextEmbedder, AgentRanker, str] | None = None
@@ -323,6 +324,9 @@ class RankingService:
             return self._checked(snapshot, now)
         if snapshot is not None and not self._incremental and self._fresh(snapshot.loaded_at):
             return snapshot
+        if self._local is None and self._remote_model is None:  # a new instance: load the in-process model
+            # while the catalogue is read (the first request needs both)
+            threading.Thread(target=self._preload_model, name="rank-model", daemon=True).start()
         marker = self._store.catalogue_marker() if self._incremental else None  # type: ignore[attr-defined]
         entries = self._store.production_agents()
         removed = marker.removed if marker is not None else frozenset()
@@ -436,9 +440,17 @@ class RankingService:
     # ------------------------------------------------------------------------------- in-process model
     def _local_model(self) -> tuple[TextEmbedder, AgentRanker, str]:
         if self._local is None:
-            embedder = self._local_embedder_factory()
-            self._local = (embedder, self._new_ranker(embedder), embedder_name(embedder))
+            with self._model_lock:  # one load, whichever thread asks first
+                if self._local is None:
+                    embedder = self._local_embedder_factory()
+                    self._local = (embedder, self._new_ranker(embedder), embedder_name(embedder))
         return self._local
+
+    def _preload_model(self) -> None:
+        try:
+            self._local_model()
+        except Exception as exc:  # noqa: BLE001 - the request that needs the model reports what is wrong
+            logger.debug("the ranking model did not preload", extra={"error": type(exc).__name__})
 
     def _new_ranker(self, embedder: TextEmbedder) -> AgentRanker:
         return AgentRanker(embedder, clock_epoch=lambda: self._clock.now().timestamp(), params=self._params)
