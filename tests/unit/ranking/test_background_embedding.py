@@ -94,3 +94,29 @@ def test_background_embedding_goes_in_batches_and_a_failure_is_retried_by_a_late
     assert sorted(local.embedded) == [f"agent number {i}" for i in range(5)]
     h.ids("number")
     assert all(_doc_vector(h, f"a{i}").any() for i in range(5)) and background.jobs == []
+
+
+def test_a_new_instance_loads_its_model_while_the_first_catalogue_read_waits() -> None:
+    import threading
+
+    loading = threading.Event()
+    calls: list[int] = []
+    local = WordHashEmbedder()
+
+    def factory() -> WordHashEmbedder:
+        calls.append(1)
+        loading.set()
+        return local
+
+    h = Harness([entry("a1", "weather forecast")])
+    h.service._local_embedder_factory = factory
+    read = h.store.production_agents
+
+    def slow_read() -> list[Any]:
+        # The read waits for storage; the model load must already be under way meanwhile.
+        assert loading.wait(5), "the model was not loading while the catalogue was read"
+        return read()
+
+    h.store.production_agents = slow_read  # type: ignore[method-assign]
+    assert h.ids("weather") == ["a1"]
+    assert calls == [1]  # loaded once, though two threads wanted it
