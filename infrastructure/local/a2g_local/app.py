@@ -36,6 +36,7 @@ from a2g_local.s3 import S3Service, Storage
 from a2g_local.scheduler import Scheduler
 from a2g_local.server import Runtime
 from a2g_local.template import Template, TemplateError, load_template
+from a2g_local.websocket import ConnectionRegistry, LocalConnectionsPort
 
 log = logging.getLogger("a2g_local")
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -211,6 +212,10 @@ class LocalRuntime:
         self.runtime = runtime
         loop = asyncio.get_running_loop()
         runtime.connections.loop = loop
+        # The functions in this process push to its sockets directly (`a2g_local.connections`); the signed
+        # HTTP @connections endpoint stays for everything else. A2G_LOCAL_WS_PUSH=http: HTTP for all (benches).
+        in_process_push = os.environ.get("A2G_LOCAL_WS_PUSH", "in-process") != "http" and _install_push_port(
+            ws_management_url, runtime.connections, loop)
 
         # Import the functions while the store warms up.
         load = loop.run_in_executor(self.functions.executor, functools.partial(self.functions.load_all, strict=o.strict))
@@ -275,6 +280,10 @@ class LocalRuntime:
             for task in (scheduler_task, sweeper, supervisor_task):
                 if task:
                     task.cancel()
+            if in_process_push:
+                from a2g.adapters.connections_port import withdraw_in_process
+
+                withdraw_in_process(ws_management_url)
             for conn in runtime.connections.all():
                 await conn.close(1001, "Going away")
             for lifespan in lifespans:
@@ -365,6 +374,18 @@ class LocalRuntime:
                 runtime_file.unlink()
         if self.lock_handle is not None:
             self.lock_handle.close()
+
+
+def _install_push_port(ws_management_url: str, connections: ConnectionRegistry,
+                       loop: asyncio.AbstractEventLoop) -> bool:
+    """Serve the management URL in process to the functions' pushers (a template without the core layer has
+    no pusher: nothing to install)."""
+    try:
+        from a2g.adapters.connections_port import serve_in_process
+    except ImportError:
+        return False
+    serve_in_process(ws_management_url, LocalConnectionsPort(connections, loop))
+    return True
 
 
 def _has(module: str) -> bool:

@@ -7,149 +7,39 @@ and the `@connections` management API that functions reach with boto3's `apigate
 - messages: the route selection expression (`$request.body.action`) picks the route, else `$default`;
   non-JSON messages go to `$default`. Each message is handled concurrently, as on API Gateway.
 - `$disconnect` runs once when the socket closes, whoever closed it.
-- `@connections/{id}`: POST sends, GET describes, DELETE closes; 410 Gone for an unknown or closed id.
+- `@connections/{id}`: POST sends, GET describes, DELETE closes; 410 Gone for an unknown or closed id
+  (`a2g_local.connections`, which also holds the in-process port the runtime's own functions push through).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 import logging
-import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from a2g_local.connections import (
+    MANAGEMENT_PATH,
+    MAX_MESSAGE_BYTES,
+    Connection,
+    ConnectionRegistry,
+    LocalConnectionsPort,
+    handle_management,
+    new_connection_id,
+)
 from a2g_local.events import build_ws_authorizer_event, request_id, ws_connect_parts, ws_request_context
 from a2g_local.functions import FunctionRegistry, FunctionTimeout
 from a2g_local.template import WebSocketApiDef
 
+__all__ = ["MANAGEMENT_PATH", "Connection", "ConnectionRegistry", "LocalConnectionsPort", "WebSocketGateway",
+           "handle_management", "interpret_authorizer_result"]
+
 log = logging.getLogger("a2g_local")
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-
-MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
-MANAGEMENT_PATH = re.compile(r"^(?:/[^/@]+)?/@connections/([^/]+)$")
-
-
-def new_connection_id() -> str:
-    """API Gateway-like ids (base64, often ending in '='), so URL-encoding bugs show up locally too."""
-    return base64.b64encode(secrets.token_bytes(11)).decode().replace("/", "_").replace("+", "-")
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass
-class Connection:
-    connection_id: str
-    send: Send
-    connected_at: float
-    source_ip: str
-    user_agent: str
-    headers: dict[str, Any]
-    authorizer: dict[str, Any] | None
-    last_active_at: float = field(default_factory=time.time)
-    closed: bool = False
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    close_code: int | None = None
-    close_reason: str = ""
-
-    async def push(self, data: bytes | str) -> bool:
-        if self.closed:
-            return False
-        async with self.lock:
-            if self.closed:
-                return False
-            try:
-                if isinstance(data, bytes):
-                    try:
-                        await self.send({"type": "websocket.send", "text": data.decode("utf-8")})
-                    except UnicodeDecodeError:
-                        await self.send({"type": "websocket.send", "bytes": data})
-                else:
-                    await self.send({"type": "websocket.send", "text": data})
-            except Exception:  # noqa: BLE001 - the socket went away under us
-                self.closed = True
-                return False
-        return True
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self.close_code, self.close_reason = code, reason
-        async with self.lock:
-            with contextlib.suppress(Exception):  # already gone
-                await self.send({"type": "websocket.close", "code": code, "reason": reason})
-
-
-class ConnectionRegistry:
-    """Open connections, reachable from the event loop and (thread-safely) from worker threads."""
-
-    def __init__(self) -> None:
-        self._connections: dict[str, Connection] = {}
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def add(self, conn: Connection) -> None:
-        self._connections[conn.connection_id] = conn
-
-    def remove(self, connection_id: str) -> None:
-        self._connections.pop(connection_id, None)
-
-    def get(self, connection_id: str) -> Connection | None:
-        conn = self._connections.get(connection_id)
-        return None if conn is None or conn.closed else conn
-
-    def __len__(self) -> int:
-        return len(self._connections)
-
-    def all(self) -> list[Connection]:
-        return list(self._connections.values())
-
-    async def post(self, connection_id: str, data: bytes | str) -> bool:
-        conn = self.get(connection_id)
-        return bool(conn) and await conn.push(data)  # type: ignore[union-attr]
-
-    def post_threadsafe(self, connection_id: str, data: bytes | str, timeout: float = 10.0) -> bool:
-        """Push from any thread: the send hops onto the event loop that owns the socket."""
-        assert self.loop is not None
-        return asyncio.run_coroutine_threadsafe(self.post(connection_id, data), self.loop).result(timeout)
-
-    async def delete(self, connection_id: str) -> bool:
-        conn = self.get(connection_id)
-        if conn is None:
-            return False
-        await conn.close(1000, "")
-        return True
-
-    def describe(self, connection_id: str) -> dict[str, Any] | None:
-        conn = self.get(connection_id)
-        if conn is None:
-            return None
-        return {
-            "connectedAt": _iso(conn.connected_at),
-            "identity": {"sourceIp": conn.source_ip, "userAgent": conn.user_agent},
-            "lastActiveAt": _iso(conn.last_active_at),
-        }
-
-    async def sweep(self, idle_seconds: float, max_seconds: float) -> None:
-        """Close connections idle or open too long, like API Gateway (10 min idle, 2 h in all)."""
-        while True:
-            await asyncio.sleep(min(10.0, idle_seconds / 4))
-            now = time.time()
-            for conn in self.all():
-                if conn.closed:
-                    continue
-                if now - conn.last_active_at > idle_seconds or now - conn.connected_at > max_seconds:
-                    await conn.close(1001, "Going away")
-
 
 class Refusal(Exception):
     def __init__(self, status: int, message: str):
@@ -387,25 +277,3 @@ async def _refuse(scope: dict[str, Any], send: Send, status: int, message: str) 
         await send({"type": "websocket.http.response.body", "body": body})
     else:
         await send({"type": "websocket.close", "code": 1008})
-
-
-async def handle_management(registry: ConnectionRegistry, method: str, connection_id: str,
-                            body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The @connections API: (status, headers, body)."""
-    json_type = [("content-type", "application/json")]
-    if method == "POST":
-        if len(body) > MAX_MESSAGE_BYTES:
-            return 413, json_type + [("x-amzn-errortype", "PayloadTooLargeException")], \
-                json.dumps({"message": "Payload too large"}).encode()
-        if await registry.post(connection_id, body):
-            return 200, [], b""
-    elif method == "GET":
-        info = registry.describe(connection_id)
-        if info is not None:
-            return 200, json_type, json.dumps(info).encode()
-    elif method == "DELETE":
-        if await registry.delete(connection_id):
-            return 204, [], b""
-    else:
-        return 405, json_type, json.dumps({"message": f"method {method} not allowed"}).encode()
-    return 410, json_type + [("x-amzn-errortype", "GoneException")], json.dumps({"message": None}).encode()

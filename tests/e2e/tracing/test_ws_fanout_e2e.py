@@ -3,7 +3,8 @@ with the `subscribe` action), real log-proxy calls against the mock LLM, and a s
 connection is gone (the @connections endpoint answers 410 for it).
 
 Every subscriber gets every entry exactly once, all in one order; a subscriber of another trace gets none of
-them; the stale connection, and only it, is forgotten.
+them; the stale connection, and only it, is forgotten. The log-proxy runs inside the runtime's process, so its
+pushes take the in-process port (`a2g_local.connections`), not signed HTTP requests to the runtime itself.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ async def _entries(ws: ClientConnection, wanted: int, timeout: float) -> list[di
 
 
 def test_every_subscriber_gets_each_entry_once_in_one_order_and_the_stale_one_is_forgotten(
-        tracing_runtime: TracingRuntime, developer: Developer) -> None:
+        tracing_runtime: TracingRuntime, developer: Developer, runtime: Any) -> None:
+    log_from = len(runtime.log_text())
     trace_id = tracing_runtime.create_trace("admin", agent_id="agt_fanout_e2e")
     other_trace = tracing_runtime.create_trace("admin", agent_id="agt_fanout_other")
     # A subscription row left by a connection that vanished without $disconnect.
@@ -95,6 +97,9 @@ def test_every_subscriber_gets_each_entry_once_in_one_order_and_the_stale_one_is
         return list(received), stray
 
     received, stray = asyncio.run(scenario())
+    log = runtime.log_text()[log_from:]
+    assert "WS CONNECT" in log, "the runtime's request log is not at INFO: the next check would prove nothing"
+    assert "/@connections/" not in log, "the log-proxy pushed through HTTP requests to the runtime itself"
 
     orders = set()
     for entries in received:

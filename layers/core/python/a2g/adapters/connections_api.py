@@ -25,17 +25,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.httpsession import get_cert_path
 from botocore.utils import percent_encode
 
+from a2g.adapters.connections_port import ConnectionGone, PushFailed
+
+__all__ = ["ConnectionGone", "ConnectionsApi", "PushFailed"]
+
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class ConnectionGone(Exception):
-    """The connection is closed or unknown (410 Gone): the caller should forget it."""
-
-
-class PushFailed(Exception):
-    def __init__(self, connection_id: str, status: int, body: bytes):
-        super().__init__(f"post_to_connection answered {status}: {body[:200]!r}")
-        self.connection_id, self.status = connection_id, status
 
 
 class ConnectionsApi:

@@ -2,9 +2,15 @@
 
 One message to many connections (a trace's listeners) is a fan-out: the message is encoded once, and the
 posts run concurrently on one bounded pool of threads, each with its keep-alive connection to the endpoint
-(`A2G_WS_PUSH_CONCURRENCY`). Each post is a round trip (on AWS a few to tens of ms; locally the runtime's own
-@connections endpoint, in the same process), so posting to 200 connections one after the other made the last
-listener wait 200 round trips. The posts themselves are lean signed requests (`a2g.adapters.connections_api`).
+(`A2G_WS_PUSH_CONCURRENCY`). Each post is a round trip (on AWS a few to tens of ms), so posting to 200
+connections one after the other made the last listener wait 200 round trips. The posts themselves are lean
+signed requests (`a2g.adapters.connections_api`).
+
+Inside the local runtime's process the management URL has an in-process port (`a2g.adapters.connections_port`):
+a fan-out is handed to it whole, and it writes every connection's frame at once on the runtime's event loop
+(each connection's frames in order, a slow socket holding only its own). A signed HTTP request to itself per
+connection cost ~1.2 ms of the runtime's CPU each (tests/bench/bench_ws_fanout.py). On Lambda no port is
+installed: the real Management API is called, as before.
 
 Order per connection is kept: messages for one connection are posted one at a time, in the order the
 fan-outs were asked for, however many fan-outs run at once (a connection's messages form a lane; a lane
@@ -18,12 +24,14 @@ import json
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from a2g.adapters.connections_api import ConnectionGone, ConnectionsApi
+from a2g.adapters.connections_port import ConnectionGone, ConnectionsPort, FanoutReport, in_process_port
 from a2g.log import logger
 from a2g.settings import get_settings
+
+if TYPE_CHECKING:
+    from a2g.adapters.connections_api import ConnectionsApi
 
 __all__ = ["ApiGatewayPusher", "ConnectionGone", "FanoutPusher", "FanoutReport", "OrderedFanout", "Pusher"]
 
@@ -34,15 +42,6 @@ class PostsToConnections(Protocol):
 
 class Pusher(Protocol):
     def push(self, connection_id: str, message: dict[str, Any]) -> None: ...
-
-
-@dataclass
-class FanoutReport:
-    """What became of one fan-out: which connections have the message, which are gone (410), which failed."""
-
-    delivered: list[str] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 class FanoutPusher(Pusher, Protocol):
@@ -128,13 +127,15 @@ def shared_fanout() -> OrderedFanout:
 
 
 class ApiGatewayPusher:
-    """PostToConnection on the management endpoint, unchanged on AWS and locally."""
+    """PostToConnection on the management endpoint: over HTTP on AWS, through the in-process port when the
+    local runtime serves that endpoint in this process."""
 
     def __init__(self, endpoint_url: str, fanout: OrderedFanout | None = None,
                  management: PostsToConnections | None = None):
         """`management`: a stand-in for the management API (tests); `fanout`: a pool of its own (tests)."""
-        self._fanout = fanout or shared_fanout()
-        self._api = management or _connections_api(endpoint_url)
+        self._fanout = fanout
+        self._port: ConnectionsPort | None = None if management else in_process_port(endpoint_url)
+        self._api: PostsToConnections = management or self._port or _connections_api(endpoint_url)
 
     @classmethod
     def from_settings(cls, event: dict[str, Any] | None = None) -> ApiGatewayPusher:
@@ -157,6 +158,10 @@ class ApiGatewayPusher:
 
     def push_many(self, connection_ids: Sequence[str], message: dict[str, Any]) -> FanoutReport:
         """The same message to every connection, encoded once, posted concurrently; never raises."""
+        if self._port is not None:
+            return self._port.post_many(connection_ids, encode(message))
+        if self._fanout is None:
+            self._fanout = shared_fanout()
         return self._fanout.send(connection_ids, encode(message), self.post)
 
     def post(self, connection_id: str, data: bytes) -> None:
@@ -168,6 +173,9 @@ _APIS: dict[str, ConnectionsApi] = {}
 
 def _connections_api(endpoint_url: str) -> ConnectionsApi:
     """One client per endpoint and process (its keep-alive connections are per thread: one per fan-out worker)."""
+    # botocore: imported only by a pusher that posts over HTTP
+    from a2g.adapters.connections_api import ConnectionsApi
+
     with _FANOUT_LOCK:
         api = _APIS.get(endpoint_url)
         if api is None:

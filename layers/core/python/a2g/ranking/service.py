@@ -15,9 +15,11 @@ history and popularity without one). This service owns what surrounds it:
 * **embeddings** — the registry stores each agent's vector and the model that made it when the agent is
   created or changed. A stored vector is used only when that model is the one ranking runs; otherwise (or
   when none was stored) the function embeds the agent itself, keeps the vector for as long as the agent's
-  version is unchanged, and never writes it back (no writes on a request path). At most
-  ``lazy_embed_budget`` agents are embedded in-process per catalogue refresh, so a catalogue that was never
-  embedded does not make one request pay for all of it; the others rank by words until their turn.
+  version is unchanged, and never writes it back (no writes on a request path). With an ``embed_executor``
+  (the function's: one background thread) that happens off the request path: an agent without a vector —
+  just created or edited — ranks by its words until the background step has embedded it (batches of
+  ``lazy_embed_budget``), and the next request picks the vector up (the engine updates that row in place).
+  Without one (tests), at most ``lazy_embed_budget`` agents are embedded in the request per refresh.
 * **an admin-registered embedding model** (setting ``A2G_RANKING_EMBEDDING_MODEL`` naming a model of the
   LLM registry) — used through its OpenAI-compatible ``/embeddings`` (the engine's
   :class:`~a2g.ranking.remote.OpenAIEmbeddingClient` over the guarded outbound client) for requests and for
@@ -28,6 +30,7 @@ history and popularity without one). This service owns what surrounds it:
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 from collections import OrderedDict
@@ -219,6 +222,7 @@ class RankingService:
         settle_seconds: float = 10.0,
         params: RankingParams | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        embed_executor: concurrent.futures.Executor | None = None,
     ) -> None:
         self._store = store
         self._local_embedder_factory = local_embedder
@@ -227,6 +231,8 @@ class RankingService:
         self._remote_model = remote_model or None
         self._remote_factory = remote_embedder
         self._lazy_budget = lazy_embed_budget
+        self._embed_executor = embed_executor
+        self._embedding: concurrent.futures.Future[None] | None = None
         self._remote_retry = remote_retry_seconds
         self._params = params
         self._monotonic = monotonic
@@ -240,6 +246,7 @@ class RankingService:
         self._docs: dict[tuple[str, int, str], AgentDocument] = {}
 
         self._lock = threading.RLock()
+        self._model_lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._teams: OrderedDict[str, tuple[float, dict[str, int]]] = OrderedDict()
         # colleague signals (users per agent, co-usage, owners' names), each read at most once per period
@@ -414,6 +421,9 @@ class RankingService:
             return self._checked(snapshot, now)
         if snapshot is not None and not self._incremental and self._fresh(snapshot.loaded_at):
             return snapshot
+        if self._local is None and self._remote_model is None:  # a new instance: load the in-process model
+            # while the catalogue is read (the first request needs both)
+            threading.Thread(target=self._preload_model, name="rank-model", daemon=True).start()
         marker = self._store.catalogue_marker() if self._incremental else None  # type: ignore[attr-defined]
         entries = self._store.production_agents()
         removed = marker.removed if marker is not None else frozenset()
@@ -527,9 +537,17 @@ class RankingService:
     # ------------------------------------------------------------------------------- in-process model
     def _local_model(self) -> tuple[TextEmbedder, AgentRanker, str]:
         if self._local is None:
-            embedder = self._local_embedder_factory()
-            self._local = (embedder, self._new_ranker(embedder), embedder_name(embedder))
+            with self._model_lock:  # one load, whichever thread asks first
+                if self._local is None:
+                    embedder = self._local_embedder_factory()
+                    self._local = (embedder, self._new_ranker(embedder), embedder_name(embedder))
         return self._local
+
+    def _preload_model(self) -> None:
+        try:
+            self._local_model()
+        except Exception as exc:  # noqa: BLE001 - the request that needs the model reports what is wrong
+            logger.debug("the ranking model did not preload", extra={"error": type(exc).__name__})
 
     def _new_ranker(self, embedder: TextEmbedder) -> AgentRanker:
         return AgentRanker(embedder, clock_epoch=lambda: self._clock.now().timestamp(), params=self._params)
@@ -538,20 +556,47 @@ class RankingService:
         if snapshot.local_docs is None:
             embedder, _, name = self._local_model()
             dimension = getattr(embedder, "dimension", None)
-            snapshot.local_docs, snapshot.pending_local = self._documents(
+            background = self._embed_executor is not None
+            snapshot.local_docs, pending = self._documents(
                 snapshot.entries,
                 name,
                 embedder,
                 dimension,
-                budget=self._lazy_budget,
+                budget=0 if background else self._lazy_budget,
                 accept_unlabelled=True,
             )
-            if snapshot.pending_local:
+            snapshot.pending_local = len(pending)
+            if pending and background:
+                self._embed_later(pending, embedder, name)
+            elif pending:
                 logger.info(
                     "agents without an embedding of the in-process model wait for a later refresh",
                     extra={"pending": snapshot.pending_local, "model": name},
                 )
         return snapshot.local_docs
+
+    def _embed_later(self, pending: list[CatalogueEntry], embedder: TextEmbedder, model: str) -> None:
+        """Embed `pending` on the background thread (one job at a time: when it is done, the next request
+        that still finds agents without a vector starts the next)."""
+        if self._embedding is not None and not self._embedding.done():
+            return
+        assert self._embed_executor is not None
+        self._embedding = self._embed_executor.submit(self._embed_pending, pending, embedder, model)
+
+    def _embed_pending(self, pending: list[CatalogueEntry], embedder: TextEmbedder, model: str) -> None:
+        batch = max(1, self._lazy_budget)
+        for start in range(0, len(pending), batch):
+            entries = pending[start : start + batch]
+            try:
+                vectors = embedder.embed([agent_text(e.name, e.description, e.skills) for e in entries])
+            except Exception as exc:  # noqa: BLE001 - they keep ranking by words; a later request retries
+                logger.warning("agents could not be embedded", extra={"error": f"{type(exc).__name__}: {exc}"})
+                return
+            with self._lock:
+                for entry, vector in zip(entries, vectors, strict=True):
+                    self._vectors[(entry.agent_id, entry.version, model)] = vector
+                if self._snapshot is not None:
+                    self._snapshot.local_docs = None  # the next request builds its documents with them
 
     def _documents(
         self,
@@ -562,10 +607,10 @@ class RankingService:
         *,
         budget: int | None,
         accept_unlabelled: bool,
-    ) -> tuple[list[AgentDocument], int]:
+    ) -> tuple[list[AgentDocument], list[CatalogueEntry]]:
         """The engine's documents, each with a vector of `model`: stored, remembered or computed now.
 
-        Agents beyond `budget` get a zero vector (no semantic signal, words still count) and are counted
+        Agents beyond `budget` get a zero vector (no semantic signal, words still count) and are returned
         as pending. Raises what `embedder` raises (the remote model's errors)."""
         vectors: list[np.ndarray | None] = []
         missing: list[int] = []
@@ -611,7 +656,7 @@ class RankingService:
                 if vector is not None:
                     self._docs[key] = document
             documents.append(document)
-        return documents, len(missing) - len(todo)
+        return documents, [entries[row] for row in missing[len(todo) :]]
 
     # ---------------------------------------------------------------------- admin-registered model
     def _resolve_endpoint(self) -> EmbeddingEndpoint | None:
@@ -736,6 +781,8 @@ def ranking_service() -> RankingService:
         cache_seconds=settings.ranking_cache_seconds,
         remote_model=settings.ranking_embedding_model,
         remote_embedder=remote_embedder,
+        # Agents just created or edited are embedded here, after the responses, never inside one.
+        embed_executor=concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="rank-embed"),
     )
 
 
