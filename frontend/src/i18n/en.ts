@@ -67,7 +67,7 @@ const en = {
     otel: { title: 'OpenTelemetry spans', hint: 'Export your framework’s spans here to see each agent with its own LLM and tool calls.' },
     running: 'running',
     loadingWhole: 'Loading the whole call…', wholeError: 'Could not load the whole call: {{message}}',
-    title: 'Live trace', capture: 'Trace capture', captureHint: 'Point your agent’s OpenAI-compatible LLM client at this base URL with your API key. Every call appears below, live.',
+    title: 'Live trace', capture: 'Trace capture', captureHint: 'Point your agent’s LLM client at this base URL with your API key: OpenAI-style clients as shown, the Anthropic and Google SDKs without the final /v1 (see the snippets). Every call appears below, live.',
     baseUrl: 'Base URL', apiKey: 'API key', models: 'Models', noModels: 'No LLM is enabled yet — ask an admin to add one.',
     createKey: 'Create API key', keyHidden: 'Your key is shown once when created. Create a new one here to paste it.',
     snippets: 'Snippets', empty: 'No calls yet', emptyHint: 'Send a message, or run your agent from your terminal with the base URL above.',

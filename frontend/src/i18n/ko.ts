@@ -69,7 +69,7 @@ const ko: Messages = {
     otel: { title: 'OpenTelemetry 스팬', hint: '프레임워크의 스팬을 여기로 내보내면 에이전트별 LLM·도구 호출을 볼 수 있습니다.' },
     running: '실행 중',
     loadingWhole: '전체 호출을 불러오는 중…', wholeError: '전체 호출을 불러오지 못했습니다: {{message}}',
-    title: '실시간 트레이스', capture: '트레이스 연결', captureHint: '에이전트의 OpenAI 호환 LLM 클라이언트에 이 base URL과 API 키를 넣으세요. 모든 호출이 아래에 실시간으로 표시됩니다.',
+    title: '실시간 트레이스', capture: '트레이스 연결', captureHint: '에이전트의 LLM 클라이언트에 이 base URL과 API 키를 넣으세요. OpenAI 방식 클라이언트는 그대로, Anthropic·Google SDK는 끝의 /v1 없이 넣습니다(코드 예시 참고). 모든 호출이 아래에 실시간으로 표시됩니다.',
     baseUrl: 'Base URL', apiKey: 'API 키', models: '모델', noModels: '활성화된 LLM이 없습니다 — 관리자에게 요청하세요.',
     createKey: 'API 키 만들기', keyHidden: '키는 만들 때 한 번만 보입니다. 붙여넣으려면 여기서 새로 만드세요.',
     snippets: '코드 예시', empty: '아직 호출이 없습니다', emptyHint: '메시지를 보내거나, 위 base URL로 터미널에서 에이전트를 실행하세요.',

@@ -47,16 +47,19 @@ print(reply.output_text)`,
       id: 'openai-agents',
       label: 'OpenAI Agents SDK',
       language: 'python',
-      code: `from agents import Agent, ModelSettings, set_default_openai_client, set_tracing_disabled
+      code: `from agents import Agent, ModelSettings, Runner
+from agents import set_default_openai_client, set_tracing_disabled
 from openai import AsyncOpenAI
 
-set_tracing_disabled(True)
-set_default_openai_client(AsyncOpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)}), use_for_tracing=False)
+set_tracing_disabled(True)  # the SDK's own traces would go to OpenAI
+client = AsyncOpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)})
+set_default_openai_client(client, use_for_tracing=False)
 
 billing = Agent(name="Billing", model=${q(model)},
                 model_settings=ModelSettings(extra_headers={"X-Agent-Id": "billing"}))
 triage = Agent(name="Triage", model=${q(model)}, handoffs=[billing],
-               model_settings=ModelSettings(extra_headers={"X-Agent-Id": "triage"}))`,
+               model_settings=ModelSettings(extra_headers={"X-Agent-Id": "triage"}))
+print(Runner.run_sync(triage, "Hello!").final_output)`,
     },
     {
       id: 'anthropic',
@@ -70,7 +73,8 @@ client = anthropic.Anthropic(
     default_headers={"X-Agent-Id": "my-agent"},
 )
 message = client.messages.create(model=${q(model)}, max_tokens=1024,
-                                 messages=[{"role": "user", "content": "Hello!"}])`,
+                                 messages=[{"role": "user", "content": "Hello!"}])
+print(message.content[0].text)`,
     },
     {
       id: 'google-genai',
@@ -83,7 +87,8 @@ client = genai.Client(api_key=${q(apiKey)}, http_options=types.HttpOptions(
     base_url=${q(root)},
     headers={"X-Agent-Id": "my-agent"},
 ))
-reply = client.models.generate_content(model=${q(model)}, contents="Hello!")`,
+reply = client.models.generate_content(model=${q(model)}, contents="Hello!")
+print(reply.text)`,
     },
     {
       id: 'adk',
@@ -114,14 +119,15 @@ agent = Agent(
         api_key=${q(apiKey)},
         default_headers={"X-Agent-Id": "my-agent"},
     ),
-)`,
+)
+agent.print_response("Hello!")`,
     },
     {
       id: 'langchain',
       label: 'LangGraph / LangChain',
       language: 'python',
-      code: `from langchain_openai import ChatOpenAI
-from langgraph.prebuilt import create_react_agent
+      code: `from langchain.agents import create_agent
+from langchain_openai import ChatOpenAI
 
 llm = ChatOpenAI(
     model=${q(model)},
@@ -130,7 +136,8 @@ llm = ChatOpenAI(
     default_headers={"X-Agent-Id": "my_agent"},
     # use_responses_api=True,  # the Responses API works too
 )
-graph = create_react_agent(llm, tools=[], name="my_agent")`,
+graph = create_agent(llm, tools=[], name="my_agent")  # one ChatOpenAI per agent, each with its own X-Agent-Id
+graph.invoke({"messages": [{"role": "user", "content": "Hello!"}]})`,
     },
     {
       id: 'pydantic-ai',
@@ -143,7 +150,8 @@ from pydantic_ai.providers.openai import OpenAIProvider
 
 client = AsyncOpenAI(base_url=${q(baseUrl)}, api_key=${q(apiKey)},
                      default_headers={"X-Agent-Id": "my-agent"})
-agent = Agent(OpenAIResponsesModel(${q(model)}, provider=OpenAIProvider(openai_client=client)))`,
+agent = Agent(OpenAIResponsesModel(${q(model)}, provider=OpenAIProvider(openai_client=client)))
+print(agent.run_sync("Hello!").output)`,
     },
     {
       id: 'env',

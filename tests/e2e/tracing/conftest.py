@@ -60,9 +60,12 @@ def providers(tracing_runtime: TracingRuntime, developer: Developer) -> Iterator
     mock = MockProviders().start()
     headers = {"authorization": f"Bearer {developer.token}"}
     for name, provider, base, models in (
-        ("mock-openai", "openai", mock.root + "/v1", ["fmt-gpt", "fmt-gpt-limited", "fmt-gpt-refused"]),
-        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited", "fmt-claude-broken"]),
-        ("mock-gemini", "gemini", mock.root, ["fmt-gemini", "fmt-gemini-limited"]),
+        ("mock-openai", "openai", mock.root + "/v1", ["fmt-gpt", "fmt-gpt-limited", "fmt-gpt-refused",
+                                                     "fmt-gpt-failing", "fmt-gpt-broken"]),
+        ("mock-anthropic", "anthropic", mock.root, ["fmt-claude", "fmt-claude-limited", "fmt-claude-broken",
+                                                    "fmt-claude-failing"]),
+        ("mock-gemini", "gemini", mock.root, ["fmt-gemini", "fmt-gemini-limited", "fmt-gemini-failing",
+                                              "fmt-gemini-broken"]),
     ):
         created = httpx.post(tracing_runtime.base_url + "/api/admin/llms", headers=headers, json={
             "name": name, "provider": provider, "base_url": base, "api_key": f"upstream-key-{provider}",

@@ -5,7 +5,8 @@ each plain and streamed, the way each real API answers (field names, event names
 Behaviour by model name and last user text:
 - a model containing `limited`: 429 in the provider's error format with `retry-after: 1` and a rate-limit header;
 - a model containing `refused`: 401 (the LLM refusing the platform's stored key);
-- a model containing `broken`: a stream that drops the connection after three events;
+- a model containing `failing`: 500 in the provider's error format;
+- a model containing `broken`: a stream that drops the connection after a few events;
 - a text containing "weather": a `get_weather` tool call with `{"city": "Seoul"}`;
 - Responses: a text containing "handoff" with a `transfer_to_<agent>` tool offered: a call of that tool (an
   agent SDK's hand-off); a request whose last input item is a tool's output is answered in text (so an agent
@@ -104,6 +105,9 @@ class MockProviders:
         if "refused" in model:
             await _send(send, 401, [], _error(provider, 401))
             return
+        if "failing" in model:
+            await _send(send, 500, [], _error(provider, 500))
+            return
         tool: bool | str = "weather" in text
         reply = f"echo: {text}"
         if provider == "openai":
@@ -116,7 +120,7 @@ class MockProviders:
             elif "handoff" in text and transfers:
                 tool = transfers[0]
             if body.get("stream"):
-                await _sse(send, _responses_events(model, reply, tool))
+                await _sse(send, _responses_events(model, reply, tool), cut_after=3 if "broken" in model else None)
             else:
                 await _send(send, 200, [], json.dumps(_response(model, reply, tool)).encode())
         elif provider == "anthropic":
@@ -125,21 +129,22 @@ class MockProviders:
             else:
                 await _send(send, 200, [(b"request-id", b"req_mock_1")], json.dumps(_message(model, reply, tool)).encode())
         elif path.endswith(":streamGenerateContent"):
-            await _sse(send, [(None, c) for c in _gemini_chunks(model, reply, tool)])
+            await _sse(send, [(None, c) for c in _gemini_chunks(model, reply, tool)],
+                       cut_after=2 if "broken" in model else None)
         else:
             await _send(send, 200, [], json.dumps(_gemini_whole(model, reply, tool)).encode())
 
 
 def _error(provider: str, status: int) -> bytes:
-    message = "slow down" if status == 429 else "invalid x-api-key"
+    message = {429: "slow down", 500: "the mock is on fire"}.get(status, "invalid x-api-key")
     if provider == "anthropic":
-        kind = "rate_limit_error" if status == 429 else "authentication_error"
+        kind = {429: "rate_limit_error", 500: "api_error"}.get(status, "authentication_error")
         return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
     if provider == "gemini":
-        state = "RESOURCE_EXHAUSTED" if status == 429 else "UNAUTHENTICATED"
+        state = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}.get(status, "UNAUTHENTICATED")
         return json.dumps({"error": {"code": status, "message": message, "status": state}}).encode()
-    return json.dumps({"error": {"message": message, "type": "rate_limit_error" if status == 429 else
-                                 "invalid_request_error", "param": None, "code": None}}).encode()
+    kind = {429: "rate_limit_error", 500: "server_error"}.get(status, "invalid_request_error")
+    return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": None}}).encode()
 
 
 async def _send(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -210,3 +210,54 @@ def test_google_adk_with_its_native_gemini_model_pointed_at_the_proxy(
     assert entries[0]["output_text"] == "echo: hello adk"
     assert {e["agent_id"] for e in entries} == {"weather_agent"}  # ADK's `Your internal name is "…"`
     assert entries[1]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+def test_google_adk_native_gemini_streamed_with_sse(
+        tracing_runtime: TracingRuntime, developer: Developer, providers: MockProviders,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from google.adk.agents import LlmAgent
+    from google.adk.agents.run_config import RunConfig, StreamingMode
+    from google.adk.models import Gemini
+    from google.adk.runners import InMemoryRunner
+    from google.genai import types
+
+    monkeypatch.setenv("GOOGLE_API_KEY", developer.api_key)
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "false")
+    trace_id = tracing_runtime.create_trace("admin", agent_id="agt_adk_sse")
+    seen: list[str] = []
+
+    def get_weather(city: str) -> str:
+        """Weather of a city."""
+        seen.append(city)
+        return "sunny"
+
+    agent = LlmAgent(name="streaming_agent", instruction="be brief", tools=[get_weather],
+                     model=Gemini(model="fmt-gemini", base_url=_base(tracing_runtime, trace_id),
+                                  retry_options=types.HttpRetryOptions(attempts=1)))
+    runner = InMemoryRunner(agent=agent, app_name="adk_sse_e2e")
+
+    async def ask(text: str) -> tuple[list[str], str]:
+        session = await runner.session_service.create_session(app_name="adk_sse_e2e", user_id="u1")
+        partial, final = [], []
+        async for event in runner.run_async(user_id="u1", session_id=session.id,
+                                            run_config=RunConfig(streaming_mode=StreamingMode.SSE),
+                                            new_message=types.Content(role="user", parts=[types.Part(text=text)])):
+            for part in (event.content.parts if event.content and event.content.parts else []):
+                if part.text:
+                    (partial if event.partial else final).append(part.text)
+        return partial, "".join(final)
+
+    async def conversation() -> tuple[list[str], str]:
+        streamed = await ask("stream adk words")
+        await ask("what is the weather in Seoul")
+        return streamed
+
+    partial, final = asyncio.run(conversation())
+    assert "".join(partial) == final == "echo: stream adk words" and len(partial) == 4  # word by word, live
+    assert seen == ["Seoul"]
+    assert all(":streamGenerateContent" in r["path"] for r in providers.requests[-3:])
+    entries = sorted(_entries(tracing_runtime, developer, trace_id, 3), key=lambda e: e["at"])
+    assert [(e["api"], e["stream"]) for e in entries] == [("gemini", True)] * 3
+    assert entries[0]["output_text"] == "echo: stream adk words" and entries[0]["stream_events"] == 4
+    assert entries[1]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert {e["agent_id"] for e in entries} == {"streaming_agent"}

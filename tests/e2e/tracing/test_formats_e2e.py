@@ -114,10 +114,13 @@ def test_anthropic_messages_create_stream_and_tool_use(tracing_runtime: TracingR
         "name": "get_weather", "description": "weather", "input_schema": WEATHER["parameters"]}],
         messages=[{"role": "user", "content": "weather in Seoul?"}])
     assert tool.stop_reason == "tool_use" and tool.content[0].input == ARGS
-    with client.messages.stream(model="fmt-claude", max_tokens=64, messages=[
-            {"role": "user", "content": "weather again"}]) as stream:
+    with client.messages.stream(model="fmt-claude", max_tokens=64, tools=[{
+            "name": "get_weather", "description": "weather", "input_schema": WEATHER["parameters"]}],
+            messages=[{"role": "user", "content": "weather again"}]) as stream:
+        partial_json = [e.partial_json for e in stream if e.type == "input_json"]
         streamed_tool = stream.get_final_message()
-    assert streamed_tool.content[0].input == ARGS
+    assert streamed_tool.content[0].input == ARGS and streamed_tool.stop_reason == "tool_use"
+    assert len(partial_json) == 2 and json.loads("".join(partial_json)) == ARGS  # the arguments came in pieces
 
     entries = _entries(tracing_runtime, developer, trace_id, 4)
     assert {e["api"] for e in entries} == {"messages"} and {e["provider"] for e in entries} == {"anthropic"}
@@ -129,6 +132,8 @@ def test_anthropic_messages_create_stream_and_tool_use(tracing_runtime: TracingR
     _usage_ok(second)
     assert third["tool_calls"][0]["function"]["name"] == "get_weather" and third["stop_reason"] == "tool_use"
     assert json.loads(fourth["tool_calls"][0]["function"]["arguments"]) == ARGS
+    assert fourth["stream"] is True and fourth["stop_reason"] == "tool_use"
+    assert fourth["request"]["tools"][0]["name"] == "get_weather"
 
 
 def test_google_genai_generate_and_stream(tracing_runtime: TracingRuntime, developer: Developer,

@@ -33,9 +33,13 @@ def test_adk_and_agno_names_in_the_prompt() -> None:
 
 def test_langgraph_supervisor_and_worker() -> None:
     supervisor_tools = [_tool("transfer_to_research_expert"), _tool("transfer_to_math_expert")]
+    # langgraph-supervisor's first call of a run: no name on the wire, parallel tool calls disabled (it always does)
     first = {"messages": [{"role": "system", "content": "You manage experts."},
-                          {"role": "user", "content": "what is 2+2"}], "tools": supervisor_tools}
+                          {"role": "user", "content": "what is 2+2"}], "tools": supervisor_tools,
+             "parallel_tool_calls": False}
     assert infer_agent_id(first) == ("supervisor", "leader")
+    # a swarm's first agent (or a hand-built supervisor) offers transfers too, and says nothing more
+    assert infer_agent_id({**first, "parallel_tool_calls": None}) == (None, "entry")
     handed = [
         {"role": "user", "content": "what is 2+2"},
         {"role": "assistant", "name": "boss", "content": None, "tool_calls": [_call("transfer_to_math_expert")]},

@@ -40,7 +40,7 @@ def test_the_header_still_wins_over_the_sdk_reading() -> None:
 
 
 def test_a_langgraph_supervisor_offering_transfer_tools_is_still_the_supervisor() -> None:
-    body = {"messages": [{"role": "user", "content": "hi"}], "tools": [
+    body = {"messages": [{"role": "user", "content": "hi"}], "parallel_tool_calls": False, "tools": [
         {"type": "function", "function": {"name": "transfer_to_math_expert", "description": "Ask agent 'math_expert' for help"}}]}
     assert infer_agent_id(body) == ("supervisor", "leader")
 

@@ -30,5 +30,5 @@ def test_agno_team_calls_are_attributed_to_leader_and_member(proxy_server: Any, 
     entries = proxy_server.wait_entries(3)
     agents = [(e["agent_id"], e["agent_id_source"]) for e in entries]
     assert ("team_leader", "leader") in agents
-    assert ("researcher", "delegation") in agents
+    assert ("researcher", "roster") in agents  # its `<your_role>` is the roster's role of member `researcher`
     assert len({a for a, _ in agents}) == 2

@@ -139,9 +139,9 @@ def test_langgraph_swarm_calls_follow_the_active_agent(proxy_server: Any, mock_l
 
     attribution = _attribution(proxy_server.wait_entries(3))
     assert attribution == {
-        # The conversation's first request names nobody (no prompt name, no earlier hand-off): it offers
-        # transfer tools, so it gets the supervisor fallback. Only an X-Agent-Id header could do better.
-        "transfer_to_otter_expert({})": ("supervisor", "leader"),
+        # The conversation's first request names nobody (no prompt name, no earlier hand-off): a swarm has no
+        # supervisor, so it is the run's entry agent (later runs on the trace name it from memory).
+        "transfer_to_otter_expert({})": (None, "entry"),
         "transfer_to_triage({})": ("otter_expert", "handoff"),
         TRIAGE_ANSWER: ("triage", "handoff"),
     }

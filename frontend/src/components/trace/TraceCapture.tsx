@@ -64,7 +64,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
   }
 
   return (
-    <Box className="rounded-2xl" sx={{ border: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-surface)' }}>
+    <Box className="rounded-2xl min-w-0" sx={{ border: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-surface)' }} data-testid="trace-capture">
       <Box
         component="button"
         type="button"
@@ -122,9 +122,13 @@ export function TraceCapture({ traceId }: { traceId: string }) {
               {t('trace.snippets')}
             </Typography>
             <Tabs value={tab} onChange={(_, v: number) => setTab(v)} variant="scrollable" scrollButtons="auto" sx={{ minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0.5, px: 1.5, fontSize: '0.8rem' } }}>
-              {snippets.map((s) => <Tab key={s.id} label={s.label} />)}
+              {snippets.map((s) => <Tab key={s.id} label={s.label} data-testid={`trace-snippet-tab-${s.id}`} />)}
             </Tabs>
-            <CodeBlock code={snippets[tab].code} language={snippets[tab].language} maxHeight={260} />
+            {/* The panel is narrow at every width: long lines wrap instead of hiding behind a sideways scroll
+                (the copy button still copies the code as written). */}
+            <Box sx={{ '& pre, & pre > code': { whiteSpace: 'pre-wrap !important', overflowWrap: 'anywhere' } }} data-testid="trace-snippet">
+              <CodeBlock code={snippets[tab].code} language={snippets[tab].language} maxHeight={320} />
+            </Box>
           </Box>
         </Box>
       </Collapse>

@@ -1,6 +1,6 @@
 """Which (sub-)agent made an LLM call, for multi-agent programs that share one base URL.
 
-No framework sends a header naming the calling agent (all three send only the OpenAI SDK's headers), so
+No framework sends a header naming the calling agent (all of them send only their SDK's headers), so
 unless the caller sets `X-Agent-Id` the answer is read from the request itself, in this order:
 
 1. `X-Agent-Id` header.
@@ -8,7 +8,7 @@ unless the caller sets `X-Agent-Id` the answer is read from the request itself, 
    Agno's `Your name is: <name>.` (agents and teams with `add_name_to_context`).
 3. A request that *offers* delegation tools comes from the leader: Agno's `delegate_task_to_member(s)` (its
    prompt lists `<team_members>`), a LangGraph supervisor's `transfer_to_<name>` tools. The leader's name is
-   the `name` on its own earlier handoff messages when present, else "supervisor" / "team_leader".
+   the `name` on its own earlier handoff messages when present (source `leader`).
    In a LangGraph swarm every agent offers `transfer_to_<peer>` tools, so offering them does not make a
    leader there: when the last forward hand-off in the conversation went to an agent this request cannot
    transfer to (nobody is offered a transfer to itself), that agent is the one now speaking (rule 4).
@@ -17,42 +17,39 @@ unless the caller sets `X-Agent-Id` the answer is read from the request itself, 
    (LangGraph sets it) counts too when it comes later.
    The OpenAI Agents SDK's hand-off tools (`transfer_to_<name>`, described "Handoff to the <Name> agent to
    handle the request.") do not make a supervisor: the agent offering them is the run's entry agent (a
-   triage agent), whose name is nowhere on the wire, so the call is the trace's own agent (`agent_id` None,
-   source "entry") unless `X-Agent-Id` says otherwise. The SDK answers its hand-off call with the tool output
-   `{"assistant": "<Name>"}`, which names the agent taking over exactly (rule 4).
-5. An Agno team member sees only its task, never the leader's conversation, so the leader's earlier
-   `delegate_task_to_member(member_id, task)` calls on the same trace are remembered (`DelegationMemory`):
-   a request whose user message contains a delegated task is that member's.
+   triage agent), whose name is nowhere on the wire. The SDK answers its hand-off call with the tool output
+   `{"assistant": "<Name>"}`, which names the agent taking over exactly.
+5. What earlier calls on the same trace taught (`a2g.tracing.agent_memory.DelegationMemory`): a request whose
+   prompt carries an Agno member's `<your_role>` is the member the leader's roster gives that role (source
+   `roster`); a request whose user message is a task delegated earlier is that member's, or that tool's
+   sub-agent's (pydantic-ai's agent-in-a-tool, the Agents SDK's `as_tool`; source `delegation`); a prompt
+   seen before under a name is that agent's (source `memory`).
+6. What is left is a guess or nobody: a request offering LangGraph transfer tools with no hand-off yet in its
+   conversation (a run's first call) is langgraph-supervisor's when it disables parallel tool calls, as that
+   library does (its default name, `supervisor`), else the run's entry agent; an Agno leader not named by its
+   earlier calls is `team_leader`; the Agents SDK's triage agent is the entry agent. The entry agent is the
+   trace's own (`agent_id` None, source `entry`); a request with no clue at all is the trace's own too
+   (source None) — a single pydantic-ai, Agno or LangGraph-node agent sends nothing but its messages.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Iterable
 from typing import Any
 
-MAX_AGENT_ID_LENGTH = 128
+from a2g.tracing.agent_memory import MAX_AGENT_ID_LENGTH, DelegationMemory
+from a2g.tracing.agent_memory import arguments as _arguments
+from a2g.tracing.agent_memory import clean as _clean
+from a2g.tracing.agent_memory import text_of as _text
+
+__all__ = ["MAX_AGENT_ID_LENGTH", "DelegationMemory", "handoff_target", "infer_agent_id"]
 
 _ADK_NAME = re.compile(r'Your internal name is "([^"\n]{1,128})"')
 _AGNO_NAME = re.compile(r"Your name is: ([^\n]{1,128}?)\.(?:\s|$)")
 _TRANSFER = re.compile(r"^transfer_(?:back_)?to_(.+)$")
 _SDK_HANDOFF = re.compile(r"^Handoff to the (.{1,128}?) agent to handle the request\.")
 _DELEGATION_TOOLS = {"delegate_task_to_member", "delegate_task_to_members"}
-
-
-def _text(content: Any) -> str:
-    """The text of a message's content (a string or a list of content parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
 
 
 def _tool_names(tools: Any) -> list[str]:
@@ -88,24 +85,6 @@ def _sdk_transfer_name(content: Any) -> str | None:
     except (TypeError, ValueError, RecursionError):
         return None
     return _clean(value.get("assistant")) if isinstance(value, dict) and len(value) == 1 else None
-
-
-def _arguments(call: dict[str, Any]) -> dict[str, Any]:
-    raw = (call.get("function") or {}).get("arguments")
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except (TypeError, ValueError, RecursionError):  # a client's text: may be anything, even 100,000 `[`
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _clean(name: Any) -> str | None:
-    if not isinstance(name, str):
-        return None
-    name = name.strip()
-    return name[:MAX_AGENT_ID_LENGTH] if name else None
 
 
 def handoff_target(call: dict[str, Any]) -> str | None:
@@ -156,23 +135,37 @@ def _is_swarm_peer(messages: list[Any], tools: list[str]) -> bool:
     return target is not None and f"transfer_to_{_normalized(target)}" not in tools
 
 
-def _leader_name(messages: list[Any], tools: list[str], sdk_handoffs: set[str] | None = None) -> str | None:
+def _has_handoff(messages: list[Any]) -> bool:
+    return any(handoff_target(call) for message in messages
+               if isinstance(message, dict) and message.get("role") == "assistant"
+               for call in message.get("tool_calls") or [] if isinstance(call, dict))
+
+
+def _leader_name(body: dict[str, Any], messages: list[Any], tools: list[str],
+                 sdk_handoffs: set[str] | None = None) -> tuple[str | None, bool]:
+    """(the leader's name, whether the wire names it) — (None, False) when the request is no leader's."""
     agno_leader = any(name in _DELEGATION_TOOLS for name in tools)
     # ADK offers `transfer_to_agent` to every agent, leader or not; the Agents SDK's hand-offs make no leader.
     supervisor = any(_TRANSFER.match(name) and not name.startswith("transfer_back_to_")
                      and name != "transfer_to_agent" and name not in (sdk_handoffs or ()) for name in tools)
     if not (agno_leader or supervisor):
-        return None
+        return None, False
     if not agno_leader and _is_swarm_peer(messages, tools):
-        return None
+        return None, False
     # The supervisor's own earlier calls of the tools it is offered now carry its name (LangGraph sets `name`).
     offered = set(tools)
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "assistant" and message.get("name"):
             calls = message.get("tool_calls") or []
             if any((c.get("function") or {}).get("name") in offered for c in calls if isinstance(c, dict)):
-                return _clean(message["name"])
-    return "team_leader" if agno_leader else "supervisor"
+                return _clean(message["name"]), True
+    if agno_leader:
+        return "team_leader", False
+    # A run's first call: a swarm's first agent offers transfers too. langgraph-supervisor disables parallel
+    # tool calls (it always does for models that allow it); a hand-built supervisor or a swarm does not say.
+    if not _has_handoff(messages) and body.get("parallel_tool_calls") is not False:
+        return None, False
+    return "supervisor", False
 
 
 def _last_speaker(messages: list[Any]) -> str | None:
@@ -203,7 +196,8 @@ def infer_agent_id(
     delegations: DelegationMemory | None = None,
     trace_id: str | None = None,
 ) -> tuple[str | None, str | None]:
-    """(agent id, how it was found) — the source is one of header, prompt, leader, handoff, delegation."""
+    """(agent id, how it was found) — the source is one of header, prompt, leader, handoff, roster,
+    delegation, memory, entry, or None (the trace's own agent, nothing on the wire says more)."""
     explicit = _clean(header_agent_id)
     if explicit:
         return explicit, "header"
@@ -214,76 +208,22 @@ def infer_agent_id(
     name = _prompt_name(messages)
     if name:
         return name, "prompt"
+    tools = _tool_names(body.get("tools"))
     sdk_handoffs = _sdk_handoff_tools(body.get("tools"))
-    name = _leader_name(messages, _tool_names(body.get("tools")), sdk_handoffs)
-    if name:
-        return name, "leader"
+    leader, named = _leader_name(body, messages, tools, sdk_handoffs)
+    if leader and named:
+        return leader, "leader"
     name = _last_speaker(messages)
-    if name:
+    if name and not leader:
         return name, "handoff"
-    if sdk_handoffs:
-        return None, "entry"
     if delegations is not None and trace_id:
-        member = delegations.match(trace_id, messages)
-        if member:
-            return member, "delegation"
+        for source, recall in (("roster", delegations.roster_match), ("delegation", delegations.match),
+                               ("memory", delegations.prompt_name)):
+            found = recall(trace_id, messages)
+            if found:
+                return found, source
+    if leader:
+        return leader, "leader"
+    if sdk_handoffs or (tools and any(_TRANSFER.match(t) and t != "transfer_to_agent" for t in tools)):
+        return None, "entry"
     return None, None
-
-
-class DelegationMemory:
-    """Recent Agno delegations per trace, so a member's later call is recognised by its task text.
-
-    Process-local and bounded (a warm function remembers the last few minutes); a cold instance seeds it from
-    the trace's most recent entries (see `CallRecorder`).
-    """
-
-    def __init__(self, max_traces: int = 512, per_trace: int = 32, ttl_seconds: float = 900.0):
-        self._traces: OrderedDict[str, deque[tuple[float, str, str]]] = OrderedDict()
-        self._max_traces, self._per_trace, self._ttl = max_traces, per_trace, ttl_seconds
-        self._seeded: set[str] = set()
-        self._lock = threading.Lock()
-
-    def remember(self, trace_id: str, tool_calls: Iterable[dict[str, Any]], at: float | None = None) -> None:
-        now = at if at is not None else time.monotonic()
-        found = []
-        for call in tool_calls:
-            if not isinstance(call, dict):
-                continue
-            name = (call.get("function") or {}).get("name")
-            if name == "delegate_task_to_member":
-                args = _arguments(call)
-                member, task = _clean(args.get("member_id")), args.get("task")
-                if member and isinstance(task, str) and task.strip():
-                    found.append((now, task.strip(), member))
-        if not found:
-            return
-        with self._lock:
-            bucket = self._traces.setdefault(trace_id, deque(maxlen=self._per_trace))
-            self._traces.move_to_end(trace_id)
-            bucket.extend(found)
-            while len(self._traces) > self._max_traces:
-                self._traces.popitem(last=False)
-
-    def match(self, trace_id: str, messages: list[Any]) -> str | None:
-        with self._lock:
-            bucket = list(self._traces.get(trace_id) or ())
-        if not bucket:
-            return None
-        texts = [_text(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
-        if not texts:
-            return None
-        horizon = time.monotonic() - self._ttl
-        for at, task, member in reversed(bucket):  # the latest delegation of a task wins
-            if at >= horizon and any(task in text for text in texts):
-                return member
-        return None
-
-    def needs_seed(self, trace_id: str) -> bool:
-        with self._lock:
-            return trace_id not in self._seeded and trace_id not in self._traces
-
-    def mark_seeded(self, trace_id: str) -> None:
-        with self._lock:
-            if len(self._seeded) > self._max_traces:
-                self._seeded.clear()
-            self._seeded.add(trace_id)

@@ -240,12 +240,16 @@ class CallRecorder:
         trace = outcome.trace
         body = _inference_view(outcome)
         agent_id, source = infer_agent_id(body, outcome.header_agent_id)
-        if agent_id is None and body is not None and self._delegations.needs_seed(trace.trace_id):
-            await self._seed_delegations(trace.trace_id)
-        if agent_id is None:
+        # Only a call its own request does not name exactly asks what the trace's earlier calls taught.
+        if agent_id is None or source == "leader":
+            if body is not None and self._delegations.needs_seed(trace.trace_id):
+                await self._seed_delegations(trace.trace_id)
             agent_id, source = infer_agent_id(body, None, self._delegations, trace.trace_id)
         entry = self._entry(outcome, agent_id, source)
-        self._delegations.remember(trace.trace_id, entry["tool_calls"])
+        messages = body.get("messages") if isinstance(body, dict) else None
+        self._delegations.remember(trace.trace_id, entry["tool_calls"],
+                                   messages=messages if isinstance(messages, list) else [],
+                                   agent_id=agent_id, source=source)
         return entry
 
     @staticmethod
@@ -295,7 +299,7 @@ class CallRecorder:
             logger.warning("could not read recent entries", extra={"trace_id": trace_id, "error": str(exc)})
             return
         for old in reversed(recent):
-            self._delegations.remember(trace_id, old.get("tool_calls") or [])
+            self._delegations.remember_entry(trace_id, old)
 
     @staticmethod
     def _counters(outcome: CallOutcome, entry: dict[str, Any]) -> tuple[str, str, dict[str, int]]:
