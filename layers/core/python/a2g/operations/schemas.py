@@ -20,6 +20,8 @@ class UsageSums(ResponseModel):
 
 class UsageGroup(UsageSums):
     key: str | None = Field(description="the day, team, user, model or agent id of this group")
+    name: str | None = Field(None, description="the agent's name (group_by=agent, while it exists) or the user's "
+                             "display name (group_by=user); null otherwise")
 
 
 class UsageStats(ResponseModel):
