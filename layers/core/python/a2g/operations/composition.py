@@ -74,7 +74,9 @@ def stats_service() -> StatsService:
 
 @lru_cache(maxsize=1)
 def audit_service() -> AuditService:
-    return AuditService(AuditRepository(), default_clock())
+    from a2g.operations.bridges import UserDisplayNames
+
+    return AuditService(AuditRepository(), default_clock(), agents=_agents(), users=UserDisplayNames())
 
 
 @lru_cache(maxsize=1)

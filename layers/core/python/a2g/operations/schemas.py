@@ -122,7 +122,9 @@ class AuditEvent(ResponseModel):
     action: str = Field(examples=["agent.disabled"])
     actor: str
     agent_id: str | None
+    agent_name: str | None = Field(None, description="the agent's name (as recorded, if it was deleted)")
     owner_id: str | None
+    owner_name: str | None = Field(None, description="the owner's display name")
     details: dict[str, Any]
 
 
