@@ -51,6 +51,12 @@ export const ERROR_ACTIONS: Record<string, ErrorAction> = {
   invalid_date_range: null,
 }
 
+/** Codes that are about one form field: their sentence goes under that field (e.g. the LLM form's models). */
+export const CODE_FIELDS: Record<string, string> = {
+  model_taken: 'models',
+  invalid_base_url: 'base_url',
+}
+
 /** The code to word an error by when the server's own code has no sentence: by HTTP status. */
 function codeForStatus(status: number): string {
   if (status === 0) return 'network_error'
@@ -90,6 +96,7 @@ export function explainError(e: unknown, t: TFunction = i18n.t.bind(i18n) as TFu
       fields[name] = readableServerText(f.message) ?? t('errorCodes.invalid_field')
     }
     const known = e.code in ERROR_ACTIONS ? e.code : null
+    if (known && CODE_FIELDS[known] && !fields[CODE_FIELDS[known]]) fields[CODE_FIELDS[known]] = t(`errorCodes.${known}`)
     if (known) return { code: known, message: t(`errorCodes.${known}`), action: ERROR_ACTIONS[known], fields }
     // A 4xx with its own code (e.g. invalid_name) explains itself best in the server's words, when readable.
     const own = e.status >= 400 && e.status < 500 ? readableServerText(e.message) : null

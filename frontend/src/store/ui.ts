@@ -17,6 +17,8 @@ interface UiState {
   tracePanelOpen: boolean
   /** The trace panel's width on wide screens, as the developer last dragged it. */
   tracePanelWidth: number
+  /** The trace's setup guide, as the developer last left it; null until they open or close it themselves. */
+  traceGuideOpen: boolean | null
   setColorScheme(s: ColorScheme): void
   toggleColorScheme(): void
   setMode(m: WorkMode): void
@@ -24,6 +26,12 @@ interface UiState {
   toggleRail(): void
   setTracePanelOpen(open: boolean): void
   setTracePanelWidth(width: number): void
+  setTraceGuideOpen(open: boolean): void
+}
+
+/** The setup guide is open for a trace without calls and collapsed once calls arrive, unless the developer chose. */
+export function traceGuideShown(choice: boolean | null, hasCalls: boolean): boolean {
+  return choice ?? !hasCalls
 }
 
 export const TRACE_PANEL_MIN = 320
@@ -53,6 +61,7 @@ export const useUiStore = create<UiState>()(
       railExpanded: true,
       tracePanelOpen: true,
       tracePanelWidth: 400,
+      traceGuideOpen: null,
       setColorScheme: (colorScheme) => set({ colorScheme }),
       toggleColorScheme: () => set((s) => ({ colorScheme: s.colorScheme === 'dark' ? 'light' : 'dark' })),
       setMode: (mode) => set({ mode }),
@@ -60,6 +69,7 @@ export const useUiStore = create<UiState>()(
       toggleRail: () => set((s) => ({ railExpanded: !s.railExpanded })),
       setTracePanelOpen: (tracePanelOpen) => set({ tracePanelOpen }),
       setTracePanelWidth: (width) => set({ tracePanelWidth: clampTraceWidth(width) }),
+      setTraceGuideOpen: (traceGuideOpen) => set({ traceGuideOpen }),
     }),
     { name: 'a2g-ui' },
   ),

@@ -2,7 +2,7 @@
  * What to paste into the agent so its LLM calls land in this trace: base URL, API key, models and a
  * snippet per framework, each with a copy button. Collapsible, since it is needed once per agent.
  */
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useState, type ReactNode } from 'react'
 import { Box, Button, Chip, Collapse, Tab, Tabs, Typography } from '@mui/material'
 import ExpandMoreRoundedIcon from '@mui/icons-material/ExpandMoreRounded'
 import KeyRoundedIcon from '@mui/icons-material/KeyRounded'
@@ -32,9 +32,12 @@ function Field({ label, value, display, testId }: { label: string; value: string
   )
 }
 
-export function TraceCapture({ traceId }: { traceId: string }) {
+/**
+ * `open` / `onToggle`: the panel decides (collapsed once the trace has calls, then as the developer left it);
+ * `children` (the OpenTelemetry part of the guide) collapse with it.
+ */
+export function TraceCapture({ traceId, open, onToggle, children }: { traceId: string; open: boolean; onToggle: () => void; children?: ReactNode }) {
   const { t } = useTranslation()
-  const [open, setOpen] = useState(true)
   const [models, setModels] = useState<string[] | null>(null)
   const [active, setActive] = useState<ApiKey | null>(null)
   const [creating, setCreating] = useState(false)
@@ -68,7 +71,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
       <Box
         component="button"
         type="button"
-        onClick={() => setOpen((o) => !o)}
+        onClick={onToggle}
         aria-expanded={open}
         aria-controls="trace-capture-body"
         className="w-full flex items-center gap-2 bg-transparent border-0 cursor-pointer px-4 py-3 text-left"
@@ -126,6 +129,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
             </Tabs>
             <CodeBlock code={snippets[tab].code} language={snippets[tab].language} maxHeight={260} />
           </Box>
+          {children}
         </Box>
       </Collapse>
     </Box>
