@@ -87,11 +87,11 @@ describe('clearing a trace', () => {
 
 describe('the setup guide', () => {
   it('is open without calls, collapsed with calls, and then as the developer left it', async () => {
-    const { traceGuideShown, useUiStore } = await import('./ui')
+    const { traceGuideShown, useTraceGuideStore } = await import('./ui')
     expect([traceGuideShown(null, false), traceGuideShown(null, true)]).toEqual([true, false])
     expect([traceGuideShown(true, true), traceGuideShown(false, false)]).toEqual([true, false])
-    useUiStore.getState().setTraceGuideOpen(true)
-    // Remembered in localStorage with the rest of the look and feel.
-    expect(JSON.parse(localStorage.getItem('a2g-ui') ?? '{}').state.traceGuideOpen).toBe(true)
+    useTraceGuideStore.getState().setOpen(false)
+    // Remembered in localStorage.
+    expect(JSON.parse(localStorage.getItem('a2g-trace-guide') ?? '{}').state.open).toBe(false)
   })
 })

@@ -17,8 +17,6 @@ interface UiState {
   tracePanelOpen: boolean
   /** The trace panel's width on wide screens, as the developer last dragged it. */
   tracePanelWidth: number
-  /** The trace's setup guide, as the developer last left it; null until they open or close it themselves. */
-  traceGuideOpen: boolean | null
   setColorScheme(s: ColorScheme): void
   toggleColorScheme(): void
   setMode(m: WorkMode): void
@@ -26,7 +24,6 @@ interface UiState {
   toggleRail(): void
   setTracePanelOpen(open: boolean): void
   setTracePanelWidth(width: number): void
-  setTraceGuideOpen(open: boolean): void
 }
 
 /** The setup guide is open for a trace without calls and collapsed once calls arrive, unless the developer chose. */
@@ -61,7 +58,6 @@ export const useUiStore = create<UiState>()(
       railExpanded: true,
       tracePanelOpen: true,
       tracePanelWidth: 400,
-      traceGuideOpen: null,
       setColorScheme: (colorScheme) => set({ colorScheme }),
       toggleColorScheme: () => set((s) => ({ colorScheme: s.colorScheme === 'dark' ? 'light' : 'dark' })),
       setMode: (mode) => set({ mode }),
@@ -69,8 +65,16 @@ export const useUiStore = create<UiState>()(
       toggleRail: () => set((s) => ({ railExpanded: !s.railExpanded })),
       setTracePanelOpen: (tracePanelOpen) => set({ tracePanelOpen }),
       setTracePanelWidth: (width) => set({ tracePanelWidth: clampTraceWidth(width) }),
-      setTraceGuideOpen: (traceGuideOpen) => set({ traceGuideOpen }),
+
     }),
     { name: 'a2g-ui' },
   ),
+)
+
+/**
+ * The trace's setup guide as the developer last left it (null until they open or close it themselves),
+ * in its own localStorage entry: it is the panel's reading state, not look and feel.
+ */
+export const useTraceGuideStore = create<{ open: boolean | null; setOpen(open: boolean): void }>()(
+  persist((set) => ({ open: null, setOpen: (open) => set({ open }) }), { name: 'a2g-trace-guide' }),
 )

@@ -51,21 +51,23 @@ function CallDetail({ entry }: { entry: TraceEntry }) {
   ]
   return (
     <Box className="flex flex-col gap-2" data-testid="trace-entry-detail">
-      <Box className="flex items-center gap-2 flex-wrap">
-        {!raw && (
-          <Tabs value={tab} onChange={(_, v: DetailTab) => setTab(v)} aria-label={t('trace.detail.title')} className="flex-1" sx={{ minHeight: 32, '& .MuiTab-root': { minHeight: 32, py: 0.25, px: 1.25, fontSize: '0.8rem', textTransform: 'none' } }}>
-            <Tab value="messages" label={t('trace.detail.messages', { count: messages.length })} data-testid="detail-tab-messages" />
-            <Tab value="tools" label={t('trace.detail.tools', { count: tools.length })} data-testid="detail-tab-tools" />
-            <Tab value="usage" label={t('trace.detail.usage')} data-testid="detail-tab-usage" />
-          </Tabs>
-        )}
-        <Box className="flex-1" />
+      <Box className="flex items-center gap-2">
+        <Typography variant="caption" color="text.secondary" sx={{ fontWeight: 600 }} className="flex-1">
+          {t('trace.detail.title')}
+        </Typography>
         <FormControlLabel
           control={<Switch size="small" checked={raw} onChange={(e) => setRaw(e.target.checked)} data-testid="detail-raw" />}
           label={<Typography variant="caption">{t('trace.detail.raw')}</Typography>}
           sx={{ mr: 0 }}
         />
       </Box>
+      {!raw && (
+        <Tabs value={tab} onChange={(_, v: DetailTab) => setTab(v)} aria-label={t('trace.detail.title')} variant="scrollable" scrollButtons={false} sx={{ minHeight: 32, borderBottom: '1px solid var(--a2g-border)', '& .MuiTab-root': { minHeight: 32, minWidth: 0, py: 0.25, px: 1.25, fontSize: '0.8rem', textTransform: 'none' } }}>
+          <Tab value="messages" label={t('trace.detail.messages', { count: messages.length })} data-testid="detail-tab-messages" />
+          <Tab value="tools" label={t('trace.detail.tools', { count: tools.length })} data-testid="detail-tab-tools" />
+          <Tab value="usage" label={t('trace.detail.usage')} data-testid="detail-tab-usage" />
+        </Tabs>
+      )}
       {raw ? (
         <>
           <JsonBlock label={t('trace.request')} value={entry.request} />

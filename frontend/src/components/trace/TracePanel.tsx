@@ -10,7 +10,7 @@ import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
 import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
 import { useTranslation } from 'react-i18next'
 import { CLEAR_UNDO_MS, useTraceStore } from '../../store/trace'
-import { traceGuideShown, useUiStore } from '../../store/ui'
+import { traceGuideShown, useTraceGuideStore, useUiStore } from '../../store/ui'
 import { getSocket } from '../../store/realtime'
 import type { SocketState } from '../../api/socket'
 import { ErrorState, LoadingState } from '../States'
@@ -99,8 +99,8 @@ const AT_END_PX = 48
  */
 export function TracePanel({ traceId, onClose, embedded = false }: { traceId: string; onClose: () => void; embedded?: boolean }) {
   const width = useUiStore((s) => s.tracePanelWidth)
-  const guideChoice = useUiStore((s) => s.traceGuideOpen)
-  const setGuideOpen = useUiStore((s) => s.setTraceGuideOpen)
+  const guideChoice = useTraceGuideStore((s) => s.open)
+  const setGuideOpen = useTraceGuideStore((s) => s.setOpen)
   const { t } = useTranslation()
   const entries = useTraceStore((s) => s.entries[traceId] ?? EMPTY)
   const loading = useTraceStore((s) => s.loading[traceId] ?? false)
@@ -138,22 +138,24 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
     setUnseen(0)
   }
 
-  // New calls: follow them at the end, else count them for the pill. The first load is history, not news.
+  // New calls: follow them while reading at the end (and no call is open); otherwise leave the list where
+  // it is and count them on the pill, unless they are in view anyway. The first load is history, not news.
   useLayoutEffect(() => {
     if (loading) return
     const ids = shown.map((e) => e.entry_id)
     if (seen.current === null) {
       seen.current = new Set(ids)
+      const first = scroller.current
+      if (first) atEnd.current = first.scrollHeight - first.scrollTop - first.clientHeight <= AT_END_PX
       return
     }
     const fresh = ids.filter((id) => !seen.current!.has(id))
     fresh.forEach((id) => seen.current!.add(id))
-    if (atEnd.current && expanded.size === 0) {
-      const el = scroller.current
-      if (el) el.scrollTop = el.scrollHeight
-    } else if (fresh.length) {
-      setUnseen((n) => n + fresh.length)
-    }
+    const el = scroller.current
+    if (!el) return
+    const endInView = el.scrollHeight - el.scrollTop - el.clientHeight <= AT_END_PX
+    if (atEnd.current && expanded.size === 0) el.scrollTop = el.scrollHeight
+    else if (fresh.length && !endInView) setUnseen((n) => n + fresh.length)
   }, [shown, loading, expanded.size])
 
   const onScroll = () => {
