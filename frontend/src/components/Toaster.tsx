@@ -5,6 +5,8 @@
 import { useEffect } from 'react'
 import { Alert, Button, Snackbar } from '@mui/material'
 import { create } from 'zustand'
+import i18n from '../i18n'
+import { explainError } from '../lib/errors'
 
 export interface ToastAction {
   label: string
@@ -35,6 +37,18 @@ const useToasts = create<{ current: Toast | null; show(t: Omit<Toast, 'id'>): vo
 
 export function toast(message: string, severity: Toast['severity'] = 'success', options: { action?: ToastAction; duration?: number; onDismiss?: () => void } = {}): void {
   useToasts.getState().show({ message, severity, ...options })
+}
+
+/**
+ * A failure as a notice: its sentence and the action that helps — Retry when `retry` is given and retrying
+ * can help, Open settings or Sign in again (a full navigation: a notice lives outside the router).
+ */
+export function toastError(e: unknown, retry?: () => void): void {
+  const { message, action } = explainError(e)
+  const label = action ? i18n.t(`errorActions.${action}`) : ''
+  const go = (path: string) => () => window.location.assign(path)
+  const onClick = action === 'retry' ? retry : action === 'settings' ? go('/settings') : action === 'signIn' ? go('/signin') : undefined
+  toast(message, 'error', onClick ? { action: { label, onClick }, duration: 8000 } : {})
 }
 
 export function Toaster() {

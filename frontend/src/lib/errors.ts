@@ -122,3 +122,16 @@ export function streamErrorMessage(err: { code?: string; message?: string } | nu
   if (code in ERROR_ACTIONS) return t(`errorCodes.${code}`)
   return readableServerText(err?.message) ?? t('errorCodes.upstream_error')
 }
+
+/**
+ * A recorded failure reason for administrators (an LLM's or agent's last check): the address and what
+ * happened stay, exception class names go ("UpstreamFailed: http://x could not be reached: ConnectError"
+ * → "http://x could not be reached").
+ */
+export function plainReason(text: string): string {
+  const cleaned = text
+    .replace(/(^|[\s(])[A-Z][A-Za-z]*(Error|Exception|Failed|Timeout)\b:?\s*/g, '$1')
+    .replace(/[\s:;,.-]+$/, '')
+    .trim()
+  return cleaned || text
+}

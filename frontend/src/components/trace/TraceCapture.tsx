@@ -8,13 +8,12 @@ import ExpandMoreRoundedIcon from '@mui/icons-material/ExpandMoreRounded'
 import KeyRoundedIcon from '@mui/icons-material/KeyRounded'
 import { useTranslation } from 'react-i18next'
 import { apiKeysApi, llmsApi } from '../../api/endpoints'
-import { errorMessage } from '../../lib/errors'
 import type { ApiKey } from '../../api/types'
 import { buildSnippets, logProxyBaseUrl } from '../../lib/snippets'
 import { useKeyStore } from '../../store/keys'
 import { CopyButton, copyText } from '../CopyButton'
 import { CodeBlock } from '../chat/CodeBlock'
-import { toast } from '../Toaster'
+import { toastError } from '../Toaster'
 
 function Field({ label, value, display, testId }: { label: string; value: string; display?: string; testId?: string }) {
   return (
@@ -60,7 +59,7 @@ export function TraceCapture({ traceId, open, onToggle, children }: { traceId: s
     try {
       remember(await apiKeysApi.create('playground'))
     } catch (e) {
-      toast(errorMessage(e), 'error')
+      toastError(e, () => void createKey())
     } finally {
       setCreating(false)
     }

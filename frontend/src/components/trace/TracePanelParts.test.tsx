@@ -5,7 +5,7 @@ import { MemoryRouter } from 'react-router-dom'
 import { useState } from 'react'
 import { TraceEntryItem } from './TraceEntryItem'
 import { ErrorState } from '../States'
-import { Toaster, toast } from '../Toaster'
+import { Toaster, toast, toastError } from '../Toaster'
 import { ApiError } from '../../api/client'
 import en from '../../i18n/en'
 import type { TraceEntry } from '../../api/types'
@@ -81,5 +81,21 @@ describe('a notice with an action', () => {
     act(() => toast('Cleared again', 'info', { duration: 8000, action: { label: 'Undo', onClick: undo }, onDismiss: dismissed }))
     await act(async () => { vi.advanceTimersByTime(8100) })
     expect([undo.mock.calls.length, dismissed.mock.calls.length]).toEqual([1, 1])
+  })
+})
+
+describe('a failure as a notice', () => {
+  it('carries the action that helps, and none where nothing can', async () => {
+    render(<Toaster />)
+    const retry = vi.fn()
+    act(() => toastError(new ApiError(503, 'service_unavailable', 'x'), retry))
+    expect(screen.getByTestId('toast')).toHaveTextContent(en.errorCodes.service_unavailable)
+    await act(async () => { screen.getByTestId('toast-action').click() })
+    expect(retry).toHaveBeenCalledTimes(1)
+    act(() => toastError(new ApiError(409, 'model_taken', 'x'), retry))
+    expect(screen.getByTestId('toast')).toHaveTextContent(en.errorCodes.model_taken)
+    expect(screen.queryByTestId('toast-action')).toBeNull()
+    act(() => toastError(new ApiError(401, 'invalid_token', 'x')))
+    expect(screen.getByTestId('toast-action')).toHaveTextContent(en.errorActions.signIn)
   })
 })

@@ -12,6 +12,7 @@ import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
 import { PeriodPicker } from '../../components/admin/PeriodPicker'
 import { formatDateTime } from '../../lib/format'
+import { plainReason } from '../../lib/errors'
 import { presetPeriod, type Period } from '../../lib/period'
 
 /** The actions the jobs record (a2g.operations: health.py, lifecycle.py). */
@@ -28,7 +29,7 @@ function useDetails() {
     if (typeof d.idle_days === 'number') parts.push(t('admin.audit.idleDays', { count: d.idle_days }))
     if (typeof d.rule === 'string') parts.push(t(`admin.audit.rule.${d.rule}`, { defaultValue: d.rule }))
     if (typeof d.due === 'string') parts.push(t('admin.audit.due', { date: formatDateTime(d.due) }))
-    if (typeof d.last_error === 'string' && d.last_error) parts.push(d.last_error)
+    if (typeof d.last_error === 'string' && d.last_error) parts.push(plainReason(d.last_error))
     if (typeof d.why === 'string') parts.push(d.why)
     return parts.join(' · ')
   }
@@ -77,7 +78,7 @@ export default function AdminAuditPage() {
       actions={
         <Box className="flex gap-2 flex-wrap items-start">
           <PeriodPicker value={period} onChange={setPeriod} />
-          <TextField select size="small" label={t('admin.audit.action')} value={action} onChange={(e) => setAction(e.target.value)} sx={{ minWidth: 190 }} data-testid="audit-action">
+          <TextField select size="small" label={t('admin.audit.action')} value={action} onChange={(e) => setAction(e.target.value)} sx={{ minWidth: 190 }} data-testid="audit-action" slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}>
             <MenuItem value="">{t('admin.audit.allActions')}</MenuItem>
             {AUDIT_ACTIONS.map((a) => <MenuItem key={a} value={a}>{actionLabel(a)}</MenuItem>)}
           </TextField>

@@ -10,12 +10,12 @@ import DeleteOutlineRoundedIcon from '@mui/icons-material/DeleteOutlineRounded'
 import NetworkCheckRoundedIcon from '@mui/icons-material/NetworkCheckRounded'
 import { useTranslation } from 'react-i18next'
 import { llmsApi } from '../../api/endpoints'
-import { errorMessage, explainError } from '../../lib/errors'
+import { errorMessage, explainError, plainReason } from '../../lib/errors'
 import type { Llm, LlmInput, LlmProvider } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
-import { toast } from '../../components/Toaster'
+import { toast, toastError } from '../../components/Toaster'
 import { formatDateTime } from '../../lib/format'
 
 // What `base_url` means for each provider (the platform appends the provider's own paths).
@@ -50,7 +50,7 @@ export function HealthLine({ llm }: { llm: Llm }) {
       </Typography>
       {status !== 'healthy' && error && (
         <Typography variant="caption" color="error" sx={{ overflowWrap: 'anywhere' }} data-testid="llm-health-error">
-          {t('admin.healthReason', { reason: error })}
+          {t('admin.healthReason', { reason: plainReason(error) })}
         </Typography>
       )}
     </Box>
@@ -188,7 +188,7 @@ export default function AdminLlmsPage() {
             await llmsApi.remove(deleting.llm_id)
             setLlms((list) => (list ?? []).filter((x) => x.llm_id !== deleting.llm_id))
           } catch (e) {
-            toast(errorMessage(e), 'error')
+            toastError(e)
           }
         }}
       />
