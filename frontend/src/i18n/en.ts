@@ -71,7 +71,7 @@ const en = {
     baseUrl: 'Base URL', apiKey: 'API key', models: 'Models', noModels: 'No LLM is enabled yet — ask an admin to add one.',
     createKey: 'Create API key', keyHidden: 'Your key is shown once when created. Create a new one here to paste it.',
     snippets: 'Snippets', empty: 'No calls yet', emptyHint: 'Send a message, or run your agent from your terminal with the base URL above.',
-    clear: 'Clear', request: 'Request', response: 'Response', tokens: '{{count}} tokens', latency: '{{ms}} ms', error: 'Error',
+    clear: 'Clear', request: 'Request', response: 'Response', tokens_one: '{{count}} token', tokens_other: '{{count}} tokens', latency: '{{ms}} ms', error: 'Error',
     connection: { idle: 'Not connected', connecting: 'Connecting…', open: 'Live', reconnecting: 'Reconnecting…', closed: 'Disconnected' },
     loadError: 'Could not load earlier entries', entries_one: '{{count}} call', entries_other: '{{count}} calls',
     entriesOf_one: '{{count}} of {{total}} calls', entriesOf_other: '{{count}} of {{total}} calls',

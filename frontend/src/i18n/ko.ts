@@ -73,7 +73,7 @@ const ko: Messages = {
     baseUrl: 'Base URL', apiKey: 'API 키', models: '모델', noModels: '활성화된 LLM이 없습니다 — 관리자에게 요청하세요.',
     createKey: 'API 키 만들기', keyHidden: '키는 만들 때 한 번만 보입니다. 붙여넣으려면 여기서 새로 만드세요.',
     snippets: '코드 예시', empty: '아직 호출이 없습니다', emptyHint: '메시지를 보내거나, 위 base URL로 터미널에서 에이전트를 실행하세요.',
-    clear: '지우기', request: '요청', response: '응답', tokens: '{{count}} 토큰', latency: '{{ms}} ms', error: '오류',
+    clear: '지우기', request: '요청', response: '응답', tokens_one: '{{count}} 토큰', tokens_other: '{{count}} 토큰', latency: '{{ms}} ms', error: '오류',
     connection: { idle: '연결 안 됨', connecting: '연결 중…', open: '실시간', reconnecting: '다시 연결 중…', closed: '연결 끊김' },
     loadError: '이전 기록을 불러오지 못했습니다', entries_one: '호출 {{count}}건', entries_other: '호출 {{count}}건',
     entriesOf_one: '호출 {{total}}건 중 {{count}}건', entriesOf_other: '호출 {{total}}건 중 {{count}}건',
