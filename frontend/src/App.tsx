@@ -25,6 +25,7 @@ const SettingsPage = lazy(() => import('./pages/SettingsPage'))
 const AdminUsersPage = lazy(() => import('./pages/admin/AdminUsersPage'))
 const AdminLlmsPage = lazy(() => import('./pages/admin/AdminLlmsPage'))
 const AdminStatsPage = lazy(() => import('./pages/admin/AdminStatsPage'))
+const AdminAuditPage = lazy(() => import('./pages/admin/AdminAuditPage'))
 
 function ThemeRoot({ children }: { children: ReactNode }) {
   const { colorScheme, mode, language } = useUiStore()
@@ -108,6 +109,7 @@ export function AppRoutes() {
         <Route path="/admin/users" element={<RequireAuth admin><AdminUsersPage /></RequireAuth>} />
         <Route path="/admin/llms" element={<RequireAuth admin><AdminLlmsPage /></RequireAuth>} />
         <Route path="/admin/stats" element={<RequireAuth admin><AdminStatsPage /></RequireAuth>} />
+        <Route path="/admin/audit" element={<RequireAuth admin><AdminAuditPage /></RequireAuth>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -26,9 +26,13 @@ def list_logs(
     return tracing.history(principal.user_id, trace_id, limit, cursor, order)
 
 
-@app.delete("/api/logs", response_model=LogsCleared, summary="Delete every entry of a trace")
-def clear_logs(principal: ApprovedPrincipal, trace_id: ResourceId) -> dict[str, Any]:
-    return {"trace_id": trace_id, "deleted": tracing.clear(principal.user_id, trace_id)}
+@app.delete("/api/logs", response_model=LogsCleared, summary="Delete the entries of a trace (all, or those up to a time)")
+def clear_logs(
+    principal: ApprovedPrincipal,
+    trace_id: ResourceId,
+    up_to: str | None = Query(None, max_length=40, description="only entries made at or before this ISO time"),
+) -> dict[str, Any]:
+    return {"trace_id": trace_id, "deleted": tracing.clear(principal.user_id, trace_id, up_to)}
 
 
 @app.get("/api/logs/{entry_id}", response_model=LogEntry, summary="One whole entry")

@@ -23,6 +23,8 @@ import {
 import type {
   ActiveUsers,
   Agent,
+  AgentStats,
+  AuditPage,
   AgentInput,
   ApiKey,
   AuthConfig,
@@ -248,8 +250,9 @@ export const logsApi = {
     const raw = await request(`/api/logs/${enc(entryId)}`, { query: { trace_id: traceId } })
     return toTraceEntry({ trace_id: traceId, ...(raw as object) })
   },
-  async clear(traceId: string): Promise<void> {
-    await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId } })
+  /** Deletes the trace's stored entries; with `upTo` (an entry's time) only those made at or before it. */
+  async clear(traceId: string, upTo?: string): Promise<void> {
+    await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId, up_to: upTo } })
   },
 }
 
@@ -318,8 +321,16 @@ export const adminApi = {
   async usage(from: string, to: string, groupBy: StatsGroupBy): Promise<UsageRow[]> {
     return toUsageRows(await request('/api/admin/stats/usage', { query: { from, to, group_by: groupBy } }))
   },
-  async agentStats(): Promise<Record<string, unknown>> {
-    return (await request('/api/admin/stats/agents')) as Record<string, unknown>
+  async agentStats(): Promise<AgentStats> {
+    const raw = (await request('/api/admin/stats/agents')) as Partial<AgentStats> | null
+    return { total: raw?.total ?? 0, by_status: raw?.by_status ?? {}, by_framework: raw?.by_framework ?? {}, most_used: raw?.most_used ?? [] }
+  },
+  /** The audit log, newest first; `cursor` from the previous page. */
+  async audit(params: { from?: string; to?: string; action?: string; cursor?: string | null; limit?: number }): Promise<AuditPage> {
+    const raw = (await request('/api/admin/audit', {
+      query: { from: params.from || undefined, to: params.to || undefined, action: params.action || undefined, cursor: params.cursor || undefined, limit: params.limit ?? 50 },
+    })) as Partial<AuditPage> | null
+    return { items: (raw?.items ?? []).map((e) => ({ ...e, agent_name: e.agent_name ?? null, owner_name: e.owner_name ?? null, details: e.details ?? {} })), cursor: raw?.cursor ?? null }
   },
   async userStats(from: string, to: string): Promise<ActiveUsers> {
     return (await request('/api/admin/stats/users', { query: { from, to } })) as ActiveUsers

@@ -290,7 +290,8 @@ export function toLlm(raw: unknown): Llm {
     health: {
       status: str(pick(health, 'status') ?? o.health_status, 'unknown').toLowerCase(),
       checked_at: (pick(health, 'checked_at') ?? o.last_checked_at) ? str(pick(health, 'checked_at') ?? o.last_checked_at) : undefined,
-      latency_ms: health.latency_ms !== undefined ? num(health.latency_ms) : undefined,
+      // Never checked, or the check failed: there is no latency to show (null is not "0 ms").
+      latency_ms: typeof health.latency_ms === 'number' ? health.latency_ms : undefined,
       error: health.error ? str(health.error) : undefined,
     },
   }
@@ -321,6 +322,7 @@ export function toUsageRows(raw: unknown): UsageRow[] {
       o.latency_ms_avg != null ? num(o.latency_ms_avg) : o.avg_latency_ms != null ? num(o.avg_latency_ms) : calls ? num(o.latency_ms_sum) / calls : 0
     return {
       key: str(pick(o, 'key', 'group', 'day', 'date', 'team', 'user', 'user_id', 'model', 'agent', 'agent_id'), '—') || '—',
+      name: typeof o.name === 'string' && o.name ? o.name : undefined,
       calls,
       errors: num(o.errors),
       prompt_tokens: prompt,

@@ -238,12 +238,40 @@ export type StatsGroupBy = 'day' | 'team' | 'user' | 'model' | 'agent'
 
 export interface UsageRow {
   key: string
+  /** The agent's name or the user's display name (grouped by agent / user), when the server knows one. */
+  name?: string
   calls: number
   errors: number
   prompt_tokens: number
   completion_tokens: number
   total_tokens: number
   latency_ms_avg: number
+}
+
+/** One entry of the audit log (`GET /api/admin/audit`): a lifecycle or health action, newest first. */
+export interface AuditEvent {
+  at: string
+  event_id: string
+  action: string
+  actor: string
+  agent_id: string | null
+  agent_name: string | null
+  owner_id: string | null
+  owner_name: string | null
+  details: Record<string, unknown>
+}
+
+export interface AuditPage {
+  items: AuditEvent[]
+  cursor: string | null
+}
+
+/** `GET /api/admin/stats/agents`. */
+export interface AgentStats {
+  total: number
+  by_status: Record<string, number>
+  by_framework: Record<string, number>
+  most_used: { agent_id: string; name: string | null; calls: number; total_tokens: number }[]
 }
 
 /** `GET /api/admin/stats/users`: people whose LLM calls went through the platform, per day. */

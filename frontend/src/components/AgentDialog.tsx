@@ -12,7 +12,7 @@ import TravelExploreRoundedIcon from '@mui/icons-material/TravelExploreRounded'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
 import { ApiError } from '../api/client'
-import { errorMessage } from '../lib/errors'
+import { errorMessage, readableServerText } from '../lib/errors'
 import { FRAMEWORKS, type Agent, type AgentInput, type Framework, type ScanResult } from '../api/types'
 import { AgentCard } from './AgentCard'
 
@@ -83,8 +83,11 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
   }, [open, agent])
 
   const set = <K extends keyof AgentInput>(k: K, v: AgentInput[K]) => setForm((f) => ({ ...f, [k]: v }))
-  const fieldError = (f: string): string | undefined =>
-    error instanceof ApiError ? error.fields.find((x) => uiField(x.field, form.framework) === f)?.message : undefined
+  // A field's problem as a sentence under it: the server's words when readable, else "Check this value."
+  const fieldError = (f: string): string | undefined => {
+    const hit = error instanceof ApiError ? error.fields.find((x) => uiField(x.field, form.framework) === f) : undefined
+    return hit ? readableServerText(hit.message) ?? t('errorCodes.invalid_field') : undefined
+  }
   const placed = error instanceof ApiError && error.fields.length > 0 && error.fields.every((x) => FIELD_NAMES.has(uiField(x.field, form.framework)))
   const unplacedError = error && !placed ? errorMessage(error) : null
 

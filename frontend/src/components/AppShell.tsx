@@ -16,6 +16,7 @@ import SettingsRoundedIcon from '@mui/icons-material/SettingsRounded'
 import GroupRoundedIcon from '@mui/icons-material/GroupRounded'
 import MemoryRoundedIcon from '@mui/icons-material/MemoryRounded'
 import InsightsRoundedIcon from '@mui/icons-material/InsightsRounded'
+import ReceiptLongRoundedIcon from '@mui/icons-material/ReceiptLongRounded'
 import MenuRoundedIcon from '@mui/icons-material/MenuRounded'
 import DarkModeRoundedIcon from '@mui/icons-material/DarkModeRounded'
 import LightModeRoundedIcon from '@mui/icons-material/LightModeRounded'
@@ -202,6 +203,7 @@ export function AppShell() {
           { to: '/admin/users', label: t('nav.users'), icon: <GroupRoundedIcon /> },
           { to: '/admin/llms', label: t('nav.llms'), icon: <MemoryRoundedIcon /> },
           { to: '/admin/stats', label: t('nav.statistics'), icon: <InsightsRoundedIcon /> },
+          { to: '/admin/audit', label: t('nav.audit'), icon: <ReceiptLongRoundedIcon /> },
         ]
       : []
 

@@ -91,3 +91,12 @@ describe('answerDuration', () => {
     expect(answerDuration('2026-12-02T10:00:05.000Z', '2026-12-02T10:00:00.000Z')).toBeNull()
   })
 })
+
+describe('plainReason', () => {
+  it('keeps the address and what happened, drops exception class names', async () => {
+    const { plainReason } = await import('./errors')
+    expect(plainReason('UpstreamFailed: http://127.0.0.1:9/v1 could not be reached: ConnectError')).toBe('http://127.0.0.1:9/v1 could not be reached')
+    expect(plainReason('upstream answered 401 (check the API key)')).toBe('upstream answered 401 (check the API key)')
+    expect(plainReason('ReadTimeout')).toBe('ReadTimeout')
+  })
+})

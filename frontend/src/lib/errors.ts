@@ -51,6 +51,12 @@ export const ERROR_ACTIONS: Record<string, ErrorAction> = {
   invalid_date_range: null,
 }
 
+/** Codes that are about one form field: their sentence goes under that field (e.g. the LLM form's models). */
+export const CODE_FIELDS: Record<string, string> = {
+  model_taken: 'models',
+  invalid_base_url: 'base_url',
+}
+
 /** The code to word an error by when the server's own code has no sentence: by HTTP status. */
 function codeForStatus(status: number): string {
   if (status === 0) return 'network_error'
@@ -90,6 +96,7 @@ export function explainError(e: unknown, t: TFunction = i18n.t.bind(i18n) as TFu
       fields[name] = readableServerText(f.message) ?? t('errorCodes.invalid_field')
     }
     const known = e.code in ERROR_ACTIONS ? e.code : null
+    if (known && CODE_FIELDS[known] && !fields[CODE_FIELDS[known]]) fields[CODE_FIELDS[known]] = t(`errorCodes.${known}`)
     if (known) return { code: known, message: t(`errorCodes.${known}`), action: ERROR_ACTIONS[known], fields }
     // A 4xx with its own code (e.g. invalid_name) explains itself best in the server's words, when readable.
     const own = e.status >= 400 && e.status < 500 ? readableServerText(e.message) : null
@@ -114,4 +121,17 @@ export function streamErrorMessage(err: { code?: string; message?: string } | nu
   const code = err?.code ?? ''
   if (code in ERROR_ACTIONS) return t(`errorCodes.${code}`)
   return readableServerText(err?.message) ?? t('errorCodes.upstream_error')
+}
+
+/**
+ * A recorded failure reason for administrators (an LLM's or agent's last check): the address and what
+ * happened stay, exception class names go ("UpstreamFailed: http://x could not be reached: ConnectError"
+ * → "http://x could not be reached").
+ */
+export function plainReason(text: string): string {
+  const cleaned = text
+    .replace(/(^|[\s(])[A-Z][A-Za-z]*(Error|Exception|Failed|Timeout)\b:?\s*/g, '$1')
+    .replace(/[\s:;,.-]+$/, '')
+    .trim()
+  return cleaned || text
 }

@@ -8,13 +8,12 @@ import KeyRoundedIcon from '@mui/icons-material/KeyRounded'
 import BlockRoundedIcon from '@mui/icons-material/BlockRounded'
 import { useTranslation } from 'react-i18next'
 import { apiKeysApi } from '../api/endpoints'
-import { ApiError } from '../api/client'
-import { errorMessage } from '../lib/errors'
+import { errorMessage, explainError } from '../lib/errors'
 import type { ApiKey, CreatedApiKey } from '../api/types'
 import { Page } from '../components/AppShell'
 import { ConfirmDialog } from '../components/ConfirmDialog'
 import { CopyButton } from '../components/CopyButton'
-import { EmptyState, ErrorState, LoadingState } from '../components/States'
+import { EmptyState, ErrorActionButton, ErrorState, LoadingState } from '../components/States'
 import { toast } from '../components/Toaster'
 import { useAuthStore } from '../store/auth'
 import { useKeyStore } from '../store/keys'
@@ -39,10 +38,11 @@ function Section({ title, hint, action, children }: { title: string; hint?: stri
 function ApiKeys() {
   const { t, i18n } = useTranslation()
   const [keys, setKeys] = useState<ApiKey[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
   const [createOpen, setCreateOpen] = useState(false)
   const [name, setName] = useState('')
   const [createError, setCreateError] = useState<unknown>(null)
+  const nameError = createError ? explainError(createError).fields.name : undefined
   const [busy, setBusy] = useState(false)
   const [created, setCreated] = useState<CreatedApiKey | null>(null)
   const [revoking, setRevoking] = useState<ApiKey | null>(null)
@@ -50,7 +50,7 @@ function ApiKeys() {
 
   const load = useCallback(() => {
     setError(null)
-    apiKeysApi.list().then(setKeys, (e) => setError(errorMessage(e)))
+    apiKeysApi.list().then(setKeys, (e) => setError(e ?? new Error('failed')))
   }, [])
   useEffect(load, [load])
 
@@ -88,7 +88,7 @@ function ApiKeys() {
           </Box>
         </Alert>
       )}
-      {error && <ErrorState message={error} onRetry={load} />}
+      {Boolean(error) && <ErrorState error={error} onRetry={load} />}
       {!keys && !error && <LoadingState rows={2} />}
       {keys && keys.length === 0 && <EmptyState icon={<KeyRoundedIcon fontSize="large" />} title={t('settings.noKeys')} />}
       {keys && keys.length > 0 && (
@@ -137,11 +137,14 @@ function ApiKeys() {
               onChange={(e) => setName(e.target.value)}
               sx={{ mt: 1 }}
               name="name"
-              error={createError instanceof ApiError && Boolean(createError.fieldMessage('name'))}
-              helperText={createError instanceof ApiError ? createError.fieldMessage('name') : undefined}
+              error={Boolean(nameError)}
+              helperText={nameError}
             />
-            {Boolean(createError) && !(createError instanceof ApiError && createError.fieldMessage('name')) && (
-              <Alert severity="error" sx={{ mt: 2, borderRadius: 3 }}>{errorMessage(createError)}</Alert>
+            {Boolean(createError) && !nameError && (
+              <Alert severity="error" sx={{ mt: 2, borderRadius: 3 }} data-testid="create-key-error"
+                action={<ErrorActionButton action={explainError(createError).action === 'signIn' ? 'signIn' : null} />}>
+                {errorMessage(createError)}
+              </Alert>
             )}
           </DialogContent>
           <DialogActions sx={{ px: 3, pb: 2.5 }}>

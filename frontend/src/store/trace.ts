@@ -3,8 +3,12 @@
  * de-duplicated by entry id (a reconnect may replay what the history already holds). An entry the server merged
  * into another (`trace.entry_removed`: an LLM span joined the log-proxy's entry of the same call) is dropped and
  * kept out, so a history page fetched before the merge cannot bring it back.
+ *
+ * Clear is undoable: the entries leave the view at once, but the server delete is sent only after
+ * `CLEAR_UNDO_MS`, and only for what was made up to the newest entry shown (`up_to`), so a call arriving
+ * meanwhile is neither hidden nor deleted. Undo within the delay puts everything back; nothing was sent.
  */
-import { errorMessage } from '../lib/errors'
+import { explainError, type ExplainedError } from '../lib/errors'
 import { create } from 'zustand'
 import { logsApi } from '../api/endpoints'
 import { toTraceEntry } from '../api/normalize'
@@ -12,21 +16,51 @@ import type { TraceEntry } from '../api/types'
 import type { ServerMessage, SocketState } from '../api/socket'
 
 export const MAX_ENTRIES = 500
+export const CLEAR_UNDO_MS = 8000
+
+/** A clear waiting for its undo delay: what it hid, and up to when the server will delete. */
+export interface PendingClear {
+  hidden: TraceEntry[]
+  upTo: string | null
+}
 
 interface TraceState {
   entries: Record<string, TraceEntry[]>
   loading: Record<string, boolean>
-  errors: Record<string, string | null>
+  errors: Record<string, ExplainedError | null>
   /** Per trace, the ids of entries merged into others: never shown again. */
   removed: Record<string, string[]>
+  pendingClears: Record<string, PendingClear | undefined>
+  /** Per trace, the agent whose calls alone are shown (null: all). */
+  agentFilter: Record<string, string | null>
   connection: SocketState
   setConnection(s: SocketState): void
   loadHistory(traceId: string): Promise<void>
   add(entry: TraceEntry): void
   remove(traceId: string, entryId: string): void
   loadWhole(traceId: string, entryId: string): Promise<void>
-  clear(traceId: string): Promise<void>
+  /** Hides the entries now and deletes them on the server after the undo delay. */
+  clear(traceId: string): void
+  undoClear(traceId: string): void
+  /** Sends a pending clear at once (the delay's end, or leaving the app). */
+  commitClear(traceId: string): Promise<void>
+  setAgentFilter(traceId: string, agent: string | null): void
   handleServerMessage(msg: ServerMessage): void
+}
+
+const clearTimers = new Map<string, ReturnType<typeof setTimeout>>()
+
+function newestTime(entries: TraceEntry[]): string | null {
+  let best: string | null = null
+  for (const e of entries) if (e.created_at && (best === null || Date.parse(e.created_at) > Date.parse(best))) best = e.created_at
+  return best
+}
+
+/** Whether an entry was made at or before a clear's `up_to` (entries without a readable time count as older). */
+export function clearedBy(entry: TraceEntry, upTo: string | null): boolean {
+  if (upTo === null) return true
+  const at = Date.parse(entry.created_at)
+  return !Number.isFinite(at) || at <= Date.parse(upTo)
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
@@ -45,6 +79,8 @@ export const useTraceStore = create<TraceState>((set, get) => ({
   loading: {},
   errors: {},
   removed: {},
+  pendingClears: {},
+  agentFilter: {},
   connection: 'idle',
 
   setConnection: (connection) => set({ connection }),
@@ -54,9 +90,12 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     set((s) => ({ loading: { ...s.loading, [traceId]: true }, errors: { ...s.errors, [traceId]: null } }))
     try {
       const history = await logsApi.list(traceId)
-      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history, s.removed[traceId]) } }))
+      const pending = get().pendingClears[traceId]
+      // While a clear waits for its undo, what it hid stays hidden (and is kept for the undo).
+      const shown = pending ? history.filter((e) => !pending.hidden.some((h) => h.entry_id === e.entry_id) && !clearedBy(e, pending.upTo)) : history
+      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], shown, s.removed[traceId]) } }))
     } catch (e) {
-      set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
+      set((s) => ({ errors: { ...s.errors, [traceId]: explainError(e) } }))
     } finally {
       set((s) => ({ loading: { ...s.loading, [traceId]: false } }))
     }
@@ -65,6 +104,12 @@ export const useTraceStore = create<TraceState>((set, get) => ({
   add(entry) {
     const traceId = entry.trace_id
     if (!traceId) return
+    const pending = get().pendingClears[traceId]
+    if (pending && pending.hidden.some((h) => h.entry_id === entry.entry_id)) {
+      // A hidden call changed (a running one finished): keep the newer version for an undo.
+      set((s) => ({ pendingClears: { ...s.pendingClears, [traceId]: { ...pending, hidden: merge(pending.hidden, [entry]) } } }))
+      return
+    }
     set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [entry], s.removed[traceId]) } }))
   },
 
@@ -82,20 +127,58 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], [{ ...whole, truncated: undefined }], s.removed[traceId]) } }))
   },
 
-  async clear(traceId) {
-    // Clearing the view always works; clearing the stored history is best effort (it may not be ours to delete).
-    set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+  clear(traceId) {
+    const shown = get().entries[traceId] ?? []
+    const earlier = get().pendingClears[traceId]
+    if (earlier) void get().commitClear(traceId) // a second Clear within the delay: the first one goes now
+    const pending: PendingClear = { hidden: shown, upTo: newestTime(shown) }
+    set((s) => ({
+      entries: { ...s.entries, [traceId]: [] },
+      pendingClears: { ...s.pendingClears, [traceId]: pending },
+      errors: { ...s.errors, [traceId]: null },
+    }))
+    clearTimers.set(traceId, setTimeout(() => void get().commitClear(traceId), CLEAR_UNDO_MS))
+  },
+
+  undoClear(traceId) {
+    const pending = get().pendingClears[traceId]
+    clearTimeout(clearTimers.get(traceId))
+    clearTimers.delete(traceId)
+    if (!pending) return
+    set((s) => ({
+      entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], pending.hidden, s.removed[traceId]) },
+      pendingClears: { ...s.pendingClears, [traceId]: undefined },
+    }))
+  },
+
+  async commitClear(traceId) {
+    const pending = get().pendingClears[traceId]
+    clearTimeout(clearTimers.get(traceId))
+    clearTimers.delete(traceId)
+    if (!pending) return
+    set((s) => ({ pendingClears: { ...s.pendingClears, [traceId]: undefined } }))
+    if (!pending.hidden.length) return
     try {
-      await logsApi.clear(traceId)
+      await logsApi.clear(traceId, pending.upTo ?? undefined)
     } catch (e) {
-      set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
+      // Not deleted: show the calls again (they are still stored) with the reason.
+      set((s) => ({
+        entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], pending.hidden, s.removed[traceId]) },
+        errors: { ...s.errors, [traceId]: explainError(e) },
+      }))
     }
+  },
+
+  setAgentFilter(traceId, agent) {
+    set((s) => ({ agentFilter: { ...s.agentFilter, [traceId]: agent } }))
   },
 
   handleServerMessage(msg) {
     if (msg.type === 'trace.cleared' && typeof msg.trace_id === 'string') {
+      // Cleared (here or in another tab): up to `up_to` when the clear said so, else everything.
       const traceId = msg.trace_id
-      set((s) => ({ entries: { ...s.entries, [traceId]: [] } }))
+      const upTo = typeof msg.up_to === 'string' ? msg.up_to : null
+      set((s) => ({ entries: { ...s.entries, [traceId]: (s.entries[traceId] ?? []).filter((e) => !clearedBy(e, upTo)) } }))
       return
     }
     if (msg.type === 'trace.entry_removed') {

@@ -26,6 +26,11 @@ interface UiState {
   setTracePanelWidth(width: number): void
 }
 
+/** The setup guide is open for a trace without calls and collapsed once calls arrive, unless the developer chose. */
+export function traceGuideShown(choice: boolean | null, hasCalls: boolean): boolean {
+  return choice ?? !hasCalls
+}
+
 export const TRACE_PANEL_MIN = 320
 export const TRACE_PANEL_MAX = 760
 
@@ -60,7 +65,16 @@ export const useUiStore = create<UiState>()(
       toggleRail: () => set((s) => ({ railExpanded: !s.railExpanded })),
       setTracePanelOpen: (tracePanelOpen) => set({ tracePanelOpen }),
       setTracePanelWidth: (width) => set({ tracePanelWidth: clampTraceWidth(width) }),
+
     }),
     { name: 'a2g-ui' },
   ),
+)
+
+/**
+ * The trace's setup guide as the developer last left it (null until they open or close it themselves),
+ * in its own localStorage entry: it is the panel's reading state, not look and feel.
+ */
+export const useTraceGuideStore = create<{ open: boolean | null; setOpen(open: boolean): void }>()(
+  persist((set) => ({ open: null, setOpen: (open) => set({ open }) }), { name: 'a2g-trace-guide' }),
 )

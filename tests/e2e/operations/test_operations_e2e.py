@@ -143,9 +143,13 @@ def test_statistics_equal_the_calls_made_through_the_log_proxy(ops_runtime: Runt
         assert mine["prompt_tokens"] == expected["prompt"]
         assert mine["completion_tokens"] == expected["completion"]
         assert mine["avg_latency_ms"] is not None and mine["avg_latency_ms"] >= 0
+        # Beside the id, the name people know: the user's display name, the agent's title.
+        profile = dev.get("/api/auth/me").json()
+        assert mine["name"] == (profile.get("user") or profile)["display_name"]
 
         by_agent = boss.get("/api/admin/stats/usage", params={**params, "group_by": "agent"}).json()
-        assert next(g for g in by_agent["groups"] if g["key"] == agent["id"])["calls"] == expected["calls"]
+        ours = next(g for g in by_agent["groups"] if g["key"] == agent["id"])
+        assert ours["calls"] == expected["calls"] and ours["name"] == "Stats agent"
         by_model = {g["key"]: g["calls"] for g in
                     boss.get("/api/admin/stats/usage", params={**params, "group_by": "model"}).json()["groups"]}
         assert by_model["ops-model"] >= 6 and by_model["error-model"] >= 1

@@ -88,8 +88,18 @@ def test_history_entry_and_clear(tracing_runtime: TracingRuntime, developer: Dev
     whole = httpx.get(f"{tracing_runtime.base_url}/api/logs/{entry_id}", params={"trace_id": trace_id},
                       headers=headers)
     assert whole.status_code == 200 and whole.json()["entry_id"] == entry_id
+    # Up to the second call's time: the third, made later, stays; a time that is not one is refused.
+    up_to = (page["items"] + rest["items"])[1]["at"]
+    bad = httpx.delete(tracing_runtime.base_url + "/api/logs", params={"trace_id": trace_id, "up_to": "soon"},
+                       headers=headers)
+    assert bad.status_code == 400, bad.text
+    partly = httpx.delete(tracing_runtime.base_url + "/api/logs", params={"trace_id": trace_id, "up_to": up_to},
+                          headers=headers)
+    assert partly.status_code == 200 and partly.json()["deleted"] == 2, partly.text
+    left = httpx.get(tracing_runtime.base_url + "/api/logs", params={"trace_id": trace_id}, headers=headers).json()
+    assert [e["request"]["messages"][0]["content"] for e in left["items"]] == ["three"]
     cleared = httpx.delete(tracing_runtime.base_url + "/api/logs", params={"trace_id": trace_id}, headers=headers)
-    assert cleared.json()["deleted"] == 3
+    assert cleared.json()["deleted"] == 1
     assert httpx.get(tracing_runtime.base_url + "/api/logs", params={"trace_id": trace_id},
                      headers=headers).json()["items"] == []
 

@@ -65,7 +65,11 @@ def test_log_entries_page_both_ways_get_and_clear(ddb: str) -> None:
     assert [e["entry_id"] for e in newest.entries] == ["log_999", "log_006", "log_005"]
     copy = logs.get(session_trace, "log_999")
     assert copy is not None and copy["trace_id"] == session_trace and copy["session_id"] == "s"
-    assert logs.clear(agent_trace) == 8
+    # Up to a time: what was made later (a call that arrived during the app's undo delay) stays.
+    logs.put([agent_trace], _entry("log_later", at="2026-11-01T00:00:09.000Z"), ttl=2_000_000_000)
+    assert logs.clear(agent_trace, datetime(2026, 11, 1, 0, 0, 5, tzinfo=UTC)) == 8
+    assert [e["entry_id"] for e in logs.page(agent_trace, 5, None, newest_first=False).entries] == ["log_later"]
+    assert logs.clear(agent_trace) == 1
     assert logs.page(agent_trace, 5, None, newest_first=False).entries == []
     assert logs.get(session_trace, "log_999") is not None  # the session's copy is its own
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 from a2g.errors import Conflict, ValidationFailed
-from a2g.operations.bridges import ChatAgentData, RegistryAgents, RegistryLlms, UserMailDirectory, agent_view
+from a2g.operations.bridges import (
+    ChatAgentData,
+    RegistryAgents,
+    RegistryLlms,
+    UserDisplayNames,
+    UserMailDirectory,
+    agent_view,
+)
 from a2g.operations.ports import AgentView
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,6 +86,23 @@ def test_mail_address_falls_back_to_the_domain_when_the_profile_cannot_be_read()
         raise RuntimeError("table unreachable")
 
     assert UserMailDirectory("@corp.example", read_email=broken).mail_address("dee") == "dee@corp.example"
+
+
+def test_display_names_are_read_once_and_a_failed_read_is_not_remembered() -> None:
+    reads: list[str] = []
+    failing = {"dee"}
+
+    def read(user_id: str) -> str | None:
+        reads.append(user_id)
+        if user_id in failing:
+            raise RuntimeError("table unreachable")
+        return {"ann": "Ann Lee"}.get(user_id)
+
+    names = UserDisplayNames(read_name=read)
+    assert [names.display_name("ann"), names.display_name("ann"), names.display_name("bob")] == ["Ann Lee", "Ann Lee", None]
+    assert names.display_name("dee") is None
+    failing.clear()
+    assert names.display_name("dee") is None and reads == ["ann", "bob", "dee", "dee"]
 
 
 @dataclass

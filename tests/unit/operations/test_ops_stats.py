@@ -180,3 +180,30 @@ def test_gateway_calls_per_agent_per_calling_team_and_per_pair() -> None:
         ("ag1", "red", 3), ("gone", None, 2), ("ag1", "blue", 1)]
     with pytest.raises(ValidationFailed):
         stats.gateway("2026-05-03", "2026-05-01")
+
+
+class FakeUserNames:
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.asked: list[str] = []
+
+    def display_name(self, user_id: str) -> str | None:
+        self.asked.append(user_id)
+        return self.names.get(user_id)
+
+
+def test_breakdowns_by_agent_and_user_carry_names_beside_the_ids() -> None:
+    agents = FakeAgents()
+    when = datetime(2026, 5, 1, tzinfo=UTC)
+    agents.add(AgentView(agent_id="ag1", owner_id="o", name="Trip Planner", status=PRODUCTION, framework="A2A",
+                         base_url="http://x", created_at=when, updated_at=when))  # fmt: skip
+    users = FakeUserNames({"ann": "Ann Lee", "cy": "Cy Park"})
+    stats = StatsService(FakeCounters(ROWS), agents, FixedClock(datetime(2026, 5, 3, 10, tzinfo=UTC)), users=users)
+    by_agent = {g["key"]: g["name"] for g in stats.usage("2026-05-01", "2026-05-03", "agent")["groups"]}
+    assert by_agent == {"ag1": "Trip Planner", "ag2": None}  # ag2 no longer exists: its id is all there is
+    by_user = {g["key"]: g["name"] for g in stats.usage("2026-05-01", "2026-05-03", "user")["groups"]}
+    assert by_user == {"ann": "Ann Lee", "ben": None, "cy": "Cy Park"}
+    assert sorted(users.asked) == ["ann", "ben", "cy"]
+    # Other groupings are named by their key already, and look nothing up.
+    assert {g["name"] for g in stats.usage("2026-05-01", "2026-05-03", "team")["groups"]} == {None}
+    assert len(users.asked) == 3

@@ -50,6 +50,22 @@ def test_history_order_paging_and_clear_announced() -> None:
     assert pusher.messages == [("conn-a", {"type": "trace.cleared", "trace_id": trace})]
 
 
+def test_clear_up_to_a_time_keeps_the_calls_made_after_it() -> None:
+    service, traces, logs, _connections, pusher = _service()
+    trace = traces.create_trace("alice", "agent")
+    for i, at in enumerate(["2026-05-01T10:00:00.000Z", "2026-05-01T10:00:05.000Z", "2026-05-01T10:00:09.000Z"]):
+        logs.put([trace], {"entry_id": f"log_{i}", "status": "ok", "at": at}, ttl=1)
+    service.subscribe("conn-a", "alice", trace)
+    # Up to the second call (the newest the developer saw when pressing Clear, in another offset's notation).
+    assert service.clear("alice", trace, "2026-05-01T19:00:05+09:00") == 2
+    assert [e["entry_id"] for e in service.history("alice", trace)["items"]] == ["log_2"]
+    assert pusher.messages[-1] == ("conn-a", {"type": "trace.cleared", "trace_id": trace,
+                                              "up_to": "2026-05-01T10:00:05.000Z"})
+    with pytest.raises(ValidationFailed):
+        service.clear("alice", trace, "yesterday")
+    assert len(logs.by_trace[trace]) == 1
+
+
 class FakeLlmStore:
     def __init__(self) -> None:
         self.items: dict[str, LlmRecord] = {}

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from a2g.adapters.outbound import DestinationPolicy
@@ -75,8 +76,15 @@ class FakeLogs:
     def get(self, trace_id: str, entry_id: str) -> dict[str, Any] | None:
         return next((e for e in self.by_trace.get(trace_id, []) if e["entry_id"] == entry_id), None)
 
-    def clear(self, trace_id: str) -> int:
-        return len(self.by_trace.pop(trace_id, []))
+    def clear(self, trace_id: str, up_to: datetime | None = None) -> int:
+        if up_to is None:
+            return len(self.by_trace.pop(trace_id, []))
+        from a2g.tracing.repository import made_by
+
+        held = self.by_trace.get(trace_id, [])
+        kept = [e for e in held if not made_by(e.get("at"), up_to)]
+        self.by_trace[trace_id] = kept
+        return len(held) - len(kept)
 
     def recent(self, trace_id: str, limit: int) -> list[dict[str, Any]]:
         return list(reversed(self.by_trace.get(trace_id, [])))[:limit]

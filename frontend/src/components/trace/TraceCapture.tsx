@@ -2,19 +2,18 @@
  * What to paste into the agent so its LLM calls land in this trace: base URL, API key, models and a
  * snippet per framework, each with a copy button. Collapsible, since it is needed once per agent.
  */
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useState, type ReactNode } from 'react'
 import { Box, Button, Chip, Collapse, Tab, Tabs, Typography } from '@mui/material'
 import ExpandMoreRoundedIcon from '@mui/icons-material/ExpandMoreRounded'
 import KeyRoundedIcon from '@mui/icons-material/KeyRounded'
 import { useTranslation } from 'react-i18next'
 import { apiKeysApi, llmsApi } from '../../api/endpoints'
-import { errorMessage } from '../../lib/errors'
 import type { ApiKey } from '../../api/types'
 import { buildSnippets, logProxyBaseUrl } from '../../lib/snippets'
 import { useKeyStore } from '../../store/keys'
 import { CopyButton, copyText } from '../CopyButton'
 import { CodeBlock } from '../chat/CodeBlock'
-import { toast } from '../Toaster'
+import { toastError } from '../Toaster'
 
 function Field({ label, value, display, testId }: { label: string; value: string; display?: string; testId?: string }) {
   return (
@@ -32,9 +31,12 @@ function Field({ label, value, display, testId }: { label: string; value: string
   )
 }
 
-export function TraceCapture({ traceId }: { traceId: string }) {
+/**
+ * `open` / `onToggle`: the panel decides (collapsed once the trace has calls, then as the developer left it);
+ * `children` (the OpenTelemetry part of the guide) collapse with it.
+ */
+export function TraceCapture({ traceId, open, onToggle, children }: { traceId: string; open: boolean; onToggle: () => void; children?: ReactNode }) {
   const { t } = useTranslation()
-  const [open, setOpen] = useState(true)
   const [models, setModels] = useState<string[] | null>(null)
   const [active, setActive] = useState<ApiKey | null>(null)
   const [creating, setCreating] = useState(false)
@@ -57,7 +59,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
     try {
       remember(await apiKeysApi.create('playground'))
     } catch (e) {
-      toast(errorMessage(e), 'error')
+      toastError(e, () => void createKey())
     } finally {
       setCreating(false)
     }
@@ -68,7 +70,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
       <Box
         component="button"
         type="button"
-        onClick={() => setOpen((o) => !o)}
+        onClick={onToggle}
         aria-expanded={open}
         aria-controls="trace-capture-body"
         className="w-full flex items-center gap-2 bg-transparent border-0 cursor-pointer px-4 py-3 text-left"
@@ -130,6 +132,7 @@ export function TraceCapture({ traceId }: { traceId: string }) {
               <CodeBlock code={snippets[tab].code} language={snippets[tab].language} maxHeight={320} />
             </Box>
           </Box>
+          {children}
         </Box>
       </Collapse>
     </Box>

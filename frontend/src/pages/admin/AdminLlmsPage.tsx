@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react'
 import {
   Alert, Autocomplete, Box, Button, Card, Chip, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, FormControlLabel,
-  IconButton, MenuItem, Switch, TextField, Tooltip, Typography,
+  IconButton, MenuItem, Switch, TextField, Typography,
 } from '@mui/material'
 import AddRoundedIcon from '@mui/icons-material/AddRounded'
 import MemoryRoundedIcon from '@mui/icons-material/MemoryRounded'
@@ -10,13 +10,12 @@ import DeleteOutlineRoundedIcon from '@mui/icons-material/DeleteOutlineRounded'
 import NetworkCheckRoundedIcon from '@mui/icons-material/NetworkCheckRounded'
 import { useTranslation } from 'react-i18next'
 import { llmsApi } from '../../api/endpoints'
-import { ApiError } from '../../api/client'
-import { errorMessage } from '../../lib/errors'
+import { errorMessage, explainError, plainReason } from '../../lib/errors'
 import type { Llm, LlmInput, LlmProvider } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
-import { toast } from '../../components/Toaster'
+import { toast, toastError } from '../../components/Toaster'
 import { formatDateTime } from '../../lib/format'
 
 // What `base_url` means for each provider (the platform appends the provider's own paths).
@@ -26,14 +25,35 @@ const BASE_URL_EXAMPLES: Record<LlmProvider, string> = {
   gemini: 'https://generativelanguage.googleapis.com',
 }
 
+const FORM_FIELDS = ['name', 'provider', 'base_url', 'api_key', 'models']
+
 function HealthChip({ llm }: { llm: Llm }) {
   const { t } = useTranslation()
   const s = llm.health.status
   const color = s === 'healthy' ? 'success' : s === 'unhealthy' ? 'error' : 'default'
+  return <Chip size="small" color={color} variant="outlined" label={t(`admin.healthStatus.${s}`, { defaultValue: s })} data-testid="llm-health" data-status={s} />
+}
+
+/**
+ * The last check on the card itself: when it ran and, if it failed, why; the latency only for a check
+ * that succeeded. "Not checked yet" when no check ever ran (no "0 ms").
+ */
+export function HealthLine({ llm }: { llm: Llm }) {
+  const { t, i18n } = useTranslation()
+  const { status, checked_at, latency_ms, error } = llm.health
+  if (!checked_at) return <Typography variant="caption" color="text.secondary" data-testid="llm-health-line">{t('admin.notChecked')}</Typography>
+  const when = formatDateTime(checked_at, i18n.language)
   return (
-    <Tooltip title={[llm.health.checked_at && formatDateTime(llm.health.checked_at), llm.health.error].filter(Boolean).join(' — ') || ''}>
-      <Chip size="small" color={color} variant="outlined" label={t(`admin.healthStatus.${s}`, { defaultValue: s })} />
-    </Tooltip>
+    <Box className="flex flex-col gap-0.5" data-testid="llm-health-line">
+      <Typography variant="caption" color="text.secondary">
+        {status === 'healthy' && latency_ms !== undefined ? t('admin.checkedOk', { when, ms: Math.round(latency_ms) }) : t('admin.checkedAt', { when })}
+      </Typography>
+      {status !== 'healthy' && error && (
+        <Typography variant="caption" color="error" sx={{ overflowWrap: 'anywhere' }} data-testid="llm-health-error">
+          {t('admin.healthReason', { reason: plainReason(error) })}
+        </Typography>
+      )}
+    </Box>
   )
 }
 
@@ -47,7 +67,9 @@ function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | 
     setError(null)
     setForm(llm ? { name: llm.name, provider: llm.provider, base_url: llm.base_url, api_key: '', models: llm.models, enabled: llm.enabled } : { name: '', provider: 'openai', base_url: '', api_key: '', models: [], enabled: true })
   }, [open, llm])
-  const fe = (f: string) => (error instanceof ApiError ? error.fieldMessage(f) : undefined)
+  // Each field's problem in a sentence under it (never the server's raw validation text).
+  const fields = error ? explainError(error).fields : {}
+  const fe = (f: string): string | undefined => fields[f]
   const submit = async (e: FormEvent) => {
     e.preventDefault()
     setBusy(true)
@@ -88,7 +110,7 @@ function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | 
             renderInput={(params) => <TextField {...params} label={t('admin.models')} placeholder={t('admin.modelsHint')} name="models" error={Boolean(fe('models'))} helperText={fe('models')} />}
           />
           <FormControlLabel control={<Switch checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />} label={t('admin.enabled')} />
-          {Boolean(error) && !(error instanceof ApiError && error.fields.length) && <Alert severity="error" sx={{ borderRadius: 3 }}>{errorMessage(error)}</Alert>}
+          {Boolean(error) && !FORM_FIELDS.some((f) => fields[f]) && <Alert severity="error" sx={{ borderRadius: 3 }} data-testid="llm-form-error">{errorMessage(error)}</Alert>}
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2.5 }}>
           <Button onClick={onClose}>{t('common.cancel')}</Button>
@@ -102,7 +124,7 @@ function LlmDialog({ open, llm, onClose, onSaved }: { open: boolean; llm: Llm | 
 export default function AdminLlmsPage() {
   const { t } = useTranslation()
   const [llms, setLlms] = useState<Llm[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
   const [editing, setEditing] = useState<Llm | null>(null)
   const [dialog, setDialog] = useState(false)
   const [deleting, setDeleting] = useState<Llm | null>(null)
@@ -110,7 +132,7 @@ export default function AdminLlmsPage() {
 
   const load = useCallback(() => {
     setError(null)
-    llmsApi.list().then(setLlms, (e) => setError(errorMessage(e)))
+    llmsApi.list().then(setLlms, (e) => setError(e ?? new Error('failed')))
   }, [])
   useEffect(load, [load])
 
@@ -120,7 +142,8 @@ export default function AdminLlmsPage() {
     setTesting(l.llm_id)
     try {
       const r = await llmsApi.test(l.llm_id)
-      toast(r.ok ? t('admin.testOk', { ms: r.latency_ms ?? '?' }) : t('admin.testFailed', { message: r.message ?? '' }), r.ok ? 'success' : 'error')
+      // The result (and a failure's reason) lands on the card; the notice only says that it ran.
+      toast(r.ok ? (r.latency_ms !== undefined ? t('admin.testOk', { ms: Math.round(r.latency_ms) }) : t('admin.testOkPlain')) : t('admin.testFailedShort'), r.ok ? 'success' : 'error')
       load()
     } catch (e) {
       toast(t('admin.testFailed', { message: errorMessage(e) }), 'error')
@@ -131,7 +154,7 @@ export default function AdminLlmsPage() {
 
   return (
     <Page title={t('admin.llmsTitle')} subtitle={t('admin.llmsHint')} actions={<Button variant="contained" startIcon={<AddRoundedIcon />} onClick={() => { setEditing(null); setDialog(true) }}>{t('admin.addLlm')}</Button>}>
-      {error && <ErrorState message={error} onRetry={load} />}
+      {Boolean(error) && <ErrorState error={error} onRetry={load} />}
       {!llms && !error && <LoadingState rows={3} />}
       {llms && llms.length === 0 && <Card><EmptyState icon={<MemoryRoundedIcon fontSize="large" />} title={t('admin.noLlms')} /></Card>}
       {llms && llms.length > 0 && (
@@ -142,11 +165,11 @@ export default function AdminLlmsPage() {
                 <Typography sx={{ fontWeight: 600 }} className="flex-1 truncate">{l.name}</Typography>
                 <Chip size="small" label={l.provider} data-testid="llm-provider" />
                 <HealthChip llm={l} />
-                {!l.enabled && <Chip size="small" label="off" />}
+                {!l.enabled && <Chip size="small" label={t('admin.off')} />}
               </Box>
               <Typography sx={{ fontFamily: 'monospace' }} variant="body2" color="text.secondary" className="truncate" title={l.base_url}>{l.base_url}</Typography>
               <Box className="flex flex-wrap gap-1">{l.models.map((m) => <Chip key={m} size="small" label={m} sx={{ fontFamily: 'monospace', bgcolor: 'var(--a2g-raised)' }} />)}</Box>
-              {l.health.latency_ms !== undefined && <Typography variant="caption" color="text.secondary">{l.health.latency_ms} ms</Typography>}
+              <HealthLine llm={l} />
               <Box className="flex items-center gap-1 mt-auto pt-2" sx={{ borderTop: '1px solid var(--a2g-border)' }}>
                 <Button size="small" startIcon={testing === l.llm_id ? <CircularProgress size={14} /> : <NetworkCheckRoundedIcon />} onClick={() => void test(l)} disabled={testing === l.llm_id}>{t('common.test')}</Button>
                 <Box className="flex-1" />
@@ -165,7 +188,7 @@ export default function AdminLlmsPage() {
             await llmsApi.remove(deleting.llm_id)
             setLlms((list) => (list ?? []).filter((x) => x.llm_id !== deleting.llm_id))
           } catch (e) {
-            toast(errorMessage(e), 'error')
+            toastError(e)
           }
         }}
       />

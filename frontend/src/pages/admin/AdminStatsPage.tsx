@@ -1,57 +1,78 @@
 /** Usage statistics from the pre-aggregated counters: calls per day, and a breakdown by team/user/model/agent. */
 import { useCallback, useEffect, useState } from 'react'
-import { Box, Card, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography, useTheme } from '@mui/material'
+import { Box, Card, Table, TableBody, TableCell, TableHead, TableRow, ToggleButton, ToggleButtonGroup, Typography, useTheme } from '@mui/material'
 import InsightsRoundedIcon from '@mui/icons-material/InsightsRounded'
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
-import { errorMessage } from '../../lib/errors'
-import type { ActiveUsers, StatsGroupBy, UsageRow } from '../../api/types'
+import type { ActiveUsers, AgentStats, StatsGroupBy, UsageRow } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
-import { isoDate, isValidRange } from '../../lib/format'
+import { PeriodPicker } from '../../components/admin/PeriodPicker'
+import { presetPeriod, type Period } from '../../lib/period'
 
-type Load<T> = { data: T | null; error: string | null }
+type Load<T> = { data: T | null; error: unknown }
 
 function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): Load<T> & { reload: () => void } {
   const [state, setState] = useState<Load<T>>({ data: null, error: null })
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const reload = useCallback(() => {
     setState({ data: null, error: null })
-    fn().then((data) => setState({ data, error: null }), (e) => setState({ data: null, error: errorMessage(e) }))
+    fn().then((data) => setState({ data, error: null }), (e) => setState({ data: null, error: e ?? new Error('failed') }))
   }, deps)
   useEffect(reload, [reload])
   return { ...state, reload }
 }
 
-/** Numbers at the top level become tiles; objects of numbers become "label: value" lists. */
-function Overview({ title, data }: { title: string; data: Record<string, unknown> }) {
-  const tiles = Object.entries(data).filter(([, v]) => typeof v === 'number') as [string, number][]
-  const groups = Object.entries(data).filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v)) as [string, Record<string, unknown>][]
+/** What a breakdown row is called: the name people know, the id only when there is no name. */
+export function rowLabel(row: UsageRow): string {
+  return row.name || row.key
+}
+
+const STATUSES = ['DEVELOPMENT', 'PRODUCTION', 'DISABLED'] as const
+
+function AgentsOverview({ data }: { data: AgentStats }) {
+  const { t } = useTranslation()
   return (
-    <Card className="p-6 flex flex-col gap-4">
-      <Typography variant="h6" component="h2">{title}</Typography>
+    <Card className="p-6 flex flex-col gap-4" data-testid="agents-overview">
+      <Typography variant="h6" component="h2">{t('admin.agentsOverview')}</Typography>
       <Box className="flex flex-wrap gap-6">
-        {tiles.map(([k, v]) => (
-          <Box key={k}>
-            <Typography sx={{ fontWeight: 500 }} variant="h4">{v.toLocaleString()}</Typography>
-            <Typography variant="body2" color="text.secondary">{k.replace(/_/g, ' ')}</Typography>
+        <Box>
+          <Typography sx={{ fontWeight: 500 }} variant="h4">{data.total.toLocaleString()}</Typography>
+          <Typography variant="body2" color="text.secondary">{t('admin.agentsTotal', { count: data.total })}</Typography>
+        </Box>
+        {STATUSES.map((s) => (
+          <Box key={s}>
+            <Typography sx={{ fontWeight: 500 }} variant="h4">{(data.by_status[s] ?? 0).toLocaleString()}</Typography>
+            <Typography variant="body2" color="text.secondary">{t(`admin.status.${s}`)}</Typography>
           </Box>
         ))}
       </Box>
-      {groups.map(([k, obj]) => (
-        <Box key={k}>
-          <Typography variant="overline" color="text.secondary">{k.replace(/_/g, ' ')}</Typography>
+      {Object.keys(data.by_framework).length > 0 && (
+        <Box>
+          <Typography variant="overline" color="text.secondary" component="h3">{t('admin.byFramework')}</Typography>
           <Box className="flex flex-wrap gap-2 mt-1">
-            {Object.entries(obj).map(([name, v]) => (
+            {Object.entries(data.by_framework).map(([name, v]) => (
               <Box key={name} className="rounded-xl px-3 py-1.5 text-sm" sx={{ bgcolor: 'var(--a2g-raised)' }}>
-                {name}: <b>{typeof v === 'number' ? v.toLocaleString() : String(v)}</b>
+                {t(`agentForm.frameworks.${name.toLowerCase()}`, { defaultValue: name })}: <b>{v.toLocaleString()}</b>
               </Box>
             ))}
           </Box>
         </Box>
-      ))}
-      {!tiles.length && !groups.length && <Typography color="text.secondary">—</Typography>}
+      )}
+      {data.most_used.length > 0 && (
+        <Box>
+          <Typography variant="overline" color="text.secondary" component="h3">{t('admin.mostUsed')}</Typography>
+          <Box component="ol" className="m-0 pl-0 list-none flex flex-col gap-1 mt-1" data-testid="most-used">
+            {data.most_used.map((m) => (
+              <Box component="li" key={m.agent_id} className="flex items-center gap-3 text-sm min-w-0">
+                <Box className="flex-1 min-w-0 truncate" title={m.agent_id}>{m.name || m.agent_id}</Box>
+                <Box sx={{ color: 'var(--a2g-muted)', flexShrink: 0 }}>{t('admin.callsCount', { count: m.calls })}</Box>
+              </Box>
+            ))}
+          </Box>
+        </Box>
+      )}
     </Card>
   )
 }
@@ -59,21 +80,16 @@ function Overview({ title, data }: { title: string; data: Record<string, unknown
 export default function AdminStatsPage() {
   const { t } = useTranslation()
   const theme = useTheme()
-  const today = new Date()
-  const [from, setFrom] = useState(isoDate(new Date(today.getTime() - 29 * 86_400_000)))
-  const [to, setTo] = useState(isoDate(today))
   const [groupBy, setGroupBy] = useState<Exclude<StatsGroupBy, 'day'>>('team')
-  // The range is checked here, before any request: a From after To shows one sentence under the field and
-  // the figures of the last valid range stay, instead of three identical errors from the server.
-  const rangeError = isValidRange(from, to) ? null : t('errorCodes.invalid_date_range')
-  const [range, setRange] = useState({ from, to })
-  useEffect(() => {
-    if (isValidRange(from, to)) setRange({ from, to })
-  }, [from, to])
+  // The period is checked by the picker, before any request: a From after To shows one sentence under the
+  // field and the figures of the last valid period stay, instead of three identical errors from the server.
+  const [range, setRange] = useState<Period>(() => presetPeriod(30))
 
   const daily = useLoad<UsageRow[]>(() => adminApi.usage(range.from, range.to, 'day'), [range])
   const breakdown = useLoad<UsageRow[]>(() => adminApi.usage(range.from, range.to, groupBy), [range, groupBy])
-  const agents = useLoad(() => adminApi.agentStats(), [])
+  const agents = useLoad<AgentStats>(() => adminApi.agentStats(), [])
+  const named = groupBy === 'agent' || groupBy === 'user'
+  const rows = breakdown.data?.map((r) => ({ ...r, label: rowLabel(r) }))
   const users = useLoad<ActiveUsers>(() => adminApi.userStats(range.from, range.to), [range])
   const accent = theme.palette.primary.main
   const axis = { stroke: theme.palette.text.secondary, fontSize: 12 }
@@ -84,18 +100,13 @@ export default function AdminStatsPage() {
       title={t('admin.statsTitle')}
       subtitle={t('admin.statsHint')}
       wide
-      actions={
-        <Box className="flex gap-2">
-          <TextField type="date" size="small" label={t('admin.from')} value={from} onChange={(e) => setFrom(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
-          <TextField type="date" size="small" label={t('admin.to')} value={to} onChange={(e) => setTo(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} error={Boolean(rangeError)} helperText={rangeError ?? undefined} data-testid="stats-to" />
-        </Box>
-      }
+      actions={<PeriodPicker value={range} onChange={setRange} />}
     >
       <Box className="flex flex-col gap-6">
         <Card className="p-6">
           <Typography variant="h6" component="h2" className="mb-4">{t('admin.byDay')}</Typography>
-          {daily.error && <ErrorState message={daily.error} onRetry={daily.reload} />}
-          {!daily.data && !daily.error && <LoadingState />}
+          {Boolean(daily.error) && <ErrorState error={daily.error} onRetry={daily.reload} />}
+          {!daily.data && !daily.error && <LoadingState rows={1} />}
           {daily.data && daily.data.length === 0 && <EmptyState icon={<InsightsRoundedIcon fontSize="large" />} title={t('admin.noUsage')} />}
           {daily.data && daily.data.length > 0 && (
             <Box sx={{ height: 280 }} data-testid="chart-daily">
@@ -126,17 +137,17 @@ export default function AdminStatsPage() {
               {(['team', 'user', 'model', 'agent'] as const).map((g) => <ToggleButton key={g} value={g}>{t(`admin.group.${g}`)}</ToggleButton>)}
             </ToggleButtonGroup>
           </Box>
-          {breakdown.error && <ErrorState message={breakdown.error} onRetry={breakdown.reload} />}
-          {!breakdown.data && !breakdown.error && <LoadingState />}
+          {Boolean(breakdown.error) && <ErrorState error={breakdown.error} onRetry={breakdown.reload} />}
+          {!breakdown.data && !breakdown.error && <LoadingState rows={2} />}
           {breakdown.data && breakdown.data.length === 0 && <EmptyState title={t('admin.noUsage')} />}
-          {breakdown.data && breakdown.data.length > 0 && (
+          {rows && rows.length > 0 && (
             <Box className="grid gap-6 lg:grid-cols-[1fr_1fr]">
-              <Box sx={{ height: Math.max(200, breakdown.data.length * 36) }} data-testid="chart-breakdown">
+              <Box sx={{ height: Math.max(200, rows.length * 36) }} data-testid="chart-breakdown">
                 <ResponsiveContainer width="100%" height="100%">
-                  <BarChart data={breakdown.data} layout="vertical" margin={{ left: 8, right: 16 }}>
+                  <BarChart data={rows} layout="vertical" margin={{ left: 8, right: 16 }}>
                     <CartesianGrid strokeDasharray="3 3" stroke={theme.palette.divider} horizontal={false} />
                     <XAxis type="number" tick={axis} stroke={theme.palette.divider} />
-                    <YAxis type="category" dataKey="key" width={120} tick={axis} stroke={theme.palette.divider} />
+                    <YAxis type="category" dataKey="label" width={130} tick={axis} stroke={theme.palette.divider} tickFormatter={(v: string) => (v.length > 18 ? `${v.slice(0, 17)}…` : v)} />
                     <Tooltip {...tooltipStyle} />
                     <Bar dataKey="total_tokens" name={t('admin.tokens')} fill={accent} radius={[0, 8, 8, 0]} isAnimationActive={false} />
                   </BarChart>
@@ -153,9 +164,12 @@ export default function AdminStatsPage() {
                   </TableRow>
                 </TableHead>
                 <TableBody>
-                  {breakdown.data.map((r) => (
-                    <TableRow key={r.key}>
-                      <TableCell data-label={t(`admin.group.${groupBy}`)}>{r.key}</TableCell>
+                  {rows.map((r) => (
+                    <TableRow key={r.key} data-testid="breakdown-row">
+                      <TableCell data-label={t(`admin.group.${groupBy}`)} title={named && r.name ? r.key : undefined}>
+                        {r.label}
+                        {named && r.name && groupBy === 'user' && <Box component="span" sx={{ color: 'var(--a2g-muted)', ml: 1 }}>{r.key}</Box>}
+                      </TableCell>
                       <TableCell align="right" data-label={t('admin.calls')}>{r.calls.toLocaleString()}</TableCell>
                       <TableCell align="right" data-label={t('admin.errors')}>{r.errors.toLocaleString()}</TableCell>
                       <TableCell align="right" data-label={t('admin.tokens')}>{r.total_tokens.toLocaleString()}</TableCell>
@@ -169,16 +183,16 @@ export default function AdminStatsPage() {
         </Card>
 
         <Box className="grid gap-6 md:grid-cols-2">
-          {agents.error ? <ErrorState message={agents.error} onRetry={agents.reload} /> : agents.data ? <Overview title={t('admin.agentsOverview')} data={agents.data} /> : <LoadingState />}
+          {agents.error ? <ErrorState error={agents.error} onRetry={agents.reload} /> : agents.data ? <AgentsOverview data={agents.data} /> : <Card className="p-6"><LoadingState rows={2} /></Card>}
           <Card className="p-6 flex flex-col gap-4">
             <Typography variant="h6" component="h2">{t('admin.usersOverview')}</Typography>
-            {users.error && <ErrorState message={users.error} onRetry={users.reload} />}
-            {!users.data && !users.error && <LoadingState />}
+            {Boolean(users.error) && <ErrorState error={users.error} onRetry={users.reload} />}
+            {!users.data && !users.error && <LoadingState rows={2} />}
             {users.data && (
               <>
                 <Box>
                   <Typography sx={{ fontWeight: 500 }} variant="h4" data-testid="distinct-active-users">{users.data.distinct_active_users.toLocaleString()}</Typography>
-                  <Typography variant="body2" color="text.secondary">{t('admin.distinctActiveUsers')}</Typography>
+                  <Typography variant="body2" color="text.secondary">{t('admin.peopleActive', { count: users.data.distinct_active_users })}</Typography>
                 </Box>
                 <Box sx={{ height: 200 }} data-testid="chart-users">
                   <ResponsiveContainer width="100%" height="100%">

@@ -6,11 +6,10 @@ import {
 import GroupRoundedIcon from '@mui/icons-material/GroupRounded'
 import { useTranslation } from 'react-i18next'
 import { adminApi } from '../../api/endpoints'
-import { errorMessage } from '../../lib/errors'
 import type { Role, User } from '../../api/types'
 import { Page } from '../../components/AppShell'
 import { EmptyState, ErrorState, LoadingState } from '../../components/States'
-import { toast } from '../../components/Toaster'
+import { toast, toastError } from '../../components/Toaster'
 import { formatDateTime } from '../../lib/format'
 
 const ROLES: Role[] = ['PENDING', 'USER', 'ADMIN']
@@ -38,14 +37,14 @@ export default function AdminUsersPage() {
   const { t, i18n } = useTranslation()
   const [filter, setFilter] = useState<'all' | 'PENDING'>('all')
   const [users, setUsers] = useState<User[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
 
   const load = useCallback(() => {
     setUsers(null)
     setError(null)
     adminApi.users(filter === 'all' ? undefined : filter).then(
       (list) => setUsers(filter === 'all' ? list : list.filter((u) => u.role === filter)),
-      (e) => setError(errorMessage(e)),
+      (e) => setError(e ?? new Error('failed')),
     )
   }, [filter])
   useEffect(load, [load])
@@ -56,7 +55,7 @@ export default function AdminUsersPage() {
       replace(await fn())
       toast(ok)
     } catch (e) {
-      toast(errorMessage(e), 'error')
+      toastError(e, () => void run(fn, ok))
     }
   }
   const pendingCount = users?.filter((u) => u.role === 'PENDING').length ?? 0
@@ -74,7 +73,7 @@ export default function AdminUsersPage() {
       }
     >
       <Card>
-        {error && <Box className="p-6"><ErrorState message={error} onRetry={load} /></Box>}
+        {Boolean(error) && <Box className="p-6"><ErrorState error={error} onRetry={load} /></Box>}
         {!users && !error && <Box className="p-6"><LoadingState rows={4} /></Box>}
         {users && users.length === 0 && <EmptyState icon={<GroupRoundedIcon fontSize="large" />} title={t('admin.noUsers')} />}
         {users && users.length > 0 && (

@@ -170,6 +170,38 @@ def _profile_email(user_id: str) -> str | None:
     return str(value) if value else None
 
 
+class UserDisplayNames:
+    """Users' display names for the statistics (`UserNames`), read once per user id and process: a
+    breakdown names a few dozen people, and a name changes rarely."""
+
+    def __init__(self, read_name: Any = None):
+        self._read_name = read_name or _profile_display_name
+        self._cache: dict[str, str | None] = {}
+
+    def display_name(self, user_id: str) -> str | None:
+        if user_id not in self._cache:
+            try:
+                self._cache[user_id] = self._read_name(user_id)
+            except Exception as exc:  # noqa: BLE001 - users table unreachable: the id is shown instead
+                logger.warning("could not read a user's display name", extra={"user_id": user_id, "error": str(exc)})
+                return None
+        return self._cache[user_id]
+
+
+def _profile_display_name(user_id: str) -> str | None:
+    """`display_name` of `USER#<user_id>/PROFILE` (UsersTable)."""
+    from a2g.adapters.aws import client
+    from a2g.settings import get_settings
+
+    settings = get_settings()
+    answer = client("dynamodb", settings.dynamodb_endpoint_url).get_item(
+        TableName=settings.users_table, Key={"pk": {"S": f"USER#{user_id}"}, "sk": {"S": "PROFILE"}},
+        ProjectionExpression="display_name",
+    )
+    value = (answer.get("Item") or {}).get("display_name", {}).get("S")
+    return str(value) if value else None
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Chat (a2g.chat): an agent's sessions, messages and files
 # ----------------------------------------------------------------------------------------------------------

@@ -64,15 +64,19 @@ def _notice() -> NoticeContext:
 
 @lru_cache(maxsize=1)
 def stats_service() -> StatsService:
+    from a2g.operations.bridges import UserDisplayNames
     from a2g.operations.usage_repository import UsageCounterReader
 
     settings = get_settings()
-    return StatsService(UsageCounterReader(), _agents(), default_clock(), max_days=settings.stats_max_days)
+    return StatsService(UsageCounterReader(), _agents(), default_clock(), max_days=settings.stats_max_days,
+                        users=UserDisplayNames())
 
 
 @lru_cache(maxsize=1)
 def audit_service() -> AuditService:
-    return AuditService(AuditRepository(), default_clock())
+    from a2g.operations.bridges import UserDisplayNames
+
+    return AuditService(AuditRepository(), default_clock(), agents=_agents(), users=UserDisplayNames())
 
 
 @lru_cache(maxsize=1)

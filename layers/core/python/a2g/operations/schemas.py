@@ -20,6 +20,8 @@ class UsageSums(ResponseModel):
 
 class UsageGroup(UsageSums):
     key: str | None = Field(description="the day, team, user, model or agent id of this group")
+    name: str | None = Field(None, description="the agent's name (group_by=agent, while it exists) or the user's "
+                             "display name (group_by=user); null otherwise")
 
 
 class UsageStats(ResponseModel):
@@ -120,7 +122,9 @@ class AuditEvent(ResponseModel):
     action: str = Field(examples=["agent.disabled"])
     actor: str
     agent_id: str | None
+    agent_name: str | None = Field(None, description="the agent's name (as recorded, if it was deleted)")
     owner_id: str | None
+    owner_name: str | None = Field(None, description="the owner's display name")
     details: dict[str, Any]
 
 

@@ -17,6 +17,12 @@ GroupBy = Literal["day", "team", "user", "model", "agent"]
 GROUP_BYS: tuple[str, ...] = ("day", "team", "user", "model", "agent")
 
 
+class UserNames(Protocol):
+    def display_name(self, user_id: str) -> str | None:
+        """The person's display name; None when the user is unknown (or the profile cannot be read)."""
+        ...
+
+
 class UsageCounters(Protocol):
     def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]: ...
 
@@ -61,9 +67,11 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 class StatsService:
-    def __init__(self, counters: UsageCounters, agents: AgentDirectory, clock: Clock, *, max_days: int = 366):
+    def __init__(self, counters: UsageCounters, agents: AgentDirectory, clock: Clock, *, max_days: int = 366,
+                 users: UserNames | None = None):
         self._counters = counters
         self._agents = agents
+        self._users = users
         self._clock = clock
         self._max_days = max_days
 
@@ -96,13 +104,30 @@ class StatsService:
             ordered = [(d.isoformat(), groups.get(d.isoformat(), _Sums())) for d in days]  # zero-filled
         else:
             ordered = sorted(groups.items(), key=lambda kv: (-kv[1].calls, kv[0]))
+        names = self._names(group_by, [key for key, _ in ordered if key])
         return {
             "from": first.isoformat(),
             "to": last.isoformat(),
             "group_by": group_by,
             "totals": totals.as_dict(),
-            "groups": [{"key": key or None, **sums.as_dict()} for key, sums in ordered],
+            "groups": [{"key": key or None, "name": names.get(key), **sums.as_dict()} for key, sums in ordered],
         }
+
+    def _names(self, group_by: str, keys: list[str]) -> dict[str, str]:
+        """What people call the agents / users of a breakdown (ids stay in `key`): an agent's name while it
+        exists, a user's display name. A group's name is None when there is none to show."""
+        names: dict[str, str] = {}
+        if group_by == "agent":
+            for agent_id in keys:
+                agent = self._agents.get(agent_id)  # a breakdown has a few dozen groups: GetItem each
+                if agent is not None and agent.name:
+                    names[agent_id] = agent.name
+        elif group_by == "user" and self._users is not None:
+            for user_id in keys:
+                name = self._users.display_name(user_id)
+                if name:
+                    names[user_id] = name
+        return names
 
     def users(self, start: str | None, end: str | None) -> dict[str, Any]:
         """Active users per day: people whose LLM calls went through the platform that day."""

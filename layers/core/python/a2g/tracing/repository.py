@@ -11,7 +11,7 @@ import base64
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from a2g.clock import Clock, SystemClock, epoch, iso
@@ -77,7 +77,9 @@ class LogStore(Protocol):
     def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None: ...
     def page(self, trace_id: str, limit: int, cursor: str | None, newest_first: bool) -> EntryPage: ...
     def get(self, trace_id: str, entry_id: str) -> dict[str, Any] | None: ...
-    def clear(self, trace_id: str) -> int: ...
+    def clear(self, trace_id: str, up_to: datetime | None = None) -> int:
+        """Delete the trace's entries (only those whose `at` is not after `up_to`, when given)."""
+        ...
     def recent(self, trace_id: str, limit: int) -> list[dict[str, Any]]: ...
 
 
@@ -233,12 +235,14 @@ class LogRepository:
         except LogEntryItem.DoesNotExist:
             return None
 
-    def clear(self, trace_id: str) -> int:
+    def clear(self, trace_id: str, up_to: datetime | None = None) -> int:
         count = 0
         with LogEntryItem.batch_write() as batch:
             for item in LogEntryItem.query(
-                f"TRACE#{trace_id}", LogEntryItem.sk.startswith("LOG#"), attributes_to_get=["pk", "sk"]
+                f"TRACE#{trace_id}", LogEntryItem.sk.startswith("LOG#"), attributes_to_get=["pk", "sk", "at"]
             ):
+                if up_to is not None and not made_by(item.at, up_to):
+                    continue
                 batch.delete(item)
                 count += 1
         return count
@@ -251,6 +255,15 @@ class LogRepository:
         entry = decode_payload(item.payload)
         entry["trace_id"] = item.trace_id  # the copy under a session trace names that trace
         return entry
+
+
+def made_by(at: str | None, up_to: datetime) -> bool:
+    """Whether an entry's `at` is at or before `up_to`; an entry without a readable time counts as older."""
+    try:
+        moment = datetime.fromisoformat(at or "")
+    except ValueError:
+        return True
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) <= up_to
 
 
 def entry_ttl(at: datetime, days: int) -> int:

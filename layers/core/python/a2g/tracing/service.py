@@ -6,7 +6,7 @@ trace id reveals nothing about other users' traces.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from a2g.clock import Clock, SystemClock, epoch, iso
@@ -91,13 +91,19 @@ class TraceService:
             raise NotFound("no such log entry", code="entry_not_found")
         return entry
 
-    def clear(self, user_id: str, trace_id: str | None) -> int:
+    def clear(self, user_id: str, trace_id: str | None, up_to: str | None = None) -> int:
+        """Delete the trace's entries; with `up_to` (an ISO time) only those made at or before it, so calls
+        that arrived after the developer pressed Clear (the app sends it after a delay to allow an undo)
+        are kept."""
         meta = self.owned_trace(user_id, trace_id)
-        deleted = self._logs.clear(meta.trace_id)
+        until = _moment(up_to) if up_to else None
+        deleted = self._logs.clear(meta.trace_id, until)
+        message: dict[str, Any] = {"type": "trace.cleared", "trace_id": meta.trace_id}
+        if until is not None:
+            message["up_to"] = iso(until)
         if self._broadcaster is not None:
             try:
-                self._broadcaster.publish(meta.trace_id, user_id, {"type": "trace.cleared",
-                                                                   "trace_id": meta.trace_id})
+                self._broadcaster.publish(meta.trace_id, user_id, message)
             except Exception as exc:  # noqa: BLE001 - the clear itself succeeded
                 logger.warning("could not announce a cleared trace", extra={"error": str(exc)})
         return deleted
@@ -163,3 +169,11 @@ def default_pusher() -> Any:
     except RuntimeError:
         logger.warning("A2G_WS_MANAGEMENT_URL is not set: trace entries are stored but not pushed")
         return None
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed("up_to: expected an ISO time, e.g. 2026-05-01T10:00:00.000Z") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
