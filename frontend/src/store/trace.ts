@@ -18,6 +18,8 @@ interface TraceState {
   connection: SocketState
   setConnection(s: SocketState): void
   loadHistory(traceId: string): Promise<void>
+  /** The history read again, quietly (no loading state, errors ignored): see TracePanel's catch-up. */
+  catchUp(traceId: string): Promise<void>
   add(entry: TraceEntry): void
   loadWhole(traceId: string, entryId: string): Promise<void>
   clear(traceId: string): Promise<void>
@@ -52,6 +54,16 @@ export const useTraceStore = create<TraceState>((set, get) => ({
       set((s) => ({ errors: { ...s.errors, [traceId]: errorMessage(e) } }))
     } finally {
       set((s) => ({ loading: { ...s.loading, [traceId]: false } }))
+    }
+  },
+
+  async catchUp(traceId) {
+    if (!traceId) return
+    try {
+      const history = await logsApi.list(traceId)
+      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], history) } }))
+    } catch {
+      // The live entries stay; the next reload shows the rest.
     }
   },
 

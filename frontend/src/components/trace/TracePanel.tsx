@@ -82,6 +82,8 @@ function ResizeHandle() {
   )
 }
 
+const LISTENER_CACHE_CATCH_UP_MS = 6000
+
 /**
  * `embedded`: shown as the playground's trace tab on a narrow screen, filling the width without a handle
  * or a close button.
@@ -93,7 +95,7 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
   const loading = useTraceStore((s) => s.loading[traceId] ?? false)
   const error = useTraceStore((s) => s.errors[traceId] ?? null)
   const connection = useTraceStore((s) => s.connection)
-  const { loadHistory, clear } = useTraceStore.getState()
+  const { loadHistory, catchUp, clear } = useTraceStore.getState()
   const listEnd = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
@@ -101,8 +103,14 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
     const socket = getSocket()
     socket.subscribe(traceId)
     void loadHistory(traceId)
-    return () => socket.unsubscribe(traceId)
-  }, [traceId, loadHistory])
+    // On Lambda a log-proxy instance reuses a trace's listener list for up to 5 s, so an entry that finishes
+    // just after the panel subscribed may not be pushed to it: read the history once more after that bound.
+    const catchUpTimer = setTimeout(() => void catchUp(traceId), LISTENER_CACHE_CATCH_UP_MS)
+    return () => {
+      clearTimeout(catchUpTimer)
+      socket.unsubscribe(traceId)
+    }
+  }, [traceId, loadHistory, catchUp])
 
   useEffect(() => {
     listEnd.current?.scrollIntoView?.({ block: 'end', behavior: 'smooth' })
