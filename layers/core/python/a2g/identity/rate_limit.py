@@ -25,9 +25,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from datetime import timedelta
-
 from collections.abc import Callable
+from datetime import timedelta
 
 from a2g.clock import Clock
 from a2g.errors import Throttled
