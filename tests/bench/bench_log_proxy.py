@@ -139,7 +139,7 @@ def main() -> None:
         if args.record_modes:
             run_record_modes(args)
         if args.formats:
-            run_formats(runtime, args, llm=f"http://127.0.0.1:{llm_port}", providers=f"http://127.0.0.1:{providers_port}",
+            run_formats(runtime, args, runtime_process.pid, llm=f"http://127.0.0.1:{llm_port}", providers=f"http://127.0.0.1:{providers_port}",
                         relays={"chat": f"http://127.0.0.1:{relay_chat_port}/relay/x",
                                 "providers": f"http://127.0.0.1:{relay_providers_port}/relay/x"})
     finally:
@@ -331,7 +331,20 @@ def _record_mode_blocks(client: httpx.Client, servers: dict[str, Any], llm_url: 
           "≤ 3 ms CPU per call.")
 
 
-def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str, relays: dict[str, str]) -> None:
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time of every live thread of a process, in nanosecond resolution (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def run_formats(runtime: Any, args: argparse.Namespace, runtime_pid: int, llm: str, providers: str,
+                relays: dict[str, str]) -> None:
     token = runtime.sign_in("admin")
     admin = {"authorization": f"Bearer {token}"}
     for name, provider, base, models in (("bench-openai", "openai", providers + "/v1", ["bench-resp"]),
@@ -381,6 +394,9 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
     added: dict[str, dict[str, list[float]]] = {c: {"proxy": [], "relay": [], "proxy_first": [], "relay_first": []}
                                                 for c in cases}
     counts: dict[str, dict[str, list[int]]] = {c: {"direct": [], "proxy": [], "relay": []} for c in cases}
+    # The runtime's CPU from the proxied call's start to the end of the pause after it (its recording included).
+    cpu: dict[str, list[float]] = {c: [] for c in cases}
+    load_before = os.getloadavg()[0]
     for i in range(args.formats + 5):  # the first 5 rounds warm every path
         for name, (headers, path, body, direct_url, direct_headers, relay_url) in cases.items():
             stream = name.endswith("stream")
@@ -393,19 +409,23 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
                 sides.reverse()
             seen: dict[str, tuple[float, float]] = {}
             for side, url, side_headers, side_body in sides:
+                cpu_before = process_cpu_seconds(runtime_pid) if side == "proxy" else 0.0
                 ms, first, events, _ = timed_call(client, url, side_headers, side_body)
                 seen[side] = (ms, first or ms)
                 if i >= 5:
                     counts[name][side].append(events)
                 time.sleep(args.gap_ms / 1000)
+                if side == "proxy" and i >= 5:
+                    cpu[name].append((process_cpu_seconds(runtime_pid) - cpu_before) * 1000)
             if i >= 5:
                 for side in ("proxy", "relay"):
                     if side in seen:
                         added[name][side].append(seen[side][0] - seen["direct"][0])
                         added[name][side + "_first"].append(seen[side][1] - seen["direct"][1])
-    print(f"\nevery wire format — {args.formats} interleaved rounds (direct, bare aiohttp relay, log-proxy)")
+    print(f"\nevery wire format — {args.formats} interleaved rounds (direct, bare aiohttp relay, log-proxy), "
+          f"load average {load_before:.1f} → {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
     print(f"{'case':24} {'proxy +p50':>10} {'relay +p50':>10} {'ratio':>6} {'proxy +ttfe':>11} "
-          f"{'relay +ttfe':>11} {'ratio':>6}  events direct/proxy (identical)")
+          f"{'relay +ttfe':>11} {'ratio':>6} {'CPU ms':>7}  events direct/proxy (identical)")
     for name, figures in added.items():
         proxy, proxy_first = pct(figures["proxy"], 50), pct(figures["proxy_first"], 50)
         relay = pct(figures["relay"], 50) if figures["relay"] else None
@@ -417,9 +437,11 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
         same = counts[name]["direct"] == counts[name]["proxy"] if "→" not in name else "n/a (translated)"
         print(f"{name:24} {proxy:9.2f}  {relay if relay is not None else float('nan'):9.2f}  {ratio(proxy, relay)} "
               f"{proxy_first:10.2f}  {relay_first if relay_first is not None else float('nan'):10.2f}  "
-              f"{ratio(proxy_first, relay_first)}  {statistics.mean(counts[name]['direct']):.0f}/"
+              f"{ratio(proxy_first, relay_first)} {statistics.median(cpu[name]):7.2f}  "
+              f"{statistics.mean(counts[name]['direct']):.0f}/"
               f"{statistics.mean(counts[name]['proxy']):.0f} ({same})")
-    print("(translated rows compare with the direct call of the LLM's own format; goal: ratio ≤ 2 for pass-through)")
+    print("(translated rows compare with the direct call of the LLM's own format; goal: ratio ≤ 2 for pass-through;"
+          " CPU ms: the runtime process's median CPU per proxied call, its recording included)")
 
 
 if __name__ == "__main__":

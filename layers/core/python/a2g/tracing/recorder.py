@@ -83,7 +83,8 @@ class CallRecorder:
         DynamoDB call on the response path): a chat run that starts less than that after this instance last
         looked may miss that long of the agent's calls on its session trace (they stay on the agent trace),
         and a run that ended may still get that long of them. With 0 (a long-lived process, where the lookups
-        are off the response path) the running and the finished entry each look."""
+        are off the response path) each call looks when its running entry is pushed, and its finished entry
+        reuses that answer (or looks itself if it got there first)."""
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
         # Without a spool an entry the store refuses after the retries is only logged (tests, tools).
         self._writer = writer or DurableTraceWriter(logs, usage, None, replay_thread=False)
@@ -94,6 +95,7 @@ class CallRecorder:
         self._run_lookup = runs
         self._runs_ttl = runs_ttl
         # agent trace id -> (monotonic deadline, the runs covering the call that looked)
+        self._call_runs: dict[str, list[ActiveRun]] = {}  # entry id -> its running entry's run lookup
         self._runs_cache: dict[str, tuple[float, list[ActiveRun]]] = {}
         # Live pushes of calls in flight, per entry id: the last one still being delivered (a call's pushes go
         # out one at a time, in order, and its finished entry only after them).
@@ -132,6 +134,10 @@ class CallRecorder:
             except Exception as exc:  # noqa: BLE001 - the live view is best effort
                 logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": str(exc)})
                 return
+            # The finished entry reuses this answer (keyed on the call's start, so exact): one Query a call.
+            if len(self._call_runs) > 1024:
+                self._call_runs.clear()
+            self._call_runs[outcome.entry_id] = runs
             tagged = dict(entry)
             for target in self._tag(tagged, trace, runs)[1:]:
                 targets.append(target)
@@ -197,7 +203,9 @@ class CallRecorder:
                 if trace.kind == "agent" and self._run_lookup is not None:
                     # Which chat run was driving the agent when the call *started*: exact however late.
                     try:
-                        runs = self._active_runs(trace.trace_id, outcome.started_at)
+                        known = self._call_runs.pop(outcome.entry_id, None)
+                        runs = known if known is not None else self._active_runs(trace.trace_id,
+                                                                                 outcome.started_at)
                     except Exception as exc:  # noqa: BLE001 - tagging is best effort
                         logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id,
                                                                           "error": str(exc)})
