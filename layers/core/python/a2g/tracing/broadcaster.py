@@ -17,7 +17,7 @@ import concurrent.futures
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from a2g.adapters.websocket_push import FanoutPusher
@@ -45,11 +45,13 @@ class TraceBroadcaster:
     it instead with the history it loads again once that bound has passed (frontend TracePanel)."""
 
     def __init__(self, connections: ListenerStore, pusher: FanoutPusher | None, listeners_ttl: float = 0.0,
-                 cleanup: concurrent.futures.Executor | None = None, fresh_ttl: float = 0.0):
+                 cleanup: concurrent.futures.Executor | None = None, fresh_ttl: float = 0.0,
+                 monotonic: Callable[[], float] = time.monotonic):
         self._connections = connections
         self._pusher = pusher
         self._ttl = listeners_ttl
         self._fresh_ttl = min(fresh_ttl, listeners_ttl)
+        self._monotonic = monotonic
         self._cache: dict[str, tuple[float, list[Connection]]] = {}
         self._cleanup = cleanup or _CLEANUP
         self._gone: OrderedDict[str, None] = OrderedDict()
@@ -58,7 +60,7 @@ class TraceBroadcaster:
     def _listeners(self, trace_id: str, fresh: bool) -> list[Connection]:
         if self._ttl <= 0:
             return self._connections.listeners(trace_id)
-        now = time.monotonic()
+        now = self._monotonic()
         hit = self._cache.get(trace_id)
         if hit is not None and hit[0] > now and (not fresh or hit[0] - self._ttl + self._fresh_ttl > now):
             return hit[1]
