@@ -7,6 +7,9 @@ serves it. Seeds one user, API key, LLM and agent trace, prints them as one JSON
 
 `GET /__bench/stats` answers this process's CPU seconds so far (every thread) and the DynamoDB calls it has
 made, by operation — counted on the botocore session every client of the process is built from.
+`GET /__bench/profile?start` / `?<file.pstat>` profile it with yappi on the CPU clock, every thread (yappi is
+not a dependency: `uv pip install yappi` into the virtualenv to use it). `BENCH_NO_STORAGE=1` leaves the two
+writes out, to see what the rest of a call costs.
 """
 
 from __future__ import annotations
