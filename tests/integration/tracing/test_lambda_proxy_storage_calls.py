@@ -68,7 +68,9 @@ async def test_a_warm_before_end_call_makes_at_most_two_dynamodb_calls(ddb: str,
     key, agent_trace, session_trace = _seed(mock_llm.base_url.removesuffix("/v1"))
     ConnectionRepository().subscribe("conn_panel", "lambda-dev", agent_trace)  # a trace panel is open
     pusher = FakePusher()
-    proxy = build_log_proxy(on_lambda=True, pusher=pusher, upstream=loopback_client_factory())
+    now = [1000.0]  # the caches' clock: still unless the test moves it, so no bound expires mid-test
+    proxy = build_log_proxy(on_lambda=True, pusher=pusher, upstream=loopback_client_factory(),
+                            monotonic=lambda: now[0])
     assert proxy.record_mode == "before_end" and proxy.rate_limit_mode == "inline"
     app = create_log_proxy_app(proxy)
     calls: Counter[str] = Counter()
@@ -98,11 +100,25 @@ async def test_a_warm_before_end_call_makes_at_most_two_dynamodb_calls(ddb: str,
                 before = sum(calls.values())
                 await call(f"call {i}", stream=bool(i % 2))
                 per_call.append(sum(calls.values()) - before)
+            warm = Counter(calls)
+            # The bounds hold: 6 s later the key (revocation within 5 s), the listeners and the runs are read
+            # again, once; the call after is back to two.
+            now[0] += 6.0
+            await call("after the bound", stream=False)
+            refreshed = Counter(calls) - warm
+            before = sum(calls.values())
+            await call("warm again", stream=False)
+            again = sum(calls.values()) - before
         finally:
             for client_ in clients:
                 client_.meta.events.unregister("before-call.dynamodb", count)
     assert max(per_call) <= 2, (per_call, calls)
-    assert calls == {"BatchWriteItem": 6, "UpdateItem": 6}, calls  # the entry under both traces, one update
+    assert warm == {"BatchWriteItem": 6, "UpdateItem": 6}, warm  # the entry under both traces, one update
+    # Read again once: the key (GetItem), the listeners of both traces and the runs (Query; the runs twice when
+    # the finished entry looks before the running one's answer is back).
+    assert refreshed["GetItem"] == 1 and 3 <= refreshed["Query"] <= 4, refreshed
+    assert refreshed["BatchWriteItem"] == 1 and refreshed["UpdateItem"] == 1, refreshed
+    assert again == 2
     await asyncio.sleep(0)
     # Nothing was given up for it: stored under the agent's and the chat session's trace, pushed, counted once.
     logs = LogRepository()
@@ -111,4 +127,4 @@ async def test_a_warm_before_end_call_makes_at_most_two_dynamodb_calls(ddb: str,
     assert {f"call {i}" for i in range(6)} <= {e["request"]["messages"][-1]["content"]
                                                for e in logs.recent(session_trace, 20)}
     finished = [m for c, m in pusher.messages if c == "conn_panel" and m["type"] == "trace.entry"]
-    assert len(finished) == 7
+    assert len(finished) == 9

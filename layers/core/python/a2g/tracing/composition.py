@@ -41,13 +41,15 @@ def traces_probe(settings: Settings) -> Callable[[], None]:
 
 
 def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | None = None,
-                    pusher: Any = None, upstream: Callable[[], Any] | None = None) -> LogProxy:
+                    pusher: Any = None, upstream: Callable[[], Any] | None = None,
+                    monotonic: Callable[[], float] | None = None) -> LogProxy:
     """The log-proxy wired to DynamoDB, the LLM registry, the guarded client and `a2g.identity`.
 
     `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
     "detach" elsewhere (the process keeps running, so recording never delays the client). `on_lambda`
     (default: `A2G_ENV=aws`), `pusher` (default: the API Gateway one) and `upstream` (default: the shared
-    guarded relay) let tests and benchmarks build the Lambda wiring anywhere.
+    guarded relay) let tests and benchmarks build the Lambda wiring anywhere; `monotonic` is the clock of every
+    cache on the path (default: `time.monotonic`).
     """
     from a2g.identity.rate_limit import check_key_rate, check_key_rate_in_instance
     from a2g.identity.wiring import api_key_authenticator
@@ -65,6 +67,9 @@ def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | 
     from a2g.tracing.service import default_pusher
     from a2g.tracing.spool import DurableTraceWriter
 
+    import time
+
+    clock = monotonic or time.monotonic
     settings = get_settings()
     on_lambda = settings.env == "aws" if on_lambda is None else on_lambda
     # Where the process outlives its requests, counters are coalesced (≤ 1 s late) and a trace's listener list
@@ -76,12 +81,13 @@ def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | 
     # (a2g.tracing.recorder). docs/tracing.md, "On Lambda", has the trade-offs.
     usage = UsageRepository() if on_lambda else CoalescingUsageWriter(UsageRepository())
     broadcaster = TraceBroadcaster(ConnectionRepository(), pusher or default_pusher(),
-                                   listeners_ttl=5.0 if on_lambda else 1.0, fresh_ttl=5.0 if on_lambda else 0.0)
+                                   listeners_ttl=5.0 if on_lambda else 1.0, fresh_ttl=5.0 if on_lambda else 0.0,
+                                   monotonic=clock)
     traces = TraceRepository()
     logs = LogRepository()
     writer = DurableTraceWriter(logs, usage, build_trace_spool(settings), probe=traces_probe(settings))
     recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer,
-                            runs_ttl=5.0 if on_lambda else 0.0)
+                            runs_ttl=5.0 if on_lambda else 0.0, monotonic=clock)
     keys = api_key_authenticator()
     return LogProxy(
         # Uncached: the proxy's own key cache (at most 5 s) is the only one on this path.
@@ -90,6 +96,7 @@ def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | 
         upstream or _shared_relay, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
+        monotonic=clock,
         rate_limit_mode="inline" if on_lambda else (
             "strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred"),
     )

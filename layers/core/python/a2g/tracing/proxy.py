@@ -246,8 +246,8 @@ class LogProxy:
         self.record_mode: RecordMode = record_mode
         self.rate_limit_mode: RateLimitMode = rate_limit_mode
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
-        self._trace_cache = TtlCache(cache_seconds)
-        self._model_cache = TtlCache(cache_seconds)
+        self._trace_cache = TtlCache(cache_seconds, monotonic=monotonic)
+        self._model_cache = TtlCache(cache_seconds, monotonic=monotonic)
         # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
         self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
                                    monotonic=monotonic)

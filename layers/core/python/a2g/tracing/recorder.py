@@ -78,6 +78,7 @@ class CallRecorder:
         runs: RunLookup | None = None,
         writer: DurableTraceWriter | None = None,
         runs_ttl: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         """`runs_ttl` > 0 reuses an agent trace's active-run lookup that many seconds (Lambda, where each is a
         DynamoDB call on the response path): a chat run that starts less than that after this instance last
@@ -93,7 +94,7 @@ class CallRecorder:
         self._storage = storage_executor or _STORAGE
         self._pushes = push_executor or _PUSHES
         self._run_lookup = runs
-        self._runs_ttl = runs_ttl
+        self._runs_ttl, self._monotonic = runs_ttl, monotonic
         # agent trace id -> (monotonic deadline, the runs covering the call that looked)
         self._call_runs: dict[str, list[ActiveRun]] = {}  # entry id -> its running entry's run lookup
         self._runs_cache: dict[str, tuple[float, list[ActiveRun]]] = {}
@@ -236,7 +237,7 @@ class CallRecorder:
         """The chat runs covering a call started at `started_at` (see `runs_ttl`); one Query when not cached."""
         assert self._run_lookup is not None
         at, at_epoch = iso(started_at), epoch(started_at)
-        now = time.monotonic()
+        now = self._monotonic()
         hit = self._runs_cache.get(trace_id)
         if hit is not None and hit[0] > now:
             return [run for run in hit[1] if run.covers(at, at_epoch)]
