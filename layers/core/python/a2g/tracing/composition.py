@@ -51,6 +51,8 @@ def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | 
     guarded relay) let tests and benchmarks build the Lambda wiring anywhere; `monotonic` is the clock of every
     cache on the path (default: `time.monotonic`).
     """
+    import time
+
     from a2g.identity.rate_limit import check_key_rate, check_key_rate_in_instance
     from a2g.identity.wiring import api_key_authenticator
     from a2g.llms.service import build_llm_registry
@@ -66,8 +68,6 @@ def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | 
     )
     from a2g.tracing.service import default_pusher
     from a2g.tracing.spool import DurableTraceWriter
-
-    import time
 
     clock = monotonic or time.monotonic
     settings = get_settings()
