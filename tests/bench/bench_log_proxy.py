@@ -12,6 +12,13 @@ alternate, order flipped every round so neither always goes first):
   client having the proxied answer to the entry on the socket (p50/p95).
 Targets (issue 5): added p50 < 5 ms, identical chunk counts, delivery p95 < 100 ms.
 
+`--record-modes N` runs the function itself in two processes of its own against one DynamoDB Local
+(`tests/bench/lambda_log_proxy.py`): with the Lambda's wiring (`A2G_ENV=aws`, record mode `before_end`) and
+with the local runtime's (`detach`), N calls of each kind per block, interleaved with each other and the direct
+call, with the `--gap-ms` pause and with none; per block it prints the latency, the function process's CPU per
+call (every thread; load-independent where the latency is not) and its DynamoDB calls per call.
+Targets (issue 21): before_end ≤ 2 DynamoDB calls and ≤ 3 ms CPU per call. `--skip-runtime` runs only that.
+
 `--formats N` then runs every wire format (issue 14) in N interleaved rounds — OpenAI chat and Responses,
 Anthropic Messages, Gemini, plain and streamed, passed through; Anthropic and Gemini clients on the OpenAI LLM
 and an OpenAI chat client on the Anthropic LLM, translated — each against the direct call and a bare aiohttp
@@ -97,6 +104,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200, help="calls of each kind on each path")
     parser.add_argument("--stream-words", type=int, default=16)
     parser.add_argument("--formats", type=int, default=0, help="rounds of the every-format comparison (0: skip)")
+    parser.add_argument("--record-modes", type=int, default=0,
+                        help="calls per block of the before_end / detach comparison (0: skip)")
+    parser.add_argument("--skip-runtime", action="store_true",
+                        help="only the --record-modes comparison (no local runtime)")
     parser.add_argument("--no-watch", action="store_true",
                         help="no WebSocket listener (isolates the proxy's own overhead from the pushes)")
     parser.add_argument("--gap-ms", type=float, default=50.0,
@@ -104,6 +115,9 @@ def main() -> None:
                              "while back-to-back calls to a mock that answers in 3 ms make each call share the "
                              "machine with the previous call's recording (try --gap-ms 0)")
     args = parser.parse_args()
+    if args.skip_runtime:
+        run_record_modes(args)
+        return
 
     llm_port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -122,8 +136,10 @@ def main() -> None:
                                               "A2G_API_KEY_RATE_LIMIT": "100000"})
     try:
         run(runtime, f"http://127.0.0.1:{llm_port}/v1", args)
+        if args.record_modes:
+            run_record_modes(args)
         if args.formats:
-            run_formats(runtime, args, llm=f"http://127.0.0.1:{llm_port}", providers=f"http://127.0.0.1:{providers_port}",
+            run_formats(runtime, args, runtime_process.pid, llm=f"http://127.0.0.1:{llm_port}", providers=f"http://127.0.0.1:{providers_port}",
                         relays={"chat": f"http://127.0.0.1:{relay_chat_port}/relay/x",
                                 "providers": f"http://127.0.0.1:{relay_providers_port}/relay/x"})
     finally:
@@ -224,7 +240,111 @@ def run(runtime: Any, llm_url: str, args: argparse.Namespace) -> None:
         print(f"entries delivered: {len(delivery)} of {len(answered)}")
 
 
-def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str, relays: dict[str, str]) -> None:
+def run_record_modes(args: argparse.Namespace) -> None:
+    """before_end (Lambda's wiring) and detach (the local runtime's) side by side: latency, CPU and DynamoDB
+    calls per call of the function's own process, with and without a pause between calls."""
+    sys.path[1:1] = [str(ROOT / "layers/core/python"), str(ROOT / "infrastructure/local")]
+    from tests import environment_defaults
+
+    environment_defaults.apply()  # the table names DynamoDB Local is given, as the function processes read them
+    from tests.integration.dynamodb_local import dynamodb_local
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers/core/python"),
+                                                        str(ROOT / "infrastructure/local")])}
+    llm_port = free_port()
+    llm = subprocess.Popen([sys.executable, "-m", "tests.e2e.tracing.mock_llm", str(llm_port)], cwd=ROOT, env=env)
+    servers: dict[str, tuple[subprocess.Popen[str], str, dict[str, str]]] = {}
+    try:
+        with dynamodb_local("bench-modes") as ddb:
+            for mode, wiring in (("before_end", "aws"), ("detach", "local")):
+                port = free_port()
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "tests.bench.lambda_log_proxy", str(port), ddb,
+                     f"http://127.0.0.1:{llm_port}/v1", wiring], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                assert process.stdout is not None
+                seeded = json.loads(process.stdout.readline())
+                servers[mode] = (process, f"http://127.0.0.1:{port}", seeded)
+            client = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=4))
+            for _, base, _ in servers.values():
+                for _ in range(300):
+                    try:
+                        client.get(base + "/__bench/stats").raise_for_status()
+                        break
+                    except httpx.HTTPError:
+                        time.sleep(0.1)
+            _record_mode_blocks(client, servers, f"http://127.0.0.1:{llm_port}/v1", args)
+    finally:
+        for process, _, _ in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+        llm.terminate()
+
+
+def _record_mode_blocks(client: httpx.Client, servers: dict[str, Any], llm_url: str,
+                        args: argparse.Namespace) -> None:
+    sides = {"direct": (f"{llm_url}/chat/completions", {"authorization": "Bearer sk-bench-0000"})}
+    for mode, (_, base, seeded) in servers.items():
+        sides[mode] = (f"{base}/api/log-proxy/{seeded['trace_id']}/v1/chat/completions",
+                       {"authorization": f"Bearer {seeded['key']}"})
+
+    def stats(mode: str) -> dict[str, Any]:
+        return client.get(servers[mode][1] + "/__bench/stats").json()  # type: ignore[no-any-return]
+
+    def body(text: str, stream: bool) -> dict[str, Any]:
+        return {"model": "bench-gpt", "stream": stream, "messages": [{"role": "user", "content": text}]}
+
+    for i in range(20):  # warm: cold start, pools, caches
+        for side, (url, headers) in sides.items():
+            timed_call(client, url, headers, body(f"warm {i}", bool(i % 2)))
+    time.sleep(1.5)
+    print(f"\nrecord modes — the function in its own process against DynamoDB Local, {args.record_modes} calls per "
+          f"block, interleaved (direct, before_end, detach); load average {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores")
+    print(f"{'block':22} {'side':10} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/call':>12} {'DynamoDB calls/call':>20}")
+    for gap_ms in (args.gap_ms, 0.0):
+        for stream in (False, True):
+            before = {mode: stats(mode) for mode in servers}
+            latency: dict[str, list[float]] = {side: [] for side in sides}
+            order = list(sides)
+            for i in range(args.record_modes):
+                for side in (order if i % 2 == 0 else order[::-1]):
+                    url, headers = sides[side]
+                    ms, _, _, _ = timed_call(client, url, headers, body(f"{side} {i}", stream))
+                    latency[side].append(ms)
+                    if gap_ms:
+                        time.sleep(gap_ms / 1000)
+            time.sleep(1.5)  # detach records after the answer and coalesces counters for a second
+            after = {mode: stats(mode) for mode in servers}
+            block = f"{'stream' if stream else 'plain'}, gap {gap_ms:.0f} ms"
+            for side, values in latency.items():
+                cpu = calls = ""
+                if side in servers:
+                    n = args.record_modes
+                    cpu = f"{(after[side]['cpu_seconds'] - before[side]['cpu_seconds']) * 1000 / n:12.2f}"
+                    made = {op: count - before[side]["dynamodb"].get(op, 0)
+                            for op, count in after[side]["dynamodb"].items()}
+                    total = sum(made.values()) / n
+                    detail = ", ".join(f"{op} {count / n:.2f}" for op, count in sorted(made.items()) if count)
+                    calls = f"{total:6.2f}  ({detail})"
+                print(f"{block:22} {side:10} {pct(values, 50):8.2f} {pct(values, 95):8.2f} {cpu:>12} {calls}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}. Targets (issue 21): before_end ≤ 2 DynamoDB calls and "
+          "≤ 3 ms CPU per call.")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time of every live thread of a process, in nanosecond resolution (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def run_formats(runtime: Any, args: argparse.Namespace, runtime_pid: int, llm: str, providers: str,
+                relays: dict[str, str]) -> None:
     token = runtime.sign_in("admin")
     admin = {"authorization": f"Bearer {token}"}
     for name, provider, base, models in (("bench-openai", "openai", providers + "/v1", ["bench-resp"]),
@@ -274,6 +394,9 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
     added: dict[str, dict[str, list[float]]] = {c: {"proxy": [], "relay": [], "proxy_first": [], "relay_first": []}
                                                 for c in cases}
     counts: dict[str, dict[str, list[int]]] = {c: {"direct": [], "proxy": [], "relay": []} for c in cases}
+    # The runtime's CPU from the proxied call's start to the end of the pause after it (its recording included).
+    cpu: dict[str, list[float]] = {c: [] for c in cases}
+    load_before = os.getloadavg()[0]
     for i in range(args.formats + 5):  # the first 5 rounds warm every path
         for name, (headers, path, body, direct_url, direct_headers, relay_url) in cases.items():
             stream = name.endswith("stream")
@@ -286,19 +409,23 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
                 sides.reverse()
             seen: dict[str, tuple[float, float]] = {}
             for side, url, side_headers, side_body in sides:
+                cpu_before = process_cpu_seconds(runtime_pid) if side == "proxy" else 0.0
                 ms, first, events, _ = timed_call(client, url, side_headers, side_body)
                 seen[side] = (ms, first or ms)
                 if i >= 5:
                     counts[name][side].append(events)
                 time.sleep(args.gap_ms / 1000)
+                if side == "proxy" and i >= 5:
+                    cpu[name].append((process_cpu_seconds(runtime_pid) - cpu_before) * 1000)
             if i >= 5:
                 for side in ("proxy", "relay"):
                     if side in seen:
                         added[name][side].append(seen[side][0] - seen["direct"][0])
                         added[name][side + "_first"].append(seen[side][1] - seen["direct"][1])
-    print(f"\nevery wire format — {args.formats} interleaved rounds (direct, bare aiohttp relay, log-proxy)")
+    print(f"\nevery wire format — {args.formats} interleaved rounds (direct, bare aiohttp relay, log-proxy), "
+          f"load average {load_before:.1f} → {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
     print(f"{'case':24} {'proxy +p50':>10} {'relay +p50':>10} {'ratio':>6} {'proxy +ttfe':>11} "
-          f"{'relay +ttfe':>11} {'ratio':>6}  events direct/proxy (identical)")
+          f"{'relay +ttfe':>11} {'ratio':>6} {'CPU ms':>7}  events direct/proxy (identical)")
     for name, figures in added.items():
         proxy, proxy_first = pct(figures["proxy"], 50), pct(figures["proxy_first"], 50)
         relay = pct(figures["relay"], 50) if figures["relay"] else None
@@ -310,9 +437,11 @@ def run_formats(runtime: Any, args: argparse.Namespace, llm: str, providers: str
         same = counts[name]["direct"] == counts[name]["proxy"] if "→" not in name else "n/a (translated)"
         print(f"{name:24} {proxy:9.2f}  {relay if relay is not None else float('nan'):9.2f}  {ratio(proxy, relay)} "
               f"{proxy_first:10.2f}  {relay_first if relay_first is not None else float('nan'):10.2f}  "
-              f"{ratio(proxy_first, relay_first)}  {statistics.mean(counts[name]['direct']):.0f}/"
+              f"{ratio(proxy_first, relay_first)} {statistics.median(cpu[name]):7.2f}  "
+              f"{statistics.mean(counts[name]['direct']):.0f}/"
               f"{statistics.mean(counts[name]['proxy']):.0f} ({same})")
-    print("(translated rows compare with the direct call of the LLM's own format; goal: ratio ≤ 2 for pass-through)")
+    print("(translated rows compare with the direct call of the LLM's own format; goal: ratio ≤ 2 for pass-through;"
+          " CPU ms: the runtime process's median CPU per proxied call, its recording included)")
 
 
 if __name__ == "__main__":

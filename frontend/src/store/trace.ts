@@ -36,6 +36,8 @@ interface TraceState {
   connection: SocketState
   setConnection(s: SocketState): void
   loadHistory(traceId: string): Promise<void>
+  /** The history read again, quietly (no loading state, errors ignored): see TracePanel's catch-up. */
+  catchUp(traceId: string): Promise<void>
   add(entry: TraceEntry): void
   remove(traceId: string, entryId: string): void
   loadWhole(traceId: string, entryId: string): Promise<void>
@@ -74,6 +76,16 @@ function merge(existing: TraceEntry[], incoming: TraceEntry[], removed: string[]
   return all.slice(-MAX_ENTRIES)
 }
 
+/**
+ * The shown entries with a history page merged in: what a pending clear hid stays hidden (it is kept for the
+ * undo) and entries merged into others stay out.
+ */
+function withHistory(s: TraceState, traceId: string, history: TraceEntry[]): TraceEntry[] {
+  const pending = s.pendingClears[traceId]
+  const shown = pending ? history.filter((e) => !pending.hidden.some((h) => h.entry_id === e.entry_id) && !clearedBy(e, pending.upTo)) : history
+  return merge(s.entries[traceId] ?? [], shown, s.removed[traceId])
+}
+
 export const useTraceStore = create<TraceState>((set, get) => ({
   entries: {},
   loading: {},
@@ -90,14 +102,21 @@ export const useTraceStore = create<TraceState>((set, get) => ({
     set((s) => ({ loading: { ...s.loading, [traceId]: true }, errors: { ...s.errors, [traceId]: null } }))
     try {
       const history = await logsApi.list(traceId)
-      const pending = get().pendingClears[traceId]
-      // While a clear waits for its undo, what it hid stays hidden (and is kept for the undo).
-      const shown = pending ? history.filter((e) => !pending.hidden.some((h) => h.entry_id === e.entry_id) && !clearedBy(e, pending.upTo)) : history
-      set((s) => ({ entries: { ...s.entries, [traceId]: merge(s.entries[traceId] ?? [], shown, s.removed[traceId]) } }))
+      set((s) => ({ entries: { ...s.entries, [traceId]: withHistory(s, traceId, history) } }))
     } catch (e) {
       set((s) => ({ errors: { ...s.errors, [traceId]: explainError(e) } }))
     } finally {
       set((s) => ({ loading: { ...s.loading, [traceId]: false } }))
+    }
+  },
+
+  async catchUp(traceId) {
+    if (!traceId) return
+    try {
+      const history = await logsApi.list(traceId)
+      set((s) => ({ entries: { ...s.entries, [traceId]: withHistory(s, traceId, history) } }))
+    } catch {
+      // The live entries stay; the next reload shows the rest.
     }
   },
 

@@ -70,3 +70,14 @@ def test_the_count_is_shared_between_processes(clock: FixedClock, store: InMemor
 def test_nonsense_limits_are_refused(clock: FixedClock, store: InMemoryRateWindowStore) -> None:
     with pytest.raises(ValueError):
         KeyRateLimiter(store, clock, limit=0)
+
+
+def test_instance_windows_count_in_memory_and_stay_bounded() -> None:
+    from a2g.identity.rate_limit import InstanceRateWindows
+
+    windows = InstanceRateWindows(max_buckets=3, now=lambda: 1000.0)
+    assert windows.hit("k#1", 2, 1100) and windows.hit("k#1", 2, 1100)
+    assert not windows.hit("k#1", 2, 1100)  # full: refused, not counted
+    assert windows.hit("k#2", 2, 900) and windows.hit("k#3", 2, 900)
+    assert windows.hit("k#4", 2, 1100)  # at the bound: the expired windows (k#2, k#3) were dropped
+    assert not windows.hit("k#1", 2, 1100)  # the live window kept its count

@@ -180,3 +180,20 @@ def test_a_finished_entry_reaches_a_listener_that_subscribed_while_the_list_was_
     assert broadcaster.publish("trc_1", "alice", {"type": "trace.running"}, fresh=False) == 1  # cached list
     assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 2
     assert [c for c, _ in management.posts][-2:] in (["old", "new"], ["new", "old"])
+
+
+def test_on_lambda_a_finished_entry_uses_a_list_at_most_fresh_ttl_old() -> None:
+    # Lambda's wiring: finished entries too reuse the list while it is young (no Query a call); once it is
+    # older than `fresh_ttl` they read it again.
+    management = FakeManagement()
+    connections = FakeConnections()
+    connections.subscribe("old", "alice", "trc_1")
+    pusher = ApiGatewayPusher("http://unused", fanout=OrderedFanout(4), management=management)
+    now = [100.0]
+    broadcaster = TraceBroadcaster(connections, pusher, listeners_ttl=5.0, fresh_ttl=5.0, monotonic=lambda: now[0])
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 1
+    connections.subscribe("new", "alice", "trc_1")
+    now[0] += 4.0
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 1  # the cached list
+    now[0] += 1.5
+    assert broadcaster.publish("trc_1", "alice", {"type": "trace.entry"}) == 2  # read again

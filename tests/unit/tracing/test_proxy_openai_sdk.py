@@ -37,7 +37,9 @@ def test_plain_completion_is_relayed_unchanged_and_recorded(proxy_server: Any, m
     assert entry["user_id"] == "alice" and entry["latency_ms"] > 0
     usage = proxy_server.fakes.usage.rows
     day = entry["at"][:10]
-    assert usage[(day, "TOTAL")]["calls"] == 1 and usage[(day, "TOTAL")]["errors"] == 0
+    assert list(usage) == [(day, "D#team-a#alice#mock-gpt#agt_1")]  # one row: a day's totals are summed on read
+    assert usage[(day, "D#team-a#alice#mock-gpt#agt_1")]["calls"] == 1
+    assert usage[(day, "D#team-a#alice#mock-gpt#agt_1")]["errors"] == 0
     assert usage[(day, "D#team-a#alice#mock-gpt#agt_1")]["prompt_tokens"] == reply.usage.prompt_tokens
 
 

@@ -82,7 +82,7 @@ def test_a_short_outage_is_ridden_out_by_the_retries(tmp_path: Path) -> None:
     asyncio.run(recorder.record(_outcome(traces, trace_id, "hello")))
 
     assert len(logs.entries) == 1 and sleeps == [0.1, 0.3]  # two backoffs, then it went through
-    assert usage.rows[("2026-03-01", "TOTAL")]["calls"] == 1
+    assert usage.rows[("2026-03-01", "D#team-a#alice#m#agt_1")]["calls"] == 1
     assert JournalSpool(tmp_path).pending() == []
 
 
@@ -109,8 +109,8 @@ def test_entries_written_while_the_store_is_down_are_spooled_then_replayed_and_c
     assert writer.replay() == 5
     assert sorted(e["entry_id"] for e in logs.entries) == sorted(e["entry_id"] for e in entries)
     assert [m["content"] for e in logs.entries for m in e["request"]["messages"]] == [f"call-{i}" for i in range(5)]
-    assert usage.rows[("2026-03-01", "TOTAL")] == {"calls": 5, "errors": 0, "prompt_tokens": 15,
-                                                   "completion_tokens": 10, "latency_ms_sum": 50}
+    assert usage.rows[("2026-03-01", "D#team-a#alice#m#agt_1")] == {"calls": 5, "errors": 0, "prompt_tokens": 15,
+        "completion_tokens": 10, "latency_ms_sum": 50}
     assert journal.pending() == []
 
 

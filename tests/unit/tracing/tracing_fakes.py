@@ -109,10 +109,9 @@ class FakeUsage:
 
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
         with self._lock:
-            for sk in ("TOTAL", detail_key):
-                row = self.rows.setdefault((day, sk), {})
-                for name, value in counters.items():
-                    row[name] = row.get(name, 0) + value
+            row = self.rows.setdefault((day, detail_key), {})  # one row per call, as the real store
+            for name, value in counters.items():
+                row[name] = row.get(name, 0) + value
 
 
 class FakeConnections:

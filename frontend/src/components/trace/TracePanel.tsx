@@ -88,6 +88,7 @@ function ResizeHandle() {
 
 /** Follow the newest call only when the reader is already at the end: this close counts as the end. */
 const AT_END_PX = 48
+const LISTENER_CACHE_CATCH_UP_MS = 6000
 
 /**
  * `embedded`: shown as the playground's trace tab on a narrow screen, filling the width without a handle
@@ -107,7 +108,7 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
   const error = useTraceStore((s) => s.errors[traceId] ?? null)
   const connection = useTraceStore((s) => s.connection)
   const filter = useTraceStore((s) => s.agentFilter[traceId] ?? null)
-  const { loadHistory, clear, undoClear, setAgentFilter } = useTraceStore.getState()
+  const { loadHistory, catchUp, clear, undoClear, setAgentFilter } = useTraceStore.getState()
   const scroller = useRef<HTMLDivElement>(null)
   const atEnd = useRef(true)
   const seen = useRef<Set<string> | null>(null)
@@ -121,8 +122,14 @@ export function TracePanel({ traceId, onClose, embedded = false }: { traceId: st
     socket.subscribe(traceId)
     void loadHistory(traceId)
     seen.current = null
-    return () => socket.unsubscribe(traceId)
-  }, [traceId, loadHistory])
+    // On Lambda a log-proxy instance reuses a trace's listener list for up to 5 s, so an entry that finishes
+    // just after the panel subscribed may not be pushed to it: read the history once more after that bound.
+    const catchUpTimer = setTimeout(() => void catchUp(traceId), LISTENER_CACHE_CATCH_UP_MS)
+    return () => {
+      clearTimeout(catchUpTimer)
+      socket.unsubscribe(traceId)
+    }
+  }, [traceId, loadHistory, catchUp])
 
   const calls = useMemo(() => entries.filter((e) => (e as unknown as TreeEntry).api !== 'otel'), [entries])
   // Colours in order of first appearance, over the whole trace (a filter does not repaint anyone).

@@ -10,6 +10,12 @@ asking DynamoDB again, so a client hammering a throttled key costs no writes.
 A fixed window admits up to twice the limit across a window boundary; for protecting a proxy from runaway
 agent loops that is fine, and it costs one write per request instead of a read-modify-write.
 
+On Lambda the log-proxy counts in the instance's own memory instead (`check_key_rate_in_instance`): a write per
+call on its response path costs more than the call's other work together. The price: each warm instance keeps
+its own windows, so a key served by N instances at once may make up to N times its limit (a sequential agent
+loop, the case the limit is for, is mostly served by one instance; a key found over its limit is refused at
+once by that instance, with no storage call).
+
 Use: `check_key_rate(principal.api_key_id)` before serving; a `Throttled` raised here maps to 429 with a
 `Retry-After` header (the log-proxy renders it in OpenAI's error format).
 """
@@ -17,6 +23,9 @@ Use: `check_key_rate(principal.api_key_id)` before serving; a `Throttled` raised
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from a2g.clock import Clock
@@ -64,6 +73,36 @@ class KeyRateLimiter:
     @property
     def window(self) -> timedelta:
         return timedelta(seconds=self._window)
+
+
+class InstanceRateWindows:
+    """A `RateWindowStore` in this process's memory (see the module's note on Lambda); bounded: expired
+    windows are dropped when it holds `max_buckets`."""
+
+    def __init__(self, max_buckets: int = 10_000, now: Callable[[], float] = time.time):
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._max, self._now = max_buckets, now
+        self._lock = threading.Lock()
+
+    def hit(self, bucket: str, limit: int, expires_at_epoch: int) -> bool:
+        with self._lock:
+            if len(self._counts) >= self._max and bucket not in self._counts:
+                now = self._now()
+                self._counts = {b: v for b, v in self._counts.items() if v[1] > now}
+                if len(self._counts) >= self._max:
+                    self._counts.clear()
+            count, expires = self._counts.get(bucket, (0, expires_at_epoch))
+            if count >= limit:
+                return False
+            self._counts[bucket] = (count + 1, expires)
+            return True
+
+
+def check_key_rate_in_instance(key_id: str) -> None:
+    """`check_key_rate` counted in this process only (no storage call; the log-proxy on Lambda)."""
+    from a2g.identity.wiring import instance_key_rate_limiter
+
+    instance_key_rate_limiter().check(key_id)
 
 
 def check_key_rate(key_id: str) -> None:

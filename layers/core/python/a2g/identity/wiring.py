@@ -143,3 +143,16 @@ def key_rate_limiter() -> KeyRateLimiter:
         limit=settings.api_key_rate_limit,
         window_seconds=settings.api_key_rate_window_seconds,
     )
+
+
+@lru_cache(maxsize=1)
+def instance_key_rate_limiter() -> KeyRateLimiter:
+    """The same limits, counted in this process's memory (a2g.identity.rate_limit: the log-proxy on Lambda)."""
+    from a2g.identity.rate_limit import InstanceRateWindows, KeyRateLimiter
+
+    settings = get_settings()
+    return KeyRateLimiter(
+        InstanceRateWindows(), clock(),
+        limit=settings.api_key_rate_limit,
+        window_seconds=settings.api_key_rate_window_seconds,
+    )

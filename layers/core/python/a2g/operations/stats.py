@@ -91,7 +91,7 @@ class StatsService:
             raise ValidationFailed(f"group_by must be one of {', '.join(GROUP_BYS)}")
         first, last = self._range(start, end, default_days=30)
         days = days_between(first, last)
-        # The day view needs only each day's TOTAL row; the others need the detail rows.
+        # The day view needs only each day's sums; the others need the detail rows.
         by_day = self._counters.day_rows(days, details=group_by != "day")
         totals = _Sums()
         groups: dict[str, _Sums] = defaultdict(_Sums)

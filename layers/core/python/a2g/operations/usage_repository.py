@@ -1,18 +1,15 @@
 """Reading the pre-aggregated usage counters (UsageTable, written by the log-proxy).
 
-`pk=DAY#<yyyy-mm-dd>`: `sk=TOTAL` for the day, `sk=D#<team>#<user>#<model>#<agent>` per combination, each
-with the counters calls, errors, prompt_tokens, completion_tokens, latency_ms_sum (docs/data-model.md).
+`pk=DAY#<yyyy-mm-dd>`: `sk=D#<team>#<user>#<model>#<agent>` per combination (days written before the
+log-proxy's one-update counters also hold a `sk=TOTAL` row, no longer read), each with the counters calls, errors, prompt_tokens, completion_tokens, latency_ms_sum (docs/data-model.md).
 
-A year is 365 small partitions. The day totals are fetched by key (BatchGetItem, 100 days a request); the
-detail rows with one Query per day, concurrently, projecting the counters only, through boto3's low-level
-client: turning thousands of rows into PynamoDB model objects
+A year is 365 small partitions: one Query per day, concurrently, projecting the counters only (a day's totals
+are the sum of its detail rows), through boto3's low-level client: turning thousands of rows into PynamoDB model objects
 costs more than the reads themselves, and PynamoDB's shared connection pool would serialize the threads.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +23,7 @@ COUNTERS = ("calls", "errors", "prompt_tokens", "completion_tokens", "latency_ms
 
 @dataclass(frozen=True)
 class CounterRow:
-    """One counter item; the four dimensions are "" on the day's TOTAL row."""
+    """One counter item; the four dimensions are "" on a day's sum."""
 
     day: str
     team: str
@@ -77,46 +74,22 @@ class UsageCounterReader:
         )
 
     def day_rows(self, days: list[date], *, details: bool) -> dict[str, list[CounterRow]]:
-        """For each day its TOTAL row (details=False) or its detail rows (details=True); absent days
-        map to an empty list.
+        """For each day its detail rows (details=True) or one row of their sums (details=False, the
+        dimensions ""); absent days map to an empty list.
 
-        TOTAL rows have known keys, so they are fetched with BatchGetItem, 100 days per request (a year
-        is four requests); detail rows need one Query per day partition.
+        One Query per day partition, concurrently. The log-proxy writes a call's counters in one update of
+        its detail row only (on Lambda every write is a DynamoDB call on the response path), so a day's
+        totals are summed here; the `TOTAL` rows older days also hold are not read.
         """
         if not days:
             return {}
         names = [d.isoformat() for d in days]
-        work: Callable[[Any], list[CounterRow]]
-        chunks: list[Any]
-        if details:
-            work, chunks = self._query_day, names
-        else:
-            work, chunks = self._get_totals, [names[i:i + 100] for i in range(0, len(names), 100)]
         out: dict[str, list[CounterRow]] = {name: [] for name in names}
-        workers = max(1, min(self._max_workers, len(chunks)))
+        workers = max(1, min(self._max_workers, len(names)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="usage") as pool:
-            for rows in pool.map(work, chunks):
-                for row in rows:
-                    out[row.day].append(row)
+            for day, rows in zip(names, pool.map(self._query_day, names), strict=True):
+                out[day] = rows if details else ([_total(day, rows)] if rows else [])
         return out
-
-    def _get_totals(self, days: list[str]) -> list[CounterRow]:
-        request: dict[str, Any] = {self._table: {
-            "Keys": [{"pk": {"S": f"DAY#{day}"}, "sk": {"S": "TOTAL"}} for day in days],
-            "ProjectionExpression": "pk, sk, " + ", ".join(COUNTERS),
-        }}
-        rows: list[CounterRow] = []
-        for attempt in range(8):
-            answer = self._client.batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(self._table, []):
-                row = _row(item["pk"]["S"].removeprefix("DAY#"), item)
-                if row is not None:
-                    rows.append(row)
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                return rows
-            time.sleep(min(0.05 * 2**attempt, 1.0))  # throttled: back off, then ask for the rest
-        raise RuntimeError("usage counters: DynamoDB kept returning unprocessed keys")
 
     def _query_day(self, day: str) -> list[CounterRow]:
         return [row for item in self._items(day, "D#") if (row := _row(day, item)) is not None]
@@ -178,15 +151,20 @@ class GatewayRow:
     latency_ms_sum: float = 0.0
 
 
+def _total(day: str, rows: list[CounterRow]) -> CounterRow:
+    return CounterRow(
+        day=day, team="", user="", model="", agent="", calls=sum(r.calls for r in rows),
+        errors=sum(r.errors for r in rows), prompt_tokens=sum(r.prompt_tokens for r in rows),
+        completion_tokens=sum(r.completion_tokens for r in rows),
+        latency_ms_sum=sum(r.latency_ms_sum for r in rows),
+    )
+
+
 def _row(day: str, item: dict[str, Any]) -> CounterRow | None:
-    sk = item["sk"]["S"]
-    if sk == "TOTAL":
-        team = user = model = agent = ""
-    else:
-        parts = split_detail_key(sk)
-        if parts is None:
-            return None
-        team, user, model, agent = parts
+    parts = split_detail_key(item["sk"]["S"])
+    if parts is None:
+        return None
+    team, user, model, agent = parts
     return CounterRow(
         day=day, team=team, user=user, model=model, agent=agent,
         calls=int(_num(item, "calls")), errors=int(_num(item, "errors")),

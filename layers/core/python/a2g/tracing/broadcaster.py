@@ -17,7 +17,7 @@ import concurrent.futures
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from a2g.adapters.websocket_push import FanoutPusher
@@ -36,15 +36,22 @@ class ListenerStore(Protocol):
 
 class TraceBroadcaster:
     """`listeners_ttl` > 0 keeps a trace's listener list that many seconds, so a burst of pushes costs one
-    Query. Only in-flight updates read the cached list (a connection that subscribes meanwhile sees them at
-    most that long late); a `fresh` publish — a finished entry — always reads the listeners again, so nobody
-    subscribed before the call finished misses it."""
+    Query. In-flight updates read the cached list (a connection that subscribes meanwhile sees them at most
+    that long late); a `fresh` publish — a finished entry — reads the listeners again unless the list is at
+    most `fresh_ttl` old (0, the default: always), so nobody subscribed before the call finished misses it.
+
+    On Lambda, where a Query is a DynamoDB call on the response path, both are 5 s: a panel opened less than
+    5 s before a call ends may not get that entry pushed by an instance that had the list cached, and reads
+    it instead with the history it loads again once that bound has passed (frontend TracePanel)."""
 
     def __init__(self, connections: ListenerStore, pusher: FanoutPusher | None, listeners_ttl: float = 0.0,
-                 cleanup: concurrent.futures.Executor | None = None):
+                 cleanup: concurrent.futures.Executor | None = None, fresh_ttl: float = 0.0,
+                 monotonic: Callable[[], float] = time.monotonic):
         self._connections = connections
         self._pusher = pusher
         self._ttl = listeners_ttl
+        self._fresh_ttl = min(fresh_ttl, listeners_ttl)
+        self._monotonic = monotonic
         self._cache: dict[str, tuple[float, list[Connection]]] = {}
         self._cleanup = cleanup or _CLEANUP
         self._gone: OrderedDict[str, None] = OrderedDict()
@@ -53,9 +60,9 @@ class TraceBroadcaster:
     def _listeners(self, trace_id: str, fresh: bool) -> list[Connection]:
         if self._ttl <= 0:
             return self._connections.listeners(trace_id)
-        now = time.monotonic()
+        now = self._monotonic()
         hit = self._cache.get(trace_id)
-        if not fresh and hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > now and (not fresh or hit[0] - self._ttl + self._fresh_ttl > now):
             return hit[1]
         listeners = self._connections.listeners(trace_id)
         if len(self._cache) > 4096:

@@ -40,13 +40,20 @@ def traces_probe(settings: Settings) -> Callable[[], None]:
     return probe
 
 
-def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
+def build_log_proxy(record_mode: RecordMode | None = None, *, on_lambda: bool | None = None,
+                    pusher: Any = None, upstream: Callable[[], Any] | None = None,
+                    monotonic: Callable[[], float] | None = None) -> LogProxy:
     """The log-proxy wired to DynamoDB, the LLM registry, the guarded client and `a2g.identity`.
 
     `record_mode` defaults to "before_end" on AWS (a Lambda may be frozen once its response ends) and
-    "detach" elsewhere (the process keeps running, so recording never delays the client).
+    "detach" elsewhere (the process keeps running, so recording never delays the client). `on_lambda`
+    (default: `A2G_ENV=aws`), `pusher` (default: the API Gateway one) and `upstream` (default: the shared
+    guarded relay) let tests and benchmarks build the Lambda wiring anywhere; `monotonic` is the clock of every
+    cache on the path (default: `time.monotonic`).
     """
-    from a2g.identity.rate_limit import check_key_rate
+    import time
+
+    from a2g.identity.rate_limit import check_key_rate, check_key_rate_in_instance
     from a2g.identity.wiring import api_key_authenticator
     from a2g.llms.service import build_llm_registry
     from a2g.realtime.repository import ConnectionRepository
@@ -62,25 +69,36 @@ def build_log_proxy(record_mode: RecordMode | None = None) -> LogProxy:
     from a2g.tracing.service import default_pusher
     from a2g.tracing.spool import DurableTraceWriter
 
+    clock = monotonic or time.monotonic
     settings = get_settings()
-    on_lambda = settings.env == "aws"
+    on_lambda = settings.env == "aws" if on_lambda is None else on_lambda
     # Where the process outlives its requests, counters are coalesced (≤ 1 s late) and a trace's listener list
-    # is reused for a second: two fewer writes and one fewer read per call. On Lambda a frozen process would
-    # hold them, so every call writes its own.
+    # is reused for a second by in-flight pushes; storage calls run after the client has its answer.
+    # On Lambda (`before_end`) every storage call is on the response path, and a frozen process would hold
+    # coalesced counts, so a call makes two writes — its entry and one counter update — and nothing else in
+    # the steady state: the rate window is the instance's own (a2g.identity.rate_limit), a trace's listeners
+    # are reused for 5 s (the finished entry too: a2g.tracing.broadcaster) and so are its active chat runs
+    # (a2g.tracing.recorder). docs/tracing.md, "On Lambda", has the trade-offs.
     usage = UsageRepository() if on_lambda else CoalescingUsageWriter(UsageRepository())
-    broadcaster = TraceBroadcaster(ConnectionRepository(), default_pusher(), listeners_ttl=0.0 if on_lambda else 1.0)
+    broadcaster = TraceBroadcaster(ConnectionRepository(), pusher or default_pusher(),
+                                   listeners_ttl=5.0 if on_lambda else 1.0, fresh_ttl=5.0 if on_lambda else 0.0,
+                                   monotonic=clock)
     traces = TraceRepository()
     logs = LogRepository()
     writer = DurableTraceWriter(logs, usage, build_trace_spool(settings), probe=traces_probe(settings))
-    recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer)
+    recorder = CallRecorder(logs, usage, broadcaster, settings.trace_ttl_days, runs=traces, writer=writer,
+                            runs_ttl=5.0 if on_lambda else 0.0, monotonic=clock)
     keys = api_key_authenticator()
     return LogProxy(
         # Uncached: the proxy's own key cache (at most 5 s) is the only one on this path.
-        lambda raw_key: keys.authenticate(raw_key, cached=False), check_key_rate, traces, build_llm_registry(),
-        _shared_relay, recorder,
+        lambda raw_key: keys.authenticate(raw_key, cached=False),
+        check_key_rate_in_instance if on_lambda else check_key_rate, traces, build_llm_registry(),
+        upstream or _shared_relay, recorder,
         max_body_bytes=settings.log_proxy_max_body_bytes, cache_seconds=settings.log_proxy_cache_seconds,
         record_mode=record_mode or ("before_end" if on_lambda else "detach"),
-        rate_limit_mode="strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred",
+        monotonic=clock,
+        rate_limit_mode="inline" if on_lambda else (
+            "strict" if settings.log_proxy_rate_limit_mode == "strict" else "deferred"),
     )
 
 

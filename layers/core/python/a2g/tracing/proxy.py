@@ -62,7 +62,7 @@ __all__ = ["LogProxy", "ModelResolver", "ProxyError", "ResolvedModel", "Route", 
 
 RecordMode = Literal["detach", "before_end"]
 _ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
-RateLimitMode = Literal["deferred", "strict"]
+RateLimitMode = Literal["deferred", "strict", "inline"]
 _KINDS = {"chat": "chat.completions"}  # an entry's `kind` as the first entries had it (`api` is the new name)
 # Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
 # queue behind whatever else shares the event loop's default executor.
@@ -246,8 +246,8 @@ class LogProxy:
         self.record_mode: RecordMode = record_mode
         self.rate_limit_mode: RateLimitMode = rate_limit_mode
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
-        self._trace_cache = TtlCache(cache_seconds)
-        self._model_cache = TtlCache(cache_seconds)
+        self._trace_cache = TtlCache(cache_seconds, monotonic=monotonic)
+        self._model_cache = TtlCache(cache_seconds, monotonic=monotonic)
         # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
         self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
                                    monotonic=monotonic)
@@ -445,7 +445,8 @@ class LogProxy:
         default): the count is made once the client has its answer, with the entry, and a key found over its
         limit is refused here, without any write, for the rest of its window. A key can then exceed its limit
         by the calls in flight when the limit was reached (one or two, for a sequential client) — the price of
-        keeping a storage write, and its CPU, off every call's path.
+        keeping a storage write, and its CPU, off every call's path. "inline": the check is in memory (the
+        instance's own windows, Lambda: `a2g.identity.rate_limit`), so it is made here, before forwarding.
         """
         key_id = principal.api_key_id or principal.user_id
         known = self._throttled_until.get(key_id)
@@ -456,6 +457,9 @@ class LogProxy:
                 raise ProxyError(429, "rate_limit_error", "rate_limit_exceeded", message,
                                  retry_after=max(1, min(retry_after, int(remaining + 0.999))))
             del self._throttled_until[key_id]
+        if self.rate_limit_mode == "inline":
+            self._rate(key_id)
+            return None
         if self.rate_limit_mode == "strict":
             return asyncio.ensure_future(_blocking(self._rate, key_id))
         call.deferred_rate_key = key_id

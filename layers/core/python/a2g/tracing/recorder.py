@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,7 +77,15 @@ class CallRecorder:
         push_executor: concurrent.futures.Executor | None = None,
         runs: RunLookup | None = None,
         writer: DurableTraceWriter | None = None,
+        runs_ttl: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
+        """`runs_ttl` > 0 reuses an agent trace's active-run lookup that many seconds (Lambda, where each is a
+        DynamoDB call on the response path): a chat run that starts less than that after this instance last
+        looked may miss that long of the agent's calls on its session trace (they stay on the agent trace),
+        and a run that ended may still get that long of them. With 0 (a long-lived process, where the lookups
+        are off the response path) each call looks when its running entry is pushed, and its finished entry
+        reuses that answer (or looks itself if it got there first)."""
         self._logs, self._usage, self._broadcaster = logs, usage, broadcaster
         # Without a spool an entry the store refuses after the retries is only logged (tests, tools).
         self._writer = writer or DurableTraceWriter(logs, usage, None, replay_thread=False)
@@ -85,6 +94,10 @@ class CallRecorder:
         self._storage = storage_executor or _STORAGE
         self._pushes = push_executor or _PUSHES
         self._run_lookup = runs
+        self._runs_ttl, self._monotonic = runs_ttl, monotonic
+        # agent trace id -> (monotonic deadline, the runs covering the call that looked)
+        self._call_runs: dict[str, list[ActiveRun]] = {}  # entry id -> its running entry's run lookup
+        self._runs_cache: dict[str, tuple[float, list[ActiveRun]]] = {}
         # Live pushes of calls in flight, per entry id: the last one still being delivered (a call's pushes go
         # out one at a time, in order, and its finished entry only after them).
         self._live: dict[str, tuple[str, asyncio.Future[Any], list[str]]] = {}
@@ -118,10 +131,14 @@ class CallRecorder:
             if trace.kind != "agent" or self._run_lookup is None:
                 return
             try:
-                runs = self._run_lookup.runs_at(trace.trace_id, iso(outcome.started_at), epoch(outcome.started_at))
+                runs = self._active_runs(trace.trace_id, outcome.started_at)
             except Exception as exc:  # noqa: BLE001 - the live view is best effort
                 logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id, "error": str(exc)})
                 return
+            # The finished entry reuses this answer (keyed on the call's start, so exact): one Query a call.
+            if len(self._call_runs) > 1024:
+                self._call_runs.clear()
+            self._call_runs[outcome.entry_id] = runs
             tagged = dict(entry)
             for target in self._tag(tagged, trace, runs)[1:]:
                 targets.append(target)
@@ -187,8 +204,9 @@ class CallRecorder:
                 if trace.kind == "agent" and self._run_lookup is not None:
                     # Which chat run was driving the agent when the call *started*: exact however late.
                     try:
-                        runs = self._run_lookup.runs_at(trace.trace_id, iso(outcome.started_at),
-                                                        epoch(outcome.started_at))
+                        known = self._call_runs.pop(outcome.entry_id, None)
+                        runs = known if known is not None else self._active_runs(trace.trace_id,
+                                                                                 outcome.started_at)
                     except Exception as exc:  # noqa: BLE001 - tagging is best effort
                         logger.warning("active-run lookup failed", extra={"trace_id": trace.trace_id,
                                                                           "error": str(exc)})
@@ -196,7 +214,7 @@ class CallRecorder:
             finally:
                 loop.call_soon_threadsafe(announce, targets)
             day, detail, counters = self._counters(outcome, entry)
-            rows = {"TOTAL": counters, detail: counters}
+            rows = {detail: counters}  # one row, one update: a day's totals are summed when read
             if self._writer.write_entry(targets, entry, entry_ttl(outcome.started_at, self._ttl_days), day, rows):
                 # Stored now: count now. (Spooled: its counters travel with it and are applied on replay.)
                 self._writer.count(lambda: self._usage.add(day, detail, counters), outcome.entry_id, day, rows)
@@ -214,6 +232,21 @@ class CallRecorder:
                 logger.error("trace entry side effect failed",
                              extra={"trace_id": trace.trace_id, "error": repr(result)})
         return entry
+
+    def _active_runs(self, trace_id: str, started_at: datetime) -> list[ActiveRun]:
+        """The chat runs covering a call started at `started_at` (see `runs_ttl`); one Query when not cached."""
+        assert self._run_lookup is not None
+        at, at_epoch = iso(started_at), epoch(started_at)
+        now = self._monotonic()
+        hit = self._runs_cache.get(trace_id)
+        if hit is not None and hit[0] > now:
+            return [run for run in hit[1] if run.covers(at, at_epoch)]
+        runs = self._run_lookup.runs_at(trace_id, at, at_epoch)
+        if self._runs_ttl > 0:
+            if len(self._runs_cache) > 4096:
+                self._runs_cache.clear()
+            self._runs_cache[trace_id] = (now + self._runs_ttl, runs)
+        return runs
 
     @staticmethod
     def _tag(entry: dict[str, Any], trace: TraceMeta, runs: list[ActiveRun],

@@ -2,7 +2,9 @@
 
 Traces table: `TRACE#<id>/META` (owner, kind), `TRACE#<id>/LOG#<entry_id>` (entries, `ttl`),
 `TRACE#<agent trace id>/RUN#<session_id>` (a chat run in progress, short `ttl`).
-Usage table: `DAY#<yyyy-mm-dd>/TOTAL` and `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`, atomic ADD.
+Usage table: `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`, atomic ADD: one update per call carries every
+counter (a day's totals are the sum of its detail rows; days written before that also hold a `TOTAL` row,
+which nothing reads any more).
 """
 
 from __future__ import annotations
@@ -288,8 +290,8 @@ def usage_detail_key(team: str | None, user: str | None, model: str | None, agen
 
 class UsageRepository:
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
-        """ADD the counters to the day's total and to its detail row (two atomic updates)."""
-        self.add_rows(day, {"TOTAL": counters, detail_key: counters})
+        """ADD the counters to the day's detail row: one atomic update (the day's totals are summed on read)."""
+        self.add_rows(day, {detail_key: counters})
 
     def add_rows(self, day: str, rows: dict[str, dict[str, int]]) -> None:
         for sk, counters in rows.items():
@@ -324,8 +326,8 @@ class UsageRepository:
 class CoalescingUsageWriter:
     """Sums counters in memory and ADDs them at most once per `interval` seconds per row.
 
-    Under load every call would otherwise cost two counter writes; coalesced, a busy second costs two writes
-    per distinct row. Counters reach the table within `interval` of the entry (the statistics pages read days,
+    Under load every call would otherwise cost a counter write; coalesced, a busy second costs one write per
+    distinct row. Counters reach the table within `interval` of the entry (the statistics pages read days,
     so a second's delay is invisible); a process that is stopped flushes what it holds (`flush`, atexit). Used
     where the process outlives its requests (the local runtime, containers); on Lambda the plain repository
     writes per call, since a frozen process would hold counts indefinitely.
@@ -346,10 +348,9 @@ class CoalescingUsageWriter:
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
         with self._lock:
             rows = self._pending.setdefault(day, {})
-            for sk in ("TOTAL", detail_key):
-                row = rows.setdefault(sk, {})
-                for name, value in counters.items():
-                    row[name] = row.get(name, 0) + value
+            row = rows.setdefault(detail_key, {})
+            for name, value in counters.items():
+                row[name] = row.get(name, 0) + value
         self._wake.set()
 
     def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
