@@ -195,6 +195,7 @@ export function toMessage(raw: unknown): ChatMessage {
     attachments: listOf(o.attachments, 'files').map(toAttachment),
     created_at: o.created_at ? str(o.created_at) : undefined,
     error: str(o.status) === 'error' || err ? err || 'error' : undefined,
+    ...(str(o.status) === 'stopped' ? { stopped: true } : {}),
   }
 }
 

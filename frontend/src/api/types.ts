@@ -131,6 +131,8 @@ export interface ChatMessage {
   /** True while the answer is still streaming in. */
   pending?: boolean
   error?: string
+  /** The user pressed Stop: `content` is what had streamed by then. */
+  stopped?: boolean
 }
 
 export interface TraceEntry {

@@ -57,7 +57,8 @@ const en = {
     chatTab: 'Chat', traceTab: 'Trace', openSessions: 'Conversations',
     backToWorkspace: 'Back to workspace', backToCatalogue: 'Back to agents', showTrace: 'Show trace', hideTrace: 'Hide trace',
     sessionsPanel: 'Conversations', you: 'You', disconnected: 'Not connected — your message will be sent when the connection returns.',
-    regenerate: 'Regenerate',
+    regenerate: 'Regenerate', edit: 'Edit and resend', editMessage: 'Edit your message', copyMessage: 'Copy message',
+    stopping: 'Stopping…', stopped: 'Stopped — the answer so far is kept.',
     answerFailed: 'The agent could not answer',
   },
   code: { copy: 'Copy code', copied: 'Copied!' },
@@ -103,6 +104,7 @@ const en = {
   },
   notFound: { title: 'Page not found', body: 'The page you are looking for does not exist.', home: 'Go home' },
   errorCodes: {
+    not_last_message: "Only your last message can be edited or sent again.",
     network_error: "The server could not be reached. Check your connection and try again.",
     internal_error: "Something went wrong on our side. Please try again.",
     service_unavailable: "The service is busy right now. Please try again in a moment.",

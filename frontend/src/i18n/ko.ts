@@ -59,7 +59,8 @@ const ko: Messages = {
     chatTab: '채팅', traceTab: '트레이스', openSessions: '대화 목록',
     backToWorkspace: '워크스페이스로', backToCatalogue: '에이전트 목록으로', showTrace: '트레이스 보기', hideTrace: '트레이스 숨기기',
     sessionsPanel: '대화 목록', you: '나', disconnected: '연결되지 않음 — 연결되면 메시지를 보냅니다.',
-    regenerate: '다시 생성',
+    regenerate: '다시 생성', edit: '수정해서 다시 보내기', editMessage: '메시지 수정', copyMessage: '메시지 복사',
+    stopping: '중지하는 중…', stopped: '중지됨 — 지금까지의 답변은 남겨 둡니다.',
     answerFailed: '에이전트가 답하지 못했습니다',
   },
   code: { copy: '코드 복사', copied: '복사됨!' },
@@ -105,6 +106,7 @@ const ko: Messages = {
   },
   notFound: { title: '페이지를 찾을 수 없습니다', body: '찾으시는 페이지가 없습니다.', home: '처음으로' },
   errorCodes: {
+    not_last_message: "마지막 메시지만 수정하거나 다시 보낼 수 있습니다.",
     network_error: "서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.",
     internal_error: "서버에서 문제가 생겼습니다. 다시 시도하세요.",
     service_unavailable: "서비스가 지금 바쁩니다. 잠시 후 다시 시도하세요.",

@@ -49,6 +49,7 @@ export const ERROR_ACTIONS: Record<string, ErrorAction> = {
   model_taken: null,
   invalid_base_url: null,
   invalid_date_range: null,
+  not_last_message: null,
 }
 
 /** The code to word an error by when the server's own code has no sentence: by HTTP status. */

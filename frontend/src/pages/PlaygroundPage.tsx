@@ -73,13 +73,18 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
 
   const ensureSession = async () => chat.activeSessionId ?? (await chat.newSession()).session_id
 
-  const send = async (text: string, attachments: Attachment[]) => {
+  const send = async (text: string, attachments: Attachment[], replaces?: string) => {
     try {
-      const payload = await chat.beginSend(text, attachments)
+      const payload = await chat.beginSend(text, attachments, replaces)
       getSocket().send(payload)
     } catch (e) {
       toast(errorMessage(e), 'error')
     }
+  }
+
+  const stop = () => {
+    const payload = chat.beginStop()
+    if (payload) getSocket().send(payload)
   }
 
   const newChat = async () => {
@@ -177,14 +182,19 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             )}
             {chat.messages.map((m, i) => {
               const asked = m.role === 'assistant' ? chat.messages.slice(0, i).reverse().find((p) => p.role === 'user') : undefined
+              const lastQuestion = m.role === 'user' && !chat.messages.slice(i + 1).some((p) => p.role === 'user')
+              const last = i === chat.messages.length - 1
+              // Retry, Regenerate and Edit all replace the last question and its answer (in the chat and in the
+              // history the agent is given): the conversation reads as if it had been asked that way.
               return (
                 <MessageView
                   key={m.message_id}
                   message={m}
                   agent={agent}
                   askedAt={asked?.created_at}
-                  onRetry={asked && m.error && !chat.streaming ? () => void send(asked.content, asked.attachments) : undefined}
-                  onRegenerate={asked && !m.error && !chat.streaming && i === chat.messages.length - 1 ? () => void send(asked.content, asked.attachments) : undefined}
+                  onRetry={asked && m.error && !chat.streaming && last ? () => void send(asked.content, asked.attachments, asked.message_id) : undefined}
+                  onRegenerate={asked && !m.error && !chat.streaming && last ? () => void send(asked.content, asked.attachments, asked.message_id) : undefined}
+                  onEdit={lastQuestion && !chat.streaming ? (text) => void send(text, m.attachments, m.message_id) : undefined}
                 />
               )
             })}
@@ -201,8 +211,11 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             placeholder={t('playground.placeholder', { name: agent.name })}
             sessionId={chat.activeSessionId}
             ensureSession={ensureSession}
-            onSend={send}
+            onSend={(text, attachments) => send(text, attachments)}
             disabled={chat.streaming}
+            streaming={chat.streaming}
+            stopping={chat.stopping}
+            onStop={stop}
           />
         </Box>
       </Box>
