@@ -61,7 +61,7 @@ const en = {
     stopping: 'Stopping…', stopped: 'Stopped — the answer so far is kept.',
     answerFailed: 'The agent could not answer',
   },
-  code: { copy: 'Copy code', copied: 'Copied!' },
+  code: { copy: 'Copy code', copied: 'Copied!', block: 'Code ({{language}})' },
   trace: {
     resize: 'Resize the trace panel',
     tree: { title: 'Run tree', agent: 'Agent', llm: 'LLM', tool: 'Tool', step: 'Step', expand: 'Expand', collapse: 'Collapse' },

@@ -63,7 +63,7 @@ const ko: Messages = {
     stopping: '중지하는 중…', stopped: '중지됨 — 지금까지의 답변은 남겨 둡니다.',
     answerFailed: '에이전트가 답하지 못했습니다',
   },
-  code: { copy: '코드 복사', copied: '복사됨!' },
+  code: { copy: '코드 복사', copied: '복사됨!', block: '코드 ({{language}})' },
   trace: {
     resize: '트레이스 패널 크기 조절',
     tree: { title: '실행 트리', agent: '에이전트', llm: 'LLM', tool: '도구', step: '단계', expand: '펼치기', collapse: '접기' },
