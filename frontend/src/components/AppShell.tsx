@@ -275,7 +275,7 @@ export function AppShell() {
           component="header"
           data-testid="mode-bar"
           className="flex items-center gap-3 px-3 md:px-6 h-12 shrink-0"
-          sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', borderBottom: '3px solid var(--a2g-accent)' }}
+          sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', borderBottom: '3px solid var(--a2g-mode)' }}
         >
           {compact && (
             <IconButton edge="start" onClick={() => setDrawerOpen(true)} aria-label={t('nav.expand')} aria-expanded={drawerOpen} data-testid="nav-drawer-open" sx={{ color: 'inherit' }}>
