@@ -61,6 +61,7 @@ const en = {
     stopping: 'Stopping…', stopped: 'Stopped — the answer so far is kept.',
     answerFailed: 'The agent could not answer',
   },
+  files: { open: 'Open', table: 'Table preview', moreRows: 'Only the first 200 rows are shown. Download the file for all of it.', cut: 'Only the start of this file is shown. Download it for all of it.', previewFailed: 'This file could not be shown. Download it instead.' },
   code: { copy: 'Copy code', copied: 'Copied!', block: 'Code ({{language}})' },
   trace: {
     resize: 'Resize the trace panel',

@@ -63,6 +63,7 @@ const ko: Messages = {
     stopping: '중지하는 중…', stopped: '중지됨 — 지금까지의 답변은 남겨 둡니다.',
     answerFailed: '에이전트가 답하지 못했습니다',
   },
+  files: { open: '열기', table: '표 미리보기', moreRows: '처음 200행만 표시합니다. 전체는 파일을 내려받아 보세요.', cut: '파일의 앞부분만 표시합니다. 전체는 내려받아 보세요.', previewFailed: '이 파일은 미리 볼 수 없습니다. 대신 내려받으세요.' },
   code: { copy: '코드 복사', copied: '복사됨!', block: '코드 ({{language}})' },
   trace: {
     resize: '트레이스 패널 크기 조절',

@@ -148,3 +148,92 @@ def test_stop_regenerate_edit_and_copy(
     expect(page.get_by_test_id("message-assistant")).to_have_count(1, timeout=30_000)
     expect(page.get_by_test_id("message-assistant").last).to_contain_text("echo: tell me a joke")
     expect(page.get_by_test_id("message-user")).to_have_count(1)
+
+
+PNG = bytes.fromhex(  # a 16x16 red square
+    "89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff610000001949444154789c63381110f09f12cc306a"
+    "c0a801a3060c17030032bf671fbba360e10000000049454e44ae426082"
+)
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+FILES = [
+    ("chart.png", "image/png", PNG),
+    ("scores.csv", "text/csv", "name,score\n\"Kim, J\",91\n이영희,88\n".encode()),
+    ("notes.md", "text/markdown", b"# Meeting notes\n\n- **decided**: ship it\n"),
+    ("log.txt", "text/plain", b"line one\nline two\n"),
+    ("brief.pdf", "application/pdf", PDF),
+    ("plan.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04 not really"),
+]
+ATTACH_CASES = [(390, 844, "dark", "ko"), (1440, 900, "light", "en")]
+
+
+@pytest.mark.parametrize(("width", "height", "scheme", "lang"), ATTACH_CASES,
+                         ids=[f"{w}-{s}-{lang}" for w, _, s, lang in ATTACH_CASES])  # fmt: skip
+def test_attachments_open_in_a_lightbox_or_a_preview_and_others_download(
+    open_page, runtime: RuntimeProcess, story_llm: MockLlm, screenshot_dir: Path,
+    width: int, height: int, scheme: str, lang: str,
+) -> None:  # fmt: skip
+    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
+                              "FilesFunction")  # fmt: skip
+    story_llm.reply = lambda body: "got your files"
+    username = f"ui-files-{width}-{scheme}-{lang}"
+    agent = _developer_with_agent(runtime, story_llm, username)
+    words = LABELS[lang]
+    page: Page = open_page(width=width, height=height, color_scheme=scheme,
+                           storage={"mode": "development", "colorScheme": scheme, "language": lang,
+                                    "railExpanded": True, "tracePanelOpen": False})  # fmt: skip
+
+    def shot(stop: str) -> None:
+        page.wait_for_timeout(400)  # the dialog's transition ends
+        page.screenshot(path=str(screenshot_dir / f"files-{width}-{scheme}-{lang}-{stop}.png"))
+
+    page.goto(runtime.url("/signin"))
+    page.get_by_label(words["user"]).fill(username)
+    page.get_by_label(words["team"]).fill("qa")
+    page.get_by_role("button", name=words["submit"], exact=True).click()
+    expect(page).to_have_url(re.compile("/(operation|workspace)$"))
+    page.goto(runtime.url(f"/workspace/agents/{agent['id']}"))
+    expect(page.get_by_test_id("composer-input")).to_be_visible()
+    page.get_by_test_id("file-input").set_input_files(
+        [{"name": n, "mimeType": t, "buffer": b} for n, t, b in FILES])  # fmt: skip
+    expect(page.get_by_test_id("pending-attachment")).to_have_count(len(FILES))
+    expect(page.get_by_test_id("send")).to_be_enabled(timeout=30_000)  # every upload finished
+    page.get_by_test_id("composer-input").fill("here are my files")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("got your files", timeout=30_000)
+    question = page.get_by_test_id("message-user").last
+
+    # the image opens in a lightbox
+    question.get_by_test_id("attachment-open").first.click()
+    preview = page.get_by_test_id("attachment-preview")
+    expect(preview.get_by_test_id("preview-image")).to_be_visible()
+    assert preview.get_by_test_id("preview-image").evaluate("img => img.complete && img.naturalWidth") == 16
+    shot("lightbox")
+    page.keyboard.press("Escape")
+    expect(preview).to_have_count(0)
+
+    # CSV as a table, Markdown rendered, text as text, PDF in the viewer
+    def open_file(name: str) -> None:
+        question.get_by_role("button", name=re.compile(re.escape(name))).first.click()
+
+    open_file("scores.csv")
+    table = page.get_by_test_id("preview-csv")
+    expect(table.get_by_role("columnheader", name="score")).to_be_visible()
+    expect(table.get_by_role("cell", name="Kim, J")).to_be_visible()
+    expect(table.get_by_role("cell", name="이영희")).to_be_visible()
+    shot("csv")
+    page.get_by_test_id("preview-close").click()
+    open_file("notes.md")
+    expect(page.get_by_test_id("preview-markdown").get_by_role("heading", name="Meeting notes")).to_be_visible()
+    page.get_by_test_id("preview-close").click()
+    open_file("log.txt")
+    expect(page.get_by_test_id("preview-text")).to_contain_text("line two")
+    page.get_by_test_id("preview-close").click()
+    open_file("brief.pdf")
+    expect(page.get_by_test_id("preview-pdf")).to_have_attribute("src", re.compile("^blob:"))
+    page.get_by_test_id("preview-close").click()
+
+    # anything else downloads
+    with page.expect_download() as download:
+        question.get_by_test_id("attachment-download").click()
+    assert download.value.suggested_filename == "plan.docx"
