@@ -36,6 +36,7 @@ const en = {
     deletedToast: 'Agent deleted.',
   },
   agentForm: {
+    prompts: 'Example prompts', promptsPlaceholder: 'Type a question people ask it and press Enter', promptsHint: 'Offered as suggestions when someone opens an empty chat.', promptsNeedSkill: 'Add a skill first: example prompts belong to the agent’s skills.',
     addTitle: 'Add an agent', editTitle: 'Edit agent', framework: 'Framework', name: 'Title', description: 'Description',
     baseUrl: 'Base URL', scan: 'Scan', scanning: 'Scanning…', chooseTarget: 'Agent or team', noTargets: 'Nothing found at this URL.',
     appName: 'App name', cardUrl: 'Agent card URL', fetchCard: 'Fetch card', cardPreview: 'Agent card', endpointUrl: 'Endpoint URL',
@@ -50,6 +51,7 @@ const en = {
     protocolHint: { json: 'POST {"message", "session_id"} → text, JSON or SSE.', openai: 'An OpenAI-compatible /chat/completions endpoint.' },
   },
   playground: {
+    suggestions: 'Suggested prompts',
     newChat: 'New chat', history: 'Chats', noSessions: 'No conversations yet', deleteSession: 'Delete chat',
     deleteSessionConfirm: 'Delete this conversation?', placeholder: 'Message {{name}}…', send: 'Send', stop: 'Stop',
     attach: 'Attach files', emptyTitle: 'Start a conversation', emptyHint: 'Ask {{name}} anything. Answers stream in as the agent writes them.',

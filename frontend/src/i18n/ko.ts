@@ -38,6 +38,7 @@ const ko: Messages = {
     deletedToast: '에이전트를 삭제했습니다.',
   },
   agentForm: {
+    prompts: '예시 프롬프트', promptsPlaceholder: '사람들이 물어볼 질문을 입력하고 Enter', promptsHint: '빈 대화를 열면 추천 질문으로 보여 줍니다.', promptsNeedSkill: '먼저 스킬을 추가하세요. 예시 프롬프트는 에이전트의 스킬에 속합니다.',
     addTitle: '에이전트 추가', editTitle: '에이전트 수정', framework: '프레임워크', name: '제목', description: '설명',
     baseUrl: 'Base URL', scan: '스캔', scanning: '스캔 중…', chooseTarget: '에이전트 또는 팀', noTargets: '이 URL에서 찾은 것이 없습니다.',
     appName: '앱 이름', cardUrl: '에이전트 카드 URL', fetchCard: '카드 가져오기', cardPreview: '에이전트 카드', endpointUrl: '엔드포인트 URL',
@@ -52,6 +53,7 @@ const ko: Messages = {
     protocolHint: { json: 'POST {"message", "session_id"} → 텍스트, JSON 또는 SSE.', openai: 'OpenAI 호환 /chat/completions 엔드포인트.' },
   },
   playground: {
+    suggestions: '추천 질문',
     newChat: '새 대화', history: '대화', noSessions: '아직 대화가 없습니다', deleteSession: '대화 삭제',
     deleteSessionConfirm: '이 대화를 삭제할까요?', placeholder: '{{name}}에게 메시지…', send: '보내기', stop: '중지',
     attach: '파일 첨부', emptyTitle: '대화를 시작하세요', emptyHint: '{{name}}에게 무엇이든 물어보세요. 답변은 작성되는 대로 실시간으로 표시됩니다.',

@@ -169,12 +169,16 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             {!chat.messagesLoading && !chat.messagesError && chat.messages.length === 0 && (
               <Box className="pt-[8vh]">
                 <EmptyState icon={<AgentAvatar agent={agent} size={56} />} title={t('playground.emptyTitle')} hint={agent.description || t('playground.emptyHint', { name: agent.name })} />
-                {agent.skills.length > 0 && (
-                  <Box className="flex flex-wrap gap-2 justify-center">
-                    {agent.skills.slice(0, 4).map((s) => (
-                      <Button key={s} variant="outlined" size="small" onClick={() => void send(s, [])} sx={{ borderColor: 'var(--a2g-border)', color: 'text.primary', borderRadius: 3, py: 1, px: 2 }}>
-                        {s}
-                      </Button>
+                {/* Suggestions are the agent's own example prompts (its skills' A2A `examples`), never a bare skill name. */}
+                {(agent.prompts ?? []).length > 0 && (
+                  <Box className="grid gap-2 sm:grid-cols-2 max-w-[640px] mx-auto" role="list" aria-label={t('playground.suggestions')}>
+                    {(agent.prompts ?? []).slice(0, 4).map((p) => (
+                      <Box role="listitem" key={p} className="flex">
+                        <Button variant="outlined" onClick={() => void send(p, [])} data-testid="suggested-prompt"
+                          sx={{ flex: 1, justifyContent: 'flex-start', textAlign: 'left', borderColor: 'var(--a2g-border)', color: 'text.primary', borderRadius: 4, py: 1.25, px: 2, fontWeight: 400, bgcolor: 'var(--a2g-surface)', '&:hover': { bgcolor: 'var(--a2g-raised)', borderColor: 'var(--a2g-border)' } }}>
+                          {p}
+                        </Button>
+                      </Box>
                     ))}
                   </Box>
                 )}

@@ -237,3 +237,64 @@ def test_attachments_open_in_a_lightbox_or_a_preview_and_others_download(
     with page.expect_download() as download:
         question.get_by_test_id("attachment-download").click()
     assert download.value.suggested_filename == "plan.docx"
+
+
+def test_an_empty_chat_suggests_the_agents_example_prompts_not_skill_names(
+    open_page, runtime: RuntimeProcess, story_llm: MockLlm, screenshot_dir: Path
+) -> None:
+    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction")
+    story_llm.reply = lambda body: f"echo: {last_user_text(body)}"
+    username = "ui-prompts"
+    with _admin_api(runtime) as api:
+        _token(runtime, username)
+        assert api.post(f"/api/admin/users/{username}/approve").status_code == 200
+    with httpx.Client(base_url=runtime.base_url, timeout=30,
+                      headers={"Authorization": f"Bearer {_token(runtime, username)}"}) as dev:  # fmt: skip
+        made = {}
+        for name, skills in [
+            ("Otter guide", [{"name": "stories", "examples": ["Tell me a story about otters", "Why do otters hold hands?"]}]),
+            ("Bare skills", [{"name": "stories"}]),
+        ]:  # fmt: skip
+            created = dev.post("/api/my-agents", json={
+                "name": name, "description": "Knows otters", "framework": "CUSTOM", "skills": skills,
+                "endpoint": {"base_url": story_llm.base_url, "custom_protocol": "openai"}})  # fmt: skip
+            assert created.status_code == 201, created.text
+            made[name] = created.json()
+        assert made["Otter guide"]["skills"][0]["examples"] == ["Tell me a story about otters",
+                                                                 "Why do otters hold hands?"]  # fmt: skip
+    page: Page = open_page(width=390, height=844, storage={"mode": "development", "colorScheme": "light",
+                                                           "language": "en", "tracePanelOpen": False})  # fmt: skip
+    page.goto(runtime.url("/signin"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Team").fill("qa")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile("/(operation|workspace)$"))
+
+    page.goto(runtime.url(f"/workspace/agents/{made['Bare skills']['id']}"))
+    expect(page.get_by_test_id("composer-input")).to_be_visible()
+    expect(page.get_by_text("Start a conversation")).to_be_visible()
+    expect(page.get_by_test_id("suggested-prompt")).to_have_count(0)  # a bare skill name is no prompt
+
+    page.goto(runtime.url(f"/workspace/agents/{made['Otter guide']['id']}"))
+    prompts = page.get_by_test_id("suggested-prompt")
+    expect(prompts).to_have_count(2)
+    page.screenshot(path=str(screenshot_dir / "chat-390-light-en-suggestions.png"))
+    prompts.first.click()
+    expect(page.get_by_test_id("message-user").last).to_contain_text("Tell me a story about otters")
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("echo: Tell me a story about otters",
+                                                                           timeout=30_000)  # fmt: skip
+
+    # The agent dialog shows the examples, and what it saves keeps them.
+    page.goto(runtime.url("/workspace"))
+    page.get_by_role("button", name="Edit Otter guide").click()
+    field = page.get_by_test_id("agent-prompts")
+    expect(field.get_by_text("Why do otters hold hands?")).to_be_visible()
+    field.get_by_role("combobox").fill("What do otters eat?")
+    field.get_by_role("combobox").press("Enter")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=15_000)
+    with httpx.Client(base_url=runtime.base_url, timeout=30,
+                      headers={"Authorization": f"Bearer {_token(runtime, username)}"}) as dev:  # fmt: skip
+        saved = dev.get(f"/api/my-agents/{made['Otter guide']['id']}").json()
+    assert saved["skills"][0]["examples"] == ["Tell me a story about otters", "Why do otters hold hands?",
+                                              "What do otters eat?"]  # fmt: skip
