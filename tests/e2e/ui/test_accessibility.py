@@ -1,4 +1,4 @@
-"""axe-core on every main page, light and dark, on the real local runtime: sign-in, workspace, playground
+"""axe-core on every main page, light and dark, at laptop and phone width, on the real local runtime: sign-in, workspace, playground
 (a chat with a code block, the live trace), operation mode (search results, a published agent's chat),
 settings and the admin pages. Zero serious or critical violations (tests/e2e/ui/axe.py)."""
 
@@ -51,15 +51,16 @@ def _agents(rt: RuntimeProcess, llm: MockLlm) -> tuple[dict, dict]:
         return made[0], published.json()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("width", "height", "scheme"), [(1440, 900, "light"), (1440, 900, "dark"),
+                                                        (390, 844, "light"), (390, 844, "dark")])
 def test_every_main_page_has_no_serious_accessibility_violations(
-    open_page, runtime: RuntimeProcess, code_llm: MockLlm, scheme: str
+    open_page, runtime: RuntimeProcess, code_llm: MockLlm, width: int, height: int, scheme: str
 ) -> None:
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
                               "AgentsCatalogFunction", "RankingFunction", "AdminUsersFunction", "LlmsFunction",
                               "AdminStatsFunction", "ApiKeysFunction", "LogsFunction")  # fmt: skip
     dev_agent, live_agent = _agents(runtime, code_llm)
-    page: Page = open_page(storage={"mode": "development", "colorScheme": scheme, "language": "en",
+    page: Page = open_page(width=width, height=height, storage={"mode": "development", "colorScheme": scheme, "language": "en",
                                     "railExpanded": True, "tracePanelOpen": True})  # fmt: skip
     found: dict[str, str] = {}
 
@@ -100,4 +101,4 @@ def test_every_main_page_has_no_serious_accessibility_violations(
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
         check(where)
 
-    assert not found, "\n".join(f"{where} ({scheme}):\n{text}" for where, text in found.items())
+    assert not found, "\n".join(f"{where} ({width} px, {scheme}):\n{text}" for where, text in found.items())
