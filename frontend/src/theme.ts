@@ -1,6 +1,11 @@
 /**
  * The design system: Gemini-like neutral surfaces, rounded shapes and generous spacing, tinted by the work
  * mode so people always know where they are — development is pastel red, operation is pastel blue.
+ *
+ * The mode's pastel is a surface (top bar, selected navigation, chips) and never what a control looks like
+ * when it is focused or chosen: red means an error and nothing else. So development's accent (buttons, links,
+ * focus rings) is a neutral ink, operation's a deep blue; every accent passes WCAG AA (4.5:1) with the text
+ * on it and against the page, and every tint with its own text.
  */
 import { createTheme, type Theme } from '@mui/material/styles'
 import type { ColorScheme, WorkMode } from './store/ui'
@@ -16,16 +21,42 @@ export interface ModePalette {
   tintStrong: string
   /** Text on the tint. */
   onTint: string
+  /** The mode's own colour, for small marks only (a dot, a stripe): never text, never a control's state. */
+  mode: string
 }
+
+/**
+ * The type scale (rem, 16 px base): a display size for empty states and page titles, three heading sizes,
+ * body text at 16/15 px with room to read, and small text that stays legible in Korean (12 px minimum).
+ */
+export const TYPE_SCALE = {
+  h1: { fontSize: '2rem', lineHeight: 1.25, fontWeight: 600, letterSpacing: '-0.02em' },
+  h2: { fontSize: '1.625rem', lineHeight: 1.3, fontWeight: 600, letterSpacing: '-0.015em' },
+  h3: { fontSize: '1.375rem', lineHeight: 1.35, fontWeight: 600, letterSpacing: '-0.01em' },
+  h4: { fontSize: '1.5rem', lineHeight: 1.3, fontWeight: 600, letterSpacing: '-0.015em' },
+  h5: { fontSize: '1.25rem', lineHeight: 1.35, fontWeight: 600, letterSpacing: '-0.01em' },
+  h6: { fontSize: '1.0625rem', lineHeight: 1.4, fontWeight: 600 },
+  subtitle1: { fontSize: '1rem', lineHeight: 1.5, fontWeight: 500 },
+  subtitle2: { fontSize: '0.875rem', lineHeight: 1.45, fontWeight: 600 },
+  body1: { fontSize: '1rem', lineHeight: 1.6 },
+  body2: { fontSize: '0.9375rem', lineHeight: 1.55 },
+  caption: { fontSize: '0.75rem', lineHeight: 1.45, letterSpacing: '0.01em' },
+  overline: { fontSize: '0.75rem', lineHeight: 1.5, fontWeight: 600, letterSpacing: '0.06em' },
+  button: { fontSize: '0.9375rem', lineHeight: 1.5, fontWeight: 500, textTransform: 'none' as const },
+}
+
+/** Inter for Latin text, Noto Sans KR for Hangul (both bundled from npm, see main.tsx), then the system's. */
+export const FONT_FAMILY = '"Inter Variable", "Noto Sans KR Variable", "Segoe UI", system-ui, -apple-system, sans-serif'
+export const MONO_FAMILY = '"SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace'
 
 export const MODE_PALETTES: Record<WorkMode, Record<ColorScheme, ModePalette>> = {
   development: {
-    light: { accent: '#D9534F', onAccent: '#ffffff', tint: '#FDE7E6', tintStrong: '#F9CFCC', onTint: '#8C1D18' },
-    dark: { accent: '#F28B82', onAccent: '#3B0907', tint: '#3A2222', tintStrong: '#5A2E2B', onTint: '#FFDAD6' },
+    light: { accent: '#2B2D31', onAccent: '#FFFFFF', tint: '#FCEAE8', tintStrong: '#F6D2CE', onTint: '#7A1F1A', mode: '#E4827A' },
+    dark: { accent: '#E8EAED', onAccent: '#1F1F1F', tint: '#33201F', tintStrong: '#4D2B29', onTint: '#FFDAD6', mode: '#E8958E' },
   },
   operation: {
-    light: { accent: '#3B78E7', onAccent: '#ffffff', tint: '#E3EDFD', tintStrong: '#C9DBFB', onTint: '#0B3D91' },
-    dark: { accent: '#8AB4F8', onAccent: '#062E6F', tint: '#1D2A40', tintStrong: '#27406A', onTint: '#D3E3FD' },
+    light: { accent: '#0B57D0', onAccent: '#FFFFFF', tint: '#E3EDFD', tintStrong: '#C9DBFB', onTint: '#0842A0', mode: '#6F9BEA' },
+    dark: { accent: '#A8C7FA', onAccent: '#062E6F', tint: '#1D2A40', tintStrong: '#27406A', onTint: '#D3E3FD', mode: '#7FA7F0' },
   },
 }
 
@@ -46,16 +77,13 @@ export function buildTheme(scheme: ColorScheme, mode: WorkMode): Theme {
       text: { primary: s.text, secondary: s.muted },
       divider: s.border,
       success: { main: scheme === 'light' ? '#188038' : '#81C995' },
-      error: { main: scheme === 'light' ? '#C5221F' : '#F28B82' },
+      error: { main: scheme === 'light' ? '#B3261E' : '#F2B8B5' },
+      warning: { main: scheme === 'light' ? '#8A5300' : '#F5C16C' },
+      info: { main: scheme === 'light' ? '#0B57D0' : '#A8C7FA' },
     },
-    shape: { borderRadius: 14 },
-    typography: {
-      fontFamily: '"Google Sans", Inter, "Segoe UI", Roboto, "Noto Sans KR", "Apple SD Gothic Neo", system-ui, sans-serif',
-      h4: { fontWeight: 500, letterSpacing: '-0.01em' },
-      h5: { fontWeight: 500, letterSpacing: '-0.01em' },
-      h6: { fontWeight: 500 },
-      button: { textTransform: 'none', fontWeight: 500 },
-    },
+    shape: { borderRadius: 12 },
+    typography: { fontFamily: FONT_FAMILY, ...TYPE_SCALE },
+    transitions: { duration: { shortest: 120, shorter: 160, short: 200, standard: 240, complex: 300, enteringScreen: 220, leavingScreen: 180 } },
     components: {
       MuiButton: {
         defaultProps: { disableElevation: true },
@@ -65,7 +93,10 @@ export function buildTheme(scheme: ColorScheme, mode: WorkMode): Theme {
       MuiPaper: { defaultProps: { elevation: 0 }, styleOverrides: { root: { backgroundImage: 'none' } } },
       MuiCard: { styleOverrides: { root: { borderRadius: 20, border: `1px solid ${s.border}` } } },
       MuiDialog: { styleOverrides: { paper: { borderRadius: 24 } } },
-      MuiChip: { styleOverrides: { root: { borderRadius: 8 } } },
+      MuiChip: { styleOverrides: { root: { borderRadius: 8, fontWeight: 500 } } },
+      // One skeleton look everywhere: a soft wave over rounded blocks the shape of what is loading.
+      MuiSkeleton: { defaultProps: { animation: 'wave' }, styleOverrides: { rounded: { borderRadius: 12 }, text: { borderRadius: 6 } } },
+      MuiCssBaseline: { styleOverrides: { code: { fontFamily: MONO_FAMILY } } },
       MuiTooltip: { defaultProps: { arrow: true } },
       MuiOutlinedInput: { styleOverrides: { root: { borderRadius: 12 } } },
       MuiTableCell: { styleOverrides: { root: { borderColor: s.border } } },
@@ -83,6 +114,9 @@ export function cssVariables(scheme: ColorScheme, mode: WorkMode): Record<string
     '--a2g-tint': m.tint,
     '--a2g-tint-strong': m.tintStrong,
     '--a2g-on-tint': m.onTint,
+    '--a2g-mode': m.mode,
+    '--a2g-font': FONT_FAMILY,
+    '--a2g-mono': MONO_FAMILY,
     '--a2g-page': s.page,
     '--a2g-surface': s.surface,
     '--a2g-rail': s.rail,

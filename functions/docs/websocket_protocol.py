@@ -3,22 +3,23 @@
 The payload schemas come from the same models the HTTP routes return (a pushed message is a `MessageView`,
 a pushed trace entry a `LogEntry`) and the `invoke` action's own body model, so the two documents cannot
 drift apart. What the handlers accept: functions/ws_connect (the query), ws_subscribe (subscribe,
-unsubscribe), ws_invoke (invoke, see a2g.chat.invoke), ws_default (ping, and an error for anything else);
-what the server pushes besides their answers: a2g.tracing.recorder (trace.entry), the tracing service
-(trace.cleared) and the OTLP intake a2g.otel.intake (trace.entry for spans, trace.entry_removed) through
-a2g.tracing.broadcaster.
+unsubscribe), ws_invoke (invoke, see a2g.chat.invoke), ws_cancel (cancel, a2g.chat.cancel), ws_default (ping,
+and an error for anything else); what the server pushes besides their answers: a2g.tracing.recorder
+(trace.entry), the tracing service (trace.cleared) and the OTLP intake a2g.otel.intake (trace.entry for spans,
+trace.entry_removed) through a2g.tracing.broadcaster.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from a2g.chat.cancel import CancelBody
 from a2g.chat.schemas import InvokeBody, MessageView
 from a2g.http.schemas import ErrorDetail
 from a2g.tracing.schemas import LogEntry
 from pydantic import BaseModel
 
-ACTIONS = ("subscribe", "unsubscribe", "invoke", "ping")
+ACTIONS = ("subscribe", "unsubscribe", "invoke", "cancel", "ping")
 """Every `action` a client may send; anything else is answered with an `unknown_action` error."""
 
 
@@ -70,6 +71,12 @@ MESSAGES: dict[str, dict[str, Any]] = {
                        {"$ref": "#/components/schemas/InvokeBody"},
                        {"action": "invoke", "session_id": "ses_01HX...", "message": "Book room 4 at 10",
                         "attachments": [], "request_id": "r1"}),
+    "cancel": _message("cancel", "Stop a running chat run of the caller's session (the run with this `request_id`, "
+                       "or any run of the session that started before the Stop): `stopping` answers at once; the "
+                       "run then ends with a `message` whose status is `stopped` and whose content is what had "
+                       "streamed.",
+                       {"$ref": "#/components/schemas/CancelBody"},
+                       {"action": "cancel", "session_id": "ses_01HX...", "request_id": "r1"}),
     "ping": _message("ping", "Keep the connection alive and measure the round trip.",
                      _obj(["action"], {"action": _const("ping"), "echo": {"description": "returned as is"}}),
                      {"action": "ping", "echo": 1}),
@@ -107,7 +114,13 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "run_started": _message(
         "run_started", "The user's message was saved; the agent is being called.",
         _obj(["type", "session_id", "message"], {"type": _const("run_started"), **_RUN,
-                                                 "message": {"$ref": "#/components/schemas/MessageView"}})),
+                                                 "message": {"$ref": "#/components/schemas/MessageView"},
+                                                 "replaced": {"type": "array", "items": _STR,
+                                                              "description": "ids of the messages this one "
+                                                              "replaced (invoke's `replaces`): deleted"}})),
+    "stopping": _message(
+        "stopping", "The Stop was recorded; the run ends within about a second with a `stopped` message.",
+        _obj(["type", "session_id"], {"type": _const("stopping"), **_RUN})),
     "chunk": _message("chunk", "A piece of the agent's answer as it streams.",
                       _obj(["type", "session_id", "delta"], {"type": _const("chunk"), **_RUN, "delta": _STR})),
     "progress": _message(
@@ -128,10 +141,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
         {"type": "error", "error": {"code": "unknown_action", "message": "unknown action: 'jump'"}}),
 }
 
-_SENT = ("subscribe", "unsubscribe", "invoke", "ping")
+_SENT = ("subscribe", "unsubscribe", "invoke", "cancel", "ping")
 _PUSHED = ("subscribed", "unsubscribed", "pong", "trace.entry", "trace.running", "trace.entry_removed", "trace.cleared",
-           "run_started", "chunk",
-           "progress", "message", "error")
+           "run_started", "chunk", "progress", "message", "stopping", "error")
 
 
 def _refs(names: tuple[str, ...]) -> list[dict[str, str]]:
@@ -183,7 +195,7 @@ def asyncapi_document(version: str = "1") -> dict[str, Any]:
                                "messages": _refs(_PUSHED)},
         },
         "components": {
-            "schemas": _schemas(InvokeBody, MessageView, LogEntry, ErrorDetail),
+            "schemas": _schemas(InvokeBody, CancelBody, MessageView, LogEntry, ErrorDetail),
             "securitySchemes": {"token": {"type": "httpApiKey", "name": "token", "in": "query",
                                           "description": "a platform access token or API key"}},
         },

@@ -163,7 +163,9 @@ export function agentPayload(input: Partial<AgentInput>, { forPatch = false } = 
   if (input.description !== undefined) out.description = input.description.trim()
   if (input.logo_url !== undefined) out.logo_url = input.logo_url.trim() || null
   if (input.color) out.color = input.color.trim().toUpperCase()
-  if (input.skills !== undefined) out.skills = input.skills.map((name) => ({ name }))
+  // The form keeps example prompts for the agent as a whole; they are saved as its first skill's `examples`.
+  if (input.skills !== undefined)
+    out.skills = input.skills.map((name, i) => ({ name, ...(i === 0 && input.prompts?.length ? { examples: input.prompts } : {}) }))
   if (input.framework) {
     out.framework = input.framework.toUpperCase()
     const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''))

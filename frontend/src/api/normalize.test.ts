@@ -46,3 +46,16 @@ describe('normalize', () => {
     expect(row).toMatchObject({ key: 'ml', calls: 4, latency_ms_avg: 100, total_tokens: 15 })
   })
 })
+
+describe('skill examples', () => {
+  it('become the agent prompts, and the form saves them as the first skill examples', async () => {
+    const { toAgent } = await import('./normalize')
+    const { agentPayload } = await import('./endpoints')
+    const a = toAgent({ agent_id: 'a1', name: 'Rooms', framework: 'CUSTOM', skills: [{ name: 'book', examples: ['Book room 4 at 10', ' '] }, { name: 'cancel', examples: ['Cancel my 3 pm', 'Book room 4 at 10'] }, 'plain'] })
+    expect(a.skills).toEqual(['book', 'cancel', 'plain'])
+    expect(a.prompts).toEqual(['Book room 4 at 10', 'Cancel my 3 pm'])
+    expect(toAgent({ agent_id: 'a2', name: 'x', skills: [{ name: 'only a name' }] }).prompts).toEqual([])
+    const body = agentPayload({ name: 'Rooms', skills: ['book', 'cancel'], prompts: ['Book room 4 at 10'] })
+    expect(body.skills).toEqual([{ name: 'book', examples: ['Book room 4 at 10'] }, { name: 'cancel' }])
+  })
+})

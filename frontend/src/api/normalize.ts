@@ -35,6 +35,13 @@ const strList = (v: unknown): string[] => {
     .filter((x) => x.length > 0)
 }
 
+/** Every skill's `examples` (A2A AgentSkill), in order, without repeats. */
+export function skillExamples(skills: unknown): string[] {
+  if (!Array.isArray(skills)) return []
+  const all = skills.flatMap((s) => (Array.isArray(obj(s).examples) ? (obj(s).examples as unknown[]) : []))
+  return [...new Set(all.filter((e): e is string => typeof e === 'string').map((e) => e.trim()).filter(Boolean))]
+}
+
 /** A list from a bare array or the first array-valued field among `keys` (then any array field). */
 export function listOf(raw: unknown, ...keys: string[]): unknown[] {
   if (Array.isArray(raw)) return raw
@@ -92,6 +99,7 @@ export function toAgent(raw: unknown): Agent {
     logo_url: str(o.logo_url),
     color: str(pick(o, 'color', 'card_color'), ''),
     skills: strList(pick(o, 'skills', 'capabilities', 'tags')),
+    prompts: skillExamples(o.skills),
     trace_id: str(o.trace_id),
     owner_id: o.owner_id ? str(o.owner_id) : undefined,
     base_url: opt('base_url'),
@@ -217,6 +225,7 @@ export function toMessage(raw: unknown): ChatMessage {
     attachments: listOf(o.attachments, 'files').map(toAttachment),
     created_at: o.created_at ? str(o.created_at) : undefined,
     error: str(o.status) === 'error' || err ? err || 'error' : undefined,
+    ...(str(o.status) === 'stopped' ? { stopped: true } : {}),
   }
 }
 

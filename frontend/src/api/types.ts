@@ -38,6 +38,8 @@ export interface Agent {
   logo_url: string
   color: string
   skills: string[]
+  /** Prompts the agent answers (its skills' A2A `examples`): suggestions in an empty chat. */
+  prompts?: string[]
   trace_id: string
   owner_id?: string
   base_url?: string
@@ -55,6 +57,8 @@ export interface Agent {
 
 /** What the Add/Edit-Agent dialog sends. */
 export interface AgentInput {
+  /** Example prompts, saved as the first skill's `examples`. */
+  prompts?: string[]
   name: string
   description: string
   framework: Framework
@@ -151,6 +155,8 @@ export interface ChatMessage {
   /** True while the answer is still streaming in. */
   pending?: boolean
   error?: string
+  /** The user pressed Stop: `content` is what had streamed by then. */
+  stopped?: boolean
 }
 
 export interface TraceEntry {

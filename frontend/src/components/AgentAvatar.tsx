@@ -1,6 +1,7 @@
 import { Avatar } from '@mui/material'
 import { useState } from 'react'
 import type { Agent } from '../api/types'
+import { textOn } from '../lib/contrast'
 
 /** Stable pastel colour for a string (agent ids in the trace, agents without a colour). */
 export function colorFor(key: string): string {
@@ -20,7 +21,7 @@ export function AgentAvatar({ agent, size = 44 }: { agent: Pick<Agent, 'name' | 
       src={agent.logo_url && !broken ? agent.logo_url : undefined}
       alt=""
       slotProps={{ img: { onError: () => setBroken(true), referrerPolicy: 'no-referrer' } }}
-      sx={{ width: size, height: size, borderRadius: size / 3.2, bgcolor: bg, color: '#1f1f1f', fontWeight: 600, fontSize: size / 2.8 }}
+      sx={{ width: size, height: size, borderRadius: size / 3.2, bgcolor: bg, color: textOn(bg), fontWeight: 600, fontSize: size / 2.8 }}
     >
       {initials}
     </Avatar>

@@ -51,7 +51,7 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false, 
       data-testid="agent-card"
     >
       <Box sx={{ height: 6, bgcolor: band }} aria-hidden />
-      <Box component={RouterLink} to={to} className="flex flex-col gap-3 p-5 pb-3 flex-1 no-underline" sx={{ color: 'inherit', outline: 'none' }} aria-label={agent.name}>
+      <Box component={RouterLink} to={to} className="flex flex-col gap-3 p-5 pb-3 flex-1 no-underline" sx={{ color: 'inherit', outline: 'none' }}>
         <Box className="flex items-start gap-3">
           <AgentAvatar agent={agent} />
           <Box className="min-w-0 flex-1">

@@ -19,7 +19,7 @@ import { AgentCard } from './AgentCard'
 export const SWATCHES = ['#F28B82', '#FBBC04', '#81C995', '#78D9EC', '#8AB4F8', '#C58AF9', '#FDA4C8', '#FCAD70']
 
 const emptyForm = (): AgentInput => ({
-  name: '', description: '', framework: 'agno', logo_url: '', color: SWATCHES[4], skills: [],
+  name: '', description: '', framework: 'agno', logo_url: '', color: SWATCHES[4], skills: [], prompts: [],
   base_url: '', target_kind: '', target_id: '', app_name: '', card_url: '', endpoint_url: '', custom_protocol: 'json',
 })
 
@@ -40,7 +40,7 @@ export function uiField(serverField: string, framework: Framework): string {
 function fromAgent(a: Agent): AgentInput {
   return {
     name: a.name, description: a.description, framework: (FRAMEWORKS as string[]).includes(a.framework) ? (a.framework as Framework) : 'custom',
-    logo_url: a.logo_url, color: a.color || SWATCHES[4], skills: a.skills, base_url: a.base_url ?? '', target_kind: a.target_kind ?? '',
+    logo_url: a.logo_url, color: a.color || SWATCHES[4], skills: a.skills, prompts: a.prompts ?? [], base_url: a.base_url ?? '', target_kind: a.target_kind ?? '',
     target_id: a.target_id ?? '', app_name: a.app_name ?? '', card_url: a.card_url ?? a.endpoint_url ?? '', endpoint_url: a.endpoint_url ?? '',
     custom_protocol: a.custom_protocol ?? 'json',
   }
@@ -48,7 +48,7 @@ function fromAgent(a: Agent): AgentInput {
 
 /** Only the connection fields of the chosen framework go to the API. */
 export function formToInput(f: AgentInput): AgentInput {
-  const base = { name: f.name, description: f.description, framework: f.framework, logo_url: f.logo_url, color: f.color, skills: f.skills }
+  const base = { name: f.name, description: f.description, framework: f.framework, logo_url: f.logo_url, color: f.color, skills: f.skills, prompts: f.skills.length ? f.prompts : [] }
   switch (f.framework) {
     case 'agno':
       return { ...base, base_url: f.base_url, target_kind: f.target_kind, target_id: f.target_id }
@@ -351,6 +351,22 @@ export function AgentDialog({ open, agent, onClose, onSaved }: { open: boolean; 
                 })}
                 renderInput={(params) => (
                   <TextField {...params} label={t('agentForm.skills')} placeholder={t('agentForm.skillsHint')} name="skills" error={Boolean(fieldError('skills'))} helperText={fieldError('skills')} />
+                )}
+              />
+              <Autocomplete
+                multiple
+                freeSolo
+                options={[]}
+                disabled={form.skills.length === 0}
+                value={form.prompts ?? []}
+                onChange={(_, v) => set('prompts', (v as string[]).map((s) => s.trim()).filter(Boolean).slice(0, 10))}
+                renderValue={(value, getItemProps) => value.map((option, index) => {
+                  const { key, ...rest } = getItemProps({ index })
+                  return <Chip key={key} size="small" label={option} {...rest} />
+                })}
+                renderInput={(params) => (
+                  <TextField {...params} label={t('agentForm.prompts')} placeholder={t('agentForm.promptsPlaceholder')} name="prompts" data-testid="agent-prompts"
+                    helperText={form.skills.length === 0 ? t('agentForm.promptsNeedSkill') : t('agentForm.promptsHint')} />
                 )}
               />
             </Box>

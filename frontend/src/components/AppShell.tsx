@@ -126,12 +126,13 @@ function UserMenu({ expanded }: { expanded: boolean }) {
       <button
         type="button"
         onClick={(e) => setAnchor(e.currentTarget)}
-        aria-label={user.display_name}
+        // Collapsed it shows only an initial, so it needs a name; expanded its own text (name, team) names it.
+        aria-label={expanded ? undefined : user.display_name}
         aria-haspopup="menu"
         className={`flex items-center gap-3 rounded-full border-0 bg-transparent cursor-pointer hover:bg-[var(--a2g-raised)] ${expanded ? 'p-1.5 pr-3 w-full' : 'p-1 mx-auto'}`}
         style={{ color: 'var(--a2g-text)' }}
       >
-        <Avatar sx={{ width: 34, height: 34, bgcolor: 'var(--a2g-accent)', color: 'var(--a2g-on-accent)', fontSize: 15 }}>{initials}</Avatar>
+        <Avatar aria-hidden sx={{ width: 34, height: 34, bgcolor: 'var(--a2g-accent)', color: 'var(--a2g-on-accent)', fontSize: 15 }}>{initials}</Avatar>
         {expanded && (
           <span className="flex flex-col items-start min-w-0 text-left">
             <span className="text-sm font-medium truncate max-w-[150px]">{user.display_name}</span>
@@ -276,7 +277,7 @@ export function AppShell() {
           component="header"
           data-testid="mode-bar"
           className="flex items-center gap-3 px-3 md:px-6 h-12 shrink-0"
-          sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', borderBottom: '3px solid var(--a2g-accent)' }}
+          sx={{ bgcolor: 'var(--a2g-tint)', color: 'var(--a2g-on-tint)', borderBottom: '3px solid var(--a2g-mode)' }}
         >
           {compact && (
             <IconButton edge="start" onClick={() => setDrawerOpen(true)} aria-label={t('nav.expand')} aria-expanded={drawerOpen} data-testid="nav-drawer-open" sx={{ color: 'inherit' }}>

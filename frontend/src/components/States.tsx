@@ -1,6 +1,6 @@
 /** Empty, loading and error states, so every list and page says what is going on. */
 import type { ReactNode } from 'react'
-import { Alert, Box, Button, CircularProgress, Skeleton, Typography } from '@mui/material'
+import { Alert, Box, Button, Skeleton, Typography } from '@mui/material'
 import { Link as RouterLink, useInRouterContext } from 'react-router-dom'
 import { useTranslation } from 'react-i18next'
 import { explainError, type ErrorAction } from '../lib/errors'
@@ -35,10 +35,12 @@ export function LoadingState({ label, rows = 0 }: { label?: string; rows?: numbe
       </Box>
     )
   }
+  // The same skeleton as the lists: lines of text the shape of what is coming, not a spinner.
   return (
-    <Box className="flex items-center justify-center gap-3 py-14" role="status" aria-busy="true">
-      <CircularProgress size={22} />
-      <Typography color="text.secondary">{label ?? t('common.loading')}</Typography>
+    <Box className="flex flex-col gap-2.5 py-6 w-full max-w-xl mx-auto" role="status" aria-busy="true" aria-label={label ?? t('common.loading')} data-testid="loading">
+      {['92%', '78%', '85%', '40%'].map((w) => (
+        <Skeleton key={w} variant="text" width={w} height={22} />
+      ))}
     </Box>
   )
 }

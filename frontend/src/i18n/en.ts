@@ -36,6 +36,7 @@ const en = {
     deletedToast: 'Agent deleted.',
   },
   agentForm: {
+    prompts: 'Example prompts', promptsPlaceholder: 'Type a question people ask it and press Enter', promptsHint: 'Offered as suggestions when someone opens an empty chat.', promptsNeedSkill: 'Add a skill first: example prompts belong to the agent’s skills.',
     addTitle: 'Add an agent', editTitle: 'Edit agent', framework: 'Framework', name: 'Title', description: 'Description',
     baseUrl: 'Base URL', scan: 'Scan', scanning: 'Scanning…', chooseTarget: 'Agent or team', noTargets: 'Nothing found at this URL.',
     appName: 'App name', cardUrl: 'Agent card URL', fetchCard: 'Fetch card', cardPreview: 'Agent card', endpointUrl: 'Endpoint URL',
@@ -50,6 +51,7 @@ const en = {
     protocolHint: { json: 'POST {"message", "session_id"} → text, JSON or SSE.', openai: 'An OpenAI-compatible /chat/completions endpoint.' },
   },
   playground: {
+    suggestions: 'Suggested prompts',
     newChat: 'New chat', history: 'Chats', noSessions: 'No conversations yet', deleteSession: 'Delete chat',
     deleteSessionConfirm: 'Delete this conversation?', placeholder: 'Message {{name}}…', send: 'Send', stop: 'Stop',
     attach: 'Attach files', emptyTitle: 'Start a conversation', emptyHint: 'Ask {{name}} anything. Answers stream in as the agent writes them.',
@@ -57,10 +59,12 @@ const en = {
     chatTab: 'Chat', traceTab: 'Trace', openSessions: 'Conversations',
     backToWorkspace: 'Back to workspace', backToCatalogue: 'Back to agents', showTrace: 'Show trace', hideTrace: 'Hide trace',
     sessionsPanel: 'Conversations', you: 'You', disconnected: 'Not connected — your message will be sent when the connection returns.',
-    regenerate: 'Regenerate',
+    regenerate: 'Regenerate', edit: 'Edit and resend', editMessage: 'Edit your message', copyMessage: 'Copy message',
+    stopping: 'Stopping…', stopped: 'Stopped — the answer so far is kept.',
     answerFailed: 'The agent could not answer',
   },
-  code: { copy: 'Copy code', copied: 'Copied!' },
+  files: { open: 'Open', table: 'Table preview', moreRows: 'Only the first 200 rows are shown. Download the file for all of it.', cut: 'Only the start of this file is shown. Download it for all of it.', previewFailed: 'This file could not be shown. Download it instead.' },
+  code: { copy: 'Copy code', copied: 'Copied!', block: 'Code ({{language}})' },
   trace: {
     resize: 'Resize the trace panel',
     tree: { title: 'Run tree', agent: 'Agent', llm: 'LLM', tool: 'Tool', step: 'Step', expand: 'Expand', collapse: 'Collapse' },
@@ -153,6 +157,7 @@ const en = {
   },
   notFound: { title: 'Page not found', body: 'The page you are looking for does not exist.', home: 'Go home' },
   errorCodes: {
+    not_last_message: "Only your last message can be edited or sent again.",
     network_error: "The server could not be reached. Check your connection and try again.",
     internal_error: "Something went wrong on our side. Please try again.",
     service_unavailable: "The service is busy right now. Please try again in a moment.",

@@ -38,6 +38,7 @@ const ko: Messages = {
     deletedToast: '에이전트를 삭제했습니다.',
   },
   agentForm: {
+    prompts: '예시 프롬프트', promptsPlaceholder: '사람들이 물어볼 질문을 입력하고 Enter', promptsHint: '빈 대화를 열면 추천 질문으로 보여 줍니다.', promptsNeedSkill: '먼저 스킬을 추가하세요. 예시 프롬프트는 에이전트의 스킬에 속합니다.',
     addTitle: '에이전트 추가', editTitle: '에이전트 수정', framework: '프레임워크', name: '제목', description: '설명',
     baseUrl: 'Base URL', scan: '스캔', scanning: '스캔 중…', chooseTarget: '에이전트 또는 팀', noTargets: '이 URL에서 찾은 것이 없습니다.',
     appName: '앱 이름', cardUrl: '에이전트 카드 URL', fetchCard: '카드 가져오기', cardPreview: '에이전트 카드', endpointUrl: '엔드포인트 URL',
@@ -52,6 +53,7 @@ const ko: Messages = {
     protocolHint: { json: 'POST {"message", "session_id"} → 텍스트, JSON 또는 SSE.', openai: 'OpenAI 호환 /chat/completions 엔드포인트.' },
   },
   playground: {
+    suggestions: '추천 질문',
     newChat: '새 대화', history: '대화', noSessions: '아직 대화가 없습니다', deleteSession: '대화 삭제',
     deleteSessionConfirm: '이 대화를 삭제할까요?', placeholder: '{{name}}에게 메시지…', send: '보내기', stop: '중지',
     attach: '파일 첨부', emptyTitle: '대화를 시작하세요', emptyHint: '{{name}}에게 무엇이든 물어보세요. 답변은 작성되는 대로 실시간으로 표시됩니다.',
@@ -59,10 +61,12 @@ const ko: Messages = {
     chatTab: '채팅', traceTab: '트레이스', openSessions: '대화 목록',
     backToWorkspace: '워크스페이스로', backToCatalogue: '에이전트 목록으로', showTrace: '트레이스 보기', hideTrace: '트레이스 숨기기',
     sessionsPanel: '대화 목록', you: '나', disconnected: '연결되지 않음 — 연결되면 메시지를 보냅니다.',
-    regenerate: '다시 생성',
+    regenerate: '다시 생성', edit: '수정해서 다시 보내기', editMessage: '메시지 수정', copyMessage: '메시지 복사',
+    stopping: '중지하는 중…', stopped: '중지됨 — 지금까지의 답변은 남겨 둡니다.',
     answerFailed: '에이전트가 답하지 못했습니다',
   },
-  code: { copy: '코드 복사', copied: '복사됨!' },
+  files: { open: '열기', table: '표 미리보기', moreRows: '처음 200행만 표시합니다. 전체는 파일을 내려받아 보세요.', cut: '파일의 앞부분만 표시합니다. 전체는 내려받아 보세요.', previewFailed: '이 파일은 미리 볼 수 없습니다. 대신 내려받으세요.' },
+  code: { copy: '코드 복사', copied: '복사됨!', block: '코드 ({{language}})' },
   trace: {
     resize: '트레이스 패널 크기 조절',
     tree: { title: '실행 트리', agent: '에이전트', llm: 'LLM', tool: '도구', step: '단계', expand: '펼치기', collapse: '접기' },
@@ -154,6 +158,7 @@ const ko: Messages = {
   },
   notFound: { title: '페이지를 찾을 수 없습니다', body: '찾으시는 페이지가 없습니다.', home: '처음으로' },
   errorCodes: {
+    not_last_message: "마지막 메시지만 수정하거나 다시 보낼 수 있습니다.",
     network_error: "서버에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.",
     internal_error: "서버에서 문제가 생겼습니다. 다시 시도하세요.",
     service_unavailable: "서비스가 지금 바쁩니다. 잠시 후 다시 시도하세요.",

@@ -49,6 +49,7 @@ export const ERROR_ACTIONS: Record<string, ErrorAction> = {
   model_taken: null,
   invalid_base_url: null,
   invalid_date_range: null,
+  not_last_message: null,
 }
 
 /** Codes that are about one form field: their sentence goes under that field (e.g. the LLM form's models). */

@@ -73,13 +73,18 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
 
   const ensureSession = async () => chat.activeSessionId ?? (await chat.newSession()).session_id
 
-  const send = async (text: string, attachments: Attachment[]) => {
+  const send = async (text: string, attachments: Attachment[], replaces?: string) => {
     try {
-      const payload = await chat.beginSend(text, attachments)
+      const payload = await chat.beginSend(text, attachments, replaces)
       getSocket().send(payload)
     } catch (e) {
       toast(errorMessage(e), 'error')
     }
+  }
+
+  const stop = () => {
+    const payload = chat.beginStop()
+    if (payload) getSocket().send(payload)
   }
 
   const newChat = async () => {
@@ -164,12 +169,16 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             {!chat.messagesLoading && !chat.messagesError && chat.messages.length === 0 && (
               <Box className="pt-[8vh]">
                 <EmptyState icon={<AgentAvatar agent={agent} size={56} />} title={t('playground.emptyTitle')} hint={agent.description || t('playground.emptyHint', { name: agent.name })} />
-                {agent.skills.length > 0 && (
-                  <Box className="flex flex-wrap gap-2 justify-center">
-                    {agent.skills.slice(0, 4).map((s) => (
-                      <Button key={s} variant="outlined" size="small" onClick={() => void send(s, [])} sx={{ borderColor: 'var(--a2g-border)', color: 'text.primary', borderRadius: 3, py: 1, px: 2 }}>
-                        {s}
-                      </Button>
+                {/* Suggestions are the agent's own example prompts (its skills' A2A `examples`), never a bare skill name. */}
+                {(agent.prompts ?? []).length > 0 && (
+                  <Box className="grid gap-2 sm:grid-cols-2 max-w-[640px] mx-auto" role="list" aria-label={t('playground.suggestions')}>
+                    {(agent.prompts ?? []).slice(0, 4).map((p) => (
+                      <Box role="listitem" key={p} className="flex">
+                        <Button variant="outlined" onClick={() => void send(p, [])} data-testid="suggested-prompt"
+                          sx={{ flex: 1, justifyContent: 'flex-start', textAlign: 'left', borderColor: 'var(--a2g-border)', color: 'text.primary', borderRadius: 4, py: 1.25, px: 2, fontWeight: 400, bgcolor: 'var(--a2g-surface)', '&:hover': { bgcolor: 'var(--a2g-raised)', borderColor: 'var(--a2g-border)' } }}>
+                          {p}
+                        </Button>
+                      </Box>
                     ))}
                   </Box>
                 )}
@@ -177,14 +186,19 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             )}
             {chat.messages.map((m, i) => {
               const asked = m.role === 'assistant' ? chat.messages.slice(0, i).reverse().find((p) => p.role === 'user') : undefined
+              const lastQuestion = m.role === 'user' && !chat.messages.slice(i + 1).some((p) => p.role === 'user')
+              const last = i === chat.messages.length - 1
+              // Retry, Regenerate and Edit all replace the last question and its answer (in the chat and in the
+              // history the agent is given): the conversation reads as if it had been asked that way.
               return (
                 <MessageView
                   key={m.message_id}
                   message={m}
                   agent={agent}
                   askedAt={asked?.created_at}
-                  onRetry={asked && m.error && !chat.streaming ? () => void send(asked.content, asked.attachments) : undefined}
-                  onRegenerate={asked && !m.error && !chat.streaming && i === chat.messages.length - 1 ? () => void send(asked.content, asked.attachments) : undefined}
+                  onRetry={asked && m.error && !chat.streaming && last ? () => void send(asked.content, asked.attachments, asked.message_id) : undefined}
+                  onRegenerate={asked && !m.error && !chat.streaming && last ? () => void send(asked.content, asked.attachments, asked.message_id) : undefined}
+                  onEdit={lastQuestion && !chat.streaming ? (text) => void send(text, m.attachments, m.message_id) : undefined}
                 />
               )
             })}
@@ -201,8 +215,11 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             placeholder={t('playground.placeholder', { name: agent.name })}
             sessionId={chat.activeSessionId}
             ensureSession={ensureSession}
-            onSend={send}
+            onSend={(text, attachments) => send(text, attachments)}
             disabled={chat.streaming}
+            streaming={chat.streaming}
+            stopping={chat.stopping}
+            onStop={stop}
           />
         </Box>
       </Box>

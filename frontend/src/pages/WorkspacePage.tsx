@@ -61,7 +61,7 @@ export function WorkspacePage() {
       {error && <ErrorState message={error} onRetry={load} />}
       {!agents && !error && (
         <Box className="grid gap-5 grid-cols-[repeat(auto-fill,minmax(280px,1fr))]" aria-busy="true">
-          {[0, 1, 2].map((i) => <Skeleton key={i} variant="rounded" height={220} sx={{ borderRadius: 5 }} />)}
+          {[0, 1, 2].map((i) => <Skeleton key={i} variant="rounded" height={220} />)}
         </Box>
       )}
       {agents && agents.length === 0 && (

@@ -19,12 +19,23 @@ interface ChatState {
   messagesLoading: boolean
   messagesError: string | null
   streaming: boolean
+  /** The running invoke's request id (what Stop names) and whether Stop was pressed for it. */
+  runRequestId: string | null
+  stopping: boolean
+  /** What an edit or regenerate took out of the chat, put back if the server refuses the new question. */
+  replacedMessages: ChatMessage[]
   openAgent(agentId: string, preferredSessionId?: string | null): Promise<void>
   selectSession(sessionId: string): Promise<void>
   newSession(): Promise<ChatSession>
   deleteSession(sessionId: string): Promise<void>
-  /** Adds the user's message and a pending answer; returns the `invoke` payload for the socket. */
-  beginSend(text: string, attachments: Attachment[]): Promise<Record<string, unknown>>
+  /**
+   * Adds the user's message and a pending answer; returns the `invoke` payload for the socket. `replaces`: the
+   * last question's id (edit and resend, regenerate, retry) — it and its answer leave the chat, here and on the
+   * server, where the new question takes their place.
+   */
+  beginSend(text: string, attachments: Attachment[], replaces?: string): Promise<Record<string, unknown>>
+  /** The `cancel` payload that stops the running answer (null when nothing runs); marks it stopping. */
+  beginStop(): Record<string, unknown> | null
   handleServerMessage(msg: ServerMessage): void
   reset(): void
 }
@@ -47,6 +58,9 @@ const initial = {
   messagesLoading: false,
   messagesError: null,
   streaming: false,
+  runRequestId: null,
+  stopping: false,
+  replacedMessages: [] as ChatMessage[],
 }
 
 export const useChatStore = create<ChatState>((set, get) => ({
@@ -110,22 +124,41 @@ export const useChatStore = create<ChatState>((set, get) => ({
     }
   },
 
-  async beginSend(text, attachments) {
+  async beginSend(text, attachments, replaces) {
     let sessionId = get().activeSessionId
     if (!sessionId) sessionId = (await get().newSession()).session_id
     const user: ChatMessage = { message_id: localId('user'), role: 'user', content: text, attachments, created_at: new Date().toISOString() }
     const pending: ChatMessage = { message_id: localId('assistant'), role: 'assistant', content: '', attachments: [], pending: true }
-    set((s) => ({
-      messages: [...s.messages, user, pending],
-      streaming: true,
-      sessions: s.sessions.map((x) => (x.session_id === sessionId && !x.title ? { ...x, title: titleFrom(text) } : x)),
-    }))
+    const requestId = localId('run')
+    // Only a saved question can be replaced (a local id is not known to the server yet).
+    const replacing = replaces && !replaces.includes('-local-') ? replaces : undefined
+    set((s) => {
+      const from = replacing ? s.messages.findIndex((m) => m.message_id === replacing) : -1
+      const kept = from >= 0 ? s.messages.slice(0, from) : s.messages
+      return {
+        messages: [...kept, user, pending],
+        streaming: true,
+        runRequestId: requestId,
+        stopping: false,
+        replacedMessages: from >= 0 ? s.messages.slice(from) : [],
+        sessions: s.sessions.map((x) => (x.session_id === sessionId && !x.title ? { ...x, title: titleFrom(text) } : x)),
+      }
+    })
     return {
       action: 'invoke',
       session_id: sessionId,
       message: text,
       attachments: attachments.map((a) => a.file_id),
+      request_id: requestId,
+      ...(replacing ? { replaces: replacing } : {}),
     }
+  },
+
+  beginStop() {
+    const { activeSessionId, runRequestId, streaming } = get()
+    if (!streaming || !activeSessionId) return null
+    set({ stopping: true })
+    return { action: 'cancel', session_id: activeSessionId, ...(runRequestId ? { request_id: runRequestId } : {}) }
   },
 
   handleServerMessage(msg) {
@@ -145,12 +178,13 @@ export const useChatStore = create<ChatState>((set, get) => ({
         // The server saved the user's message: adopt its id and attachments in place of our optimistic copy.
         const saved = msg.message ? toMessage(msg.message) : null
         if (!saved) break
+        const replaced = Array.isArray(msg.replaced) ? msg.replaced.map(String) : []
         set((s) => {
-          const idx = s.messages.findIndex((m) => m.role === 'user' && m.message_id.includes('-local-'))
-          if (idx < 0) return s
-          const messages = s.messages.slice()
-          messages[idx] = { ...messages[idx], message_id: saved.message_id, attachments: saved.attachments.length ? saved.attachments : messages[idx].attachments }
-          return { messages }
+          // An edit or regenerate: the server deleted what this question replaces; it is gone for good.
+          const messages = s.messages.filter((m) => !replaced.includes(m.message_id))
+          const idx = messages.findIndex((m) => m.role === 'user' && m.message_id.includes('-local-'))
+          if (idx >= 0) messages[idx] = { ...messages[idx], message_id: saved.message_id, attachments: saved.attachments.length ? saved.attachments : messages[idx].attachments }
+          return { messages, replacedMessages: [] }
         })
         break
       }
@@ -182,16 +216,33 @@ export const useChatStore = create<ChatState>((set, get) => ({
         } else {
           updatePending((m) => ({ ...m, pending: false, created_at: new Date().toISOString() }))
         }
-        set({ streaming: get().messages.some((m) => m.pending) })
+        const streaming = get().messages.some((m) => m.pending)
+        set({ streaming, ...(streaming ? {} : { runRequestId: null, stopping: false, replacedMessages: [] }) })
         break
       }
+      case 'stopping':
+        if (get().streaming) set({ stopping: true })
+        break
       case 'error': {
         const text = streamErrorMessage(msg.error as { code?: string; message?: string } | undefined)
+        if (msg.action === 'cancel') {
+          // The Stop was refused (the run may have just ended): the answer keeps streaming as it was.
+          set({ stopping: false })
+          break
+        }
         if (!get().streaming) break
+        if (!msg.message && get().replacedMessages.length) {
+          // Refused before anything was saved: the question it was to replace is still there.
+          set((s) => {
+            const messages = s.messages.filter((m) => !m.pending && !m.message_id.includes('-local-'))
+            return { messages: [...messages, ...s.replacedMessages], streaming: false, runRequestId: null, stopping: false, replacedMessages: [] }
+          })
+          break
+        }
         // The failed run is saved as an assistant message too; keep its id so a reload shows the same thing.
         const saved = msg.message && typeof msg.message === 'object' ? toMessage(msg.message) : null
         updatePending((m) => ({ ...m, ...(saved ? { message_id: saved.message_id, content: saved.content || m.content } : {}), pending: false, error: text, created_at: saved?.created_at ?? new Date().toISOString() }))
-        set({ streaming: false })
+        set({ streaming: false, runRequestId: null, stopping: false, replacedMessages: [] })
         break
       }
       default:

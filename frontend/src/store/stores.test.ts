@@ -58,7 +58,7 @@ describe('chat store', () => {
   it('streams chunks into the pending answer and finishes with the final message', async () => {
     useChatStore.setState({ agentId: 'a', activeSessionId: 's1' })
     const payload = await useChatStore.getState().beginSend('hello', [])
-    expect(payload).toEqual({ action: 'invoke', session_id: 's1', message: 'hello', attachments: [] })
+    expect(payload).toEqual({ action: 'invoke', session_id: 's1', message: 'hello', attachments: [], request_id: expect.any(String) })
     const { handleServerMessage } = useChatStore.getState()
     handleServerMessage({ type: 'chunk', session_id: 's1', delta: 'Hi ' })
     handleServerMessage({ type: 'chunk', session_id: 's1', delta: 'there' })

@@ -81,7 +81,7 @@ export interface ChatMessage {
   session_id: string;
   role: "user" | "assistant";
   content: string;
-  status: "complete" | "error";
+  status: "complete" | "error" | "stopped";
   error?: MessageError | null;
   attachments?: Record<string, unknown>[];
   created_at?: string;

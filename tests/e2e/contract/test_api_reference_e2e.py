@@ -163,7 +163,7 @@ def _accepted_actions() -> set[str]:
 def _pushed_types() -> set[str]:
     """Every `"type": "..."` the server pushes: the WebSocket functions, the chat run, the trace feed."""
     sources = [*sorted((REPO / "functions").glob("ws_*/app.py"))] + [
-        REPO / "layers/core/python/a2g" / name for name in ("chat/invoke.py", "tracing/recorder.py",
+        REPO / "layers/core/python/a2g" / name for name in ("chat/invoke.py", "chat/cancel.py", "tracing/recorder.py",
                                                               "tracing/service.py", "otel/intake.py")]
     found: set[str] = set()
     for source in sources:
@@ -194,10 +194,10 @@ def test_asyncapi_documents_every_action_the_handlers_accept_and_every_push(asyn
                 for ref in op["messages"]}
 
     accepted = _accepted_actions()
-    assert {"subscribe", "unsubscribe", "invoke", "ping"} <= accepted
+    assert {"subscribe", "unsubscribe", "invoke", "cancel", "ping"} <= accepted
     assert accepted <= names("receive")  # the platform receives the client's actions
     pushed = _pushed_types()
-    assert {"trace.entry", "trace.cleared", "run_started", "chunk", "message", "error", "pong"} <= pushed
+    assert {"trace.entry", "trace.cleared", "run_started", "chunk", "message", "stopping", "error", "pong"} <= pushed
     assert pushed <= names("send")
 
 

@@ -154,14 +154,17 @@ def test_developer_journey_fits_the_screen(
     )
     _no_sideways_overflow(page, "chat")
     _shot(page, screenshot_dir, width, "chat")
-    # Each message shows its time; the answer also how long it took. Regenerate asks the question again.
+    # Each message shows its time; the answer also how long it took. Regenerate asks the question again, in
+    # place of the answer it regenerates (the question and its new answer replace the old pair).
     expect(page.get_by_test_id("message-time")).to_have_count(2)
     expect(page.get_by_test_id("message-assistant").last.get_by_test_id("message-time")).to_contain_text(
         re.compile(r"\d+(\.\d)? (ms|s)")
     )
     page.get_by_test_id("message-assistant").last.hover()
     page.get_by_test_id("regenerate").click()
-    expect(page.get_by_test_id("message-assistant")).to_have_count(2)
+    expect(page.get_by_test_id("send")).to_be_visible(timeout=30_000)  # the run ended (Stop gave way to Send)
+    expect(page.get_by_test_id("message-assistant")).to_have_count(1)
+    expect(page.get_by_test_id("message-user")).to_have_count(1)
     expect(page.get_by_test_id("message-assistant").last).to_contain_text(
         "echo: hello from a small screen", timeout=30_000
     )

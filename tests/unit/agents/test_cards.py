@@ -186,3 +186,19 @@ def test_ai_catalog_has_the_draft_shape() -> None:
     assert entries[-1]["type"] == AI_CATALOG_MEDIA_TYPE  # the next page, as a nested catalog
     identifiers = [e["identifier"] for e in entries]
     assert len(set(identifiers)) == len(identifiers)  # identifiers unique when no version is given
+
+
+def test_skill_examples_are_kept_bounded_and_published() -> None:
+    skill = {"id": "book", "name": "Book", "description": "books rooms", "tags": [],
+             "examples": ["Book room 4 at 10", "  ", "Book room 4 at 10", 7, "x" * 900]}
+    card = parse_card(v1_card(skills=[skill]))
+    examples = card.skills[0].examples
+    assert examples[0] == "Book room 4 at 10" and len(examples) == 2  # blanks, repeats, non-strings dropped
+    assert len(examples[1]) == 500
+    with pytest.raises(ValueError):
+        Skill(name="s", examples=[f"e{i}" for i in range(11)])
+    agent = Agent(id="agt_1", owner_id="dev", name="Rooms", framework=Framework.CUSTOM,
+                  endpoint=Endpoint(base_url="https://rooms.example.com"), status=AgentStatus.PRODUCTION,
+                  skills=[Skill(name="Book", examples=["Book room 4"])],
+                  created_at=datetime(2026, 1, 1, tzinfo=UTC), updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert published_card(agent, "https://a2g.example.com")["skills"][0]["examples"] == ["Book room 4"]

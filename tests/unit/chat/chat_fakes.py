@@ -9,6 +9,7 @@ from typing import Any
 
 from a2g.adapters.websocket_push import ConnectionGone
 from a2g.agent_adapters import AgentCall, AgentEvent
+from a2g.chat.cancel import CancelService
 from a2g.chat.invoke import InvokeService, RunLimits
 from a2g.chat.models import AgentUse, ChatMessage, ChatSession, Page, StoredFile
 from a2g.chat.ports import AgentRef
@@ -83,8 +84,16 @@ class InMemoryChats:
     def recent_messages(self, user_id: str, session_id: str, limit: int) -> list[ChatMessage]:
         return [m for m in self.messages.get(session_id, []) if m.user_id == user_id][-limit:]
 
+    def delete_message(self, user_id: str, session_id: str, message_id: str) -> bool:
+        before = self.messages.get(session_id, [])
+        after = [m for m in before if not (m.message_id == message_id and m.user_id == user_id)]
+        self.messages[session_id] = after
+        self.events.append(f"delete:{message_id}")
+        return len(after) < len(before)
+
     def delete_messages(self, session_id: str) -> int:
         return len(self.messages.pop(session_id, []))
+
 
     def put_file(self, file: StoredFile) -> None:
         self.files[(file.user_id, file.file_id)] = file
@@ -99,6 +108,26 @@ class InMemoryChats:
         for file in files:
             self.files.pop((file.user_id, file.file_id), None)
 
+
+class InMemoryStops:
+    """The Stop records; `reads` counts the run loop's looks (it must throttle them)."""
+
+    def __init__(self) -> None:
+        self.stops: dict[tuple[str, str], tuple[str | None, str]] = {}
+        self.reads = 0
+        self.on_read: Any = None  # a callable run on each read (e.g. to press Stop at the n-th look)
+
+    def request_stop(self, user_id: str, session_id: str, request_id: str | None, at: str) -> None:
+        self.stops[(user_id, session_id)] = (request_id, at)
+
+    def stop_of(self, user_id: str, session_id: str) -> tuple[str | None, str] | None:
+        self.reads += 1
+        if self.on_read is not None:
+            self.on_read(self.reads)
+        return self.stops.get((user_id, session_id))
+
+    def clear_stop(self, user_id: str, session_id: str) -> None:
+        self.stops.pop((user_id, session_id), None)
 
 class InMemoryUsage:
     def __init__(self) -> None:
@@ -253,6 +282,7 @@ class World:
     sessions: SessionService
     pusher: RecordingPusher
     adapter: ScriptedAdapter
+    stops: InMemoryStops = field(default_factory=InMemoryStops)
 
     def invoke_service(self, limits: RunLimits | None = None, pusher: Any = "default") -> InvokeService:
         return InvokeService(
@@ -264,8 +294,13 @@ class World:
             adapter_for=lambda framework: self.adapter,
             pusher=self.pusher if pusher == "default" else pusher,
             clock=self.clock,
-            limits=limits or RunLimits(idle_timeout_s=2.0, run_timeout_s=5.0, progress_interval_s=0.05),
+            limits=limits or RunLimits(idle_timeout_s=2.0, run_timeout_s=5.0, progress_interval_s=0.05,
+                                       stop_poll_s=0.02),
+            stops=self.stops,
         )
+
+    def cancel_service(self) -> CancelService:
+        return CancelService(chats=self.chats, stops=self.stops, clock=self.clock)
 
     def upload(self, owner: str, session_id: str, name: str, content_type: str, data: bytes) -> str:
         """Create an upload through the service and 'upload' the bytes as the browser would."""

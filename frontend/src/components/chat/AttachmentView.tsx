@@ -1,6 +1,7 @@
 /**
- * A file in a message: images and videos preview inline, everything else is a chip; all can be downloaded.
- * Download URLs are short-lived, so they are fetched when needed, not stored.
+ * A file in a message: images and videos preview inline and open in a lightbox; PDF, text, CSV and Markdown
+ * are a chip that opens a preview; anything else is a chip that downloads. Download URLs are short-lived, so
+ * they are fetched when needed, not stored.
  */
 import { useEffect, useState } from 'react'
 import { Box, Chip, CircularProgress, IconButton, Tooltip, Typography } from '@mui/material'
@@ -10,6 +11,8 @@ import { useTranslation } from 'react-i18next'
 import { filesApi } from '../../api/endpoints'
 import type { Attachment } from '../../api/types'
 import { formatBytes } from '../../lib/format'
+import { previewKind } from '../../lib/attachments'
+import { AttachmentPreview } from './AttachmentPreview'
 
 /** Object URLs of files this tab uploaded, so they preview without a round trip. */
 export const localPreviews = new Map<string, string>()
@@ -53,8 +56,13 @@ async function download(a: Attachment) {
 export function AttachmentView({ attachment }: { attachment: Attachment }) {
   const { t } = useTranslation()
   const media = isImage(attachment) || isVideo(attachment)
-  const { url, error } = useFileUrl(attachment, media)
+  const kind = previewKind(attachment)
+  const [open, setOpen] = useState(false)
+  const { url, error } = useFileUrl(attachment, media || open)
   const [busy, setBusy] = useState(false)
+  const preview = open && kind && (
+    <AttachmentPreview attachment={attachment} kind={kind} url={url} onClose={() => setOpen(false)} onDownload={() => void download(attachment)} />
+  )
   const dl = (
     <Tooltip title={`${t('common.download')} ${attachment.filename}`}>
       <IconButton
@@ -77,7 +85,11 @@ export function AttachmentView({ attachment }: { attachment: Attachment }) {
     return (
       <Box className="relative inline-flex flex-col rounded-2xl overflow-hidden max-w-[320px]" sx={{ border: '1px solid var(--a2g-border)', bgcolor: 'var(--a2g-rail)' }} data-testid="attachment-media">
         {!url && <Box className="w-[240px] h-[160px] flex items-center justify-center"><CircularProgress size={20} /></Box>}
-        {url && isImage(attachment) && <img src={url} alt={attachment.filename} className="block max-h-[260px] object-contain" />}
+        {url && isImage(attachment) && (
+          <button type="button" onClick={() => setOpen(true)} className="block p-0 border-0 bg-transparent cursor-zoom-in" aria-label={`${t('files.open')} ${attachment.filename}`} data-testid="attachment-open">
+            <img src={url} alt={attachment.filename} className="block max-h-[260px] object-contain" />
+          </button>
+        )}
         {url && isVideo(attachment) && <video src={url} controls className="block max-h-[260px]" aria-label={attachment.filename} />}
         <Box className="flex items-center justify-between gap-2 pl-3 pr-1 py-0.5">
           <Typography variant="caption" noWrap title={attachment.filename}>
@@ -85,11 +97,16 @@ export function AttachmentView({ attachment }: { attachment: Attachment }) {
           </Typography>
           {dl}
         </Box>
+        {preview}
       </Box>
     )
   }
   return (
+    <>
     <Chip
+      onClick={kind ? () => setOpen(true) : () => void download(attachment)}
+      aria-label={`${kind ? t('files.open') : t('common.download')} ${attachment.filename}`}
+      data-testid={kind ? 'attachment-open' : 'attachment-download'}
       icon={<InsertDriveFileOutlinedIcon />}
       label={
         <span className="inline-flex items-center gap-2">
@@ -101,5 +118,7 @@ export function AttachmentView({ attachment }: { attachment: Attachment }) {
       deleteIcon={<DownloadRoundedIcon aria-label={`${t('common.download')} ${attachment.filename}`} />}
       sx={{ height: 40, borderRadius: 3, bgcolor: 'var(--a2g-raised)' }}
     />
+    {preview}
+    </>
   )
 }

@@ -6,6 +6,7 @@ import { useRef, useState, type KeyboardEvent } from 'react'
 import { Box, Chip, IconButton, InputBase, LinearProgress, Tooltip, Typography } from '@mui/material'
 import AttachFileRoundedIcon from '@mui/icons-material/AttachFileRounded'
 import ArrowUpwardRoundedIcon from '@mui/icons-material/ArrowUpwardRounded'
+import StopRoundedIcon from '@mui/icons-material/StopRounded'
 import CloseRoundedIcon from '@mui/icons-material/CloseRounded'
 import InsertDriveFileOutlinedIcon from '@mui/icons-material/InsertDriveFileOutlined'
 import { useTranslation } from 'react-i18next'
@@ -23,9 +24,13 @@ interface PendingFile {
   preview: string | null
 }
 
-export function Composer({ placeholder, disabled, sessionId, onSend, ensureSession }: {
+export function Composer({ placeholder, disabled, sessionId, onSend, ensureSession, streaming, stopping, onStop }: {
   placeholder: string
   disabled?: boolean
+  /** An answer is streaming: Stop takes the send button's place. */
+  streaming?: boolean
+  stopping?: boolean
+  onStop?: () => void
   sessionId: string | null
   onSend: (text: string, attachments: Attachment[]) => Promise<void> | void
   ensureSession: () => Promise<string>
@@ -138,6 +143,21 @@ export function Composer({ placeholder, disabled, sessionId, onSend, ensureSessi
         </Tooltip>
         {uploading && <Chip size="small" label={t('common.loading')} />}
         <Box className="flex-1" />
+        {streaming && onStop ? (
+          <Tooltip title={stopping ? t('playground.stopping') : t('playground.stop')}>
+            <span>
+              <IconButton
+                aria-label={stopping ? t('playground.stopping') : t('playground.stop')}
+                onClick={onStop}
+                disabled={stopping}
+                data-testid="stop"
+                sx={{ bgcolor: 'var(--a2g-text)', color: 'var(--a2g-surface)', '&:hover': { bgcolor: 'var(--a2g-text)', opacity: 0.85 }, '&.Mui-disabled': { bgcolor: 'var(--a2g-raised)' } }}
+              >
+                <StopRoundedIcon />
+              </IconButton>
+            </span>
+          </Tooltip>
+        ) : (
         <Tooltip title={t('playground.send')}>
           <span>
             <IconButton
@@ -151,6 +171,7 @@ export function Composer({ placeholder, disabled, sessionId, onSend, ensureSessi
             </IconButton>
           </span>
         </Tooltip>
+        )}
       </Box>
     </Box>
   )

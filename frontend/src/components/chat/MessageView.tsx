@@ -1,5 +1,8 @@
-import { Alert, Box, Button, IconButton, Tooltip, Typography } from '@mui/material'
+import { useState, type KeyboardEvent } from 'react'
+import { Alert, Box, Button, IconButton, InputBase, Tooltip, Typography } from '@mui/material'
 import ReplayRoundedIcon from '@mui/icons-material/ReplayRounded'
+import EditOutlinedIcon from '@mui/icons-material/EditOutlined'
+import StopCircleOutlinedIcon from '@mui/icons-material/StopCircleOutlined'
 import { answerDuration, formatTime } from '../../lib/format'
 import { useTranslation } from 'react-i18next'
 import type { Agent, ChatMessage } from '../../api/types'
@@ -19,16 +22,47 @@ function Thinking() {
   )
 }
 
+/** Edit and resend: the question in a text box; Enter (or Send) replaces it and its answer, Escape cancels. */
+function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text: string) => void; onCancel: () => void }) {
+  const { t } = useTranslation()
+  const [text, setText] = useState(initial)
+  const save = () => text.trim() && onSave(text.trim())
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault()
+      save()
+    } else if (e.key === 'Escape') onCancel()
+  }
+  return (
+    <Box className="w-full max-w-[85%] flex flex-col gap-2 rounded-3xl p-3" sx={{ bgcolor: 'var(--a2g-raised)', border: '1px solid var(--a2g-border)' }} data-testid="edit-box">
+      <InputBase multiline autoFocus maxRows={12} value={text} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown}
+        inputProps={{ 'aria-label': t('playground.editMessage'), 'data-testid': 'edit-input' }} sx={{ px: 1, fontSize: '1rem' }} />
+      <Box className="flex justify-end gap-2">
+        <Button size="small" onClick={onCancel} data-testid="edit-cancel">{t('common.cancel')}</Button>
+        <Button size="small" variant="contained" onClick={save} disabled={!text.trim()} data-testid="edit-send">{t('playground.send')}</Button>
+      </Box>
+    </Box>
+  )
+}
+
 /**
  * `askedAt`: the question's time, so an answer shows how long it took. `onRetry`: sends the question again
- * when the answer failed.
+ * when the answer failed. `onEdit`: the last question can be edited and sent again (it and its answer are
+ * replaced, as Regenerate replaces the answer).
  */
-export function MessageView({ message, agent, askedAt, onRetry, onRegenerate }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void; onRegenerate?: () => void }) {
+export function MessageView({ message, agent, askedAt, onRetry, onRegenerate, onEdit }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void; onRegenerate?: () => void; onEdit?: (text: string) => void }) {
   const { t, i18n } = useTranslation()
+  const [editing, setEditing] = useState(false)
   const time = message.pending ? '' : formatTime(message.created_at, i18n.language)
   if (message.role === 'user') {
+    if (editing && onEdit)
+      return (
+        <Box className="flex flex-col items-end gap-2" data-testid="message-user">
+          <EditBox initial={message.content} onCancel={() => setEditing(false)} onSave={(text) => { setEditing(false); onEdit(text) }} />
+        </Box>
+      )
     return (
-      <Box className="flex flex-col items-end gap-2" data-testid="message-user">
+      <Box className="flex flex-col items-end gap-1.5 group" data-testid="message-user">
         {message.attachments.length > 0 && (
           <Box className="flex flex-wrap gap-2 justify-end">
             {message.attachments.map((a) => <AttachmentView key={a.file_id} attachment={a} />)}
@@ -39,11 +73,21 @@ export function MessageView({ message, agent, askedAt, onRetry, onRegenerate }: 
             {message.content}
           </Box>
         )}
-        {time && (
-          <Typography variant="caption" color="text.secondary" component="time" dateTime={message.created_at} data-testid="message-time">
-            {time}
-          </Typography>
-        )}
+        <Box className="flex items-center gap-0.5 a2g-msg-actions" data-keep={onEdit ? '' : undefined}>
+          {time && (
+            <Typography variant="caption" color="text.secondary" component="time" dateTime={message.created_at} data-testid="message-time" sx={{ mr: 0.5 }}>
+              {time}
+            </Typography>
+          )}
+          {message.content && <CopyButton text={message.content} label={t('playground.copyMessage')} />}
+          {onEdit && (
+            <Tooltip title={t('playground.edit')}>
+              <IconButton size="small" aria-label={t('playground.edit')} onClick={() => setEditing(true)} data-testid="edit">
+                <EditOutlinedIcon fontSize="small" />
+              </IconButton>
+            </Tooltip>
+          )}
+        </Box>
       </Box>
     )
   }
@@ -78,9 +122,15 @@ export function MessageView({ message, agent, askedAt, onRetry, onRegenerate }: 
             {message.error}
           </Alert>
         )}
-        {!message.pending && message.content && (
-          <Box className="opacity-0 group-hover:opacity-100 focus-within:opacity-100 transition-opacity -ml-2 flex items-center">
-            <CopyButton text={message.content} />
+        {message.stopped && (
+          <Typography variant="caption" color="text.secondary" className="flex items-center gap-1" data-testid="answer-stopped">
+            <StopCircleOutlinedIcon sx={{ fontSize: 16 }} aria-hidden />
+            {t('playground.stopped')}
+          </Typography>
+        )}
+        {!message.pending && (message.content || onRegenerate) && (
+          <Box className="a2g-msg-actions -ml-2 flex items-center" data-keep={onRegenerate ? '' : undefined}>
+            {message.content && <CopyButton text={message.content} label={t('playground.copyMessage')} />}
             {onRegenerate && (
               <Tooltip title={t('playground.regenerate')}>
                 <IconButton size="small" aria-label={t('playground.regenerate')} onClick={onRegenerate} data-testid="regenerate">

@@ -23,8 +23,8 @@ export function SessionsSidebar({ onNew, embedded = false }: { onNew: () => void
       <Typography variant="overline" color="text.secondary" className="px-2 pt-2">
         {t('playground.history')}
       </Typography>
-      <Box className="flex-1 overflow-auto a2g-scroll -mx-1 px-1 flex flex-col gap-0.5" role="list">
-        {sessionsLoading && [0, 1, 2].map((i) => <Skeleton key={i} variant="rounded" height={36} sx={{ borderRadius: 99, mb: 0.5 }} />)}
+      <Box className="flex-1 overflow-auto a2g-scroll -mx-1 px-1 flex flex-col gap-0.5" role={sessions.length ? 'list' : undefined}>
+        {sessionsLoading && [0, 1, 2].map((i) => <Skeleton key={i} variant="rounded" height={36} sx={{ mb: 0.5 }} />)}
         {sessionsError && <ErrorState message={sessionsError} onRetry={() => agentId && void openAgent(agentId)} />}
         {!sessionsLoading && !sessionsError && sessions.length === 0 && (
           <Box className="flex flex-col items-center gap-2 py-8 text-center" sx={{ color: 'var(--a2g-muted)' }}>

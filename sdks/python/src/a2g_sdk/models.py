@@ -94,7 +94,7 @@ class _MessageRequired(TypedDict):
     session_id: str
     role: Literal["user", "assistant"]
     content: str
-    status: Literal["complete", "error"]
+    status: Literal["complete", "error", "stopped"]
 
 
 class ChatMessage(_MessageRequired, total=False):

@@ -219,11 +219,14 @@ def _interfaces(data: dict[str, Any], shape: str, missing: list[str]) -> list[di
 def _skill(raw: dict[str, Any]) -> Skill:
     raw_tags = raw.get("tags")
     tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
+    raw_examples = raw.get("examples")
+    examples = [str(e) for e in raw_examples if isinstance(e, str)] if isinstance(raw_examples, list) else []
     return Skill(
         id=str(raw.get("id"))[:200] if raw.get("id") is not None else None,
         name=str(raw.get("name") or raw.get("id") or "skill")[:200],
         description=str(raw.get("description") or "")[:2000],
         tags=[str(t) for t in tags][:32],
+        examples=examples[:10],
     )
 
 
@@ -285,7 +288,8 @@ def published_card(agent: Agent, public_url: str) -> dict[str, Any]:
         {k: v for k, v in skill.items() if k not in ("security", "securityRequirements")}
         for skill in (own_skills or []) if isinstance(skill, dict)
     ] or [
-        {"id": s.id or f"skill-{i + 1}", "name": s.name, "description": s.description or s.name, "tags": s.tags}
+        {"id": s.id or f"skill-{i + 1}", "name": s.name, "description": s.description or s.name, "tags": s.tags,
+         **({"examples": s.examples} if s.examples else {})}
         for i, s in enumerate(agent.skills)
     ]
     card: dict[str, Any] = {

@@ -22,6 +22,8 @@ MAX_NAME = 120
 MAX_DESCRIPTION = 4000
 MAX_SKILLS = 64
 MAX_TAGS = 32
+MAX_EXAMPLES = 10
+MAX_EXAMPLE_CHARS = 500
 MAX_URL = 2048
 
 
@@ -71,6 +73,14 @@ class Skill(BaseModel):
     name: PlainText = Field(min_length=1, max_length=200)
     description: Text = Field("", max_length=2000)
     tags: list[PlainText] = Field(default_factory=list, max_length=MAX_TAGS)
+    # A2A AgentSkill.examples: prompts this skill answers, offered as suggestions in an empty chat.
+    examples: list[Text] = Field(default_factory=list, max_length=MAX_EXAMPLES)
+
+    @field_validator("examples")
+    @classmethod
+    def _clean_examples(cls, examples: list[str]) -> list[str]:
+        cleaned = [e.strip()[:MAX_EXAMPLE_CHARS] for e in examples if e and e.strip()]
+        return list(dict.fromkeys(cleaned))
 
     @field_validator("tags")
     @classmethod

@@ -58,6 +58,7 @@ class SkillMap(MapAttribute[str, Any]):
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, null=True)
+    examples = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class AgentItem(PlatformModel):

@@ -20,6 +20,7 @@ class SkillView(ResponseModel):
     name: str
     description: str = ""
     tags: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list, description="prompts it answers (A2A AgentSkill.examples)")
 
 
 class EndpointView(ResponseModel):

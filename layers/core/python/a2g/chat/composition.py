@@ -10,13 +10,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from a2g.chat.ports import AgentRef
-from a2g.chat.repository import ChatRepository, UsageRepository
+from a2g.chat.repository import ChatRepository, RunStopRepository, UsageRepository
 from a2g.chat.service import FilePolicy, FileService, SessionService
 from a2g.chat.storage import S3FileStorage
 from a2g.clock import default_clock
 from a2g.settings import get_settings
 
 if TYPE_CHECKING:  # the invoke machinery is imported by the invoke function only (cold starts)
+    from a2g.chat.cancel import CancelService
     from a2g.chat.invoke import InvokeService
 
 
@@ -117,4 +118,12 @@ def invoke_service(event: dict[str, Any] | None = None) -> InvokeService:
         pusher=ApiGatewayPusher.from_settings(event),
         clock=default_clock(),
         limits=RunLimits.from_settings(get_settings()),
+        stops=RunStopRepository(),
     )
+
+
+def cancel_service() -> CancelService:
+    """The `cancel` action's service (Stop): it only records the Stop that the run loop polls for."""
+    from a2g.chat.cancel import CancelService
+
+    return CancelService(chats=ChatRepository(), stops=RunStopRepository(), clock=default_clock())

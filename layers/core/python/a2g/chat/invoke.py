@@ -25,7 +25,6 @@ import asyncio
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from a2g.adapters.websocket_push import ConnectionGone, Pusher
+from a2g.adapters.websocket_push import Pusher
 from a2g.agent_adapters import (
     AgentAdapter,
     AgentCall,
@@ -46,12 +45,23 @@ from a2g.agent_adapters import (
     TextDelta,
     Turn,
 )
+from a2g.chat.cancel import stop_matches
 from a2g.chat.models import ChatMessage, ChatSession, StoredFile, new_message_id
-from a2g.chat.ports import AgentDirectory, AgentRef, ChatStore, SessionTracing, UsageStore, chat_mode_for
+from a2g.chat.ports import (
+    AgentDirectory,
+    AgentRef,
+    ChatStore,
+    SessionTracing,
+    StopStore,
+    UsageStore,
+    chat_mode_for,
+)
+from a2g.chat.push_relay import PushRelay
 from a2g.chat.schemas import InvokeBody
 from a2g.chat.service import FileService, title_from
 from a2g.clock import Clock, iso
 from a2g.errors import (
+    Conflict,
     Forbidden,
     NotFound,
     PlatformError,
@@ -65,9 +75,8 @@ from a2g.log import logger
 
 # API Gateway refuses WebSocket messages over 128 KB, counted after JSON encoding (where a Hangul character
 # becomes a 6-byte \uXXXX escape). A longer message is pushed cut, and marked so; the saved message is
-# whole and the client reloads it over HTTP. Merged chunks stay far below the limit.
+# whole and the client reloads it over HTTP. Merged chunks stay far below the limit (a2g.chat.push_relay).
 MAX_PUSH_JSON_BYTES = 100_000
-MAX_CHUNK_CHARS = 8_000
 HISTORY_TURNS = 20
 
 
@@ -76,6 +85,7 @@ class RunLimits:
     idle_timeout_s: float = 180.0  # silence from the agent before it counts as slow
     run_timeout_s: float = 840.0  # a whole run (the Lambda allows 900 s)
     progress_interval_s: float = 10.0  # how often a silent run tells the browser it is still going
+    stop_poll_s: float = 1.0  # how often a run looks for a Stop (a2g.chat.cancel): one GetItem each time
 
     @classmethod
     def from_settings(cls, settings: Any) -> RunLimits:
@@ -89,75 +99,12 @@ class RunLimits:
 class RunOutcome:
     """What happened (for the handler's log and for tests)."""
 
-    status: Literal["complete", "error", "rejected"]
+    status: Literal["complete", "error", "stopped", "rejected"]
     user_message: ChatMessage | None = None
     assistant_message: ChatMessage | None = None
     error: dict[str, Any] | None = None
     pushes: int = 0
     connection_gone: bool = False
-
-
-class PushRelay:
-    """Pushes to one WebSocket connection in order, without holding up the agent's stream.
-
-    Pushes run in a worker thread (the management API client is synchronous); while one is in flight,
-    following chunks are merged into one, so a fast agent is never slowed down by the push round trip.
-    Once the connection is gone (410) nothing more is pushed and the run carries on.
-    """
-
-    def __init__(self, pusher: Pusher | None, connection_id: str):
-        self._pusher = pusher
-        self._connection_id = connection_id
-        self._queue: deque[dict[str, Any]] = deque()
-        self._worker: asyncio.Task[None] | None = None
-        self.gone = pusher is None
-        self.pushed = 0
-
-    def send_nowait(self, message: dict[str, Any]) -> None:
-        if self.gone:
-            return
-        delta = message.get("delta") if message.get("type") == "chunk" else None
-        if isinstance(delta, str) and len(delta) > MAX_CHUNK_CHARS:  # one huge delta: several pushes
-            for start in range(0, len(delta), MAX_CHUNK_CHARS):
-                self.send_nowait({**message, "delta": delta[start : start + MAX_CHUNK_CHARS]})
-            return
-        last = self._queue[-1] if self._queue else None
-        if (
-            message.get("type") == "chunk"
-            and last is not None
-            and last.get("type") == "chunk"
-            and len(last["delta"]) + len(message["delta"]) <= MAX_CHUNK_CHARS
-        ):
-            last["delta"] += message["delta"]
-        else:
-            self._queue.append(dict(message))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._drain())
-
-    async def send(self, message: dict[str, Any]) -> None:
-        self.send_nowait(message)
-        await self.flush()
-
-    async def flush(self) -> None:
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
-
-    async def _drain(self) -> None:
-        while self._queue and not self.gone:
-            message = self._queue.popleft()
-            await asyncio.to_thread(self._push_one, message)
-
-    def _push_one(self, message: dict[str, Any]) -> None:
-        assert self._pusher is not None
-        try:
-            self._pusher.push(self._connection_id, message)
-            self.pushed += 1
-        except ConnectionGone:
-            logger.info("browser went away; the run continues", extra={"connection_id": self._connection_id})
-            self.gone = True
-            self._queue.clear()
-        except Exception as exc:  # noqa: BLE001 - a failed push must not fail the run
-            logger.warning("push failed", extra={"connection_id": self._connection_id, "error": str(exc)})
 
 
 class _Failure:
@@ -205,6 +152,36 @@ def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
     if partial:
         text = f"{partial}\n\n---\n{text}"
     return code, detail, text
+
+
+class _StopWatch:
+    """Looks for the user's Stop (a2g.chat.cancel) at most every `poll_s` seconds, off the event loop."""
+
+    def __init__(self, stops: StopStore | None, user_id: str, session_id: str, request_id: str | None,
+                 run_started_at: str, poll_s: float):  # fmt: skip
+        self._stops = stops
+        self._key = (user_id, session_id)
+        self._request_id = request_id
+        self._started_at = run_started_at
+        self._poll_s = poll_s
+        self.next_check = time.monotonic() + poll_s if stops is not None else float("inf")
+        self.reads = 0
+
+    async def requested(self) -> bool:
+        if self._stops is None or time.monotonic() < self.next_check:
+            return False
+        self.reads += 1
+        try:
+            stop = await asyncio.to_thread(self._stops.stop_of, *self._key)
+        except Exception as exc:  # noqa: BLE001 - a store hiccup must not end the run; look again later
+            logger.warning("could not look for a Stop", extra={"session_id": self._key[1], "error": str(exc)})
+            stop = None
+        self.next_check = time.monotonic() + self._poll_s
+        if not stop_matches(stop, self._request_id, self._started_at):
+            return False
+        with suppress(Exception):
+            await asyncio.to_thread(self._stops.clear_stop, *self._key)
+        return True
 
 
 _LOOPS = threading.local()
@@ -257,6 +234,7 @@ class InvokeService:
         pusher: Pusher | None,
         clock: Clock,
         limits: RunLimits | None = None,
+        stops: StopStore | None = None,
     ):
         self._chats = chats
         self._usage = usage
@@ -267,6 +245,7 @@ class InvokeService:
         self._pusher = pusher
         self._clock = clock
         self._limits = limits or RunLimits()
+        self._stops = stops
 
     async def handle(self, principal: Principal | None, connection_id: str, body: Any) -> RunOutcome:
         relay = PushRelay(self._pusher, connection_id)
@@ -279,6 +258,7 @@ class InvokeService:
             session = self._chats.get_session(user.user_id, request.session_id)
             if session is None:
                 raise NotFound("chat session not found")
+            replaced = self._replaced(user.user_id, session.session_id, request.replaces)
             files = self._files.attachments_for_message(user.user_id, session.session_id, request.attachments)
             if not request.message.strip() and not files:
                 raise ValidationFailed("the message is empty")
@@ -300,13 +280,17 @@ class InvokeService:
         )
         title = title_from(request.message, refs) if not session.title else None
         if not self._chats.touch_session(
-            user.user_id, session.session_id, at=user_message.created_at, new_messages=1, title=title
+            user.user_id, session.session_id, at=user_message.created_at, new_messages=1 - len(replaced),
+            title=title,
         ):
             error = {"code": "not_found", "message": "chat session not found"}
             await relay.send({"type": "error", **envelope, "error": error, "message": None})
             return RunOutcome("rejected", error=error, pushes=relay.pushed, connection_gone=relay.gone)
         self._chats.put_message(user_message)
-        relay.send_nowait({"type": "run_started", **envelope, "message": self._pushable(user_message)})
+        for old in replaced:  # edit / regenerate: the new question is saved first, then the old turn goes
+            self._chats.delete_message(user.user_id, session.session_id, old.message_id)
+        relay.send_nowait({"type": "run_started", **envelope, "message": self._pushable(user_message),
+                           "replaced": [m.message_id for m in replaced]})  # fmt: skip
 
         # --- 3. call the agent, streaming; any failure becomes an assistant error message -------------
         started = time.monotonic()
@@ -314,6 +298,7 @@ class InvokeService:
         agent: AgentRef | None = None
         failure: BaseException | None = None
         marked = False
+        stopped = False
         try:
             agent = self._agents.get(session.agent_id)
             mode = chat_mode_for(user, agent)
@@ -324,8 +309,12 @@ class InvokeService:
                             popular=mode == "operation" and agent.owner_id != user.user_id)
             marked = self._mark_active(agent, session, user.user_id)
             call = self._call(user, session, agent, request.message, files)
-            await self._stream(self._adapter_for(agent.framework), call, relay, answer, envelope)
-            if not answer.text.strip():
+            stopped = await self._stream(
+                self._adapter_for(agent.framework), call, relay, answer, envelope,
+                _StopWatch(self._stops, user.user_id, session.session_id, request.request_id,
+                           user_message.created_at, self._limits.stop_poll_s),
+            )  # fmt: skip
+            if not stopped and not answer.text.strip():
                 raise ValidationFailed("the agent answered with no text", code="empty_answer")
         except Exception as exc:  # noqa: BLE001 - every failure is reported in the chat
             failure = exc
@@ -346,8 +335,10 @@ class InvokeService:
                 session_id=session.session_id,
                 user_id=user.user_id,
                 role="assistant",
-                content=answer.text,
+                # Stopped: what the user saw stream, not a final text the agent had not sent yet.
+                content="".join(answer.streamed) if stopped else answer.text,
                 created_at=iso(self._clock.now()),
+                status="stopped" if stopped else "complete",
                 agent_id=session.agent_id,
                 duration_ms=duration_ms,
             )
@@ -381,7 +372,7 @@ class InvokeService:
         pushed_message = self._pushable(assistant)
         if failure is None:
             await relay.send({"type": "message", **envelope, "message": pushed_message})
-            outcome_status: Literal["complete", "error"] = "complete"
+            outcome_status: Literal["complete", "error", "stopped"] = "stopped" if stopped else "complete"
             error = None
         else:
             error = {"code": assistant.error_code or "error", "message": assistant.error_message or ""}
@@ -420,6 +411,18 @@ class InvokeService:
             raise ValidationFailed(
                 f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
             ) from None
+
+    def _replaced(self, user_id: str, session_id: str, replaces: str | None) -> list[ChatMessage]:
+        """Edit and resend / regenerate: the session's last question and what answered it, which the new
+        question replaces (in the chat and in the history the agent is given). Only the last one can be."""
+        if replaces is None:
+            return []
+        recent = self._chats.recent_messages(user_id, session_id, 10)
+        last_user = next((i for i in range(len(recent) - 1, -1, -1) if recent[i].role == "user"), None)
+        if last_user is None or recent[last_user].message_id != replaces:
+            raise Conflict("only the last message of the chat can be edited or regenerated",
+                           code="not_last_message")  # fmt: skip
+        return recent[last_user:]
 
     def _count_use(self, user_id: str, agent_id: str, team: str | None, popular: bool) -> None:
         """Usage history and popularity (ranking) and the agent's last use (lifecycle); never fails the run."""
@@ -466,7 +469,7 @@ class InvokeService:
         history = [
             Turn(m.role, m.content)
             for m in self._chats.recent_messages(user.user_id, session.session_id, HISTORY_TURNS + 1)
-            if m.status == "complete" and m.content
+            if m.status in ("complete", "stopped") and m.content
         ]
         if history and history[-1].role == "user" and history[-1].content == message:
             history = history[:-1]  # the message just saved is the current one, not history
@@ -504,8 +507,10 @@ class InvokeService:
         relay: PushRelay,
         answer: _Answer,
         envelope: dict[str, Any],
-    ) -> None:
-        """Relay the adapter's events while watching for silence and the overall deadline.
+        stop: _StopWatch,
+    ) -> bool:
+        """Relay the adapter's events while watching for silence, the overall deadline and a Stop; True
+        when the user stopped the run (the adapter's stream is then closed, what streamed is kept).
 
         The adapter runs in its own task feeding a queue, so waiting with a timeout never cancels the
         adapter half-way through a read; a silent agent still gets progress pushes every few seconds.
@@ -523,13 +528,18 @@ class InvokeService:
                 await queue.put(_Failure(exc))
 
         limits = self._limits
-        start = last_event = time.monotonic()
+        start = last_event = last_progress = time.monotonic()
         producer = asyncio.create_task(produce())
         try:
             while True:
                 now = time.monotonic()
+                if await stop.requested():
+                    return True
+                now = time.monotonic()
+                quiet_since = max(last_event, last_progress)
                 wait = min(
-                    limits.progress_interval_s,
+                    quiet_since + limits.progress_interval_s - now,
+                    stop.next_check - now,
                     last_event + limits.idle_timeout_s - now,
                     start + limits.run_timeout_s - now,
                 )
@@ -545,9 +555,11 @@ class InvokeService:
                         raise AgentTimedOut(
                             f"the agent sent nothing for {int(limits.idle_timeout_s)} seconds"
                         ) from None
-                    relay.send_nowait(
-                        {"type": "progress", **envelope, "elapsed_ms": int((now - start) * 1000)}
-                    )
+                    if now >= max(last_event, last_progress) + limits.progress_interval_s:
+                        last_progress = now
+                        relay.send_nowait(
+                            {"type": "progress", **envelope, "elapsed_ms": int((now - start) * 1000)}
+                        )
                     continue
                 last_event = time.monotonic()
                 if item is _DONE:
@@ -582,6 +594,7 @@ class InvokeService:
             and len(answer.final) > len(streamed)
         ):
             relay.send_nowait({"type": "chunk", **envelope, "delta": answer.final[len(streamed) :]})
+        return False
 
     @staticmethod
     def _pushable(message: ChatMessage) -> dict[str, Any]:

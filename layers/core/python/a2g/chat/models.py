@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Role = Literal["user", "assistant"]
-MessageStatus = Literal["complete", "error"]
+# "stopped": the user pressed Stop; the message holds what had streamed by then (a2g.chat.cancel).
+MessageStatus = Literal["complete", "error", "stopped"]
 ChatMode = Literal["development", "operation"]
 
 # What a browser can show inline with a presigned URL; everything else is offered as a download.

@@ -6,6 +6,7 @@
 | message  | `SESSION#<session_id>` | `MSG#<message_id>`    | -                                                        |
 | file     | `USER#<user_id>`       | `FILE#<file_id>`      | `SESSION#<session_id>` / `FILE#<file_id>`                |
 | usage    | `USER#<user_id>`       | `USES#<agent_id>`     | -                                                        |
+| stop     | `USER#<user_id>`       | `STOP#<session_id>`   | - (ttl: a Stop the run loop reads, a2g.chat.cancel)      |
 | popular  | `POPULAR#<yyyy-mm>#ALL` or `...#TEAM#<team>` | `AGENT#<agent_id>` | -                          |
 
 The owner is part of the key of every session and file, so "get mine" is a GetItem and another user's id
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from a2g.chat.models import AgentUse, AttachmentRef, ChatMessage, ChatSession, Page, StoredFile
 from a2g.db import Gsi1, PlatformModel, table_meta
@@ -369,6 +370,18 @@ class ChatRepository:
         items.reverse()
         return items
 
+    def delete_message(self, user_id: str, session_id: str, message_id: str) -> bool:
+        """One message of the caller's session (edit and regenerate replace the last question and answer)."""
+        try:
+            MessageItem(pk=f"SESSION#{session_id}", sk=f"MSG#{message_id}").delete(
+                condition=MessageItem.user_id == user_id
+            )
+        except DeleteError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
     def delete_messages(self, session_id: str) -> int:
         deleted = 0
         with MessageItem.batch_write() as batch:
@@ -414,6 +427,40 @@ class ChatRepository:
         with FileItem.batch_write() as batch:
             for file in files:
                 batch.delete(FileItem(pk=f"USER#{file.user_id}", sk=f"FILE#{file.file_id}"))
+
+
+class StopItem(PlatformModel):
+    Meta = table_meta("chats")  # type: ignore[assignment]
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # STOP#<session_id>
+    request_id = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute()
+    ttl = NumberAttribute(null=True)
+
+
+STOP_TTL_SECONDS = 3600  # a Stop no run picked up is gone after an hour (runs last 15 minutes at most)
+
+
+class RunStopRepository:
+    """Stop requests of chat runs (`USER#<user_id>` / `STOP#<session_id>`), written by the `cancel` action and
+    read by the run loop in another Lambda invocation. The owner is in the key: a Stop written by anyone else
+    lands in their own partition, which no run of this user reads."""
+
+    def request_stop(self, user_id: str, session_id: str, request_id: str | None, at: str) -> None:
+        expires = int(datetime.fromisoformat(at).timestamp()) + STOP_TTL_SECONDS
+        StopItem(pk=f"USER#{user_id}", sk=f"STOP#{session_id}", request_id=request_id, requested_at=at,
+                 ttl=expires).save()  # fmt: skip
+
+    def stop_of(self, user_id: str, session_id: str) -> tuple[str | None, str] | None:
+        """(request id, requested at) of the latest Stop for the session, or None. Strongly consistent."""
+        try:
+            item = StopItem.get(f"USER#{user_id}", f"STOP#{session_id}", consistent_read=True)
+        except StopItem.DoesNotExist:
+            return None
+        return item.request_id, item.requested_at
+
+    def clear_stop(self, user_id: str, session_id: str) -> None:
+        StopItem(pk=f"USER#{user_id}", sk=f"STOP#{session_id}").delete()
 
 
 class UsageRepository:

@@ -44,8 +44,11 @@ class InvokeBody(BaseModel):
     session_id: ResourceId
     message: Text = Field("", max_length=MAX_MESSAGE_CHARS)
     attachments: list[ResourceId] = Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
-    # Echoed on every push of this run, so a client can tell two runs in one session apart.
+    # Echoed on every push of this run, so a client can tell two runs in one session apart (and Stop one).
     request_id: PlainText | None = Field(None, max_length=100)
+    # Edit and resend / regenerate: the id of the session's last user message, which this message replaces
+    # with its answer (both are deleted once this one is saved; `run_started` lists them in `replaced`).
+    replaces: ResourceId | None = None
 
 
 # ---- responses ------------------------------------------------------------------------------------------
