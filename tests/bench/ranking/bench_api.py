@@ -129,7 +129,7 @@ def main() -> None:
         from a2g.agents.model import Agent, AgentStatus, Endpoint, Framework, Skill
         from a2g.agents.repository import AgentRepository
         from a2g.ranking import default_embedder, encode_embedding
-        from a2g.ranking.service import embedder_name
+        from a2g.ranking.embedder import embedder_name
         from helpers import approved_user
 
         embedder = default_embedder()

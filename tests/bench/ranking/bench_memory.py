@@ -82,7 +82,7 @@ def seed(count: int, have: list[str], env: dict[str, str]) -> None:
     from a2g.agents.model import Agent, AgentStatus, Endpoint, Framework, Skill
     from a2g.agents.repository import AgentRepository
     from a2g.ranking import default_embedder, encode_embedding
-    from a2g.ranking.service import embedder_name
+    from a2g.ranking.embedder import embedder_name
 
     embedder = default_embedder()
     dimension, model = int(embedder.dimension), embedder_name(embedder)  # type: ignore[attr-defined]

@@ -40,13 +40,9 @@ sys.path.insert(0, str(REPO / "layers" / "core" / "python"))
 from a2g.clock import SystemClock
 from a2g.identity.principal import Principal
 from a2g.ranking import default_embedder, encode_embedding
-from a2g.ranking.service import (
-    CatalogueEntry,
-    EmbeddingEndpoint,
-    RankingService,
-    UsageRecord,
-    embedder_name,
-)
+from a2g.ranking.embedder import embedder_name
+from a2g.ranking.ports import CatalogueEntry, EmbeddingEndpoint, UsageRecord
+from a2g.ranking.service import RankingService
 
 _VOCABULARY = (
     "translate summarize report weather forecast recipe cooking python code review tests sql query data "

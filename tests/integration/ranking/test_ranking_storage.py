@@ -23,8 +23,9 @@ from a2g.errors import ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.ranking import MAX_QUERY_CHARS, default_embedder
 from a2g.ranking.embedding_writer import EmbeddingWriter
+from a2g.ranking.remote import remote_embedder
 from a2g.ranking.repository import RankingRepository
-from a2g.ranking.service import RankingService, remote_embedder
+from a2g.ranking.service import RankingService
 from a2g.ranking.text import lexical_tokens
 
 CATALOGUE = json.loads((Path(__file__).parent / "catalogue.json").read_text(encoding="utf-8"))

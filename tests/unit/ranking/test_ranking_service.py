@@ -12,8 +12,9 @@ from a2g.clock import FixedClock
 from a2g.errors import UpstreamFailed, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.ranking import encode_embedding
+from a2g.ranking.ports import CatalogueEntry, EmbeddingEndpoint, UsageRecord
 from a2g.ranking.remote import EmbeddingServiceError
-from a2g.ranking.service import CatalogueEntry, EmbeddingEndpoint, RankingService, UsageRecord
+from a2g.ranking.service import RankingService
 from a2g.ranking.text import lexical_tokens
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

@@ -390,3 +390,9 @@ def read_manifest(folder: Path | None = None) -> dict[str, object]:
         return {}
     loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
+
+
+def embedder_name(embedder: TextEmbedder) -> str:
+    """The name stored with an agent's vector — the registry's rule (``a2g.agents.wiring``), so that a
+    vector it stored is recognised here as coming from the same in-process model."""
+    return str(getattr(embedder, "model_name", None) or type(embedder).__name__)

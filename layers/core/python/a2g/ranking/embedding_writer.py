@@ -19,8 +19,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from a2g.log import logger
-from a2g.ranking.embedder import TextEmbedder, agent_text, encode_embedding
-from a2g.ranking.service import CatalogueEntry, embedder_name
+from a2g.ranking.embedder import TextEmbedder, agent_text, embedder_name, encode_embedding
+from a2g.ranking.ports import CatalogueEntry
 
 __all__ = ["EmbeddingRun", "EmbeddingWriter", "embedding_writer"]
 

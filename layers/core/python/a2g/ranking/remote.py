@@ -9,14 +9,17 @@ timeouts), in tests one with ``httpx.MockTransport``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:  # httpx is imported when a client is made: most ranking requests never use this module
     import httpx
 
-__all__ = ["EmbeddingServiceError", "OpenAIEmbeddingClient"]
+    from a2g.ranking.embedder import TextEmbedder
+    from a2g.ranking.ports import EmbeddingEndpoint
+
+__all__ = ["EmbeddingServiceError", "OpenAIEmbeddingClient", "remote_embedder"]
 
 
 class EmbeddingServiceError(RuntimeError):
@@ -83,3 +86,47 @@ class OpenAIEmbeddingClient:
         if matrix.ndim != 2 or matrix.shape[0] != len(texts) or not np.all(np.isfinite(matrix)):
             raise EmbeddingServiceError("embedding endpoint answered the wrong number or shape of vectors")
         return matrix
+
+
+class _GuardedEmbeddingHttp:
+    """The ``post`` the engine's OpenAI client needs, made through the platform's guarded outbound client
+    (destination policy, timeouts). Embedding answers are large (a 1,536-wide vector is ~30 KB of JSON),
+    so the size cap is raised for this use."""
+
+    _MAX_BYTES = 32 * 1024 * 1024
+
+    def __init__(self, outbound: Any, timeout_seconds: float) -> None:
+        self._outbound = outbound
+        self._timeout = timeout_seconds
+
+    def post(self, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self._outbound.request(
+            "POST",
+            url,
+            json=json,
+            headers=headers,
+            total_timeout=self._timeout,
+            read_timeout=self._timeout,
+            max_bytes=self._MAX_BYTES,
+            follow_redirects=False,
+        )
+
+
+_REMOTE_TIMEOUT_SECONDS = 5.0  # one request waits at most this long before falling back
+_REMOTE_BATCH = 64
+
+
+def remote_embedder(endpoint: EmbeddingEndpoint, outbound: Any = None) -> TextEmbedder:
+    """The engine's OpenAI-compatible client for `endpoint`, through `outbound` (an
+    :class:`a2g.adapters.outbound.OutboundClient`; the process-wide one by default)."""
+    from a2g.adapters.outbound import OutboundClient
+
+    timeout = min(endpoint.timeout_seconds, _REMOTE_TIMEOUT_SECONDS)
+    http = _GuardedEmbeddingHttp(outbound or OutboundClient.shared(), timeout)
+    return OpenAIEmbeddingClient(
+        endpoint.base_url,
+        endpoint.api_key,
+        endpoint.model,
+        client=http,  # type: ignore[arg-type]
+        batch_size=_REMOTE_BATCH,
+    )

@@ -37,7 +37,7 @@ from a2g.agents.repository import (
     owner_pk,
 )
 from a2g.chat.repository import UsageRepository
-from a2g.ranking.service import (
+from a2g.ranking.ports import (
     CatalogueChange,
     CatalogueEntry,
     CatalogueMarker,

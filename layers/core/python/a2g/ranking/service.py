@@ -35,10 +35,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +46,7 @@ from a2g.clock import Clock, iso
 from a2g.errors import PlatformError, ValidationFailed
 from a2g.identity.principal import Principal
 from a2g.log import logger
-from a2g.ranking.embedder import TextEmbedder, agent_text, decode_embedding
+from a2g.ranking.embedder import TextEmbedder, agent_text, decode_embedding, embedder_name
 from a2g.ranking.engine import (
     MAX_QUERY_CHARS,
     AgentDocument,
@@ -55,22 +55,15 @@ from a2g.ranking.engine import (
     RankingParams,
     UsageSignal,
 )
-from a2g.ranking.remote import EmbeddingServiceError
+from a2g.ranking.ports import (
+    CatalogueEntry,
+    CatalogueMarker,
+    EmbeddingEndpoint,
+    RankingStore,
+)
+from a2g.ranking.remote import EmbeddingServiceError, remote_embedder
 
-__all__ = [
-    "DEFAULT_LIMIT",
-    "MAX_LIMIT",
-    "CatalogueChange",
-    "CatalogueEntry",
-    "CatalogueMarker",
-    "EmbeddingEndpoint",
-    "RankingService",
-    "RankingStore",
-    "UsageRecord",
-    "embedder_name",
-    "ranking_service",
-    "remote_embedder",
-]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "RankingService", "ranking_service", "warm_before_snapshot"]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -85,74 +78,6 @@ def _best_match(ranked: list[RankedAgent]) -> str:
     return "good" if "good" in levels else "partial" if "partial" in levels else "none"
 
 
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One published agent: its public JSON, the text ranking reads, and its stored embedding."""
-
-    agent_id: str
-    version: int
-    public: dict[str, Any]
-    name: str
-    description: str
-    skills: list[tuple[str, str, list[str]]]
-    embedding: bytes | None
-    embedding_model: str | None
-    owner_id: str | None = None  # with agent_id, the agent row's key (the embedding job writes there)
-    updated_at: str | None = None  # ISO; the newest one read is where the next incremental read starts
-
-
-@dataclass(frozen=True)
-class CatalogueMarker:
-    """The agents' write counter: `seq` changes with every agent write, `epoch` when `removed` (ids of
-    deleted agents) was reset — then only a full read is exact."""
-
-    seq: int
-    epoch: int
-    removed: frozenset[str]
-
-
-@dataclass(frozen=True)
-class CatalogueChange:
-    """An agent written lately: `entry` when it is PRODUCTION now, None when it is in another status."""
-
-    agent_id: str
-    version: int
-    updated_at: str
-    entry: CatalogueEntry | None
-
-
-@dataclass(frozen=True)
-class UsageRecord:
-    """The caller's use of one agent (from the chat domain's usage rows)."""
-
-    agent_id: str
-    uses: int
-    last_used_epoch: float
-
-
-@dataclass(frozen=True)
-class EmbeddingEndpoint:
-    """Where an admin-registered embedding model is served (OpenAI-compatible), key decrypted."""
-
-    model: str
-    base_url: str
-    api_key: str | None = field(repr=False)  # never in a log line
-    timeout_seconds: float = 10.0
-
-
-class RankingStore(Protocol):
-    """What ranking reads (:class:`a2g.ranking.repository.RankingRepository`; fakes in tests)."""
-
-    def production_agents(self) -> list[CatalogueEntry]: ...
-    def usage_of(self, user_id: str) -> list[UsageRecord]: ...
-    def popularity(self, months: list[str], team: str | None) -> dict[str, int]: ...
-    def embedding_endpoint(self, model: str) -> EmbeddingEndpoint | None: ...
-
-    # Optional (a store without them is re-read in full every `cache_seconds`):
-    # def catalogue_marker(self) -> CatalogueMarker: ...
-    # def changes_since(self, updated_after: str) -> list[CatalogueChange]: ...
-
-
 _OVERLAP = timedelta(seconds=5)
 """Incremental reads start this long before the newest `updated_at` seen: writers' clocks differ a little
 (NTP: milliseconds) and a GSI shows a write a little late (typically under a second), so a row stamped
@@ -161,12 +86,6 @@ is kept short: a bulk import of thousands of agents within it would make each re
 
 
 RemoteEmbedderFactory = Callable[[EmbeddingEndpoint], TextEmbedder]
-
-
-def embedder_name(embedder: TextEmbedder) -> str:
-    """The name stored with an agent's vector — the registry's rule (``a2g.agents.wiring``), so that a
-    vector it stored is recognised here as coming from the same in-process model."""
-    return str(getattr(embedder, "model_name", None) or type(embedder).__name__)
 
 
 def _months(now: datetime) -> list[str]:
@@ -720,51 +639,6 @@ class RankingService:
 
 
 # ------------------------------------------------------------------------------------------ composition
-class _GuardedEmbeddingHttp:
-    """The ``post`` the engine's OpenAI client needs, made through the platform's guarded outbound client
-    (destination policy, timeouts). Embedding answers are large (a 1,536-wide vector is ~30 KB of JSON),
-    so the size cap is raised for this use."""
-
-    _MAX_BYTES = 32 * 1024 * 1024
-
-    def __init__(self, outbound: Any, timeout_seconds: float) -> None:
-        self._outbound = outbound
-        self._timeout = timeout_seconds
-
-    def post(self, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        return self._outbound.request(
-            "POST",
-            url,
-            json=json,
-            headers=headers,
-            total_timeout=self._timeout,
-            read_timeout=self._timeout,
-            max_bytes=self._MAX_BYTES,
-            follow_redirects=False,
-        )
-
-
-_REMOTE_TIMEOUT_SECONDS = 5.0  # one request waits at most this long before falling back
-_REMOTE_BATCH = 64
-
-
-def remote_embedder(endpoint: EmbeddingEndpoint, outbound: Any = None) -> TextEmbedder:
-    """The engine's OpenAI-compatible client for `endpoint`, through `outbound` (an
-    :class:`a2g.adapters.outbound.OutboundClient`; the process-wide one by default)."""
-    from a2g.adapters.outbound import OutboundClient
-    from a2g.ranking.remote import OpenAIEmbeddingClient
-
-    timeout = min(endpoint.timeout_seconds, _REMOTE_TIMEOUT_SECONDS)
-    http = _GuardedEmbeddingHttp(outbound or OutboundClient.shared(), timeout)
-    return OpenAIEmbeddingClient(
-        endpoint.base_url,
-        endpoint.api_key,
-        endpoint.model,
-        client=http,  # type: ignore[arg-type]
-        batch_size=_REMOTE_BATCH,
-    )
-
-
 @lru_cache(maxsize=1)
 def ranking_service() -> RankingService:
     """The function's service, built once per process from settings (nothing is read or loaded yet)."""
