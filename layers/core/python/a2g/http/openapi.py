@@ -142,6 +142,27 @@ def complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
     op["responses"] = dict(sorted(responses.items()))
 
 
+def _unique_operation_ids(paths: dict[str, Any]) -> None:
+    """FastAPI names a route answering several methods once (its first method): OpenAPI wants one id per
+    operation, and generated clients (frontend/src/api/schema.d.ts) refuse a document with duplicates."""
+    seen: set[str] = set()
+    for path in sorted(paths):
+        for method, op in paths[path].items():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            op_id = str(op["operationId"])
+            if op_id in seen:
+                base = op_id.rsplit("_", 1)[0] if op_id.rsplit("_", 1)[-1] in _METHODS else op_id
+                op_id = f"{base}_{method}"
+                while op_id in seen:
+                    op_id += "_"
+                op["operationId"] = op_id
+            seen.add(op_id)
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def merged_document(functions_dir: Path, title: str = "A2G Agent Platform API", version: str = "1") -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
@@ -163,6 +184,7 @@ def merged_document(functions_dir: Path, title: str = "A2G Agent Platform API", 
                     complete_operation(path, method, op)
             paths.setdefault(path, {}).update(item)
         schemas.update(doc.get("components", {}).get("schemas", {}))
+    _unique_operation_ids(paths)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     schemas.update(ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
