@@ -143,20 +143,22 @@ def complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
 
 
 def _unique_operation_ids(paths: dict[str, Any]) -> None:
-    """FastAPI names a route answering several methods once (its first method): OpenAPI wants one id per
-    operation, and generated clients (frontend/src/api/schema.d.ts) refuse a document with duplicates."""
+    """FastAPI names every operation of a route that answers several methods after one of them (the first of
+    a set, so it changes from process to process): OpenAPI wants one id per operation, and the generated
+    client (frontend/src/api/schema.d.ts) refuses duplicates. An id that ends in a method ends in its own."""
     seen: set[str] = set()
     for path in sorted(paths):
-        for method, op in paths[path].items():
+        for method in sorted(paths[path]):
+            op = paths[path][method]
             if not isinstance(op, dict) or "operationId" not in op:
                 continue
             op_id = str(op["operationId"])
-            if op_id in seen:
-                base = op_id.rsplit("_", 1)[0] if op_id.rsplit("_", 1)[-1] in _METHODS else op_id
+            base, _, suffix = op_id.rpartition("_")
+            if base and suffix in _METHODS:
                 op_id = f"{base}_{method}"
-                while op_id in seen:
-                    op_id += "_"
-                op["operationId"] = op_id
+            while op_id in seen:
+                op_id += "_"
+            op["operationId"] = op_id
             seen.add(op_id)
 
 
