@@ -3722,7 +3722,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"] | components["schemas"]["GatewayError"];
             };
         };
-        /** @description no credential, or an expired, invalid or revoked one (API Gateway answers `{"message": "Unauthorized"}`) */
+        /** @description the credential was refused, and the code says why: `invalid_api_key`, `revoked_api_key`, `invalid_token`, `token_expired`, `credential_required`, `account_removed`; with no `Authorization` header at all API Gateway answers `{"message": "Unauthorized"}` */
         Unauthenticated: {
             headers: {
                 [name: string]: unknown;

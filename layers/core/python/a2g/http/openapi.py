@@ -56,8 +56,10 @@ def _error(description: str, *, gateway: bool = False, retry_after: bool = False
 ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "ValidationError": _error("`validation_error`: a parameter or the body is invalid; `fields` lists every "
                               "problem. Other 400 codes name a rule the request broke."),
-    "Unauthenticated": _error("no credential, or an expired, invalid or revoked one (API Gateway answers "
-                              "`{\"message\": \"Unauthorized\"}`)", gateway=True),
+    "Unauthenticated": _error("the credential was refused, and the code says why: `invalid_api_key`, "
+                              "`revoked_api_key`, `invalid_token`, `token_expired`, `credential_required`, "
+                              "`account_removed`; with no `Authorization` header at all API Gateway answers "
+                              "`{\"message\": \"Unauthorized\"}`", gateway=True),
     "Forbidden": _error("the caller may not do this: `pending_approval` until an administrator approves them, "
                         "`forbidden` for administrators' routes", gateway=True),
     "NotFound": _error("no such resource, or not the caller's (never revealed)"),
@@ -160,6 +162,12 @@ def _unique_operation_ids(paths: dict[str, Any]) -> None:
                 op_id += "_"
             op["operationId"] = op_id
             seen.add(op_id)
+            # FastAPI titles an inline answer schema after the same unstable id ("Response <id>"): drop it.
+            for response in (op.get("responses") or {}).values():
+                for media in ((response or {}).get("content") or {}).values():
+                    schema = (media or {}).get("schema")
+                    if isinstance(schema, dict) and str(schema.get("title", "")).startswith("Response "):
+                        del schema["title"]
 
 
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
