@@ -46,7 +46,7 @@ install-run: $(UV)
 
 # `npm ci` only: the committed locks hold every platform's optional packages (tests/deploy/test_node_locks.py),
 # so nothing rewrites them and a fresh clone stays clean.
-NODE_DIRS_RUN := infrastructure/local frontend functions/docs
+NODE_DIRS_RUN := infrastructure/local frontend functions/docs tools/openapi-typescript
 NODE_DIRS     := $(NODE_DIRS_RUN) sdks/js tests/e2e/oidc
 
 install-node:

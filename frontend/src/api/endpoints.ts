@@ -1,9 +1,9 @@
 /**
- * Every REST call the app makes, typed. Paths are the ones template.yaml declares; bodies are snake_case.
+ * Every REST call the app makes, through the client generated from the OpenAPI document (`typed.ts`): each
+ * path, parameter, body and answer is the document's, so the server's shapes are not re-described here;
+ * `normalize.ts` only maps them onto the UI's shapes (`types.ts`).
  */
-import { request } from './client'
 import {
-  listOf,
   toAgent,
   toApiKey,
   toAttachment,
@@ -45,8 +45,7 @@ import type {
   UsageRow,
   User,
 } from './types'
-
-const enc = encodeURIComponent
+import { call, type Schemas } from './typed'
 
 export interface SignInResult {
   access_token: string
@@ -70,35 +69,27 @@ export function tokenExpiry(raw: { access_token?: string; expires_at?: unknown; 
 
 export const authApi = {
   async config(): Promise<AuthConfig> {
-    return toAuthConfig(await request('/api/auth/config', { anonymous: true }))
+    return toAuthConfig(await call('get', '/api/auth/config', { anonymous: true }))
   },
   async devLogin(username: string, team: string): Promise<SignInResult> {
-    const raw = await request<{ access_token: string; user?: unknown; expires_at?: unknown; expires_in?: unknown }>('/api/auth/dev-login', {
-      body: { username, team },
-      anonymous: true,
-    })
-    return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null, expires_at: tokenExpiry(raw) }
+    const raw = await call('post', '/api/auth/dev-login', { body: { username, team }, anonymous: true })
+    return { access_token: raw.access_token, user: toUser(raw.user), expires_at: tokenExpiry(raw) }
   },
   /** New access token from the HttpOnly refresh cookie, or null when there is no live session. */
   async refresh(): Promise<SignInResult | null> {
     try {
-      const raw = await request<{ access_token?: string; user?: unknown; expires_at?: unknown; expires_in?: unknown }>('/api/auth/refresh', {
-        method: 'POST',
-        anonymous: true,
-      })
+      const raw = await call('post', '/api/auth/refresh', { anonymous: true })
       if (!raw?.access_token) return null
-      return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null, expires_at: tokenExpiry({ ...raw, access_token: raw.access_token }) }
+      return { access_token: raw.access_token, user: raw.user ? toUser(raw.user) : null, expires_at: tokenExpiry(raw) }
     } catch {
       return null
     }
   },
   async me(): Promise<User> {
-    const raw = await request<unknown>('/api/auth/me')
-    const o = raw as { user?: unknown }
-    return toUser(o && typeof o === 'object' && 'user' in o ? o.user : raw)
+    return toUser(await call('get', '/api/auth/me'))
   },
   async logout(): Promise<void> {
-    await request('/api/auth/logout', { method: 'POST', anonymous: true })
+    await call('post', '/api/auth/logout', { anonymous: true })
   },
   /** The SSO start; the callback sends the browser back to `returnTo` (a path in this app). */
   ssoLoginUrl(returnTo?: string): string {
@@ -108,47 +99,44 @@ export const authApi = {
 
 export const agentsApi = {
   async mine(): Promise<Agent[]> {
-    return listOf(await request('/api/my-agents'), 'agents').map(toAgent)
+    return (await call('get', '/api/my-agents')).items.map(toAgent)
   },
   async get(agentId: string): Promise<Agent> {
-    const raw = await request<unknown>(`/api/agents/${enc(agentId)}`)
-    const o = raw as { agent?: unknown }
-    return toAgent(o && typeof o === 'object' && 'agent' in o ? o.agent : raw)
+    return toAgent(await call('get', '/api/agents/{agent_id}', { path: { agent_id: agentId } }))
   },
   async getMine(agentId: string): Promise<Agent> {
-    const raw = await request<unknown>(`/api/my-agents/${enc(agentId)}`)
-    const o = raw as { agent?: unknown }
-    return toAgent(o && typeof o === 'object' && 'agent' in o ? o.agent : raw)
+    return toAgent(await call('get', '/api/my-agents/{agent_id}', { path: { agent_id: agentId } }))
   },
   async create(input: AgentInput): Promise<Agent> {
-    return toAgent(await request('/api/my-agents', { body: agentPayload(input) }))
+    return toAgent(await call('post', '/api/my-agents', { body: agentPayload(input) as Schemas['AgentCreate'] }))
   },
   /** PATCH needs the version that was read: a stale one answers 409 (someone else changed the agent). */
   async update(agentId: string, input: Partial<AgentInput>, version?: number): Promise<Agent> {
-    const body = { ...agentPayload(input, { forPatch: true }), version: version ?? 1 }
-    return toAgent(await request(`/api/my-agents/${enc(agentId)}`, { method: 'PATCH', body }))
+    const body = { ...agentPayload(input, { forPatch: true }), version: version ?? 1 } as Schemas['AgentPatch']
+    return toAgent(await call('patch', '/api/my-agents/{agent_id}', { path: { agent_id: agentId }, body }))
   },
   async remove(agentId: string): Promise<void> {
-    await request(`/api/my-agents/${enc(agentId)}`, { method: 'DELETE' })
+    await call('delete', '/api/my-agents/{agent_id}', { path: { agent_id: agentId } })
   },
   async publish(agentId: string): Promise<Agent> {
-    return toAgent(await request(`/api/my-agents/${enc(agentId)}/publish`, { method: 'POST' }))
+    return toAgent(await call('post', '/api/my-agents/{agent_id}/publish', { path: { agent_id: agentId } }))
   },
   async withdraw(agentId: string): Promise<Agent> {
-    return toAgent(await request(`/api/my-agents/${enc(agentId)}/withdraw`, { method: 'POST' }))
+    return toAgent(await call('post', '/api/my-agents/{agent_id}/withdraw', { path: { agent_id: agentId } }))
   },
   async scan(framework: string, url: string): Promise<ScanResult> {
-    return toScanResult(await request('/api/my-agents/scan', { body: { framework: framework.toUpperCase(), url: url.trim() } }))
+    const body = { framework: framework.toUpperCase(), url: url.trim() } as Schemas['ScanRequest']
+    return toScanResult(await call('post', '/api/my-agents/scan', { body }))
   },
   async catalogue(): Promise<Agent[]> {
-    return listOf(await request('/api/agents'), 'agents').map(toAgent)
+    return (await call('get', '/api/agents')).items.map(toAgent)
   },
   async ranked(q: string, limit = 24): Promise<RankedAgent[]> {
-    return toRanked(await request('/api/agents/ranked', { query: { q, limit } }))
+    return toRanked((await call('get', '/api/agents/ranked', { query: { q, limit } })).items)
   },
   /** the ranked catalogue with its match level ('none': no agent fits the request) */
   async rankedPage(q: string, limit = 24): Promise<RankedPage> {
-    return toRankedPage(await request('/api/agents/ranked', { query: { q, limit } }))
+    return toRankedPage(await call('get', '/api/agents/ranked', { query: { q, limit } }))
   },
 }
 
@@ -193,149 +181,144 @@ export function agentPayload(input: Partial<AgentInput>, { forPatch = false } = 
 
 export const sessionsApi = {
   async list(agentId: string): Promise<ChatSession[]> {
-    return listOf(await request(`/api/agents/${enc(agentId)}/sessions`), 'sessions').map(toSession)
+    return (await call('get', '/api/agents/{agent_id}/sessions', { path: { agent_id: agentId } })).items.map(toSession)
   },
   async create(agentId: string, title?: string): Promise<ChatSession> {
-    const raw = await request<unknown>(`/api/agents/${enc(agentId)}/sessions`, { body: title ? { title } : {} })
-    const o = raw as { session?: unknown }
-    return toSession(o && typeof o === 'object' && 'session' in o ? o.session : raw)
+    const answer = await call('post', '/api/agents/{agent_id}/sessions', { path: { agent_id: agentId }, body: title ? { title } : {} })
+    return toSession(answer)
   },
   async remove(sessionId: string): Promise<void> {
-    await request(`/api/sessions/${enc(sessionId)}`, { method: 'DELETE' })
+    await call('delete', '/api/sessions/{session_id}', { path: { session_id: sessionId } })
   },
   async messages(sessionId: string): Promise<ChatMessage[]> {
-    return listOf(await request(`/api/sessions/${enc(sessionId)}/messages`), 'messages').map(toMessage)
+    return (await call('get', '/api/sessions/{session_id}/messages', { path: { session_id: sessionId } })).items.map(toMessage)
   },
   /** Saves a message without invoking the agent (the WebSocket `invoke` action does both for chat). */
   async addMessage(sessionId: string, role: string, content: string): Promise<ChatMessage> {
-    return toMessage(await request(`/api/sessions/${enc(sessionId)}/messages`, { body: { role, content } }))
+    const body = { role, content } as Schemas['PostMessageBody']
+    return toMessage(await call('post', '/api/sessions/{session_id}/messages', { path: { session_id: sessionId }, body }))
   },
 }
 
 export const filesApi = {
   async createUpload(file: File, sessionId: string): Promise<FileUpload> {
-    const raw = (await request('/api/files', {
+    const ticket = await call('post', '/api/files', {
       body: { session_id: sessionId, file_name: file.name, content_type: file.type || 'application/octet-stream', size: file.size },
-    })) as Record<string, unknown>
-    const upload = (raw.upload && typeof raw.upload === 'object' ? raw.upload : raw) as Record<string, unknown>
-    const fileRaw = raw.file && typeof raw.file === 'object' ? raw.file : raw
-    const attachment = toAttachment(fileRaw)
+    })
+    const upload = ticket.upload as Record<string, unknown>
+    const attachment = toAttachment(ticket.file)
     if (!attachment.filename || attachment.filename === 'file') attachment.filename = file.name
     if (attachment.content_type === 'application/octet-stream' && file.type) attachment.content_type = file.type
     attachment.size ??= file.size
-    const fields = (upload.fields ?? upload.upload_fields) as Record<string, string> | undefined
+    const fields = upload.fields as Record<string, string> | undefined
     return {
       file: attachment,
-      url: String(upload.url ?? upload.upload_url ?? ''),
+      url: String(upload.url ?? ''),
       method: fields ? 'POST' : ((String(upload.method ?? 'PUT').toUpperCase() as 'PUT' | 'POST')),
       fields,
-      headers: (upload.headers ?? upload.upload_headers) as Record<string, string> | undefined,
+      headers: upload.headers as Record<string, string> | undefined,
     }
   },
   async download(fileId: string): Promise<FileDownload> {
-    const raw = (await request(`/api/files/${enc(fileId)}`)) as Record<string, unknown>
-    return {
-      url: String(raw.url ?? raw.download_url ?? ''),
-      filename: raw.file_name ? String(raw.file_name) : raw.filename ? String(raw.filename) : undefined,
-      content_type: raw.content_type ? String(raw.content_type) : undefined,
-    }
+    const raw = await call('get', '/api/files/{file_id}', { path: { file_id: fileId } })
+    return { url: raw.url, filename: raw.file_name || undefined, content_type: raw.content_type || undefined }
   },
 }
 
 export const logsApi = {
   /** The newest `limit` entries, returned oldest first. */
   async list(traceId: string, limit = 100): Promise<TraceEntry[]> {
-    const raw = await request('/api/logs', { query: { trace_id: traceId, limit, order: 'desc' } })
-    return listOf(raw, 'entries', 'logs').map((e) => toTraceEntry({ trace_id: traceId, ...(e as object) })).reverse()
+    const page = await call('get', '/api/logs', { query: { trace_id: traceId, limit, order: 'desc' } })
+    return page.items.map((e) => toTraceEntry({ trace_id: traceId, ...(e as object) })).reverse()
   },
   async get(traceId: string, entryId: string): Promise<TraceEntry> {
-    const raw = await request(`/api/logs/${enc(entryId)}`, { query: { trace_id: traceId } })
+    const raw = await call('get', '/api/logs/{entry_id}', { path: { entry_id: entryId }, query: { trace_id: traceId } })
     return toTraceEntry({ trace_id: traceId, ...(raw as object) })
   },
   /** Deletes the trace's stored entries; with `upTo` (an entry's time) only those made at or before it. */
   async clear(traceId: string, upTo?: string): Promise<void> {
-    await request('/api/logs', { method: 'DELETE', query: { trace_id: traceId, up_to: upTo } })
+    await call('delete', '/api/logs', { query: { trace_id: traceId, up_to: upTo } })
   },
 }
 
 export const apiKeysApi = {
   async list(): Promise<ApiKey[]> {
-    return listOf(await request('/api/api-keys'), 'api_keys', 'keys').map(toApiKey)
+    return (await call('get', '/api/api-keys')).items.map(toApiKey)
   },
   async create(name: string): Promise<CreatedApiKey> {
-    return toCreatedApiKey(await request('/api/api-keys', { body: { name } }))
+    return toCreatedApiKey(await call('post', '/api/api-keys', { body: { name } }))
   },
   async active(): Promise<ApiKey | null> {
     try {
-      const raw = (await request('/api/api-keys/active')) as Record<string, unknown> | null
-      if (!raw) return null
       // `{"key": {...masked summary...} | null}`; the plain key is never returned after creation.
-      const inner = 'key' in raw ? raw.key : 'api_key' in raw ? raw.api_key : raw
-      return inner && typeof inner === 'object' ? toApiKey(inner) : null
+      const { key } = await call('get', '/api/api-keys/active')
+      return key ? toApiKey(key) : null
     } catch (e) {
       if ((e as { status?: number }).status === 404) return null
       throw e
     }
   },
   async revoke(keyId: string): Promise<void> {
-    await request(`/api/api-keys/${enc(keyId)}`, { method: 'DELETE' })
+    await call('delete', '/api/api-keys/{key_id}', { path: { key_id: keyId } })
   },
 }
 
 export const llmsApi = {
   async modelNames(): Promise<string[]> {
-    return toModelNames(await request('/api/llms'))
+    return toModelNames(await call('get', '/api/llms'))
   },
   async list(): Promise<Llm[]> {
-    return listOf(await request('/api/admin/llms'), 'llms').map(toLlm)
+    return (await call('get', '/api/admin/llms')).items.map(toLlm)
   },
   async create(input: LlmInput): Promise<Llm> {
-    return toLlm(await request('/api/admin/llms', { body: input }))
+    return toLlm(await call('post', '/api/admin/llms', { body: input as Schemas['LlmCreate'] }))
   },
   async update(llmId: string, input: Partial<LlmInput>): Promise<Llm> {
-    return toLlm(await request(`/api/admin/llms/${enc(llmId)}`, { method: 'PATCH', body: input }))
+    return toLlm(await call('patch', '/api/admin/llms/{llm_id}', { path: { llm_id: llmId }, body: input as Schemas['LlmUpdate'] }))
   },
   async remove(llmId: string): Promise<void> {
-    await request(`/api/admin/llms/${enc(llmId)}`, { method: 'DELETE' })
+    await call('delete', '/api/admin/llms/{llm_id}', { path: { llm_id: llmId } })
   },
   async test(llmId: string): Promise<LlmTestResult> {
-    const raw = (await request(`/api/admin/llms/${enc(llmId)}/test`, { method: 'POST' })) as Record<string, unknown>
-    const health = (raw.health ?? raw) as Record<string, unknown>
-    const ok = raw.ok !== undefined ? Boolean(raw.ok) : String(health.status ?? '').toLowerCase() === 'healthy'
-    return {
-      ok,
-      latency_ms: typeof health.latency_ms === 'number' ? health.latency_ms : undefined,
-      message: (health.error ?? raw.message ?? raw.error) as string | undefined,
-    }
+    const probe = await call('post', '/api/admin/llms/{llm_id}/test', { path: { llm_id: llmId } })
+    return { ok: probe.ok, latency_ms: probe.latency_ms, message: probe.error ?? undefined }
   },
 }
 
 export const adminApi = {
   async users(role?: Role): Promise<User[]> {
-    return listOf(await request('/api/admin/users', { query: { role, limit: 100 } }), 'users').map(toUser)
+    return (await call('get', '/api/admin/users', { query: { role, limit: 100 } })).items.map(toUser)
   },
   async approve(userId: string): Promise<User> {
-    return toUser(await request(`/api/admin/users/${enc(userId)}/approve`, { method: 'POST' }))
+    return toUser(await call('post', '/api/admin/users/{user_id}/approve', { path: { user_id: userId } }))
   },
   async updateUser(userId: string, patch: { role?: Role; team?: string }): Promise<User> {
-    return toUser(await request(`/api/admin/users/${enc(userId)}`, { method: 'PATCH', body: patch }))
+    return toUser(await call('patch', '/api/admin/users/{user_id}', { path: { user_id: userId }, body: patch }))
   },
   async usage(from: string, to: string, groupBy: StatsGroupBy): Promise<UsageRow[]> {
-    return toUsageRows(await request('/api/admin/stats/usage', { query: { from, to, group_by: groupBy } }))
+    return toUsageRows(await call('get', '/api/admin/stats/usage', { query: { from, to, group_by: groupBy } }))
   },
   async agentStats(): Promise<AgentStats> {
-    const raw = (await request('/api/admin/stats/agents')) as Partial<AgentStats> | null
-    return { total: raw?.total ?? 0, by_status: raw?.by_status ?? {}, by_framework: raw?.by_framework ?? {}, most_used: raw?.most_used ?? [] }
+    const raw = await call('get', '/api/admin/stats/agents')
+    return {
+      total: raw.total,
+      by_status: raw.by_status,
+      by_framework: raw.by_framework,
+      most_used: raw.most_used.map((m) => ({ agent_id: m.agent_id, name: m.name ?? null, calls: m.calls, total_tokens: m.total_tokens })),
+    }
   },
   /** The audit log, newest first; `cursor` from the previous page. */
   async audit(params: { from?: string; to?: string; action?: string; cursor?: string | null; limit?: number }): Promise<AuditPage> {
-    const raw = (await request('/api/admin/audit', {
+    const raw = await call('get', '/api/admin/audit', {
       query: { from: params.from || undefined, to: params.to || undefined, action: params.action || undefined, cursor: params.cursor || undefined, limit: params.limit ?? 50 },
-    })) as Partial<AuditPage> | null
-    return { items: (raw?.items ?? []).map((e) => ({ ...e, agent_name: e.agent_name ?? null, owner_name: e.owner_name ?? null, details: e.details ?? {} })), cursor: raw?.cursor ?? null }
+    })
+    return {
+      items: raw.items.map((e) => ({ ...e, agent_name: e.agent_name ?? null, owner_name: e.owner_name ?? null, details: e.details ?? {} })),
+      cursor: raw.cursor ?? null,
+    }
   },
   async userStats(from: string, to: string): Promise<ActiveUsers> {
-    return (await request('/api/admin/stats/users', { query: { from, to } })) as ActiveUsers
+    return (await call('get', '/api/admin/stats/users', { query: { from, to } })) as ActiveUsers
   },
 }
 

@@ -1,11 +1,14 @@
 /**
- * Turns the backend's JSON into the UI's types. Tolerant on purpose: lists may come bare or wrapped
- * (`{"items": [...]}`, `{"agents": [...]}`), and a few fields have natural synonyms. Keeping this in one
- * place is what lets the UI follow the API as it lands.
+ * Maps the API's shapes — the generated `Schemas` (schema.d.ts, from the OpenAPI document) — onto the UI's
+ * (`types.ts`): the connection flattened into the agent, framework lower-case, skills as names. The REST
+ * answers are typed, so nothing here guesses at synonyms or wrappers (a list or a nested object the document
+ * requires is still read with `?? []` / `?.`: a blank page is a worse failure than an empty list); only what
+ * arrives over the WebSocket
+ * (`toMessage`, `toTraceEntry`: the AsyncAPI document's pushes, not the OpenAPI one's) is read defensively.
  */
+import type { Schemas } from './typed'
 import type {
   Agent,
-  AgentCardPreview,
   ApiKey,
   Attachment,
   AuthConfig,
@@ -28,18 +31,12 @@ type Json = Record<string, unknown>
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {})
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : v == null ? fallback : String(v))
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number(v) || 0)
-const strList = (v: unknown): string[] => {
-  if (!Array.isArray(v)) return []
-  return v
-    .map((x) => (typeof x === 'string' ? x : str(obj(x).name ?? obj(x).id ?? obj(x).model)))
-    .filter((x) => x.length > 0)
-}
+const opt = (v: string | null | undefined): string | undefined => (v ? v : undefined)
 
 /** Every skill's `examples` (A2A AgentSkill), in order, without repeats. */
-export function skillExamples(skills: unknown): string[] {
-  if (!Array.isArray(skills)) return []
-  const all = skills.flatMap((s) => (Array.isArray(obj(s).examples) ? (obj(s).examples as unknown[]) : []))
-  return [...new Set(all.filter((e): e is string => typeof e === 'string').map((e) => e.trim()).filter(Boolean))]
+export function skillExamples(skills: readonly { examples?: string[] | null }[] | null | undefined): string[] {
+  const all = (skills ?? []).flatMap((s) => s.examples ?? [])
+  return [...new Set(all.map((e) => e.trim()).filter(Boolean))]
 }
 
 /** A list from a bare array or the first array-valued field among `keys` (then any array field). */
@@ -55,151 +52,105 @@ function pick(o: Json, ...keys: string[]): unknown {
   return undefined
 }
 
-export function toUser(raw: unknown): User {
-  const o = obj(raw)
-  const username = str(pick(o, 'username', 'user_id', 'id'))
+export function toUser(raw: Schemas['UserView'] | Schemas['Me']): User {
   return {
-    user_id: str(pick(o, 'user_id', 'id', 'username')),
-    username,
-    display_name: str(pick(o, 'display_name', 'name'), username) || username,
-    team: str(o.team),
-    role: (str(o.role, 'PENDING').toUpperCase() as User['role']) || 'PENDING',
-    email: o.email ? str(o.email) : undefined,
-    created_at: o.created_at ? str(o.created_at) : undefined,
-    last_login_at: o.last_login_at ? str(o.last_login_at) : undefined,
+    user_id: raw.user_id,
+    username: raw.username,
+    display_name: raw.display_name || raw.username,
+    team: raw.team,
+    role: raw.role as User['role'],
+    email: opt(raw.email),
+    created_at: opt(raw.created_at),
+    last_login_at: opt(raw.last_login_at),
   }
 }
 
-export function toAuthConfig(raw: unknown): AuthConfig {
-  const o = obj(raw)
-  const sso = obj(o.sso)
-  const dev = obj(o.dev_login)
-  return {
-    sso_enabled: Boolean(pick(o, 'sso_enabled', 'oidc_enabled') ?? sso.enabled ?? false),
-    dev_login_enabled: Boolean(pick(o, 'dev_login_enabled', 'dev_login') === true || dev.enabled || o.dev_login_enabled),
-  }
+export function toAuthConfig(raw: Schemas['AuthConfig']): AuthConfig {
+  return { sso_enabled: raw.sso_enabled, dev_login_enabled: raw.dev_login_enabled }
 }
 
-export function toAgent(raw: unknown): Agent {
-  const o = obj(raw)
-  const ep = obj(pick(o, 'endpoint', 'connection', 'config'))
-  const get = (...keys: string[]) => pick(o, ...keys) ?? pick(ep, ...keys)
-  const opt = (...keys: string[]) => (get(...keys) !== undefined ? str(get(...keys)) : undefined)
-  const framework = str(o.framework, 'custom').toLowerCase()
+type AnyAgent = Schemas['AgentView'] | Schemas['VisibleAgent'] | Schemas['PublicAgentView']
+
+export function toAgent(raw: AnyAgent): Agent {
+  const full = raw as Partial<Schemas['VisibleAgent']>
+  const ep: Partial<Schemas['EndpointView']> = full.endpoint ?? {}
+  const framework = (raw.framework ?? 'custom').toLowerCase()
   // The endpoint names its target per framework (agno_agent_id, agno_team_id, adk_app_name, ...).
-  const targetKind = ep.agno_team_id ? 'team' : ep.agno_agent_id ? 'agent' : ep.langgraph_assistant_id ? 'assistant' : opt('target_kind')
-  const targetId = opt('agno_team_id', 'agno_agent_id', 'langgraph_assistant_id', 'target_id')
-  const protocol = opt('custom_protocol')
+  const targetKind = ep.agno_team_id ? 'team' : ep.agno_agent_id ? 'agent' : ep.langgraph_assistant_id ? 'assistant' : undefined
+  const protocol = ep.custom_protocol
+  const baseUrl = opt(ep.base_url)
   return {
-    agent_id: str(pick(o, 'agent_id', 'id')),
-    name: str(pick(o, 'name', 'title'), 'Untitled agent'),
-    description: str(o.description),
+    agent_id: raw.id,
+    name: raw.name,
+    description: raw.description,
     framework,
-    status: str(o.status, 'DEVELOPMENT').toUpperCase(),
-    logo_url: str(o.logo_url),
-    color: str(pick(o, 'color', 'card_color'), ''),
-    skills: strList(pick(o, 'skills', 'capabilities', 'tags')),
-    prompts: skillExamples(o.skills),
-    trace_id: str(o.trace_id),
-    owner_id: o.owner_id ? str(o.owner_id) : undefined,
-    base_url: opt('base_url'),
+    status: (raw.status ?? 'DEVELOPMENT').toUpperCase(),
+    logo_url: raw.logo_url ?? '',
+    color: raw.color,
+    skills: (raw.skills ?? []).map((skill) => skill.name).filter((name) => name.length > 0),
+    prompts: skillExamples(raw.skills),
+    trace_id: full.trace_id ?? '',
+    owner_id: opt(raw.owner_id),
+    base_url: baseUrl,
     target_kind: targetKind,
-    target_id: targetId,
-    app_name: opt('adk_app_name', 'app_name'),
-    card_url: opt('card_url', 'agent_card_url'),
-    endpoint_url: framework === 'custom' || framework === 'a2a' ? opt('base_url', 'endpoint_url') : opt('endpoint_url'),
+    target_id: opt(ep.agno_team_id ?? ep.agno_agent_id ?? ep.langgraph_assistant_id),
+    app_name: opt(ep.adk_app_name),
+    card_url: opt(full.card_url),
+    endpoint_url: framework === 'custom' || framework === 'a2a' ? baseUrl : undefined,
     custom_protocol: protocol === 'openai' || protocol === 'json' ? protocol : undefined,
-    log_proxy_base_url: o.log_proxy_base_url ? str(o.log_proxy_base_url) : undefined,
-    created_at: o.created_at ? str(o.created_at) : undefined,
-    updated_at: o.updated_at ? str(o.updated_at) : undefined,
-    version: o.version !== undefined ? num(o.version) : undefined,
+    log_proxy_base_url: opt(full.log_proxy_base_url),
+    created_at: opt(raw.created_at),
+    updated_at: opt(raw.updated_at),
+    version: raw.version,
   }
 }
 
-function toMatch(raw: unknown): MatchLevel | null {
-  return raw === 'good' || raw === 'partial' || raw === 'none' ? raw : null
+export function toRanked(items: Schemas['RankedAgent'][]): RankedAgent[] {
+  return items.map((r) => ({
+    agent: toAgent(r.agent),
+    score: r.score,
+    reason: r.reason,
+    reasons: (r.reasons ?? []).map((x) => ({ code: x.code, params: (x.params ?? {}) as Record<string, unknown> })),
+    match: (r.match ?? null) as MatchLevel | null,
+    owner: r.owner?.name ? { name: r.owner.name, team: r.owner.team ?? '' } : undefined,
+    team_users: r.team_users ?? 0,
+  }))
 }
 
-export function toRanked(raw: unknown): RankedAgent[] {
-  return listOf(raw, 'agents', 'ranked').map((r) => {
-    const o = obj(r)
-    const agentRaw = o.agent ? o.agent : o
-    const owner = obj(o.owner)
-    const reasons = Array.isArray(o.reasons)
-      ? o.reasons.map((x) => obj(x)).filter((x) => typeof x.code === 'string').map((x) => ({ code: str(x.code), params: obj(x.params) }))
-      : []
-    return {
-      agent: toAgent(agentRaw),
-      score: num(o.score),
-      reason: str(o.reason),
-      reasons,
-      match: toMatch(o.match),
-      owner: owner.name ? { name: str(owner.name), team: str(owner.team) } : undefined,
-      team_users: o.team_users !== undefined ? num(o.team_users) : 0,
-    }
-  })
+export function toRankedPage(raw: Schemas['RankedAgents']): RankedPage {
+  return { items: toRanked(raw.items), match: (raw.match ?? null) as MatchLevel | null }
 }
 
-export function toRankedPage(raw: unknown): RankedPage {
-  return { items: toRanked(raw), match: toMatch(obj(raw).match) }
+export function toScanResult(raw: Schemas['ScanResult']): ScanResult {
+  const targets: ScanTarget[] = (raw.candidates ?? []).map((c) => ({
+    kind: c.kind,
+    id: c.id,
+    name: c.name || c.id,
+    description: c.description,
+    endpoint: c.endpoint as Record<string, unknown>,
+    a2a_card: c.a2a_card ?? undefined,
+    skills: c.skills ? c.skills.map((skill) => skill.name) : undefined,
+    logo_url: opt(c.logo_url),
+  }))
+  const cardTarget = targets.find((t) => t.kind === 'card')
+  const card = cardTarget && {
+    name: cardTarget.name,
+    description: cardTarget.description,
+    url: str(obj(cardTarget.endpoint).base_url) || undefined,
+    version: obj(cardTarget.a2a_card).version ? str(obj(cardTarget.a2a_card).version) : undefined,
+    skills: cardTarget.skills ?? [],
+  }
+  return { targets, card }
 }
 
-function toCard(raw: unknown): AgentCardPreview | undefined {
-  const o = obj(raw)
-  if (!Object.keys(o).length) return undefined
+export function toSession(raw: Schemas['SessionView']): ChatSession {
   return {
-    name: str(o.name),
-    description: str(o.description),
-    url: o.url ? str(o.url) : undefined,
-    version: o.version ? str(o.version) : undefined,
-    skills: strList(o.skills),
-  }
-}
-
-export function toScanResult(raw: unknown): ScanResult {
-  const o = obj(raw)
-  const targets: ScanTarget[] = []
-  let card: AgentCardPreview | undefined
-  const add = (items: unknown[], kind: string) => {
-    for (const it of items) {
-      const t = obj(typeof it === 'string' ? { id: it, name: it } : it)
-      const id = str(pick(t, 'id', 'agent_id', 'team_id', 'app_name', 'assistant_id', 'name'))
-      if (!id) continue
-      const target: ScanTarget = {
-        kind: str(t.kind ?? t.type, kind),
-        id,
-        name: str(pick(t, 'name', 'id'), id),
-        description: str(t.description),
-        endpoint: t.endpoint ? obj(t.endpoint) : undefined,
-        a2a_card: t.a2a_card,
-        skills: t.skills ? strList(t.skills) : undefined,
-        logo_url: t.logo_url ? str(t.logo_url) : undefined,
-      }
-      if (target.kind === 'card') {
-        const rawCard = obj(t.a2a_card)
-        card = { name: target.name, description: target.description, url: str(obj(t.endpoint).base_url) || undefined, version: rawCard.version ? str(rawCard.version) : undefined, skills: target.skills ?? [] }
-      }
-      targets.push(target)
-    }
-  }
-  add(listOf(o.candidates), 'agent')
-  add(listOf(o.targets), 'agent')
-  add(listOf(o.agents), 'agent')
-  add(listOf(o.teams), 'team')
-  add(listOf(o.apps), 'app')
-  add(listOf(o.assistants), 'assistant')
-  return { targets, card: card ?? toCard(pick(o, 'card', 'agent_card')) }
-}
-
-export function toSession(raw: unknown): ChatSession {
-  const o = obj(raw)
-  return {
-    session_id: str(pick(o, 'session_id', 'id')),
-    agent_id: str(o.agent_id),
-    title: str(o.title),
-    trace_id: o.trace_id ? str(o.trace_id) : undefined,
-    created_at: o.created_at ? str(o.created_at) : undefined,
-    updated_at: o.updated_at ? str(o.updated_at) : undefined,
+    session_id: raw.session_id,
+    agent_id: raw.agent_id,
+    title: raw.title,
+    trace_id: opt(raw.trace_id),
+    created_at: opt(raw.created_at),
+    updated_at: opt(raw.updated_at),
   }
 }
 
@@ -264,80 +215,54 @@ export function toTraceEntry(raw: unknown): TraceEntry {
   }
 }
 
-export function toApiKey(raw: unknown): ApiKey {
-  const o = obj(raw)
-  const masked = str(pick(o, 'masked', 'masked_key'))
-  const prefix = str(pick(o, 'prefix', 'key_prefix'))
+export function toApiKey(raw: Schemas['ApiKeyView']): ApiKey {
   return {
-    key_id: str(pick(o, 'key_id', 'id')),
-    name: str(o.name, 'API key'),
-    masked: masked || (prefix ? `${prefix}…` : '••••••••'),
-    created_at: o.created_at ? str(o.created_at) : undefined,
-    last_used_at: o.last_used_at ? str(o.last_used_at) : undefined,
-    revoked: Boolean(o.revoked) || Boolean(o.revoked_at) || str(o.status).toLowerCase() === 'revoked',
+    key_id: raw.id,
+    name: raw.name || 'API key',
+    masked: raw.masked || '••••••••',
+    created_at: opt(raw.created_at),
+    last_used_at: opt(raw.last_used_at),
+    revoked: raw.status === 'revoked' || Boolean(raw.revoked_at),
   }
 }
 
-export function toCreatedApiKey(raw: unknown): CreatedApiKey {
-  const o = obj(raw)
-  const inner = o.api_key && typeof o.api_key === 'object' ? { ...o, ...obj(o.api_key) } : o
-  const key = str(pick(inner, 'key', 'api_key', 'secret', 'plain_key'))
-  return { ...toApiKey(inner), key }
+export function toCreatedApiKey(raw: Schemas['NewApiKey']): CreatedApiKey {
+  return { ...toApiKey(raw), key: raw.key }
 }
 
-export function toLlm(raw: unknown): Llm {
-  const o = obj(raw)
-  const health = obj(o.health)
+export function toLlm(raw: Schemas['LlmView']): Llm {
   return {
-    llm_id: str(pick(o, 'llm_id', 'id')),
-    name: str(o.name),
-    provider: (['anthropic', 'gemini'].includes(str(o.provider)) ? str(o.provider) : 'openai') as Llm['provider'],
-    base_url: str(o.base_url),
-    models: strList(o.models),
-    enabled: o.enabled === undefined ? true : Boolean(o.enabled),
-    has_api_key: o.has_api_key === undefined ? undefined : Boolean(o.has_api_key),
+    llm_id: raw.llm_id,
+    name: raw.name,
+    provider: raw.provider ?? 'openai',
+    base_url: raw.base_url,
+    models: raw.models ?? [],
+    enabled: raw.enabled,
+    has_api_key: raw.has_api_key,
     health: {
-      status: str(pick(health, 'status') ?? o.health_status, 'unknown').toLowerCase(),
-      checked_at: (pick(health, 'checked_at') ?? o.last_checked_at) ? str(pick(health, 'checked_at') ?? o.last_checked_at) : undefined,
+      status: raw.health?.status?.toLowerCase() || 'unknown',
+      checked_at: opt(raw.health?.checked_at),
       // Never checked, or the check failed: there is no latency to show (null is not "0 ms").
-      latency_ms: typeof health.latency_ms === 'number' ? health.latency_ms : undefined,
-      error: health.error ? str(health.error) : undefined,
+      latency_ms: typeof raw.health?.latency_ms === 'number' ? raw.health.latency_ms : undefined,
+      error: opt(raw.health?.error),
     },
   }
 }
 
-/** The model names a user may put in their agent: from `/api/llms` (LLMs with models, or models bare). */
-export function toModelNames(raw: unknown): string[] {
-  const names = new Set<string>()
-  for (const item of listOf(raw, 'llms', 'models')) {
-    if (typeof item === 'string') names.add(item)
-    else {
-      const o = obj(item)
-      const models = strList(o.models)
-      if (models.length) models.forEach((m) => names.add(m))
-      else if (o.model || o.id || o.name) names.add(str(pick(o, 'model', 'id', 'name')))
-    }
-  }
-  return [...names].sort()
+/** The model names a user may put in their agent (`/api/llms`: the enabled models), sorted, once each. */
+export function toModelNames(raw: Schemas['ModelCatalogue']): string[] {
+  return [...new Set((raw.models ?? []).map((m) => m.model).filter((m) => m.length > 0))].sort()
 }
 
-export function toUsageRows(raw: unknown): UsageRow[] {
-  return listOf(raw, 'rows', 'groups', 'usage').map((r) => {
-    const o = obj(r)
-    const prompt = num(o.prompt_tokens)
-    const completion = num(o.completion_tokens)
-    const calls = num(pick(o, 'calls', 'count', 'requests'))
-    const latencyAvg =
-      o.latency_ms_avg != null ? num(o.latency_ms_avg) : o.avg_latency_ms != null ? num(o.avg_latency_ms) : calls ? num(o.latency_ms_sum) / calls : 0
-    return {
-      key: str(pick(o, 'key', 'group', 'day', 'date', 'team', 'user', 'user_id', 'model', 'agent', 'agent_id'), '—') || '—',
-      name: typeof o.name === 'string' && o.name ? o.name : undefined,
-      calls,
-      errors: num(o.errors),
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: num(o.total_tokens) || prompt + completion,
-      latency_ms_avg: Math.round(latencyAvg),
-    }
-  })
+export function toUsageRows(raw: Schemas['UsageStats']): UsageRow[] {
+  return (raw.groups ?? []).map((g) => ({
+    key: g.key || '—',
+    name: g.name || undefined,
+    calls: g.calls,
+    errors: g.errors,
+    prompt_tokens: g.prompt_tokens,
+    completion_tokens: g.completion_tokens,
+    total_tokens: g.total_tokens || g.prompt_tokens + g.completion_tokens,
+    latency_ms_avg: Math.round(g.avg_latency_ms ?? 0),
+  }))
 }

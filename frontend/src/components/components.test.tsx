@@ -73,7 +73,12 @@ describe('AgentDialog', () => {
   it('scans an Agno base URL and lets the user pick a team', async () => {
     const fetchMock = vi.fn(async (url: string) => {
       if (url === '/api/my-agents/scan') return new Response(JSON.stringify({ framework: 'AGNO', candidates: [{ kind: 'agent', id: 'writer', name: 'Writer' }, { kind: 'team', id: 'crew', name: 'Crew', description: 'A team' }] }), { status: 200 })
-      return new Response(JSON.stringify({ agent_id: 'new', name: 'Crew', framework: 'agno' }), { status: 201 })
+      // The API's AgentView (the generated schema's shape).
+      return new Response(JSON.stringify({
+        id: 'new', owner_id: 'me', name: 'Crew', description: '', logo_url: null, color: '#0EA5E9', skills: [], framework: 'AGNO',
+        status: 'DEVELOPMENT', created_at: 'x', updated_at: 'x', last_used_at: null, version: 1, trace_id: 't', a2a_card: null,
+        card_url: null, endpoint: { base_url: 'http://localhost:7777', agno_team_id: 'crew' },
+      }), { status: 201 })
     })
     vi.stubGlobal('fetch', fetchMock)
     const onSaved = vi.fn()

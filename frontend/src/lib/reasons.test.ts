@@ -3,6 +3,7 @@ import i18n from '../i18n'
 import en from '../i18n/en'
 import ko from '../i18n/ko'
 import { toRankedPage } from '../api/normalize'
+import type { Schemas } from '../api/typed'
 import { REASON_CODES, reasonText, reasonsLine } from './reasons'
 
 const t = i18n.getFixedT('en')
@@ -33,14 +34,18 @@ describe('ranking reasons', () => {
   })
 
   it('reads the match level, owner and colleagues from the answer', () => {
+    const agent: Schemas['PublicAgentView'] = {
+      id: 'a', owner_id: 'kim', name: 'A', description: '', logo_url: null, color: '#0EA5E9', skills: [], framework: 'AGNO',
+      status: 'PRODUCTION', created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z', last_used_at: null, version: 1,
+    }
     const page = toRankedPage({
       match: 'none',
       query: 'zzqx blorf',
-      items: [{ agent: { id: 'a', name: 'A' }, score: 0.1, reason: 'weak match', reasons: [{ code: 'weak_match', params: {} }], match: 'none', owner: { name: 'Kim', team: 'ops' }, team_users: 2 }],
+      items: [{ agent, score: 0.1, reason: 'weak match', reasons: [{ code: 'weak_match', params: {} }], match: 'none', owner: { name: 'Kim', team: 'ops' }, team_users: 2 }],
     })
     expect(page.match).toBe('none')
     expect(page.items[0]).toMatchObject({ match: 'none', owner: { name: 'Kim', team: 'ops' }, team_users: 2 })
     expect(page.items[0].reasons).toEqual([{ code: 'weak_match', params: {} }])
-    expect(toRankedPage({ items: [] }).match).toBeNull()
+    expect(toRankedPage({ items: [], match: null, query: null }).match).toBeNull()
   })
 })

@@ -90,12 +90,12 @@ describe('chat store', () => {
     let releaseList: (r: Response) => void = () => {}
     vi.stubGlobal('fetch', vi.fn((url: string, init?: RequestInit) => {
       if (init?.method === 'POST') return Promise.resolve(json({ session_id: 's-new', agent_id: 'a', title: '' }))
-      if (url.includes('/messages')) return Promise.resolve(json({ messages: [] }))
+      if (url.includes('/messages')) return Promise.resolve(json({ items: [] }))
       return new Promise<Response>((resolve) => { releaseList = resolve })  // the list answers late
     }))
     const opening = useChatStore.getState().openAgent('a')
     const payload = await useChatStore.getState().beginSend('how do otters sleep', [])
-    releaseList(json({ sessions: [{ session_id: 's-new', title: '' }, { session_id: 's-old', title: 'old' }] }))
+    releaseList(json({ items: [{ session_id: 's-new', title: '' }, { session_id: 's-old', title: 'old' }] }))
     await opening
     const state = useChatStore.getState()
     expect(payload.session_id).toBe('s-new')
@@ -107,8 +107,8 @@ describe('chat store', () => {
   it('resumes the most recent session when an agent opens', async () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string) =>
       url.includes('/sessions/s-new/messages')
-        ? json({ messages: [{ message_id: 'm1', role: 'user', content: 'earlier' }] })
-        : json({ sessions: [{ session_id: 's-new', title: 'new' }, { session_id: 's-old', title: 'old' }] }),
+        ? json({ items: [{ message_id: 'm1', role: 'user', content: 'earlier' }] })
+        : json({ items: [{ session_id: 's-new', title: 'new' }, { session_id: 's-old', title: 'old' }] }),
     ))
     await useChatStore.getState().openAgent('a')
     expect(useChatStore.getState().activeSessionId).toBe('s-new')

@@ -32,7 +32,11 @@ export class A2GError extends Error {
 export class ConfigurationError extends A2GError {}
 /** The platform could not be reached (refused, no such host, timeout). */
 export class ConnectionFailed extends A2GError {}
-/** 401, or the authorizer refused the key or token (`credential_refused`), or the WebSocket was refused. */
+/**
+ * 401: the key or token was refused, and `code` says why (`CREDENTIAL_REFUSALS`: `invalid_api_key`,
+ * `revoked_api_key`, `invalid_token`, `token_expired`, ...); or API Gateway's bare 401 / 403; or the
+ * WebSocket was refused.
+ */
 export class AuthenticationFailed extends A2GError {}
 /** 403 from the platform, e.g. `pending_approval`. */
 export class PermissionDenied extends A2GError {}
@@ -65,11 +69,30 @@ const BY_STATUS: Record<number, ErrorClass> = {
   413: PayloadTooLarge, 422: InvalidRequest, 429: RateLimited, 502: UpstreamError, 504: UpstreamError,
 };
 
+/**
+ * Why the platform's authorizer refused the credential (401 with one of these codes), in the SDK's sentence:
+ * what to do about it, from code. The same codes and sentences as the Python SDK's.
+ */
+export const CREDENTIAL_REFUSALS: Readonly<Record<string, string>> = Object.freeze({
+  invalid_api_key: "the platform does not know this API key: check A2G_API_KEY (or --api-key), " +
+    "or create a key in the web app's Settings",
+  revoked_api_key: "this API key was revoked: create a new one in the web app's Settings",
+  invalid_token: "the access token is not a valid platform token: sign in again for a new one",
+  token_expired: "the access token has expired: sign in again for a new one, or use an API key",
+  credential_required: "the platform wants 'Authorization: Bearer <API key or token>': pass an API key or a token",
+  account_removed: "the account this token was issued to no longer exists",
+});
+
 const BY_CODE: Record<string, ErrorClass> = {
   unauthenticated: AuthenticationFailed, forbidden: PermissionDenied, pending_approval: PermissionDenied,
   not_found: NotFound, validation_error: InvalidRequest, conflict: Conflict, payload_too_large: PayloadTooLarge,
   throttled: RateLimited,
+  ...Object.fromEntries(Object.keys(CREDENTIAL_REFUSALS).map((code) => [code, AuthenticationFailed])),
 };
+
+function credentialRefusal(code: unknown): string | undefined {
+  return typeof code === "string" && Object.hasOwn(CREDENTIAL_REFUSALS, code) ? CREDENTIAL_REFUSALS[code] : undefined;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -79,6 +102,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function errorForStatus(status: number, body: unknown, text: string, baseUrl: string): A2GError {
   const envelope = isRecord(body) ? body.error : undefined;
   if (isRecord(envelope) && typeof envelope.message === "string") {
+    const refusal = status === 401 ? credentialRefusal(envelope.code) : undefined;
+    if (refusal !== undefined) {
+      return new AuthenticationFailed(refusal, {
+        status,
+        code: envelope.code as string,
+        details: isRecord(envelope.details) ? envelope.details : undefined,
+      });
+    }
     const Kind = BY_STATUS[status] ?? (status >= 500 ? ServerError : A2GError);
     return new Kind(envelope.message, {
       status,
@@ -87,7 +118,8 @@ export function errorForStatus(status: number, body: unknown, text: string, base
     });
   }
   const gatewayMessage = isRecord(body) ? body.message : undefined;
-  // API Gateway's own answers when the Lambda authorizer refused (403) or no credential was sent (401).
+  // API Gateway's own answers: no Authorization header at all (401), or an authorizer that denies (403; the
+  // platform's lets the request through with the reason instead, answered above).
   if (status === 403 && gatewayMessage === "Forbidden") {
     return new AuthenticationFailed(
       "the platform refused the credential: the API key or token is wrong, expired or revoked",
@@ -109,5 +141,5 @@ export function errorForStatus(status: number, body: unknown, text: string, base
 /** The typed error of a refusal pushed over the WebSocket. */
 export function errorForCode(code: string, message: string): A2GError {
   const Kind = BY_CODE[code] ?? A2GError;
-  return new Kind(message, { code });
+  return new Kind(credentialRefusal(code) ?? message, { code });
 }

@@ -10,7 +10,9 @@ import { join, dirname } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { A2GError, AuthenticationFailed, InvalidRequest, register, registrationBody } from "../dist/esm/index.js";
+import {
+  A2GError, AuthenticationFailed, CREDENTIAL_REFUSALS, InvalidRequest, register, registrationBody,
+} from "../dist/esm/index.js";
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "esm", "cli.js");
 
@@ -134,6 +136,23 @@ test("API Gateway's bare authorizer refusal becomes AuthenticationFailed with a 
     });
   } finally {
     await platform.close();
+  }
+});
+
+test("each credential refusal the platform explains is an AuthenticationFailed with the SDK's sentence", async () => {
+  for (const code of ["invalid_api_key", "revoked_api_key", "invalid_token", "token_expired", "credential_required"]) {
+    const platform = await standIn(401, { error: { code, message: "the platform's words" } });
+    try {
+      await assert.rejects(register({ cardUrl: "http://x", apiKey: "a2g_sk_wrong", platformUrl: platform.url }), (error) => {
+        assert.ok(error instanceof AuthenticationFailed);
+        assert.equal(error.status, 401);
+        assert.equal(error.code, code);
+        assert.equal(error.reason, CREDENTIAL_REFUSALS[code]);
+        return true;
+      });
+    } finally {
+      await platform.close();
+    }
   }
 });
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from a2g_sdk import Client
+from a2g_sdk import CREDENTIAL_REFUSALS, Client
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.sdks.sdk_credentials import expired_token
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -66,7 +67,8 @@ def _flow(project: Path, script: str, runtime: RuntimeProcess, developer: Develo
         agent = a2g.register(card_url=server.url)
     server.executor.use_llm(agent["log_proxy_base_url"], developer.key, developer.model)
     run = _run(["node", script], project, env={"A2G_PLATFORM_URL": runtime.base_url, "A2G_API_KEY": developer.key,
-                                              "AGENT_URL": server.url, "DOWN_URL": f"http://127.0.0.1:{free_port()}"})
+                                              "AGENT_URL": server.url, "DOWN_URL": f"http://127.0.0.1:{free_port()}",
+                                              "EXPIRED_TOKEN": expired_token(runtime)})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     out: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["registered"]["id"] == agent["id"] and out["registered"]["created"] is False
@@ -89,7 +91,12 @@ def _check_flow(out: dict[str, Any], developer: Developer) -> None:
     assert (out["notFound"]["name"], out["notFound"]["status"], out["notFound"]["code"]) == ("NotFound", 404, "not_found")
     assert out["notFound"]["message"] == "agent not found (404 not_found)"
     assert (out["runRefused"]["name"], out["runRefused"]["code"]) == ("NotFound", "not_found")
-    assert (out["wrongKey"]["name"], out["wrongKey"]["code"]) == ("AuthenticationFailed", "credential_refused")
+    # A wrong key, an expired token and a malformed one are told apart, each in the SDK's sentence.
+    refusals = {case: (out[case]["name"], out[case]["status"], out[case]["code"], out[case]["message"])
+                for case in ("wrongKey", "expiredToken", "malformedToken")}
+    expected = {"wrongKey": "invalid_api_key", "expiredToken": "token_expired", "malformedToken": "invalid_token"}
+    assert refusals == {case: ("AuthenticationFailed", 401, code, f"{CREDENTIAL_REFUSALS[code]} (401 {code})")
+                        for case, code in expected.items()}
     assert out["wrongKeyWs"]["name"] == "AuthenticationFailed" and out["wrongKeyWs"]["status"] in (401, 403)
     assert out["down"]["name"] == "ConnectionFailed" and "connection refused: is it running?" in out["down"]["message"]
     assert out["badUrl"]["name"] == "ConfigurationError" and out["badUrl"]["code"] == "bad_platform_url"
@@ -154,8 +161,7 @@ def test_npx_a2g_helps_and_fails_in_sentences(project: Path, sdk_runtime: Runtim
     wrong = _run([*npx, "whoami", "--api-key", "a2g_sk_" + "1" * 40], project,
                  env={"A2G_PLATFORM_URL": sdk_runtime.base_url})
     assert wrong.returncode == 1
-    assert _one_sentence(wrong) == ("a2g: the platform refused the credential: the API key or token is wrong, "
-                                    "expired or revoked (403 credential_refused)")
+    assert _one_sentence(wrong) == f"a2g: {CREDENTIAL_REFUSALS['invalid_api_key']} (401 invalid_api_key)"
     down = _run([*npx, "agents", "--platform-url", f"http://127.0.0.1:{free_port()}"], project,
                 env={"A2G_API_KEY": developer.key})
     assert down.returncode == 1 and "connection refused: is it running?" in _one_sentence(down)

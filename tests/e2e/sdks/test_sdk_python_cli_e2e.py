@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from a2g_sdk import Client, __version__
+from a2g_sdk import CREDENTIAL_REFUSALS, Client, __version__
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
@@ -76,8 +76,7 @@ def test_every_failure_is_one_sentence(sdk_runtime: RuntimeProcess, developer: D
 
     wrong_key = a2g("whoami", "--api-key", "a2g_sk_" + "0" * 40, env={"A2G_PLATFORM_URL": sdk_runtime.base_url})
     assert wrong_key.returncode == 1
-    assert one_sentence(wrong_key) == ("a2g: the platform refused the credential: the API key or token is wrong, "
-                                       "expired or revoked (403 credential_refused)")
+    assert one_sentence(wrong_key) == f"a2g: {CREDENTIAL_REFUSALS['invalid_api_key']} (401 invalid_api_key)"
     down = a2g("agents", "--platform-url", f"http://127.0.0.1:{free_port()}", env={"A2G_API_KEY": developer.key})
     assert down.returncode == 1 and "cannot reach the platform at http://127.0.0.1:" in one_sentence(down)
     assert "connection refused: is it running?" in down.stderr

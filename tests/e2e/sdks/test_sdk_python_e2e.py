@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from a2g_sdk import (
+    CREDENTIAL_REFUSALS,
     AsyncClient,
     AuthenticationFailed,
     Client,
@@ -33,6 +34,7 @@ from openai import OpenAI
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.sdks.sdk_credentials import expired_token
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -159,8 +161,8 @@ def test_failures_are_typed_and_carry_the_platforms_code_and_message(
     wrong = Client(sdk_runtime.base_url, api_key="a2g_sk_" + "x" * 40)
     with pytest.raises(AuthenticationFailed) as refused:
         wrong.me()
-    assert refused.value.status == 403 and refused.value.code == "credential_refused"
-    assert "wrong, expired or revoked" in str(refused.value)
+    assert refused.value.status == 401 and refused.value.code == "invalid_api_key"
+    assert refused.value.message == CREDENTIAL_REFUSALS["invalid_api_key"]
     with pytest.raises(AuthenticationFailed) as ws_refused:
         list(wrong.invoke("ses_x", "hi"))
     assert ws_refused.value.status in (401, 403)
@@ -192,3 +194,27 @@ def test_failures_are_typed_and_carry_the_platforms_code_and_message(
     elsewhere = agent_server().url
     with pytest.raises(UnexpectedResponse, match="answered HTTP 404 without the platform's error body"):
         Client(elsewhere, api_key=developer.key).get_agent("x")
+
+
+def test_a_wrong_key_an_expired_token_and_a_malformed_token_are_told_apart(
+    sdk_runtime: RuntimeProcess, developer: Developer,
+) -> None:
+    """Each refusal is an AuthenticationFailed with its own code and the SDK's sentence, sync and async."""
+    credentials = {"invalid_api_key": {"api_key": "a2g_sk_" + "q" * 43},
+                   "token_expired": {"token": expired_token(sdk_runtime, developer.user.user_id)},
+                   "invalid_token": {"token": "not.a.token"}}
+    seen = {}
+    for code, credential in credentials.items():
+        with Client(sdk_runtime.base_url, **credential) as a2g, pytest.raises(AuthenticationFailed) as refused:
+            a2g.list_agents()
+        seen[code] = (refused.value.status, refused.value.code, refused.value.message)
+
+    async def refused_async(credential: dict[str, str]) -> AuthenticationFailed:
+        async with AsyncClient(sdk_runtime.base_url, **credential) as a2g:
+            with pytest.raises(AuthenticationFailed) as refused:
+                await a2g.me()
+            return refused.value
+
+    assert seen == {code: (401, code, CREDENTIAL_REFUSALS[code]) for code in credentials}
+    for code, credential in credentials.items():
+        assert asyncio.run(refused_async(credential)).code == code

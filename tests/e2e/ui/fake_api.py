@@ -3,7 +3,9 @@
 Used only for the screenshot tour, so every page can be captured full of realistic content (a streamed
 answer with markdown and code, live trace entries from two sub-agents, statistics over a month) whatever
 parts of the backend exist yet. The journeys in test_journeys.py run against the real local runtime.
-Shapes follow the frontend's API module (frontend/src/api), which follows the backend's JSON.
+Shapes are the API's own (the OpenAPI document's schemas, frontend/src/api/openapi.json), which the web
+app's generated client expects: lists as `{"items": [...]}`, agents with `id`, skills as objects, the
+connection under `endpoint`.
 """
 
 from __future__ import annotations
@@ -51,16 +53,20 @@ print(text[:500])
 
 def _agent(i: int, name: str, framework: str, status: str, color: str, desc: str, skills: list[str]) -> dict[str, Any]:
     return {
-        "agent_id": f"agt_{i:02d}",
+        "id": f"agt_{i:02d}",
+        "owner_id": "usr_admin",
         "name": name,
         "description": desc,
-        "framework": framework,
+        "framework": framework.upper(),
         "status": status,
-        "logo_url": "",
+        "logo_url": None,
         "color": color,
-        "skills": skills,
+        "skills": [{"name": skill} for skill in skills],
         "trace_id": f"trc_{i:02d}",
-        "base_url": "http://localhost:7777",
+        "endpoint": {"base_url": "http://localhost:7777"},
+        "a2a_card": None,
+        "card_url": None,
+        "last_used_at": None,
         "version": 1,
         "created_at": _iso(60 * 24 * i),
         "updated_at": _iso(60 * i),
@@ -105,10 +111,10 @@ class FakeApi:
             ]
         }
         self.keys = [
-            {"key_id": "key_1", "name": "laptop", "prefix": "a2g_7Hq2", "created_at": _iso(60 * 24 * 10),
-             "last_used_at": _iso(12)},
-            {"key_id": "key_2", "name": "ci", "prefix": "a2g_Zz01", "created_at": _iso(60 * 24 * 40),
-             "last_used_at": None, "revoked": True},
+            {"id": "key_1", "name": "laptop", "masked": "a2g_sk_...7Hq2", "created_at": _iso(60 * 24 * 10),
+             "last_used_at": _iso(12), "revoked_at": None, "status": "active"},
+            {"id": "key_2", "name": "ci", "masked": "a2g_sk_...Zz01", "created_at": _iso(60 * 24 * 40),
+             "last_used_at": None, "revoked_at": _iso(60 * 24), "status": "revoked"},
         ]
         self.users = [
             dict(self.user, created_at=_iso(60 * 24 * 90)),
@@ -186,48 +192,54 @@ class FakeApi:
         if path == "/api/auth/logout":
             return 204, None
         if path == "/api/my-agents" and method == "GET":
-            return 200, {"agents": self.agents}
+            return 200, {"items": self.agents, "next_cursor": None}
         if path == "/api/my-agents" and method == "POST":
             agent = _agent(len(self.agents) + 1, body.get("name", ""), body.get("framework", "custom"), "DEVELOPMENT",
-                           body.get("color", ""), body.get("description", ""), body.get("skills", []))
+                           body.get("color", ""), body.get("description", ""),
+                           [s["name"] if isinstance(s, dict) else s for s in body.get("skills", [])])
             self.agents.insert(0, agent)
             return 201, agent
         m = re.fullmatch(r"/api/(?:my-)?agents/(agt_\d+)", path)
         if m:
-            return next(((200, a) for a in self.agents if a["agent_id"] == m.group(1)),
+            return next(((200, a) for a in self.agents if a["id"] == m.group(1)),
                         (404, {"error": {"code": "not_found", "message": "agent not found"}}))
         if path == "/api/agents/ranked":
             query = (q.get("q") or [""])[0]
             published = [a for a in self.agents if a["status"] == "PRODUCTION"] + [self.agents[2]]
             reasons = [f"Its description matches “{query}”" if query else "You used it 14 times this month",
                        "Skills overlap: pdf, summary", "Popular in your team"]
-            return 200, {"results": [{"agent": a, "score": 1 - i / 10, "reason": reasons[i % 3]}
-                                     for i, a in enumerate(published)]}
+            return 200, {"items": [{"agent": a, "score": 1 - i / 10, "reason": reasons[i % 3]}
+                                   for i, a in enumerate(published)], "query": query or None}
         m = re.fullmatch(r"/api/agents/(agt_\d+)/sessions", path)
         if m:
             if method == "POST":
                 s = {"session_id": f"ses_{len(self.messages) + 10}", "agent_id": m.group(1), "title": ""}
                 self.sessions.setdefault(m.group(1), []).insert(0, s)
                 return 201, s
-            return 200, {"sessions": self.sessions.get(m.group(1), [])}
+            return 200, {"items": self.sessions.get(m.group(1), []), "next_cursor": None}
         m = re.fullmatch(r"/api/sessions/([\w]+)/messages", path)
         if m:
-            return 200, {"messages": self.messages.get(m.group(1), [])}
+            return 200, {"items": self.messages.get(m.group(1), []), "next_cursor": None}
         if path == "/api/logs":
-            return 200, {"entries": self.trace_entries.get((q.get("trace_id") or [""])[0], [])}
+            return 200, {"items": self.trace_entries.get((q.get("trace_id") or [""])[0], []), "next_cursor": None}
         if path == "/api/llms":
-            return 200, {"models": ["gpt-4o", "gpt-4o-mini", "qwen3-32b"]}
+            return 200, {"models": [{"model": m, "llm_name": "GPT gateway", "health_status": "healthy"}
+                                    for m in ("gpt-4o", "gpt-4o-mini", "qwen3-32b")],
+                         "guide": {"agent_id_header": "X-Agent-Id", "api_key": "your platform API key",
+                                   "base_url_template": "/api/log-proxy/{trace_id}/v1", "notes": [],
+                                   "python_example": ""}}
         if path == "/api/api-keys/active":
-            return 200, {"api_key": self.keys[0]}
+            return 200, {"key": self.keys[0]}
         if path == "/api/api-keys" and method == "GET":
-            return 200, {"api_keys": self.keys}
+            return 200, {"items": self.keys}
         if path == "/api/api-keys" and method == "POST":
-            key = {"key_id": "key_new", "name": body.get("name"), "prefix": "a2g_N3w9", "created_at": _iso(0),
-                   "key": "a2g_N3w9xQ4bV7mK2pL8sT1dR6fG0hJ5"}
+            key = {"id": "key_new", "name": body.get("name"), "masked": "a2g_sk_...hJ5", "created_at": _iso(0),
+                   "last_used_at": None, "revoked_at": None, "status": "active",
+                   "key": "a2g_sk_N3w9xQ4bV7mK2pL8sT1dR6fG0hJ5"}
             self.keys.insert(0, {k: v for k, v in key.items() if k != "key"})
             return 201, key
         if path == "/api/admin/users":
-            return 200, {"users": self.users}
+            return 200, {"items": self.users, "next_cursor": None}
         m = re.fullmatch(r"/api/admin/users/(\w+)/approve", path)
         if m:
             for u in self.users:
@@ -235,9 +247,11 @@ class FakeApi:
                     u["role"] = "USER"
                     return 200, u
         if path == "/api/admin/llms":
-            return 200, {"llms": self.llms}
+            return 200, {"items": self.llms}
         if path == "/api/admin/stats/usage":
-            return 200, {"rows": self._usage((q.get("group_by") or ["day"])[0])}
+            group_by = (q.get("group_by") or ["day"])[0]
+            return 200, {"from": "2026-10-04", "to": "2026-11-02", "group_by": group_by, "totals": {},
+                         "groups": self._usage(group_by)}
         if path == "/api/admin/stats/agents":
             return 200, {"total": 42, "by_status": {"PRODUCTION": 17, "DEVELOPMENT": 21, "DISABLED": 4},
                          "by_framework": {"agno": 19, "adk": 9, "a2a": 8, "langgraph": 4, "custom": 2}}
@@ -254,9 +268,9 @@ class FakeApi:
             start = date(2026, 10, 4)
             return [{"key": (start + timedelta(days=d)).isoformat(), "calls": 120 + (d * 37) % 90 + d * 4,
                      "errors": (d * 7) % 5, "prompt_tokens": 40_000 + d * 900, "completion_tokens": 9_000 + d * 300,
-                     "latency_ms_avg": 700} for d in range(30)]
+                     "avg_latency_ms": 700} for d in range(30)]
         names = {"team": ["ml", "search", "platform", "ops"], "user": ["minji.park", "admin", "ops.lead", "newbie"],
                  "model": ["gpt-4o-mini", "gpt-4o", "qwen3-32b"], "agent": ["Contract Summariser", "Research Crew",
                                                                            "SQL Helper"]}[group_by]
         return [{"key": n, "calls": 2400 // (i + 1), "errors": 12 // (i + 1), "prompt_tokens": 900_000 // (i + 1),
-                 "completion_tokens": 210_000 // (i + 1), "latency_ms_avg": 600 + 90 * i} for i, n in enumerate(names)]
+                 "completion_tokens": 210_000 // (i + 1), "avg_latency_ms": 600 + 90 * i} for i, n in enumerate(names)]

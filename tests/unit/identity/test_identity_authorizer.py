@@ -66,15 +66,42 @@ def test_http_pending_users_are_authorized(env: Env) -> None:
     assert answer["isAuthorized"] is True and answer["context"]["role"] == "PENDING"
 
 
-@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Basic YTpi", "Bearer garbage", "Bearer a2g_sk_nope"])
-def test_http_missing_or_bad_credentials_are_refused(env: Env, authorization: str | None) -> None:
-    assert handle_authorizer_event(http_event(authorization), env.authorizer) == {"isAuthorized": False, "context": {}}
+def _refusal(answer: dict) -> tuple[int, str]:
+    """What a function answers for an authorizer's verdict: (status, error code) through the one mapper."""
+    from a2g.errors import PlatformError, map_exception
+
+    assert answer["isAuthorized"] is True  # never a denial: API Gateway would make it a bare 403
+    assert set(answer["context"]) == {"denied"}  # the reason only: no identity to act as
+    with pytest.raises(PlatformError) as raised:
+        principal_from_event({"requestContext": {"authorizer": {"lambda": answer["context"]}}})
+    status, body, _ = map_exception(raised.value)
+    assert body["error"]["message"]  # a sentence for the client
+    return status, body["error"]["code"]
 
 
-def test_http_expired_token_is_refused(env: Env) -> None:
+@pytest.mark.parametrize(("authorization", "code"), [
+    (None, "credential_required"), ("", "credential_required"), ("Bearer", "credential_required"),
+    ("Basic YTpi", "credential_required"), ("Bearer garbage", "invalid_token"),
+    ("Bearer a2g_sk_nope", "invalid_api_key"), ("Bearer a2g_sk_" + "x" * 43, "invalid_api_key"),
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln", "invalid_token"),
+])
+def test_http_missing_or_bad_credentials_are_refused_with_their_reason(
+    env: Env, authorization: str | None, code: str,
+) -> None:
+    assert _refusal(handle_authorizer_event(http_event(authorization), env.authorizer)) == (401, code)
+
+
+def test_http_expired_token_is_refused_as_expired(env: Env) -> None:
     token = env.token()
     env.clock.advance(minutes=16)
-    assert handle_authorizer_event(http_event(f"Bearer {token}"), env.authorizer)["isAuthorized"] is False
+    assert _refusal(handle_authorizer_event(http_event(f"Bearer {token}"), env.authorizer)) == (401, "token_expired")
+
+
+def test_http_token_of_a_removed_user_is_refused_as_such(env: Env) -> None:
+    users = InMemoryUserStore()  # alice is not in it
+    authorizer = RequestAuthorizer(env.tokens, ApiKeyAuthenticator(env.key_store, env.clock), users)
+    answer = handle_authorizer_event(http_event(f"Bearer {env.token()}"), authorizer)
+    assert _refusal(answer) == (401, "account_removed")
 
 
 def test_http_api_key_is_authorized_until_revoked(env: Env) -> None:
@@ -84,7 +111,31 @@ def test_http_api_key_is_authorized_until_revoked(env: Env) -> None:
     assert answer["context"] == {"user_id": "alice", "role": "USER", "team": "search", "auth_kind": "api_key",
                                  "api_key_id": created["id"]}
     env.keys.revoke(Principal("alice", "USER", "search"), created["id"])
-    assert handle_authorizer_event(http_event(f"Bearer {created['key']}"), env.authorizer)["isAuthorized"] is False
+    answer = handle_authorizer_event(http_event(f"Bearer {created['key']}"), env.authorizer)
+    assert _refusal(answer) == (401, "revoked_api_key")
+
+
+@pytest.mark.parametrize("context", [
+    {"denied": "invalid_api_key", "user_id": "mallory", "role": "ADMIN"},  # identity beside a marker: ignored
+    {"denied": "made_up_code"},  # an unknown code still refuses, as invalid_token
+    {"denied": ""},
+])
+def test_the_principal_reader_refuses_any_denial_marker(context: dict) -> None:
+    from a2g.errors import Unauthenticated
+
+    for event in ({"requestContext": {"authorizer": {"lambda": context}}},  # HTTP API v2
+                  {"requestContext": {"authorizer": context}}):  # WebSocket / REST shape
+        with pytest.raises(Unauthenticated) as raised:
+            principal_from_event(event)
+        assert raised.value.code == (context["denied"] if context["denied"] == "invalid_api_key" else "invalid_token")
+
+
+def test_the_principal_reader_reads_unmarked_contexts() -> None:
+    assert principal_from_event({}) is None
+    assert principal_from_event({"requestContext": {"authorizer": {"lambda": "not a dict"}}}) is None
+    ctx = {"user_id": "bob", "role": "ADMIN", "team": "t", "auth_kind": "api_key", "api_key_id": "k1"}
+    assert principal_from_event({"requestContext": {"authorizer": {"lambda": ctx}}}) == Principal(
+        "bob", "ADMIN", "t", "api_key", "k1")
 
 
 def test_ws_valid_token_gets_an_allow_policy_for_the_method(env: Env) -> None:

@@ -41,6 +41,22 @@ def test_the_platforms_error_body_and_api_gateways_bare_answers_become_typed_err
     assert read_answer(204, "", "u", "deleting") is None
 
 
+@pytest.mark.parametrize("code", ["invalid_api_key", "revoked_api_key", "invalid_token", "token_expired",
+                                  "credential_required", "account_removed"])
+def test_each_credential_refusal_is_an_authentication_failure_with_the_sdks_sentence(code: str) -> None:
+    from a2g_sdk import CREDENTIAL_REFUSALS
+    from a2g_sdk.errors import error_for_code
+
+    refused = error_for_status(401, {"error": {"code": code, "message": "the platform's words"}}, "", "u")
+    assert isinstance(refused, AuthenticationFailed)
+    assert (refused.status, refused.code, refused.message) == (401, code, CREDENTIAL_REFUSALS[code])
+    assert str(refused).count(".") <= 1 and "\n" not in str(refused)  # one sentence
+    assert isinstance(error_for_code(code, "x"), AuthenticationFailed)
+    # Any other 401 keeps the platform's own sentence.
+    other = error_for_status(401, {"error": {"code": "session_reused", "message": "sign in again"}}, "", "u")
+    assert isinstance(other, AuthenticationFailed) and other.message == "sign in again"
+
+
 RID = "sdk-1"
 
 

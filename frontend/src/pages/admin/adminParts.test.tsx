@@ -3,12 +3,18 @@ import { render, screen } from '@testing-library/react'
 import { HealthLine } from './AdminLlmsPage'
 import { rowLabel } from './AdminStatsPage'
 import { toLlm } from '../../api/normalize'
+import type { Schemas } from '../../api/typed'
 import { explainError } from '../../lib/errors'
 import { ApiError } from '../../api/client'
 import i18n from '../../i18n'
 import en from '../../i18n/en'
 
-const llm = (health: Record<string, unknown>) => toLlm({ llm_id: 'l', name: 'n', base_url: 'http://x', models: ['m'], health })
+const llm = (health: Partial<Schemas['LlmHealth']>) =>
+  toLlm({
+    llm_id: 'l', name: 'n', base_url: 'http://x', models: ['m'], enabled: true, has_api_key: true, api_key_masked: null,
+    timeout_seconds: 60, created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z',
+    health: { status: 'unknown', checked_at: null, latency_ms: null, error: null, consecutive_failures: 0, ...health },
+  })
 
 describe('an LLM card’s health', () => {
   it('says "not checked yet" for an LLM never checked, not "0 ms"', () => {

@@ -11,6 +11,7 @@ from a2g_sdk.aio import AsyncClient
 from a2g_sdk.cards import card_from_a2a, card_from_adk, card_from_langgraph
 from a2g_sdk.client import Client, register
 from a2g_sdk.errors import (
+    CREDENTIAL_REFUSALS,
     A2GError,
     AuthenticationFailed,
     ConfigurationError,
@@ -44,7 +45,7 @@ from a2g_sdk.models import (
 __version__ = "0.2.0"
 
 __all__ = [
-    "A2GError", "Agent", "AgentPage", "AsyncClient", "AuthenticationFailed", "ChatMessage", "Client",
+    "CREDENTIAL_REFUSALS", "A2GError", "Agent", "AgentPage", "AsyncClient", "AuthenticationFailed", "ChatMessage", "Client",
     "ConfigurationError", "Conflict", "ConnectionFailed", "InvalidRequest", "Me", "MessagePage", "NotFound",
     "PayloadTooLarge", "PermissionDenied", "RateLimited", "RegisteredAgent", "RunEvent", "RunFailed",
     "RunTimedOut", "ServerError", "Session", "SessionPage", "TraceEntry", "TracePage", "UnexpectedResponse",

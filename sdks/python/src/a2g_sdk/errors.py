@@ -7,7 +7,7 @@ The platform answers errors as `{"error": {"code", "message", "details"?}}`; `st
 |---|---|---|
 | `ConfigurationError` | no credential, no or a malformed platform URL | `no_credential`, `no_platform_url`, `bad_platform_url` |
 | `ConnectionFailed` | the platform could not be reached (refused, DNS, TLS, timeout) | `unreachable`, `timeout` |
-| `AuthenticationFailed` | 401, or API Gateway's authorizer refused the key or token (403 without an error body) | the platform's, or `credential_refused` / `credential_missing` |
+| `AuthenticationFailed` | 401: the key or token was refused, and why (`CREDENTIAL_REFUSALS`); API Gateway's bare 401 / 403 | the platform's (`invalid_api_key`, `revoked_api_key`, `invalid_token`, `token_expired`, ...), or `credential_missing` / `credential_refused` |
 | `PermissionDenied` | 403 from the platform (e.g. `pending_approval`, `session_required`) | the platform's |
 | `InvalidRequest` | 400 / 422 | the platform's (`validation_error`, `invalid_agent_card`, ...) |
 | `NotFound`, `Conflict`, `PayloadTooLarge`, `RateLimited` | 404, 409, 413, 429 | the platform's |
@@ -120,16 +120,34 @@ _BY_CODE: dict[str, type[A2GError]] = {
 }
 
 
+CREDENTIAL_REFUSALS: dict[str, str] = {
+    "invalid_api_key": "the platform does not know this API key: check A2G_API_KEY (or --api-key), "
+                       "or create a key in the web app's Settings",
+    "revoked_api_key": "this API key was revoked: create a new one in the web app's Settings",
+    "invalid_token": "the access token is not a valid platform token: sign in again for a new one",
+    "token_expired": "the access token has expired: sign in again for a new one, or use an API key",
+    "credential_required": "the platform wants 'Authorization: Bearer <API key or token>': pass an API key or a token",
+    "account_removed": "the account this token was issued to no longer exists",
+}
+"""Why the platform's authorizer refused the credential (401 with one of these codes), in the SDK's sentence:
+what to do about it, from code."""
+
+_BY_CODE.update(dict.fromkeys(CREDENTIAL_REFUSALS, AuthenticationFailed))
+
+
 def error_for_status(status: int, body: Any, text: str, base_url: str) -> A2GError:
     """The typed error of an HTTP answer that was not a success."""
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict) and isinstance(envelope.get("message"), str):
         code = envelope.get("code") if isinstance(envelope.get("code"), str) else None
         details = envelope.get("details") if isinstance(envelope.get("details"), dict) else None
+        if status == 401 and code in CREDENTIAL_REFUSALS:
+            return AuthenticationFailed(CREDENTIAL_REFUSALS[code], status=status, code=code, details=details)
         kind = _BY_STATUS.get(status) or (ServerError if status >= 500 else A2GError)
         return kind(envelope["message"], status=status, code=code, details=details)
     gateway_message = body.get("message") if isinstance(body, dict) else None
-    # API Gateway's own answers when the Lambda authorizer refused (403) or no credential was sent (401).
+    # API Gateway's own answers: no Authorization header at all (401), or an authorizer that denies (403; the
+    # platform's lets the request through with the reason instead, answered above).
     if status == 403 and gateway_message == "Forbidden":
         return AuthenticationFailed(
             "the platform refused the credential: the API key or token is wrong, expired or revoked",
@@ -146,4 +164,4 @@ def error_for_status(status: int, body: Any, text: str, base_url: str) -> A2GErr
 
 def error_for_code(code: str, message: str) -> A2GError:
     """The typed error of a refusal pushed over the WebSocket (`{"type": "error", "error": {...}}`)."""
-    return _BY_CODE.get(code, A2GError)(message, code=code)
+    return _BY_CODE.get(code, A2GError)(CREDENTIAL_REFUSALS.get(code, message), code=code)

@@ -1,5 +1,5 @@
 // The developer flow with the JS SDK, given the SDK module (required from CommonJS or imported from ESM).
-// Env: A2G_PLATFORM_URL, A2G_API_KEY, AGENT_URL (a running A2A agent whose model goes through its log-proxy
+// Env: A2G_PLATFORM_URL, A2G_API_KEY, EXPIRED_TOKEN (a platform token past its expiry), AGENT_URL (a running A2A agent whose model goes through its log-proxy
 // URL). Prints one JSON object with what happened, for the Python test to check.
 "use strict";
 
@@ -48,6 +48,8 @@ module.exports = async function flow(sdk) {
   out.notFound = await failure(a2g.getAgent("agt_nobody"));
   out.runRefused = await failure(a2g.chat("ses_nobody", "anyone?"));
   out.wrongKey = await failure(new Client({ apiKey: "a2g_sk_" + "z".repeat(40) }).me());
+  out.expiredToken = await failure(new Client({ token: process.env.EXPIRED_TOKEN }).me());
+  out.malformedToken = await failure(new Client({ token: "not.a.token" }).me());
   out.wrongKeyWs = await failure(new Client({ apiKey: "a2g_sk_" + "z".repeat(40) }).chat(session.session_id, "x"));
   out.down = await failure(new Client({ platformUrl: process.env.DOWN_URL }).me());
   out.badUrl = await failure(Promise.resolve().then(() => new Client({ platformUrl: "localhost:3000" })));

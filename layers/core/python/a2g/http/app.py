@@ -9,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from a2g.errors import error_body, map_exception
+from a2g.errors import PlatformError, error_body, map_exception
 from a2g.http.body import BoundedJsonRoute
+from a2g.identity.principal import check_authorizer_verdict
 
 
 class _Route(BoundedJsonRoute):
@@ -23,11 +24,31 @@ class _Route(BoundedJsonRoute):
         super().__init__(*args, **kwargs)
 
 
+class _AuthorizerVerdict:
+    """Answers a request the authorizer let through only with a refusal (a wrong key, an expired token, a
+    storage outage: `check_authorizer_verdict`) before routing, so that no route — not even one that never
+    reads its principal, nor a body parser — runs for it."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            try:
+                check_authorizer_verdict(scope.get("aws.event") or {})
+            except PlatformError as exc:
+                status, body, headers = map_exception(exc)
+                await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(title: str, **kwargs: Any) -> FastAPI:
     """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status, and whose
     JSON bodies all go through the shared reader (`a2g.http.body`: size, depth, text limits)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, **kwargs)
     app.router.route_class = _Route
+    app.add_middleware(_AuthorizerVerdict)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -56,8 +56,10 @@ def _error(description: str, *, gateway: bool = False, retry_after: bool = False
 ERROR_RESPONSES: dict[str, dict[str, Any]] = {
     "ValidationError": _error("`validation_error`: a parameter or the body is invalid; `fields` lists every "
                               "problem. Other 400 codes name a rule the request broke."),
-    "Unauthenticated": _error("no credential, or an expired, invalid or revoked one (API Gateway answers "
-                              "`{\"message\": \"Unauthorized\"}`)", gateway=True),
+    "Unauthenticated": _error("the credential was refused, and the code says why: `invalid_api_key`, "
+                              "`revoked_api_key`, `invalid_token`, `token_expired`, `credential_required`, "
+                              "`account_removed`; with no `Authorization` header at all API Gateway answers "
+                              "`{\"message\": \"Unauthorized\"}`", gateway=True),
     "Forbidden": _error("the caller may not do this: `pending_approval` until an administrator approves them, "
                         "`forbidden` for administrators' routes", gateway=True),
     "NotFound": _error("no such resource, or not the caller's (never revealed)"),
@@ -142,6 +144,35 @@ def complete_operation(path: str, method: str, op: dict[str, Any]) -> None:
     op["responses"] = dict(sorted(responses.items()))
 
 
+def _unique_operation_ids(paths: dict[str, Any]) -> None:
+    """FastAPI names every operation of a route that answers several methods after one of them (the first of
+    a set, so it changes from process to process): OpenAPI wants one id per operation, and the generated
+    client (frontend/src/api/schema.d.ts) refuses duplicates. An id that ends in a method ends in its own."""
+    seen: set[str] = set()
+    for path in sorted(paths):
+        for method in sorted(paths[path]):
+            op = paths[path][method]
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            op_id = str(op["operationId"])
+            base, _, suffix = op_id.rpartition("_")
+            if base and suffix in _METHODS:
+                op_id = f"{base}_{method}"
+            while op_id in seen:
+                op_id += "_"
+            op["operationId"] = op_id
+            seen.add(op_id)
+            # FastAPI titles an inline answer schema after the same unstable id ("Response <id>"): drop it.
+            for response in (op.get("responses") or {}).values():
+                for media in ((response or {}).get("content") or {}).values():
+                    schema = (media or {}).get("schema")
+                    if isinstance(schema, dict) and str(schema.get("title", "")).startswith("Response "):
+                        del schema["title"]
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def merged_document(functions_dir: Path, title: str = "A2G Agent Platform API", version: str = "1") -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
@@ -163,6 +194,7 @@ def merged_document(functions_dir: Path, title: str = "A2G Agent Platform API", 
                     complete_operation(path, method, op)
             paths.setdefault(path, {}).update(item)
         schemas.update(doc.get("components", {}).get("schemas", {}))
+    _unique_operation_ids(paths)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     schemas.update(ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))

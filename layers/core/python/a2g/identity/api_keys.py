@@ -183,8 +183,16 @@ class ApiKeyAuthenticator:
 
     def authenticate(self, raw: str | None, *, cached: bool = True) -> Principal | None:
         """The principal a valid, unrevoked key speaks for; None for anything else."""
-        if not raw or not is_api_key(raw):
+        try:
+            return self.verify(raw, cached=cached)
+        except Unauthenticated:
             return None
+
+    def verify(self, raw: str | None, *, cached: bool = True) -> Principal:
+        """The principal a valid, unrevoked key speaks for; `Unauthenticated` with the reason otherwise:
+        `invalid_api_key` (not a key, or unknown) or `revoked_api_key` (kept `REVOKED_KEY_RETENTION_DAYS`)."""
+        if not raw or not is_api_key(raw):
+            raise Unauthenticated("not a platform API key", code="invalid_api_key")
         key_hash = hash_api_key(raw)
         if cached:
             entry = self._cache.get(key_hash)
@@ -194,7 +202,9 @@ class ApiKeyAuthenticator:
         record = self._store.get_by_hash(key_hash)
         if record is None or not record.active:
             self.forget(key_hash)
-            return None
+            if record is None:
+                raise Unauthenticated("unknown API key", code="invalid_api_key")
+            raise Unauthenticated("revoked API key", code="revoked_api_key")
         principal = Principal(
             user_id=record.user_id, role=record.role, team=record.team, auth_kind="api_key",
             api_key_id=record.key_id,

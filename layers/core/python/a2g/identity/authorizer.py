@@ -14,6 +14,13 @@ token carries the role it was issued with (for up to its 15 minutes); the author
 user's current role and team, read at most every `ROLE_CACHE_SECONDS` (5 s) per user, so a demotion or a
 removed user is refused everywhere within 5 s, not when the token expires.
 The context carries user id, role, team, and how the caller authenticated; handlers read identity only from it.
+
+An HTTP API request whose credential is refused is not denied (API Gateway would answer every denial with the
+same `403 {"message": "Forbidden"}`): it is allowed with the marker `{"denied": "<code>"}` and no identity, and
+the functions answer it `401 {"error": {"code", "message"}}` before any handler runs
+(`a2g.identity.principal.check_authorizer_verdict`). The codes: `credential_required`, `invalid_api_key`,
+`revoked_api_key`, `invalid_token`, `token_expired`, `account_removed`. A WebSocket `$connect` is still denied
+(a browser cannot read the refusal's body anyway).
 """
 
 from __future__ import annotations
@@ -24,9 +31,9 @@ from dataclasses import replace
 from typing import Any
 
 from a2g.errors import Unauthenticated, is_storage_outage
-from a2g.identity.api_keys import ApiKeyAuthenticator, bearer_credential, is_api_key
+from a2g.identity.api_keys import KEY_PREFIX, ApiKeyAuthenticator, bearer_credential, is_api_key
 from a2g.identity.ports import UserStore
-from a2g.identity.principal import OUTAGE_CONTEXT, Principal
+from a2g.identity.principal import DENIAL_MESSAGES, OUTAGE_CONTEXT, Principal, denial_context
 from a2g.identity.tokens import AccessTokenCodec
 from a2g.log import logger
 
@@ -50,16 +57,26 @@ class RequestAuthorizer:
 
     def principal_for(self, credential: str | None) -> Principal | None:
         """Who a bearer credential speaks for, or None when it is missing, invalid, expired or revoked."""
-        if not credential:
-            return None
-        if is_api_key(credential):
-            return self._api_keys.authenticate(credential, cached=False)
         try:
-            principal = self._tokens.verify(credential)
+            return self.verify(credential)
+        except Unauthenticated:
+            return None
+
+    def verify(self, credential: str | None) -> Principal:
+        """Who a bearer credential speaks for; `Unauthenticated` with one of `DENIAL_MESSAGES`' codes otherwise."""
+        if not credential:
+            raise Unauthenticated(DENIAL_MESSAGES["credential_required"], code="credential_required")
+        try:
+            # A key's prefix says what was meant: a mistyped key is a wrong key, not a malformed token.
+            if is_api_key(credential) or credential.startswith(KEY_PREFIX):
+                return self._api_keys.verify(credential, cached=False)
+            principal = self._current(self._tokens.verify(credential))
         except Unauthenticated as exc:
             logger.info("credential refused", extra={"reason": exc.code})
-            return None
-        return self._current(principal)
+            raise
+        if principal is None:
+            raise Unauthenticated(DENIAL_MESSAGES["account_removed"], code="account_removed")
+        return principal
 
     def _current(self, principal: Principal) -> Principal | None:
         """The token's principal with the user's current role and team; None when the user is gone."""
@@ -122,9 +139,13 @@ def _http(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any
             credential = bearer_credential(str(source))
             if credential:
                 break
-    principal = authorizer.principal_for(credential)
-    if principal is None:
-        return {"isAuthorized": False, "context": {}}
+    try:
+        principal = authorizer.verify(credential)
+    except Unauthenticated as exc:
+        # Not a denial: API Gateway would answer it as `403 {"message": "Forbidden"}`, the same for a wrong key
+        # and an expired token. The request goes on carrying only the reason, no identity, and
+        # `check_authorizer_verdict` answers it 401 with that code before any handler runs (docs/deploy.md).
+        return {"isAuthorized": True, "context": denial_context(exc.code)}
     return {"isAuthorized": True, "context": principal.to_context()}
 
 
