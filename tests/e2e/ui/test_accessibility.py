@@ -96,7 +96,7 @@ def test_every_main_page_has_no_serious_accessibility_violations(
     check("operation chat")
 
     for path, where in [("/settings", "settings"), ("/admin/users", "admin users"), ("/admin/llms", "admin LLMs"),
-                        ("/admin/stats", "admin statistics")]:  # fmt: skip
+                        ("/admin/stats", "admin statistics"), ("/admin/audit", "audit log")]:  # fmt: skip
         page.goto(runtime.url(path))
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
         check(where)
