@@ -7,6 +7,7 @@ the "no good match" state instead of cards. Screenshots: tests/e2e/ui/screenshot
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 
 import httpx
@@ -69,7 +70,22 @@ def published(runtime: RuntimeProcess) -> list[dict]:
                 assert response.status_code == 200, response.text
                 agent = response.json()
             agents.append(agent)
+        _wait_until_embedded(dev, "submit my taxi receipts from the Seoul trip", "Expense Report Assistant")
     return agents
+
+
+def _wait_until_embedded(api: httpx.Client, query: str, name: str) -> None:
+    """An agent just published ranks by its words until the ranking function has embedded it off the request
+    path; the screens below are about the answer once it has (a weak match only for lack of a vector is not)."""
+    deadline = time.monotonic() + 90
+    while True:
+        answer = api.get("/api/agents/ranked", params={"q": query})
+        assert answer.status_code == 200, answer.text
+        item = next((i for i in answer.json()["items"] if i["agent"]["name"] == name), None)
+        if item is not None and not any(r["code"] == "weak_match" for r in item["reasons"]):
+            return
+        assert time.monotonic() < deadline, f"{name} still ranks as no match for {query!r}: {item}"
+        time.sleep(0.5)
 
 
 def _search(page: Page, text: str) -> None:

@@ -30,13 +30,17 @@ def test_snippets_panel(open_page, static_app: str, screenshot_dir: Path, width:
         page.get_by_test_id("tab-trace").click()
     panel, capture = page.get_by_test_id("trace-panel"), page.get_by_test_id("trace-capture")
     expect(capture).to_be_visible()
+    toggle = capture.get_by_test_id("trace-capture-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":  # the guide starts collapsed once the trace has calls
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     outer = panel.bounding_box()
     assert outer is not None and outer["x"] >= 0 and outer["x"] + outer["width"] <= width + 1, (outer, width)
     for sid in SNIPPETS:
         tab = capture.get_by_test_id(f"trace-snippet-tab-{sid}")
         tab.scroll_into_view_if_needed()
         tab.click()
-        code = capture.get_by_test_id("code-block")
+        code = capture.get_by_test_id("trace-snippet").get_by_test_id("code-block")
         expect(code).to_contain_text("api/log-proxy/")
         box = code.bounding_box()
         assert box is not None and box["x"] >= outer["x"] - 1, (sid, box, outer)

@@ -160,7 +160,7 @@ def test_only_published_agents_are_ranked_as_the_catalogue_shows_them(
 
 def test_an_empty_catalogue_ranks_to_an_empty_list(ranking_ddb: str, clock: FixedClock) -> None:
     assert _service(clock).ranked(_user("reader"), "translate this") == {
-        "items": [], "query": "translate this"
+        "items": [], "query": "translate this", "match": "none"  # nothing in it fits: the app's "no good match"
     }
 
 
@@ -230,7 +230,8 @@ def test_history_lifts_the_neighbours_of_the_agents_a_user_uses(
     assert with_history["items"][0]["reason"] == "you use this often"
     assert _ids(with_history).index(tests) < _ids(without).index(tests)
     assert _ids(with_history)[1] == tests  # the reviewer's nearest neighbour comes right after it
-    assert with_history["items"][1]["reason"] == "similar to Python Code Reviewer, which you use"
+    # Whether it may be called "similar to" the reviewer depends on a calibrated cosine threshold, checked
+    # where the vectors are at hand (tests/unit/ranking/test_ranker.py::test_similar_to_is_said_only_above_…).
 
 
 def test_without_history_team_popularity_comes_before_global(
