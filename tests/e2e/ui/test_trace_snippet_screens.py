@@ -30,9 +30,11 @@ def test_snippets_panel(open_page, static_app: str, screenshot_dir: Path, width:
         page.get_by_test_id("tab-trace").click()
     panel, capture = page.get_by_test_id("trace-panel"), page.get_by_test_id("trace-capture")
     expect(capture).to_be_visible()
+    # The guide collapses by itself once the trace's calls have loaded: wait for them, then open it.
+    expect(panel.get_by_test_id("trace-entry").first).to_be_visible(timeout=20_000)
     toggle = capture.get_by_test_id("trace-capture-toggle")
-    if toggle.get_attribute("aria-expanded") != "true":  # the guide starts collapsed once the trace has calls
-        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     outer = panel.bounding_box()
     assert outer is not None and outer["x"] >= 0 and outer["x"] + outer["width"] <= width + 1, (outer, width)

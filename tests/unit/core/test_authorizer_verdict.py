@@ -3,7 +3,9 @@ and a body that would not even parse are not reached (a2g.http.app, a2g.identity
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +22,17 @@ def probe() -> dict[str, str]:  # reads no principal on purpose
 
 
 handler = lambda_handler_for(app)
+
+
+@pytest.fixture(autouse=True)
+def _event_loop() -> Iterator[None]:
+    """Mangum runs the app on the thread's event loop, which Lambda's fresh process always has; a test that ran
+    `asyncio.run` before on this worker leaves none set, so each test gets its own."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def _event(authorizer_context: dict[str, Any] | None, body: str = "{}") -> dict[str, Any]:
