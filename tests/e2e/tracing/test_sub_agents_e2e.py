@@ -1,11 +1,13 @@
 """Which sub-agent made each call, for multi-agent programs written with the real SDKs through the log-proxy
 (the scripted OpenAI-compatible mock decides who delegates to whom): a pydantic-ai agent that calls another
 agent from a tool, Agno agents and teams without `add_name_to_context`, and LangGraph supervisors, swarms and
-plain graphs, whose first call of a run names nobody on the wire until the trace has seen the agent once."""
+plain graphs, whose first call of a run names nobody on the wire: the run's next request names it, and the
+proxy then renames that first entry (source `named_later`)."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +50,18 @@ def _scripted(llm: MockLlm, script: Callable[[dict[str, Any]], dict[str, Any] | 
 
 def _who(entries: list[dict[str, Any]]) -> list[tuple[str | None, str | None]]:
     return [(e["agent_id"], e["agent_id_source"]) for e in sorted(entries, key=lambda e: e["at"])]
+
+
+def _who_once_renamed(runtime: TracingRuntime, developer: Developer, trace_id: str,
+                      count: int) -> list[tuple[str | None, str | None]]:
+    """The agents of the trace's first `count` calls, once the first one has been renamed after the fact (the
+    rename is written after the next call's own entry, so it may land a moment after the entries are there)."""
+    deadline = time.monotonic() + 10
+    while True:
+        who = _who(_entries(runtime, developer, trace_id, count))
+        if who[0][1] == "named_later" or time.monotonic() > deadline:
+            return who
+        time.sleep(0.1)
 
 
 def test_pydantic_ai_agent_delegating_from_a_tool(tracing_runtime: TracingRuntime, developer: Developer,
@@ -170,11 +184,12 @@ def test_langgraph_supervisor_first_call_is_named_once_the_trace_has_seen_it(
                             prompt="You manage a researcher.").compile()
     with _scripted(e2e_llm, _hand_off_once("researcher")):
         app.invoke({"messages": [{"role": "user", "content": "otters"}]})
-        first_run = _who(_entries(tracing_runtime, developer, trace_id, 3))
+        first_run = _who_once_renamed(tracing_runtime, developer, trace_id, 3)
         app.invoke({"messages": [{"role": "user", "content": "otters again"}]})
-    # The first call of the first run: nothing on the wire names the supervisor; langgraph-supervisor's
-    # own default name stands in. Its later calls carry `editor`, and from then on the trace knows its prompt.
-    assert first_run == [("supervisor", "leader"), ("researcher", "handoff"), ("editor", "leader")]
+    # The first call of the first run: nothing on the wire names the supervisor, and langgraph-supervisor's
+    # default name stands in until the researcher's request carries the supervisor's answer as a message named
+    # `editor`: then that first entry is renamed. From then on the trace knows the supervisor's prompt.
+    assert first_run == [("editor", "named_later"), ("researcher", "handoff"), ("editor", "leader")]
     second_run = _who(_entries(tracing_runtime, developer, trace_id, 6))[3:]
     assert second_run == [("editor", "memory"), ("researcher", "handoff"), ("editor", "leader")]
 
@@ -202,11 +217,11 @@ def test_langgraph_swarm_and_a_plain_graph(tracing_runtime: TracingRuntime, deve
     swarm = create_swarm([alice, researcher], default_active_agent="alice").compile(checkpointer=InMemorySaver())
     with _scripted(e2e_llm, _hand_off_once("researcher")):
         swarm.invoke({"messages": [{"role": "user", "content": "otters"}]}, {"configurable": {"thread_id": "t1"}})
-        first_run = _who(_entries(tracing_runtime, developer, trace_id, 2))
+        first_run = _who_once_renamed(tracing_runtime, developer, trace_id, 2)
         swarm.invoke({"messages": [{"role": "user", "content": "more otters"}]},
                      {"configurable": {"thread_id": "t2"}})
-    # A swarm has no supervisor: its first agent is the run's entry agent until the trace has seen its name.
-    assert first_run == [(None, "entry"), ("researcher", "handoff")]
+    # A swarm has no supervisor: its first call is the run's entry agent until the next request names it.
+    assert first_run == [("alice", "named_later"), ("researcher", "handoff")]
     assert _who(_entries(tracing_runtime, developer, trace_id, 4))[2:] == [("alice", "memory"),
                                                                            ("researcher", "handoff")]
 

@@ -35,10 +35,13 @@ class ServedProxy:
         return f"http://127.0.0.1:{self.port}/api/log-proxy/{trace_id}/v1"
 
     def wait_entries(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The stored entries once there are `count` of them, each as last written (an entry renamed after the
+        fact is written twice)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.fakes.logs.entries) >= count:
-                return self.fakes.logs.entries
+            latest = {e["entry_id"]: e for e in list(self.fakes.logs.entries)}
+            if len(latest) >= count:
+                return list(latest.values())
             time.sleep(0.01)
         raise AssertionError(f"expected {count} entries, have {len(self.fakes.logs.entries)}")
 

@@ -15,12 +15,17 @@ FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "sub_agent_requests.
 
 
 def _replay(memory: DelegationMemory, calls: list[dict[str, Any]], trace_id: str = "trc_1",
-            header: str | None = None) -> list[tuple[str | None, str | None]]:
+            header: str | None = None, corrected: list[tuple[str, str]] | None = None,
+            ) -> list[tuple[str | None, str | None]]:
+    """Who made each call; `corrected` collects (call index, name) of the calls a later request named."""
     who = []
-    for call in calls:
+    for index, call in enumerate(calls):
         body = call["request"]
         agent_id, source = infer_agent_id(body, header, memory, trace_id)
-        memory.remember(trace_id, call["tool_calls"], messages=body["messages"], agent_id=agent_id, source=source)
+        renamed = memory.remember(trace_id, call["tool_calls"], messages=body["messages"], agent_id=agent_id,
+                                  source=source, entry_id=f"log_{trace_id}_{index}")
+        if corrected is not None:
+            corrected.extend((int(entry_id.rsplit("_", 1)[1]), name) for entry_id, name in renamed)
         who.append((agent_id, source))
     return who
 
@@ -63,16 +68,36 @@ def test_agno_broadcast_members_are_told_apart_by_their_roster_role() -> None:
 
 def test_langgraph_supervisor_first_call_is_named_from_the_second_run_on() -> None:
     memory = DelegationMemory()
-    first_run = _replay(memory, FIXTURES["lgsup"])
+    corrected: list[tuple[int, str]] = []
+    first_run = _replay(memory, FIXTURES["lgsup"], corrected=corrected)
     assert first_run == [("supervisor", "leader"), ("researcher", "handoff"), ("editor", "leader")]
+    # ...and the researcher's request, which carries the supervisor's answer named `editor`, corrects the guess
+    assert corrected == [(0, "editor")]
     assert _replay(memory, FIXTURES["lgsup"])[0] == ("editor", "memory")
     assert _replay(memory, FIXTURES["lgsup"], trace_id="trc_other")[0] == ("supervisor", "leader")  # per trace
 
 
 def test_langgraph_swarm_first_agent_is_the_entry_agent_until_its_name_was_seen() -> None:
     memory = DelegationMemory()
-    assert _replay(memory, FIXTURES["lgswarm"]) == [(None, "entry"), ("researcher", "handoff")]
-    assert _replay(memory, FIXTURES["lgswarm"]) == [("alice", "memory"), ("researcher", "handoff")]
+    corrected: list[tuple[int, str]] = []
+    assert _replay(memory, FIXTURES["lgswarm"], corrected=corrected) == [(None, "entry"), ("researcher", "handoff")]
+    assert corrected == [(0, "alice")]
+    corrected.clear()
+    assert _replay(memory, FIXTURES["lgswarm"], corrected=corrected) == [("alice", "memory"),
+                                                                          ("researcher", "handoff")]
+    assert corrected == [], "an exact name is never corrected"
+
+
+def test_only_a_guess_is_corrected_and_only_once() -> None:
+    memory = DelegationMemory()
+    answer = [{"id": "call_1", "type": "function", "function": {"name": "transfer_to_b", "arguments": "{}"}}]
+    named = [{"role": "user", "content": "hi"},
+             {"role": "assistant", "name": "boss", "content": "", "tool_calls": answer}]
+    memory.remember("trc_1", answer, messages=[], agent_id="header-name", source="header", entry_id="log_a")
+    assert memory.remember("trc_1", [], messages=named, entry_id="log_b") == []  # the header was exact
+    memory.remember("trc_2", answer, messages=[], agent_id="supervisor", source="leader", entry_id="log_c")
+    assert memory.remember("trc_2", [], messages=named, entry_id="log_d") == [("log_c", "boss")]
+    assert memory.remember("trc_2", [], messages=named, entry_id="log_e") == []  # already corrected
 
 
 def test_a_cold_instance_learns_the_same_from_the_trace_entries() -> None:

@@ -92,3 +92,36 @@ def test_a_running_call_is_pushed_to_the_agent_trace_and_the_chat_sessions_trace
     assert [(c, m["entry"].get("output_text")) for c, m in pusher.messages[2:4]] == [("panel", "hel"),
                                                                                    ("playground", "hel")]
     assert [(c, status) for c, _, status, _ in seen[4:]] == [("panel", "ok"), ("playground", "ok")]
+
+
+def test_a_guessed_first_call_is_renamed_in_the_store_and_on_the_panel_when_a_later_request_names_it() -> None:
+    traces, logs, connections, pusher = FakeTraces(), FakeLogs(), FakeConnections(), FakePusher()
+    trace_id = traces.create_trace("alice", "agent", agent_id="agt_1")
+    connections.subscribe("panel", "alice", trace_id)
+    recorder = CallRecorder(logs, FakeUsage(), TraceBroadcaster(connections, pusher), ttl_days=30, runs=traces)
+    transfer = {"id": "call_7", "type": "function", "function": {"name": "transfer_to_researcher", "arguments": "{}"}}
+    tools = [{"type": "function", "function": {"name": "transfer_to_researcher", "parameters": {}}}]
+    principal = Principal("alice", "USER", "team-a", "api_key", "key_a")
+
+    def call(messages: list[dict[str, Any]], answer: dict[str, Any], extra: dict[str, Any]) -> CallOutcome:
+        return CallOutcome(trace=traces.get_trace(trace_id), principal=principal, kind="chat.completions",
+                           started_at=datetime.now(UTC), latency_ms=5.0, http_status=200, model="m",
+                           request_body={"model": "m", "messages": messages, **extra},
+                           response={"choices": [{"message": {"role": "assistant", **answer}}]})
+
+    first = call([{"role": "system", "content": "You manage."}, {"role": "user", "content": "otters"}],
+                 {"content": None, "tool_calls": [transfer]}, {"tools": tools, "parallel_tool_calls": False})
+    second = call([{"role": "system", "content": "You research."}, {"role": "user", "content": "otters"},
+                   {"role": "assistant", "name": "editor", "content": "", "tool_calls": [transfer]},
+                   {"role": "tool", "tool_call_id": "call_7", "content": "Transferred"}], {"content": "Facts."}, {})
+
+    async def scenario() -> None:
+        await recorder.record(first)
+        await recorder.record(second)
+
+    asyncio.run(scenario())
+    stored = [(e["entry_id"], e["agent_id"], e["agent_id_source"]) for e in logs.by_trace[trace_id]]
+    assert stored == [(first.entry_id, "editor", "named_later"), (second.entry_id, "researcher", "handoff")]
+    pushed = [(m["entry"]["agent_id"], m["entry"]["agent_id_source"])
+              for _, m in pusher.messages if m["entry"]["entry_id"] == first.entry_id]
+    assert pushed == [("supervisor", "leader"), ("editor", "named_later")]  # the guess live, then the name

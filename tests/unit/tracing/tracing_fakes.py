@@ -53,6 +53,14 @@ class FakeTraces:
         return [r for r in self.runs.get(agent_trace_id, {}).values() if r.covers(at, at_epoch)]
 
 
+def _replace_or_append(items: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+    for index, old in enumerate(items):
+        if old.get("entry_id") == entry.get("entry_id"):
+            items[index] = entry
+            return
+    items.append(entry)
+
+
 class FakeLogs:
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
@@ -60,10 +68,12 @@ class FakeLogs:
         self._lock = threading.Lock()
 
     def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None:
+        """As DynamoDB's PutItem, per trace: an entry written again under its id replaces the stored one."""
         with self._lock:
             for trace_id in trace_ids:
-                self.by_trace.setdefault(trace_id, []).append({**entry, "trace_id": trace_id, "_ttl": ttl})
-            self.entries.append(entry)
+                _replace_or_append(self.by_trace.setdefault(trace_id, []),
+                                   {**entry, "trace_id": trace_id, "_ttl": ttl})
+            self.entries.append(entry)  # every write, in order (a rewrite shows twice here)
 
     def page(self, trace_id: str, limit: int, cursor: str | None, newest_first: bool) -> EntryPage:
         items = list(self.by_trace.get(trace_id, []))

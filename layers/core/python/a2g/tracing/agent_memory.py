@@ -15,6 +15,10 @@ Some agents are named nowhere in their own request, only in what other calls on 
   (source `memory`) — the first call of a LangGraph run names nobody on the wire. A later request's assistant
   message with a `name` whose tool call ids an earlier response produced names that earlier call's prompt too
   (LangGraph sets `name` after the fact). A prompt seen under two names is remembered as neither.
+- **Calls named after the fact.** The first call of a LangGraph run names nobody on the wire; the next request
+  of the run carries that call's answer as an assistant message with the agent's `name`. `remember` then
+  returns the earlier call's entry id and the name, when that entry was only guessed (`GUESSED_SOURCES`), so
+  the recorder can correct the stored entry and the live panel.
 
 Process-local and bounded (a warm function remembers the last few minutes); a cold instance seeds it from the
 trace's most recent entries (see `CallRecorder`), which carry the same tool calls, system prompt and agent id.
@@ -43,6 +47,9 @@ _MIN_TASK = 4  # a tool argument shorter than this names no task
 _LONG_TASK = 24  # a longer one counts when quoted inside the user message, not only as all of it
 # Sources whose name is exact enough to remember for the call's prompt.
 LEARNED_SOURCES = frozenset({"header", "prompt", "handoff", "delegation", "roster"})
+# Sources that are a guess, which a later request naming the call's answer may correct (source `named_later`).
+GUESSED_SOURCES = frozenset({None, "", "entry", "leader"})
+NAMED_LATER = "named_later"
 
 
 def text_of(content: Any) -> str:
@@ -100,6 +107,8 @@ class _Trace:
     roles: OrderedDict[str, str] = field(default_factory=OrderedDict)  # role text -> member id
     prompts: OrderedDict[str, str] = field(default_factory=OrderedDict)  # fingerprint -> name (or AMBIGUOUS)
     call_prompts: OrderedDict[str, str] = field(default_factory=OrderedDict)  # tool call id -> fingerprint
+    # tool call id -> (entry id, the name it was given) of calls whose name was only guessed
+    guessed_calls: OrderedDict[str, tuple[str, str]] = field(default_factory=OrderedDict)
 
 
 def _bounded_set(mapping: OrderedDict[str, str], key: str, value: str, limit: int) -> None:
@@ -131,18 +140,20 @@ class DelegationMemory:
 
     def remember(self, trace_id: str, tool_calls: Iterable[dict[str, Any]], at: float | None = None, *,
                  messages: list[Any] | None = None, system: str | None = None,
-                 agent_id: str | None = None, source: str | None = None) -> None:
+                 agent_id: str | None = None, source: str | None = None,
+                 entry_id: str | None = None) -> list[tuple[str, str]]:
         """Learn from one finished call: the tool calls it answered with, the request's messages (or only its
-        system prompt, for an entry read back), and the name inference gave it."""
+        system prompt, for an entry read back), and the name inference gave it (`entry_id`: its entry's).
+
+        Returns (entry id, name) of earlier calls on the trace whose guessed name this request corrects."""
         now = at if at is not None else time.monotonic()
+        tool_calls = [call for call in tool_calls if isinstance(call, dict)]
         if system is None and messages is not None:
             system = system_text(messages)
         prompt = fingerprint(system)
         tasks: list[tuple[float, str, str, str | None]] = []
         call_ids: list[str] = []
         for call in tool_calls:
-            if not isinstance(call, dict):
-                continue
             if isinstance(call.get("id"), str) and call["id"] and prompt:
                 call_ids.append(call["id"][:128])
             name = str((call.get("function") or {}).get("name") or "")
@@ -159,8 +170,10 @@ class DelegationMemory:
         roles = [(role.strip(), member.strip()) for member, role in _ROSTER_MEMBER.findall(system or "")]
         named = _named_calls(messages or [])
         learned = clean(agent_id) if source in LEARNED_SOURCES else None
-        if not (tasks or call_ids or roles or named or (learned and prompt)):
-            return
+        guessed = entry_id is not None and source in GUESSED_SOURCES
+        if not (tasks or call_ids or roles or named or (learned and prompt) or (guessed and tool_calls)):
+            return []
+        corrected: list[tuple[str, str]] = []
         with self._lock:
             trace = self._trace(trace_id)
             trace.tasks.extend(tasks)
@@ -169,12 +182,22 @@ class DelegationMemory:
                 _bounded_set(trace.roles, role, member if known in (None, member) else AMBIGUOUS, 64)
             for call_id in call_ids:
                 _bounded_set(trace.call_prompts, call_id, prompt or "", 256)
+            if guessed and entry_id is not None:
+                for call in tool_calls:
+                    if isinstance(call.get("id"), str) and call["id"]:
+                        trace.guessed_calls[call["id"][:128]] = (entry_id, agent_id or "")
+                        while len(trace.guessed_calls) > 256:
+                            trace.guessed_calls.popitem(last=False)
             for call_id, name in named:
                 earlier = trace.call_prompts.get(call_id)
                 if earlier:
                     self._learn_prompt(trace, earlier, name)
+                guess = trace.guessed_calls.pop(call_id, None)
+                if guess is not None and guess[1] != name and (guess[0], name) not in corrected:
+                    corrected.append((guess[0], name))
             if learned and prompt:
                 self._learn_prompt(trace, prompt, learned)
+        return corrected
 
     @staticmethod
     def _learn_prompt(trace: _Trace, prompt: str, name: str) -> None:

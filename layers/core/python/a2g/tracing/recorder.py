@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from a2g.ids import new_id
 from a2g.log import logger
 from a2g.tracing import formats
 from a2g.tracing.agent_inference import DelegationMemory, infer_agent_id
+from a2g.tracing.agent_memory import GUESSED_SOURCES, NAMED_LATER
 from a2g.tracing.broadcaster import TraceBroadcaster
 from a2g.tracing.entries import cut_entry
 from a2g.tracing.formats.base import CallResult
@@ -101,6 +103,8 @@ class CallRecorder:
         # Live pushes of calls in flight, per entry id: the last one still being delivered (a call's pushes go
         # out one at a time, in order, and its finished entry only after them).
         self._live: dict[str, tuple[str, asyncio.Future[Any], list[str]]] = {}
+        # Recent entries whose agent was only guessed, with the traces they went to: a later call may name them.
+        self._guessed: OrderedDict[str, tuple[dict[str, Any], list[str]]] = OrderedDict()
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._storage, fn, *args)
@@ -185,7 +189,7 @@ class CallRecorder:
         """
         trace = outcome.trace
         try:
-            entry = await self._build(outcome)
+            entry, corrected = await self._build(outcome)
         except Exception:  # noqa: BLE001
             logger.exception("could not build a trace entry", extra={"trace_id": trace.trace_id})
             return {}
@@ -231,7 +235,32 @@ class CallRecorder:
             if isinstance(result, BaseException):
                 logger.error("trace entry side effect failed",
                              extra={"trace_id": trace.trace_id, "error": repr(result)})
+        if entry.get("agent_id_source") in GUESSED_SOURCES and entry.get("tool_calls") and tagged.done():
+            self._guessed[entry["entry_id"]] = (entry, tagged.result())
+            while len(self._guessed) > 256:
+                self._guessed.popitem(last=False)
+        for earlier_id, name in corrected:
+            await self._name_after_the_fact(outcome, earlier_id, name)
         return entry
+
+    async def _name_after_the_fact(self, outcome: CallOutcome, entry_id: str, name: str) -> None:
+        """A later request named the agent of an earlier call whose name was a guess (LangGraph's first call of
+        a run): rewrite that entry where it was stored and push it again, so the panel shows the right agent.
+        Only entries this process recorded (a cold instance's first call keeps its guess)."""
+        known = self._guessed.pop(entry_id, None)
+        if known is None:
+            return
+        earlier, targets = known
+        renamed = {**earlier, "agent_id": name, "agent_id_source": NAMED_LATER}
+        try:
+            await self._run(self._logs.put, targets, renamed, entry_ttl(outcome.started_at, self._ttl_days))
+        except Exception as exc:  # noqa: BLE001 - the guess stays; the call itself is recorded
+            logger.warning("could not rename an entry", extra={"trace_id": outcome.trace.trace_id,
+                                                              "error": repr(exc)})
+            return
+        owner = outcome.trace.owner_user_id
+        for target in targets:
+            await self._run_push(self._push, target, owner, renamed)
 
     def _active_runs(self, trace_id: str, started_at: datetime) -> list[ActiveRun]:
         """The chat runs covering a call started at `started_at` (see `runs_ttl`); one Query when not cached."""
@@ -269,7 +298,7 @@ class CallRecorder:
             entry["concurrent_session_ids"] = [r.session_id for r in runs]
         return targets
 
-    async def _build(self, outcome: CallOutcome) -> dict[str, Any]:
+    async def _build(self, outcome: CallOutcome) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         trace = outcome.trace
         body = _inference_view(outcome)
         agent_id, source = infer_agent_id(body, outcome.header_agent_id)
@@ -280,10 +309,10 @@ class CallRecorder:
             agent_id, source = infer_agent_id(body, None, self._delegations, trace.trace_id)
         entry = self._entry(outcome, agent_id, source)
         messages = body.get("messages") if isinstance(body, dict) else None
-        self._delegations.remember(trace.trace_id, entry["tool_calls"],
-                                   messages=messages if isinstance(messages, list) else [],
-                                   agent_id=agent_id, source=source)
-        return entry
+        corrected = self._delegations.remember(trace.trace_id, entry["tool_calls"],
+                                               messages=messages if isinstance(messages, list) else [],
+                                               agent_id=agent_id, source=source, entry_id=entry["entry_id"])
+        return entry, corrected
 
     @staticmethod
     def _entry(outcome: CallOutcome, agent_id: str | None, source: str | None) -> dict[str, Any]:
