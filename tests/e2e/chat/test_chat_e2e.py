@@ -13,8 +13,8 @@ import pytest
 from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user, sign_in
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, free_port
 from tests.e2e.chat.chat_e2e_support import ChatSocket, create_agent, upload, wait_for_messages
+from tests.e2e.tracing.mock_llm import MockLlm, free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

@@ -14,8 +14,8 @@ from helpers import SignedInUser, admin, create_api_key
 from websockets.sync.client import connect
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.chat.chat_e2e_support import ChatSocket, create_agent
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

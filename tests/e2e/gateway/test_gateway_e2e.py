@@ -18,8 +18,8 @@ from google.protobuf.json_format import MessageToDict
 from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import free_port
 from tests.e2e.chat.chat_e2e_support import create_agent
+from tests.e2e.tracing.mock_llm import free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

@@ -20,9 +20,9 @@ from a2a.types import Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
 from helpers import SignedInUser, admin, create_api_key
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
 from tests.e2e.chat.chat_e2e_support import create_agent
+from tests.e2e.tracing.mock_llm import MockLlm, all_text, free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

@@ -26,7 +26,7 @@ for path in (str(E2E_DIR), str(SDK_PY_SRC)):
 from helpers import SignedInUser, admin, approved_user, create_api_key
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
