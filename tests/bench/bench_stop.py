@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT)]
 import httpx
 from websockets.sync.client import connect
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 from tests.e2e.tracing.runtime_helpers import start_runtime
 
 
@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     llm = MockLlm(chunks=200, pause_s=0.1)
-    llm.reply = lambda body: " ".join(f"w{i}" for i in range(200))
+    llm.script = lambda body: " ".join(f"w{i}" for i in range(200))
     llm.start()
     process, rt = start_runtime()
     try:

@@ -132,6 +132,21 @@ def admin(runtime: HasBaseUrl | str, username: str = DEFAULT_ADMIN) -> SignedInU
     return user
 
 
+def register_llm_model(runtime: HasBaseUrl | str, base_url: str, prefix: str,
+                       api_key: str = "sk-upstream-e2e") -> str:
+    """A fresh model name in the platform's LLM registry, served at `base_url` (a mock LLM), registered by the
+    admin: an agent reaches it through its log-proxy."""
+    model = f"{prefix}-{secrets.token_hex(3)}"
+    boss = admin(runtime)
+    try:
+        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": base_url, "api_key": api_key,
+                                                        "models": [model]})
+        assert registered.status_code == 201, registered.text
+    finally:
+        boss.close()
+    return model
+
+
 def pending_user(runtime: HasBaseUrl | str, username: str | None = None, team: str = "e2e") -> SignedInUser:
     """A freshly signed-in user still waiting for approval."""
     return sign_in(runtime, username or unique_username("pending"), team)

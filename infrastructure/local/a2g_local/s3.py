@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, quote, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier
+from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier, header_map
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -210,10 +210,7 @@ class S3Service:
         raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"]
         rest = raw_path[len(PREFIX):].lstrip("/")
         bucket, _, key = rest.partition("/")
-        headers: dict[str, str] = {}
-        for k, v in scope["headers"]:
-            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        headers = header_map(scope["headers"])
         raw_query = scope.get("query_string", b"").decode("latin-1")
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         req = S3Request(scope["method"], unquote(bucket), unquote(key), query, headers, receive)

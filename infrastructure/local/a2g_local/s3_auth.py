@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote, urlsplit
@@ -58,6 +58,16 @@ class SignedRequest:
     mount_prefix: str = ""
     # Services other than S3 sign the body's hash without sending it in x-amz-content-sha256.
     body: bytes | None = None
+
+
+def header_map(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """An ASGI scope's headers the way `SignedRequest.headers` holds them: names lower-cased, the values of
+    a repeated header comma-joined in order (as SigV4 canonicalises them)."""
+    headers: dict[str, str] = {}
+    for k, v in raw_headers:
+        name, value = k.decode("latin-1").lower(), v.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
 
 
 def _iso(ts: float) -> str:

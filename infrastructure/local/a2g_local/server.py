@@ -28,7 +28,7 @@ from a2g_local.functions import FunctionRegistry, FunctionTimeout, FunctionUnava
 from a2g_local.routing import RouteTable
 from a2g_local.s3 import PREFIX as S3_PREFIX
 from a2g_local.s3 import S3Service
-from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier
+from a2g_local.s3_auth import SignatureError, SignedRequest, SigV4Verifier, header_map
 from a2g_local.scheduler import Scheduler
 from a2g_local.template import HttpRouteDef, ScheduleDef, Template
 from a2g_local.websocket import (
@@ -337,12 +337,8 @@ class Runtime:
         enough, any local process could otherwise push into a developer's open trace."""
         if self.management_verifier is None:
             return None
-        headers: dict[str, str] = {}
-        for k, v in scope["headers"]:
-            name, value = k.decode("latin-1").lower(), v.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
         signed = SignedRequest(scope["method"], raw_path, scope.get("query_string", b"").decode("latin-1"),
-                               headers, body=body)
+                               header_map(scope["headers"]), body=body)
         try:
             self.management_verifier.verify(signed)
         except SignatureError as err:

@@ -23,7 +23,7 @@ from google.protobuf.json_format import MessageToDict
 from openai import AsyncOpenAI
 from starlette.applications import Starlette
 
-from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.tracing.mock_llm import free_port
 
 
 class EchoLlmExecutor(AgentExecutor):

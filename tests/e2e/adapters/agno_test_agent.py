@@ -21,7 +21,7 @@ from agno.models.openai import OpenAIChat
 from agno.os import AgentOS
 from agno.team import Team
 
-from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.tracing.mock_llm import free_port
 
 
 class AgnoTestServer:

@@ -13,12 +13,12 @@ import pytest
 import pytest_asyncio
 from a2g.adapters.outbound import AsyncOutboundClient, DestinationPolicy
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 
 
 @pytest.fixture(scope="session")
 def mock_llm() -> Iterator[MockLlm]:
-    llm = MockLlm().start()
+    llm = MockLlm(chunks=4, pause_s=0.02).start()
     yield llm
     llm.stop()
 

@@ -11,7 +11,7 @@ from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import Attachment, Progress, StateUpdate, TextDelta, adapter_for
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 from tests.unit.agent_adapters.adapter_fakes import call, collect
 
 

@@ -13,8 +13,8 @@ import pytest
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import StateUpdate, TextDelta, adapter_for
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
+from tests.e2e.tracing.mock_llm import MockLlm, all_text, free_port
 from tests.unit.agent_adapters.adapter_fakes import call, collect
 
 AGENTS_DIR = Path(__file__).parent / "adk_agents"

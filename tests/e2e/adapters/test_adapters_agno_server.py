@@ -9,8 +9,8 @@ import pytest
 from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import AgentUnavailable, Attachment, FinalText, TextDelta, adapter_for
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.adapters.agno_test_agent import AgnoTestServer
+from tests.e2e.tracing.mock_llm import MockLlm
 from tests.unit.agent_adapters.adapter_fakes import call, collect
 
 

@@ -14,8 +14,8 @@ from a2g.adapters.outbound import AsyncOutboundClient
 from a2g.agent_adapters import FinalText, StateUpdate, TextDelta, adapter_for
 from a2g.agent_adapters.langgraph import thread_id_for
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
+from tests.e2e.tracing.mock_llm import MockLlm, all_text, free_port
 from tests.unit.agent_adapters.adapter_fakes import call, collect
 
 APP_DIR = Path(__file__).parent / "langgraph_app"

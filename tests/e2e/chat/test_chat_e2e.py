@@ -4,17 +4,23 @@ presigned S3 URLs, an agent that is down, a browser that drops, and history surv
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user, sign_in
+from helpers import (
+    SignedInUser,
+    approved_user,
+    create_api_key,
+    pending_user,
+    register_llm_model,
+    sign_in,
+)
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, free_port
 from tests.e2e.chat.chat_e2e_support import ChatSocket, create_agent, upload, wait_for_messages
+from tests.e2e.tracing.mock_llm import MockLlm, free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -281,14 +287,7 @@ def test_the_agents_llm_calls_land_in_the_sessions_live_trace(
 ) -> None:
     """The developer's agent calls its LLM through the log-proxy with its agent trace (pasted once); while
     the platform's chat runs it, those calls also land in the chat session's own trace."""
-    model = f"chat-e2e-{secrets.token_hex(3)}"
-    boss = admin(chat_runtime)
-    try:
-        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": chat_llm.base_url,
-                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
-        assert registered.status_code == 201, registered.text
-    finally:
-        boss.close()
+    model = register_llm_model(chat_runtime, chat_llm.base_url, "chat-e2e")
     key = create_api_key(developer, "chat-e2e")["key"]
     server = A2aTestServer(chat_llm.base_url)
     agent = create_agent(developer, "Traced A2A", "A2A", {"base_url": server.url})

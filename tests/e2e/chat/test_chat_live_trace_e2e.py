@@ -5,17 +5,16 @@ then the finished entry replacing it (same entry id)."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from helpers import SignedInUser, admin, create_api_key
+from helpers import SignedInUser, create_api_key, register_llm_model
 from websockets.sync.client import connect
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.chat.chat_e2e_support import ChatSocket, create_agent
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,14 +33,7 @@ def slow_llm() -> Iterator[MockLlm]:
 
 def test_a_session_trace_subscriber_sees_the_call_running_then_finished(
         chat_runtime: RuntimeProcess, developer: SignedInUser, slow_llm: MockLlm) -> None:
-    model = f"live-e2e-{secrets.token_hex(3)}"
-    boss = admin(chat_runtime)
-    try:
-        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": slow_llm.base_url,
-                                                        "api_key": "sk-upstream-e2e", "models": [model]})
-        assert registered.status_code == 201, registered.text
-    finally:
-        boss.close()
+    model = register_llm_model(chat_runtime, slow_llm.base_url, "live-e2e")
     key = create_api_key(developer, "live-e2e")["key"]
     server = A2aTestServer(slow_llm.base_url)
     agent = create_agent(developer, "Live A2A", "A2A", {"base_url": server.url})

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from helpers import SignedInUser
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.chat.chat_e2e_support import ChatSocket, Run
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -42,7 +42,7 @@ def test_stop_ends_a_slow_run_and_keeps_what_streamed(
     agno_agent: dict[str, Any], chat_llm: MockLlm,
 ) -> None:  # fmt: skip
     session = _start(developer, agno_agent["id"])
-    chat_llm.reply = lambda body: LONG
+    chat_llm.script = lambda body: LONG
     chat_llm.chunks, chat_llm.pause_s = 30, 0.4  # about 12 s for the whole answer
     owner = ChatSocket(chat_runtime.ws_connect_url(token=developer.token))
     other = ChatSocket(chat_runtime.ws_connect_url(token=colleague.token))
@@ -63,7 +63,7 @@ def test_stop_ends_a_slow_run_and_keeps_what_streamed(
                                           "request_id": "story-1"}))  # fmt: skip
         final = _read_until(owner, {"message", "error"}, run, timeout=60)
     finally:
-        chat_llm.reply, chat_llm.chunks, chat_llm.pause_s = None, 5, 0.05
+        chat_llm.script, chat_llm.chunks, chat_llm.pause_s = None, 5, 0.05
         owner.close()
         other.close()
 

@@ -163,8 +163,9 @@ def _accepted_actions() -> set[str]:
 def _pushed_types() -> set[str]:
     """Every `"type": "..."` the server pushes: the WebSocket functions, the chat run, the trace feed."""
     sources = [*sorted((REPO / "functions").glob("ws_*/app.py"))] + [
-        REPO / "layers/core/python/a2g" / name for name in ("chat/invoke.py", "chat/cancel.py", "tracing/recorder.py",
-                                                              "tracing/service.py", "otel/intake.py")]
+        REPO / "layers/core/python/a2g" / name for name in ("chat/invoke.py", "chat/agent_run.py", "chat/cancel.py",
+                                                              "tracing/recorder.py", "tracing/service.py",
+                                                              "otel/intake.py")]
     found: set[str] = set()
     for source in sources:
         text = source.read_text()

@@ -17,9 +17,9 @@ if str(E2E_DIR) not in sys.path:  # tests/e2e/helpers.py
 from helpers import SignedInUser, approved_user, create_api_key
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.adapters.agno_test_agent import AgnoTestServer
 from tests.e2e.chat.chat_e2e_support import create_agent
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

@@ -15,11 +15,11 @@ from a2a.client import ClientConfig, create_client
 from a2a.client.card_resolver import parse_agent_card
 from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
-from helpers import SignedInUser, admin, approved_user, create_api_key, pending_user
+from helpers import SignedInUser, approved_user, create_api_key, pending_user, register_llm_model
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import free_port
 from tests.e2e.chat.chat_e2e_support import create_agent
+from tests.e2e.tracing.mock_llm import free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -276,14 +276,7 @@ def test_the_agents_llm_calls_for_a_gateway_call_are_joined_to_it(
 ) -> None:  # fmt: skip
     """The agent's LLM goes through the log-proxy (its agent trace); a gateway call marks its run active, so
     the LLM call is tagged with the gateway session and lands beside the owner's agent_call entry."""
-    model = f"gw-e2e-{secrets.token_hex(3)}"
-    boss = admin(gw_runtime)
-    try:
-        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": gw_llm.base_url,
-                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
-        assert registered.status_code == 201, registered.text
-    finally:
-        boss.close()
+    model = register_llm_model(gw_runtime, gw_llm.base_url, "gw-e2e")
     owner_key = create_api_key(owner, "gw-traced")["key"]
     server = A2aTestServer(gw_llm.base_url)
     agent = create_agent(owner, "Traced gateway A2A", "A2A", {"base_url": server.url})

@@ -18,11 +18,11 @@ import pytest
 from a2a.client import ClientConfig, create_client
 from a2a.types import Message, Part, Role, SendMessageRequest
 from google.protobuf.json_format import MessageToDict
-from helpers import SignedInUser, admin, create_api_key
+from helpers import SignedInUser, admin, create_api_key, register_llm_model
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, all_text, free_port
 from tests.e2e.adapters.servers import VENV_BIN, ServerProcess
 from tests.e2e.chat.chat_e2e_support import create_agent
+from tests.e2e.tracing.mock_llm import MockLlm, all_text, free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -35,15 +35,7 @@ ADAPTERS = Path(__file__).resolve().parents[1] / "adapters"
 @pytest.fixture(scope="module")
 def traced_model(gw_runtime: RuntimeProcess, gw_llm: MockLlm) -> str:
     """A model in the platform's LLM registry, served by the mock LLM: agents reach it via the log-proxy."""
-    model = f"gw-fw-{secrets.token_hex(3)}"
-    boss = admin(gw_runtime)
-    try:
-        registered = boss.post("/api/admin/llms", json={"name": model, "base_url": gw_llm.base_url,
-                                                        "api_key": "sk-upstream-e2e", "models": [model]})  # fmt: skip
-        assert registered.status_code == 201, registered.text
-    finally:
-        boss.close()
-    return model
+    return register_llm_model(gw_runtime, gw_llm.base_url, "gw-fw")
 
 
 @pytest.fixture(scope="module")

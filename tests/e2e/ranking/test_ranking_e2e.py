@@ -23,8 +23,8 @@ if str(E2E_DIR) not in sys.path:  # tests/e2e/helpers.py
 
 from helpers import SignedInUser, approved_user, pending_user, unique_username
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
 from tests.e2e.chat.chat_e2e_support import ChatSocket
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

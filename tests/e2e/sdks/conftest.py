@@ -7,7 +7,6 @@ The Python SDK is imported from its source folder (`sdks/python/src`); the JS SD
 
 from __future__ import annotations
 
-import secrets
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,10 +22,10 @@ for path in (str(E2E_DIR), str(SDK_PY_SRC)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from helpers import SignedInUser, admin, approved_user, create_api_key
+from helpers import SignedInUser, approved_user, create_api_key, register_llm_model
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -57,15 +56,7 @@ def sdk_llm() -> Iterator[MockLlm]:
 
 @pytest.fixture(scope="module")
 def sdk_model(sdk_runtime: RuntimeProcess, sdk_llm: MockLlm) -> str:
-    model = f"sdk-e2e-{secrets.token_hex(3)}"
-    boss = admin(sdk_runtime)
-    try:
-        created = boss.post("/api/admin/llms", json={"name": model, "base_url": sdk_llm.base_url,
-                                                     "api_key": "sk-upstream-sdk", "models": [model]})
-        assert created.status_code == 201, created.text
-    finally:
-        boss.close()
-    return model
+    return register_llm_model(sdk_runtime, sdk_llm.base_url, "sdk-e2e", api_key="sk-upstream-sdk")
 
 
 @pytest.fixture

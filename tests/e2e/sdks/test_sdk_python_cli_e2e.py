@@ -18,7 +18,7 @@ import pytest
 from a2g_sdk import CREDENTIAL_REFUSALS, Client, __version__
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import free_port
+from tests.e2e.tracing.mock_llm import free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

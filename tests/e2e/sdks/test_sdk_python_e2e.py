@@ -33,8 +33,8 @@ from helpers import pending_user
 from openai import OpenAI
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import free_port
 from tests.e2e.sdks.sdk_credentials import expired_token
+from tests.e2e.tracing.mock_llm import free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

@@ -18,13 +18,9 @@ Every request is kept in `requests` (path, headers, JSON body).
 from __future__ import annotations
 
 import json
-import threading
-import time
 from typing import Any
 
-import uvicorn
-
-from tests.e2e.tracing.mock_llm import free_port
+from tests.e2e.tracing.mock_llm import MockServer
 
 ARGS = {"city": "Seoul"}
 
@@ -41,35 +37,12 @@ def _text(value: Any) -> str:
     return ""
 
 
-class MockProviders:
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+class MockProviders(MockServer):
+    name = "mock providers"
 
     @property
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> MockProviders:
-        self.port = free_port()
-        self._server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="off", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("mock providers did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=5)
 
     def count(self, path_part: str) -> int:
         return sum(1 for r in self.requests if path_part in r["path"])
@@ -77,17 +50,8 @@ class MockProviders:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        body = json.loads(raw or b"{}")
+        body = (await self._record(scope, receive))["body"]
         path = scope["path"]
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        self.requests.append({"path": path, "headers": headers, "body": body,
-                              "query": scope.get("query_string", b"").decode()})
         if path.endswith("/v1/responses"):
             provider, model, text = "openai", body.get("model", ""), _text(body.get("input"))
         elif path.endswith("/v1/messages"):
@@ -276,6 +240,4 @@ def _gemini_chunks(model: str, reply: str, tool: bool) -> list[dict[str, Any]]:
 if __name__ == "__main__":  # the benchmark runs it in its own process: python -m ... <port>
     import sys
 
-    mock = MockProviders()
-    mock.port = int(sys.argv[1])
-    uvicorn.run(mock, host="127.0.0.1", port=mock.port, log_level="warning", lifespan="off", access_log=False)
+    MockProviders().serve_forever(int(sys.argv[1]))

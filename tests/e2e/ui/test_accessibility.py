@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 
 from .axe import axe_violations, describe
 from .test_journeys import ADMIN, _sign_in, _token
@@ -28,7 +28,7 @@ ANSWER = "Here is the snippet:\n\n```python\nprint('a long line of code that scr
 @pytest.fixture(scope="module")
 def code_llm() -> Iterator[MockLlm]:
     llm = MockLlm(chunks=3, pause_s=0.02)
-    llm.reply = lambda body: ANSWER
+    llm.script = lambda body: ANSWER
     llm.start()
     try:
         yield llm

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.adapters.adapters_mock_llm import MockLlm, last_user_text
+from tests.e2e.tracing.mock_llm import MockLlm, last_user_text
 
 from .test_journeys import _admin_api, _token
 
@@ -75,7 +75,7 @@ def test_stop_regenerate_edit_and_copy(
 ) -> None:  # fmt: skip
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
                               "WsCancelFunction")  # fmt: skip
-    story_llm.reply = story_llm.story_reply  # type: ignore[attr-defined]
+    story_llm.script = story_llm.story_reply  # type: ignore[attr-defined]
     username = f"ui-controls-{width}-{scheme}-{lang}"
     agent = _developer_with_agent(runtime, story_llm, username)
     words = LABELS[lang]
@@ -113,7 +113,7 @@ def test_stop_regenerate_edit_and_copy(
     shot("stopped")
 
     # Regenerate the stopped answer: it is replaced, not added to.
-    story_llm.reply = lambda body: f"echo: {last_user_text(body)}"
+    story_llm.script = lambda body: f"echo: {last_user_text(body)}"
     story_llm.chunks, story_llm.pause_s = 4, 0.05
     answer.hover()
     page.get_by_test_id("regenerate").click()
@@ -175,7 +175,7 @@ def test_attachments_open_in_a_lightbox_or_a_preview_and_others_download(
 ) -> None:  # fmt: skip
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
                               "FilesFunction")  # fmt: skip
-    story_llm.reply = lambda body: "got your files"
+    story_llm.script = lambda body: "got your files"
     username = f"ui-files-{width}-{scheme}-{lang}"
     agent = _developer_with_agent(runtime, story_llm, username)
     words = LABELS[lang]
@@ -243,7 +243,7 @@ def test_an_empty_chat_suggests_the_agents_example_prompts_not_skill_names(
     open_page, runtime: RuntimeProcess, story_llm: MockLlm, screenshot_dir: Path
 ) -> None:
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction")
-    story_llm.reply = lambda body: f"echo: {last_user_text(body)}"
+    story_llm.script = lambda body: f"echo: {last_user_text(body)}"
     username = "ui-prompts"
     with _admin_api(runtime) as api:
         _token(runtime, username)

@@ -10,7 +10,6 @@ sideways. Screenshots: tests/e2e/ui/screenshots/themes-<width>-<theme>-<language
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from datetime import datetime, timedelta
@@ -40,33 +39,10 @@ SLOW_SECONDS = 6.0
 WIDTHS = [(390, 844), (768, 1024), (1440, 900)]
 
 
-class SlowMock(MockLlm):
-    """MockLlm that holds the answer for SLOW_MODEL (the base class only slows its own `slow-model`, a name
-    another module of the same runtime may have registered)."""
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        if json.loads(raw or b"{}").get("model") == SLOW_MODEL:
-            import asyncio
-
-            await asyncio.sleep(SLOW_SECONDS)
-
-        async def replay() -> dict[str, Any]:
-            return {"type": "http.request", "body": raw, "more_body": False}
-
-        await super().__call__(scope, replay, send)
-
-
 @pytest.fixture(scope="module")
 def themes_llm() -> Iterator[MockLlm]:
-    llm = SlowMock(chunk_words=2).start()
+    # its own slow model: the default `slow-model` is a name another module of the same runtime may register
+    llm = MockLlm(chunk_words=2, slow_seconds=SLOW_SECONDS, slow_models={SLOW_MODEL}).start()
     try:
         yield llm
     finally:

@@ -15,13 +15,13 @@ elsewhere (tests: `Meta.host` and `_connection = None`) binds it to that endpoin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection.base import Connection
 from pynamodb.connection.table import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from a2g.aws_session import botocore_session, shared_client
 from a2g.settings import get_settings
@@ -39,8 +39,11 @@ TABLE_SETTINGS = {
 }
 
 
-def table_meta(table: str) -> type:
-    """A PynamoDB `Meta` class for one of the platform's tables."""
+def table_meta(table: str) -> MetaProtocol:
+    """A PynamoDB `Meta` class for one of the platform's tables.
+
+    Typed as `MetaProtocol`, what `Model.Meta` is declared as: PynamoDB reads the settings off the class
+    with getattr and defaults, so a class carrying only the ones set here is what it expects."""
     settings = get_settings()
     attrs: dict[str, Any] = {
         "table_name": getattr(settings, TABLE_SETTINGS[table]),
@@ -54,7 +57,7 @@ def table_meta(table: str) -> type:
     }
     if settings.dynamodb_endpoint_url:
         attrs["host"] = settings.dynamodb_endpoint_url
-    return type("Meta", (), attrs)
+    return cast(MetaProtocol, type("Meta", (), attrs))
 
 
 def _index_meta(name: str) -> type:

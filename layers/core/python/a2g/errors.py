@@ -135,8 +135,9 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": body}
 
 
-def map_exception(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """(status, JSON body, extra headers) for any exception; unknown ones become an opaque 500."""
+def expected_error(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """(status, JSON body, extra headers) for an error the platform raises on purpose (a refusal, a conflict
+    the store reported); None for anything else (an outage, a bug). Logs nothing."""
     if isinstance(exc, PlatformError):
         headers: dict[str, str] = {}
         if isinstance(exc, (Throttled, ServiceUnavailable)):
@@ -147,6 +148,14 @@ def map_exception(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, st
     name = type(exc).__name__
     if name in {"PutError", "UpdateError", "DeleteError", "TransactWriteError"} and _is_conditional(exc):
         return 409, error_body("conflict", "the resource changed or already exists"), {}
+    return None
+
+
+def map_exception(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, JSON body, extra headers) for any exception; unknown ones become an opaque 500."""
+    expected = expected_error(exc)
+    if expected is not None:
+        return expected
     if is_storage_outage(exc):
         # Not a bug of ours and not the client's: say so (503 + Retry-After), without the store's URL or a trace.
         from a2g.log import logger

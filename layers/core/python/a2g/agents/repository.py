@@ -62,7 +62,7 @@ class SkillMap(MapAttribute[str, Any]):
 
 
 class AgentItem(PlatformModel):
-    Meta = table_meta("agents")  # type: ignore[assignment]
+    Meta = table_meta("agents")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -100,14 +100,14 @@ class AgentItem(PlatformModel):
 class AgentTouchItem(PlatformModel):
     """The same agent item seen without its version: writes here never bump or check `version`."""
 
-    Meta = table_meta("agents")  # type: ignore[assignment]
+    Meta = table_meta("agents")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     last_used_at = UnicodeAttribute(null=True)
 
 
 class AgentSourceItem(PlatformModel):
-    Meta = table_meta("agents")  # type: ignore[assignment]
+    Meta = table_meta("agents")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     agent_id = UnicodeAttribute()
@@ -118,7 +118,7 @@ class AgentSourceItem(PlatformModel):
 class CatalogueMarkerItem(PlatformModel):
     """One item telling readers of the catalogue that agents changed (see the module docstring)."""
 
-    Meta = table_meta("agents")  # type: ignore[assignment]
+    Meta = table_meta("agents")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     seq = NumberAttribute(default=0)
@@ -189,7 +189,7 @@ def to_agent(item: AgentItem) -> Agent:
         color=item.color,
         skills=[Skill(**s.as_dict()) for s in (item.skills or [])],  # type: ignore[no-untyped-call]
         framework=Framework(item.framework),
-        endpoint=Endpoint(**item.endpoint.as_dict()),  # type: ignore[no-untyped-call]
+        endpoint=Endpoint(**item.endpoint.as_dict()),
         status=AgentStatus(item.status),
         created_at=created,
         updated_at=updated,

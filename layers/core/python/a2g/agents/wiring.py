@@ -73,7 +73,7 @@ def agent_service() -> AgentService:
     return AgentService(
         agent_store(),
         TraceRepository(clock),
-        AgentDiscovery(_SharedOutbound(), policy=_SharedPolicy()),  # type: ignore[arg-type]
+        AgentDiscovery(_SharedOutbound(), policy=_SharedPolicy()),
         clock,
         public_url=get_settings().public_url,
         cleaner=OwnerChatCleanup(),

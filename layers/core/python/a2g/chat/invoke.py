@@ -17,6 +17,9 @@ Reliability, in order of importance:
 The run is marked active on the agent's trace while it lasts (a2g.tracing), so the agent's LLM calls made
 through the log-proxy land in this session's live trace, and each run counts as one use of the agent
 (per-user usage history for ranking, and the agent's last-used time for lifecycle).
+
+This module is what is checked, saved and pushed around a run; relaying the agent's events while it runs
+(chunks, progress, timeouts, the user's Stop) is a2g.chat.agent_run.
 """
 
 from __future__ import annotations
@@ -27,25 +30,14 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from a2g.adapters.websocket_push import Pusher
-from a2g.agent_adapters import (
-    AgentAdapter,
-    AgentCall,
-    AgentEndpoint,
-    AgentTimedOut,
-    Attachment,
-    FinalText,
-    Progress,
-    StateUpdate,
-    TextDelta,
-    Turn,
-)
-from a2g.chat.cancel import stop_matches
+from a2g.agent_adapters import AgentAdapter, AgentCall, AgentEndpoint, Attachment, Turn
+from a2g.chat.agent_run import Answer, RunLimits, StopWatch, relay_agent_run
 from a2g.chat.models import ChatMessage, ChatSession, StoredFile, new_message_id
 from a2g.chat.ports import (
     AgentDirectory,
@@ -79,20 +71,7 @@ from a2g.log import logger
 MAX_PUSH_JSON_BYTES = 100_000
 HISTORY_TURNS = 20
 
-
-@dataclass(frozen=True)
-class RunLimits:
-    idle_timeout_s: float = 180.0  # silence from the agent before it counts as slow
-    run_timeout_s: float = 840.0  # a whole run (the Lambda allows 900 s)
-    progress_interval_s: float = 10.0  # how often a silent run tells the browser it is still going
-    stop_poll_s: float = 1.0  # how often a run looks for a Stop (a2g.chat.cancel): one GetItem each time
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> RunLimits:
-        return cls(
-            idle_timeout_s=float(settings.agent_idle_timeout_seconds),
-            run_timeout_s=float(settings.agent_run_timeout_seconds),
-        )
+__all__ = ["InvokeService", "RunLimits", "RunOutcome", "parse_body", "run_coroutine"]
 
 
 @dataclass
@@ -105,25 +84,6 @@ class RunOutcome:
     error: dict[str, Any] | None = None
     pushes: int = 0
     connection_gone: bool = False
-
-
-class _Failure:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-_DONE = object()
-
-
-@dataclass
-class _Answer:
-    streamed: list[str] = field(default_factory=list)
-    final: str | None = None
-    state: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.final if self.final is not None else "".join(self.streamed)
 
 
 def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
@@ -152,36 +112,6 @@ def _error_content(exc: BaseException, partial: str) -> tuple[str, str, str]:
     if partial:
         text = f"{partial}\n\n---\n{text}"
     return code, detail, text
-
-
-class _StopWatch:
-    """Looks for the user's Stop (a2g.chat.cancel) at most every `poll_s` seconds, off the event loop."""
-
-    def __init__(self, stops: StopStore | None, user_id: str, session_id: str, request_id: str | None,
-                 run_started_at: str, poll_s: float):  # fmt: skip
-        self._stops = stops
-        self._key = (user_id, session_id)
-        self._request_id = request_id
-        self._started_at = run_started_at
-        self._poll_s = poll_s
-        self.next_check = time.monotonic() + poll_s if stops is not None else float("inf")
-        self.reads = 0
-
-    async def requested(self) -> bool:
-        if self._stops is None or time.monotonic() < self.next_check:
-            return False
-        self.reads += 1
-        try:
-            stop = await asyncio.to_thread(self._stops.stop_of, *self._key)
-        except Exception as exc:  # noqa: BLE001 - a store hiccup must not end the run; look again later
-            logger.warning("could not look for a Stop", extra={"session_id": self._key[1], "error": str(exc)})
-            stop = None
-        self.next_check = time.monotonic() + self._poll_s
-        if not stop_matches(stop, self._request_id, self._started_at):
-            return False
-        with suppress(Exception):
-            await asyncio.to_thread(self._stops.clear_stop, *self._key)
-        return True
 
 
 _LOOPS = threading.local()
@@ -294,7 +224,7 @@ class InvokeService:
 
         # --- 3. call the agent, streaming; any failure becomes an assistant error message -------------
         started = time.monotonic()
-        answer = _Answer(state=dict(session.agent_state))
+        answer = Answer(state=dict(session.agent_state))
         agent: AgentRef | None = None
         failure: BaseException | None = None
         marked = False
@@ -309,10 +239,11 @@ class InvokeService:
                             popular=mode == "operation" and agent.owner_id != user.user_id)
             marked = self._mark_active(agent, session, user.user_id)
             call = self._call(user, session, agent, request.message, files)
-            stopped = await self._stream(
+            stopped = await relay_agent_run(
                 self._adapter_for(agent.framework), call, relay, answer, envelope,
-                _StopWatch(self._stops, user.user_id, session.session_id, request.request_id,
-                           user_message.created_at, self._limits.stop_poll_s),
+                StopWatch(self._stops, user.user_id, session.session_id, request.request_id,
+                          user_message.created_at, self._limits.stop_poll_s),
+                self._limits,
             )  # fmt: skip
             if not stopped and not answer.text.strip():
                 raise ValidationFailed("the agent answered with no text", code="empty_answer")
@@ -499,102 +430,6 @@ class InvokeService:
             url=self._files.download_url(stored),
             loader=load,
         )
-
-    async def _stream(
-        self,
-        adapter: AgentAdapter,
-        call: AgentCall,
-        relay: PushRelay,
-        answer: _Answer,
-        envelope: dict[str, Any],
-        stop: _StopWatch,
-    ) -> bool:
-        """Relay the adapter's events while watching for silence, the overall deadline and a Stop; True
-        when the user stopped the run (the adapter's stream is then closed, what streamed is kept).
-
-        The adapter runs in its own task feeding a queue, so waiting with a timeout never cancels the
-        adapter half-way through a read; a silent agent still gets progress pushes every few seconds.
-        """
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def produce() -> None:
-            try:
-                async for event in adapter.run(call):
-                    await queue.put(event)
-                await queue.put(_DONE)
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                await queue.put(_Failure(exc))
-
-        limits = self._limits
-        start = last_event = last_progress = time.monotonic()
-        producer = asyncio.create_task(produce())
-        try:
-            while True:
-                now = time.monotonic()
-                if await stop.requested():
-                    return True
-                now = time.monotonic()
-                quiet_since = max(last_event, last_progress)
-                wait = min(
-                    quiet_since + limits.progress_interval_s - now,
-                    stop.next_check - now,
-                    last_event + limits.idle_timeout_s - now,
-                    start + limits.run_timeout_s - now,
-                )
-                try:
-                    item = await asyncio.wait_for(queue.get(), timeout=max(wait, 0.001))
-                except TimeoutError:
-                    now = time.monotonic()
-                    if now >= start + limits.run_timeout_s:
-                        raise AgentTimedOut(
-                            f"the run was stopped after {int(limits.run_timeout_s)} seconds"
-                        ) from None
-                    if now >= last_event + limits.idle_timeout_s:
-                        raise AgentTimedOut(
-                            f"the agent sent nothing for {int(limits.idle_timeout_s)} seconds"
-                        ) from None
-                    if now >= max(last_event, last_progress) + limits.progress_interval_s:
-                        last_progress = now
-                        relay.send_nowait(
-                            {"type": "progress", **envelope, "elapsed_ms": int((now - start) * 1000)}
-                        )
-                    continue
-                last_event = time.monotonic()
-                if item is _DONE:
-                    break
-                if isinstance(item, _Failure):
-                    raise item.exc
-                if isinstance(item, TextDelta):
-                    answer.streamed.append(item.text)
-                    relay.send_nowait({"type": "chunk", **envelope, "delta": item.text})
-                elif isinstance(item, Progress):
-                    relay.send_nowait(
-                        {
-                            "type": "progress",
-                            **envelope,
-                            "text": item.text,
-                            "elapsed_ms": int((last_event - start) * 1000),
-                        }
-                    )
-                elif isinstance(item, StateUpdate):
-                    answer.state[item.key] = item.value
-                elif isinstance(item, FinalText):
-                    answer.final = item.text
-        finally:
-            if not producer.done():
-                producer.cancel()
-                with suppress(BaseException):
-                    await producer
-        streamed = "".join(answer.streamed)
-        if (
-            answer.final is not None
-            and answer.final.startswith(streamed)
-            and len(answer.final) > len(streamed)
-        ):
-            relay.send_nowait({"type": "chunk", **envelope, "delta": answer.final[len(streamed) :]})
-        return False
 
     @staticmethod
     def _pushable(message: ChatMessage) -> dict[str, Any]:

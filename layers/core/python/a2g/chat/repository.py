@@ -81,7 +81,7 @@ def decode_cursor(cursor: str | None, **expected: str) -> dict[str, Any] | None:
 
 
 class SessionItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -99,7 +99,7 @@ class SessionItem(PlatformModel):
     agent_state = MapAttribute[str, Any](null=True)  # type: ignore[no-untyped-call]
 
     def to_session(self) -> ChatSession:
-        state = self.agent_state.as_dict() if self.agent_state is not None else {}  # type: ignore[no-untyped-call]
+        state = self.agent_state.as_dict() if self.agent_state is not None else {}
         return ChatSession(
             session_id=self.session_id,
             user_id=self.user_id,
@@ -122,7 +122,7 @@ class AttachmentAttribute(MapAttribute[str, Any]):
 
 
 class MessageItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     message_id = UnicodeAttribute()
@@ -159,7 +159,7 @@ class MessageItem(PlatformModel):
 
 
 class FileItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -188,7 +188,7 @@ class FileItem(PlatformModel):
 
 
 class UsageItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute(null=True)
@@ -210,7 +210,7 @@ def popularity_pk(month: str, team: str | None) -> str:
 
 
 class PopularityItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>
     agent_id = UnicodeAttribute(null=True)
@@ -234,7 +234,7 @@ def co_use_pk(agent_id: str) -> str:
 
 
 class CountItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # AGENT#<agent_id>
     agent_id = UnicodeAttribute(null=True)
@@ -430,7 +430,7 @@ class ChatRepository:
 
 
 class StopItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # STOP#<session_id>
     request_id = UnicodeAttribute(null=True)

@@ -40,7 +40,7 @@ class GatewayTaskStore(Protocol):
 
 
 class GatewayTaskItem(PlatformModel):
-    Meta = table_meta("chats")  # type: ignore[assignment]
+    Meta = table_meta("chats")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     session_id = UnicodeAttribute()

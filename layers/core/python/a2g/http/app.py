@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from a2g.errors import PlatformError, error_body, map_exception
+from a2g.errors import PlatformError, error_body, expected_error, map_exception
 from a2g.http.body import BoundedJsonRoute
 from a2g.identity.principal import check_authorizer_verdict
+from a2g.log import logger
 
 
 class _Route(BoundedJsonRoute):
@@ -43,12 +44,46 @@ class _AuthorizerVerdict:
         await self.app(scope, receive, send)
 
 
+class _RefusalsLogged:
+    """Answers a refusal (an error the mapper turns into a 4xx) here and logs it as one line.
+
+    Left to the app's catch-all handler, it would be answered the same, but Starlette's outermost error
+    middleware then re-raises it for the server to log, and Mangum logs every error that reaches it with a
+    traceback: one per 404. A 5xx (a bug, an outage) still goes that way, traceback and all."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            expected = expected_error(exc)
+            if expected is None or expected[0] >= 500 or started:
+                raise
+            status, body, headers = expected
+            logger.info("request refused", extra={"status": status, "code": body["error"]["code"],
+                                                  "method": scope.get("method"), "path": scope.get("path")})
+            await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+
+
 def create_app(title: str, **kwargs: Any) -> FastAPI:
     """An app whose every error leaves as `{"error": {"code", "message"}}` with the right status, and whose
     JSON bodies all go through the shared reader (`a2g.http.body`: size, depth, text limits)."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None, **kwargs)
     app.router.route_class = _Route
     app.add_middleware(_AuthorizerVerdict)
+    app.add_middleware(_RefusalsLogged)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

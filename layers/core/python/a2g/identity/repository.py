@@ -54,7 +54,7 @@ def _connection(model: type[PlatformModel]) -> Connection:
 
 
 class UserItem(PlatformModel):
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -76,7 +76,7 @@ class UserItem(PlatformModel):
 class AdminCounterItem(PlatformModel):
     """How many ADMINs exist; changed in the same transaction as the role, so it can guard the last admin."""
 
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     admins = NumberAttribute(default=0)
@@ -222,7 +222,7 @@ class DynamoUserStore:
 
 
 class ApiKeyItem(PlatformModel):
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -316,7 +316,7 @@ class DynamoApiKeyStore:
 
 
 class RefreshItem(PlatformModel):
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute()
@@ -384,7 +384,7 @@ class DynamoRefreshStore:
 
 
 class OidcStateItem(PlatformModel):
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     code_verifier = UnicodeAttribute()
@@ -428,7 +428,7 @@ class DynamoOidcStateStore:
 
 
 class RateWindowItem(PlatformModel):
-    Meta = table_meta("users")  # type: ignore[assignment]
+    Meta = table_meta("users")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     hits = NumberAttribute(default=0)

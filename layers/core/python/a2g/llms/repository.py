@@ -32,7 +32,7 @@ HEALTH_HISTORY_DAYS = 14
 
 
 class LlmItem(PlatformModel):
-    Meta = table_meta("platform")  # type: ignore[assignment]
+    Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # LLM#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # META
     gsi1pk = UnicodeAttribute(null=True)  # LLMS
@@ -57,7 +57,7 @@ class LlmItem(PlatformModel):
 
 
 class ModelRouteItem(PlatformModel):
-    Meta = table_meta("platform")  # type: ignore[assignment]
+    Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # MODEL#<model>
     sk = UnicodeAttribute(range_key=True)  # LLM
     model = UnicodeAttribute()
@@ -65,7 +65,7 @@ class ModelRouteItem(PlatformModel):
 
 
 class LlmHealthItem(PlatformModel):
-    Meta = table_meta("platform")  # type: ignore[assignment]
+    Meta = table_meta("platform")
     pk = UnicodeAttribute(hash_key=True)  # LLMHEALTH#<llm_id>
     sk = UnicodeAttribute(range_key=True)  # <checked_at>
     ok = BooleanAttribute()

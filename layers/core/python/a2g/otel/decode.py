@@ -96,7 +96,7 @@ def _protobuf_document(raw: bytes) -> dict[str, Any]:
         message.ParseFromString(raw)
     except (DecodeError, ValueError, RecursionError):
         raise BadOtlpBody("the body is not a valid OTLP protobuf ExportTraceServiceRequest") from None
-    document = json_format.MessageToDict(message)
+    document: dict[str, Any] = json_format.MessageToDict(message)
     # The JSON mapping of protobuf writes bytes as base64; OTLP JSON writes trace and span ids as hex.
     for resource_spans in document.get("resourceSpans", []):
         for scope_spans in resource_spans.get("scopeSpans", []):

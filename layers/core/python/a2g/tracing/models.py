@@ -10,7 +10,7 @@ from a2g.db import Gsi1, PlatformModel, table_meta
 class TraceItem(PlatformModel):
     """`TRACE#<trace_id>/META`: who owns a trace and what it traces. Listed per owner through gsi1."""
 
-    Meta = table_meta("traces")  # type: ignore[assignment]
+    Meta = table_meta("traces")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     gsi1pk = UnicodeAttribute(null=True)  # USER#<owner_user_id>
@@ -27,7 +27,7 @@ class TraceItem(PlatformModel):
 class ActiveRunItem(PlatformModel):
     """`TRACE#<agent_trace_id>/RUN#<session_id>`: the platform's chat is running this agent for that session."""
 
-    Meta = table_meta("traces")  # type: ignore[assignment]
+    Meta = table_meta("traces")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     session_id = UnicodeAttribute()
@@ -43,7 +43,7 @@ class LogEntryItem(PlatformModel):
     (conversations compress several-fold, which keeps large calls under DynamoDB's 400 KB item limit); the
     summary attributes beside it are what a reader may filter on without decompressing."""
 
-    Meta = table_meta("traces")  # type: ignore[assignment]
+    Meta = table_meta("traces")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     entry_id = UnicodeAttribute()
@@ -61,7 +61,7 @@ class LogEntryItem(PlatformModel):
 class UsageCounterItem(PlatformModel):
     """`DAY#<yyyy-mm-dd>/TOTAL` and `DAY#<yyyy-mm-dd>/D#<team>#<user>#<model>#<agent>`: counters, atomic ADD."""
 
-    Meta = table_meta("usage")  # type: ignore[assignment]
+    Meta = table_meta("usage")
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     calls = NumberAttribute(null=True)

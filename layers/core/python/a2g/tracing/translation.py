@@ -84,7 +84,7 @@ class ClientAnswer:
             return self.stream.error(f"the LLM's stream could not be translated: {exc}", "api_error")
 
     def error_body(self, error: ProxyError) -> bytes:
-        return formats.error_module(self._client).error_body(error)
+        return formats.error_body(self._client, error)
 
 
 def _upstream_message(value: Any) -> str | None:

@@ -15,6 +15,7 @@ one format reaches an LLM of its own provider unchanged; another provider needs 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -57,6 +58,15 @@ def module_for(api: str) -> Any:
 
 def error_module(client: str) -> Any:
     return _MODULES.get(client, openai_chat)
+
+
+# Typed here once: attributes read off a ModuleType are Any to mypy.
+_ERROR_BODIES: dict[str, Callable[[ProxyError], bytes]] = {name: m.error_body for name, m in _MODULES.items()}
+
+
+def error_body(client: str, error: ProxyError) -> bytes:
+    """`error` in the error format the client's SDK reads (OpenAI's for a client of no known provider)."""
+    return _ERROR_BODIES.get(client, openai_chat.error_body)(error)
 
 
 def client_format_of_path(path: str) -> str:

@@ -92,8 +92,9 @@ class Bridge:
             return chat
         return _CODECS[self.upstream_format][1](chat, model=model or chat.get("model"), stream=stream)
 
-    def response(self, body: Body, *, request: Body | None = None, model: str | None = None) -> Body:
-        """The upstream's whole (non-streamed) answer as the client's."""
+    def response(self, body: object, *, request: Body | None = None, model: str | None = None) -> Body:
+        """The upstream's whole (non-streamed) answer as the client's (any parsed JSON: a body that is not an
+        object, or did not parse, is a BridgeError)."""
         if not isinstance(body, dict):
             raise BridgeError("the upstream's answer is not a JSON object")
         chat = body if self.upstream_format == "chat" else _CODECS[self.upstream_format][2](body, model=model)

@@ -167,10 +167,10 @@ class AnthropicDecoder:
             if dtype == "text_delta":
                 return [self._chunk({"content": delta.get("text", "")})]
             if dtype == "input_json_delta":
-                index = self._tools.get(data.get("index", 0))
-                if index is None or not delta.get("partial_json"):
+                known = self._tools.get(data.get("index", 0))
+                if known is None or not delta.get("partial_json"):
                     return []
-                return [self._chunk({"tool_calls": [{"index": index,
+                return [self._chunk({"tool_calls": [{"index": known,
                                                      "function": {"arguments": delta["partial_json"]}}]})]
             if dtype == "thinking_delta":
                 return [self._chunk({"reasoning_content": delta.get("thinking", "")})]

@@ -196,16 +196,16 @@ class ResponsesDecoder:
                                                  "function": {"name": item.get("name"),
                                                               "arguments": item.get("arguments") or ""}}]})]
         if kind == "response.function_call_arguments.delta":
-            index = self._tools.get(data.get("output_index"))
-            if index is None or not data.get("delta"):
+            known = self._tools.get(data.get("output_index"))
+            if known is None or not data.get("delta"):
                 return []
-            self._streamed.add(index)
-            return [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": data["delta"]}}]})]
+            self._streamed.add(known)
+            return [self._chunk({"tool_calls": [{"index": known, "function": {"arguments": data["delta"]}}]})]
         if kind == "response.function_call_arguments.done":
-            index = self._tools.get(data.get("output_index"))
-            if index is None or index in self._streamed or not data.get("arguments"):
+            known = self._tools.get(data.get("output_index"))
+            if known is None or known in self._streamed or not data.get("arguments"):
                 return []
-            return [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": data["arguments"]}}]})]
+            return [self._chunk({"tool_calls": [{"index": known, "function": {"arguments": data["arguments"]}}]})]
         if kind in ("response.completed", "response.incomplete", "response.failed"):
             response = data.get("response") or {}
             if kind == "response.failed":
