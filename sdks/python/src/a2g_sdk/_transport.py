@@ -43,5 +43,5 @@ def websocket_error(exc: BaseException, ws_url: str) -> A2GError:
     return ConnectionFailed(f"cannot open the WebSocket at {ws_url} ({_reason(exc)})")
 
 
-def run_timed_out(timeout: float) -> RunTimedOut:
-    return RunTimedOut(f"the agent's run sent nothing for {timeout:g} seconds")
+def run_timed_out(timeout: float, what: str = "the agent's run") -> RunTimedOut:
+    return RunTimedOut(f"{what} sent nothing for {timeout:g} seconds")
