@@ -273,8 +273,9 @@ def _refusal(push: Mapping[str, Any], fallback: str) -> A2GError:
     return error_for_code(str(error.get("code") or "error"), str(error.get("message") or fallback))
 
 
-def read_cancel_reply(raw: str | bytes) -> StopAck | None:
-    """The answer to a `cancel`: `stopping` (returned), its refusal (raised), or None for anything else."""
+def _platform_push(raw: str | bytes, action: str) -> dict[str, Any] | None:
+    """A push of the platform's as a dict; None for anything else (API Gateway's own word raises if it is
+    a failure of our `action`)."""
     try:
         push = json.loads(raw)
     except ValueError:
@@ -282,7 +283,15 @@ def read_cancel_reply(raw: str | bytes) -> StopAck | None:
     if not isinstance(push, dict):
         return None
     if "connectionId" in push:
-        _gateway_word(push, "cancel")
+        _gateway_word(push, action)
+        return None
+    return push
+
+
+def read_cancel_reply(raw: str | bytes) -> StopAck | None:
+    """The answer to a `cancel`: `stopping` (returned), its refusal (raised), or None for anything else."""
+    push = _platform_push(raw, "cancel")
+    if push is None:
         return None
     if push.get("type") == "stopping":
         return push  # type: ignore[return-value]
@@ -296,14 +305,8 @@ TRACE_PUSHES = ("trace.entry", "trace.running", "trace.entry_removed", "trace.cl
 
 def read_trace_push(raw: str | bytes, trace_id: str) -> TracePush | Literal["subscribed"] | None:
     """A live push of this trace, "subscribed" once the feed started, a refusal (raised), or None."""
-    try:
-        push = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(push, dict):
-        return None
-    if "connectionId" in push:
-        _gateway_word(push, "subscribe")
+    push = _platform_push(raw, "subscribe")
+    if push is None:
         return None
     kind = push.get("type")
     if kind == "error" and push.get("action") == "subscribe":
