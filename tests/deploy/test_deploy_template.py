@@ -103,6 +103,16 @@ def test_sam_transform_succeeds(raw: dict[str, Any], transformed: dict[str, Any]
     assert [s["StageName"] for s in stages] == ["$default"]
 
 
+def test_the_http_authorizer_has_no_identity_source_and_no_cache(transformed: dict[str, Any]) -> None:
+    """With an identity source API Gateway answers a request without it a bare 401 before the authorizer runs;
+    without one the authorizer answers every request, `credential_required` included (docs/deploy.md)."""
+    (api,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"
+              and "Body" in r["Properties"]]
+    schemes = api["Properties"]["Body"]["components"]["securitySchemes"]
+    authorizer = schemes["PlatformAuthorizer"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["identitySource"] == [] and authorizer["authorizerResultTtlInSeconds"] == 0
+
+
 def test_sam_transform_rejects_a_broken_copy(raw: dict[str, Any]) -> None:
     from samtranslator.model.exceptions import InvalidDocumentException
 

@@ -3,7 +3,7 @@ and the `@connections` management API that functions reach with boto3's `apigate
 
 - `$connect`: the route's authorizer runs first (identity sources missing -> 401 before calling it; an IAM
   policy with Deny or `{"isAuthorized": false}` -> 403; the exception "Unauthorized" -> 401), then the
-  `$connect` function; a non-2xx statusCode refuses the handshake with that status.
+  `$connect` function; a non-2xx statusCode refuses the handshake with that status (and its body).
 - messages: the route selection expression (`$request.body.action`) picks the route, else `$default`;
   non-JSON messages go to `$default`. Each message is handled concurrently, as on API Gateway.
 - `$disconnect` runs once when the socket closes, whoever closed it.
@@ -42,10 +42,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 class Refusal(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, body: str | None = None):
+        """`body`: what the `$connect` function answered with its status, passed on as API Gateway does."""
         super().__init__(message)
         self.status = status
         self.message = message
+        self.body = body
 
 
 class WebSocketGateway:
@@ -79,7 +81,7 @@ class WebSocketGateway:
         except Refusal as refusal:
             log.info("WS CONNECT /ws %d %.1fms refused: %s", refusal.status,
                      (time.perf_counter() - started) * 1000, refusal.message)
-            await _refuse(scope, send, refusal.status, refusal.message)
+            await _refuse(scope, send, refusal.status, refusal.message, refusal.body)
             return
         await send({"type": "websocket.accept"})
         conn = Connection(connection_id, send, connected_at, client[0], common["user_agent"], parts, authorizer)
@@ -151,7 +153,9 @@ class WebSocketGateway:
             raise Refusal(500, f"$connect function {route.function} failed") from None
         status = int(result.get("statusCode", 200)) if isinstance(result, dict) else 200
         if not 200 <= status < 300:
-            raise Refusal(status, f"$connect function {route.function} answered {status}")
+            body = result.get("body") if isinstance(result, dict) else None
+            raise Refusal(status, f"$connect function {route.function} answered {status}",
+                          body if isinstance(body, str) else None)
 
     async def _on_message(self, conn: Connection, text: str | None, data: bytes | None) -> None:
         started = time.perf_counter()
@@ -269,9 +273,10 @@ def _identity_value(source: str, parts: dict[str, Any]) -> str | None:
     return "present"  # stage variables / context: not checked locally
 
 
-async def _refuse(scope: dict[str, Any], send: Send, status: int, message: str) -> None:
+async def _refuse(scope: dict[str, Any], send: Send, status: int, message: str, answer: str | None = None) -> None:
     if "websocket.http.response" in (scope.get("extensions") or {}):
-        body = json.dumps({"message": {401: "Unauthorized", 403: "Forbidden"}.get(status, message)}).encode()
+        body = answer.encode() if answer is not None else json.dumps(
+            {"message": {401: "Unauthorized", 403: "Forbidden"}.get(status, message)}).encode()
         await send({"type": "websocket.http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "websocket.http.response.body", "body": body})

@@ -10,6 +10,8 @@
 import {
   type Settings,
   type WebSocketClass,
+  cancelFrame,
+  checkUpload,
   connectionError,
   dropUndefined,
   expectObject,
@@ -17,27 +19,34 @@ import {
   invokeFrame,
   isLast,
   readAnswer,
+  readCancelReply,
   readPush,
+  readTracePush,
   resolveSettings,
   seg,
-  webSocketClass,
-  webSocketError,
-  wsConnectUrl,
 } from "./core.js";
-import { A2GError, ConnectionFailed, RunTimedOut } from "./errors.js";
+import { RunTimedOut, UnexpectedResponse } from "./errors.js";
+import { fileBytes, guessType } from "./files.js";
+import { PlatformSocket } from "./socket.js";
 import type {
   Agent,
   AgentCard,
+  ApiKey,
   ChatMessage,
   Endpoint,
+  FileDownload,
+  FileInfo,
   Me,
+  NewApiKey,
   Page,
   RegisteredAgent,
   RunEvent,
   Session,
   Skill,
+  StopAck,
   TraceEntry,
   TracePage,
+  TracePush,
 } from "./types.js";
 
 export const REGISTER_PATH = "/api/a2a/register";
@@ -96,7 +105,13 @@ export interface NewAgent {
 }
 
 export interface InvokeOptions {
+  /** File ids from `uploadFile`. */
   attachments?: string[];
+  /**
+   * The id of the session's last user message: this one takes its place and the old question and answer are
+   * deleted (the web app's Edit and resend, Regenerate, Retry); any other id throws `Conflict` `not_last_message`.
+   */
+  replaces?: string;
   /** Milliseconds to wait for the run's next push; default 900 000 (the platform stops a run at 840 s). */
   timeoutMs?: number;
   requestId?: string;
@@ -278,75 +293,79 @@ export class Client {
       what: "reading the trace entry" });
   }
 
-  /** Delete every entry of the trace; resolves to how many. */
-  async clearTrace(traceId: string): Promise<number> {
+  /** Delete the trace's entries (with `upTo`, an ISO time: those made at or before it); resolves to how many. */
+  async clearTrace(traceId: string, options: { upTo?: string } = {}): Promise<number> {
     const body = await this.object<{ deleted?: number }>({ method: "DELETE", path: "/api/logs",
-      query: { trace_id: traceId }, what: "clearing the trace" });
+      query: { trace_id: traceId, up_to: options.upTo }, what: "clearing the trace" });
     return body.deleted ?? 0;
+  }
+
+  /**
+   * The trace live, as the web app's trace panel shows it: every push of LLM calls made on it from now on
+   * (`trace.running` while a call streams, `trace.entry` when it ends, ...) until you leave the loop. A trace
+   * that is not yours throws `NotFound`; `timeoutMs`: silence before `RunTimedOut` (default: wait forever).
+   */
+  async *watchTrace(traceId: string, options: { timeoutMs?: number } = {}): AsyncGenerator<TracePush> {
+    if (!traceId) throw new TypeError("traceId must be a non-empty string");
+    const socket = await PlatformSocket.open(this.settings, this.webSocket, this.timeoutMs);
+    try {
+      socket.send(JSON.stringify({ action: "subscribe", trace_id: traceId }));
+      while (true) {
+        const data = await socket.next(options.timeoutMs, () => new RunTimedOut(
+          `the trace sent nothing for ${(options.timeoutMs ?? 0) / 1000} seconds`, { code: "run_timeout" }), "the watch");
+        const push = readTracePush(data, traceId);
+        if (push && push !== "subscribed") yield push;
+      }
+    } finally {
+      socket.close();
+    }
   }
 
   // --- chat runs ------------------------------------------------------------------------------------------
   /**
    * Run the session's agent on `message`, yielding its pushes as they come: run_started, chunk..., progress,
    * and last `message` (the saved answer) or `error` (the agent failed; saved as well). A run the platform
-   * refuses (no such session, empty message) throws the typed error instead.
+   * refuses (no such session, empty message, a stale `replaces`: `Conflict` `not_last_message`) throws the
+   * typed error instead. `requestId` names the run for `cancel`.
    */
   async *invoke(sessionId: string, message: string, options: InvokeOptions = {}): AsyncGenerator<RunEvent> {
-    const { frame, requestId } = invokeFrame(sessionId, message, options.attachments, options.requestId);
-    const wsUrl = this.settings.wsUrl;
-    const Socket = await webSocketClass(this.webSocket);
-    const socket = new Socket(wsConnectUrl(this.settings));
-    type Item = { kind: "open" } | { kind: "data"; data: unknown } | { kind: "failed"; error: A2GError } | { kind: "closed" };
-    const queue: Item[] = [];
-    let wake: (() => void) | undefined;
-    const put = (item: Item): void => {
-      queue.push(item);
-      wake?.();
-    };
-    socket.addEventListener("open", () => put({ kind: "open" }));
-    socket.addEventListener("message", (event) => put({ kind: "data", data: event.data }));
-    socket.addEventListener("error", (event) => put({ kind: "failed", error: webSocketError(event, wsUrl) }));
-    socket.addEventListener("close", () => put({ kind: "closed" }));
-    const next = async (waitMs: number, onTimeout: () => A2GError): Promise<Item> => {
-      if (!queue.length) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, waitMs);
-        });
-        clearTimeout(timer);
-        wake = undefined;
-      }
-      const item = queue.shift();
-      if (!item) throw onTimeout();
-      return item;
-    };
+    const { frame, requestId } = invokeFrame(sessionId, message, options.attachments, options.requestId,
+      options.replaces);
+    const socket = await PlatformSocket.open(this.settings, this.webSocket, this.timeoutMs);
     try {
-      const opened = await next(this.timeoutMs, () => new ConnectionFailed(
-        `the WebSocket at ${wsUrl} did not open in time`, { code: "timeout" }));
-      if (opened.kind === "failed") throw opened.error;
-      if (opened.kind !== "open") {
-        throw new ConnectionFailed(`the platform closed the WebSocket at ${wsUrl} while opening it`,
-          { code: "connection_closed" });
-      }
       socket.send(frame);
       const runTimeout = options.timeoutMs ?? 900_000;
       while (true) {
-        const item = await next(runTimeout, () => new RunTimedOut(
-          `the agent's run sent nothing for ${runTimeout / 1000} seconds`, { code: "run_timeout" }));
-        if (item.kind === "failed") throw item.error;
-        if (item.kind === "closed") {
-          throw new ConnectionFailed(`the WebSocket to ${wsUrl} closed before the run ended`,
-            { code: "connection_closed" });
-        }
-        if (item.kind !== "data") continue;
-        const event = readPush(item.data, requestId);
+        const data = await socket.next(runTimeout, () => new RunTimedOut(
+          `the agent's run sent nothing for ${runTimeout / 1000} seconds`, { code: "run_timeout" }), "the run");
+        const event = readPush(data, requestId);
         if (!event) continue;
         yield event;
         if (isLast(event)) return;
       }
     } finally {
-      socket.close(1000);
+      socket.close();
+    }
+  }
+
+  /**
+   * Stop a running chat run (the web app's Stop): the one `invoke` named `requestId`, or, without it, whichever
+   * run of the session started before now. The run then ends within about a second with a `message` whose
+   * status is `stopped` and whose content is what had streamed; `invoke` yields it. The Stop travels on a
+   * connection of its own, so it can be awaited inside the `for await` loop. Not your session: `NotFound`.
+   */
+  async cancel(sessionId: string, options: { requestId?: string } = {}): Promise<StopAck> {
+    const socket = await PlatformSocket.open(this.settings, this.webSocket, this.timeoutMs);
+    try {
+      socket.send(cancelFrame(sessionId, options.requestId));
+      while (true) {
+        const data = await socket.next(this.timeoutMs, () => new RunTimedOut(
+          `the Stop sent nothing for ${this.timeoutMs / 1000} seconds`, { code: "run_timeout" }), "the Stop");
+        const ack = readCancelReply(data);
+        if (ack) return ack;
+      }
+    } finally {
+      socket.close();
     }
   }
 
@@ -355,5 +374,74 @@ export class Client {
     let last: RunEvent | undefined;
     for await (const event of this.invoke(sessionId, message, options)) last = event;
     return finalMessage(last as RunEvent);
+  }
+
+  // --- files ----------------------------------------------------------------------------------------------
+  /**
+   * Attach a file to a chat session, as the web app's paperclip does: the platform hands out a presigned form
+   * and the bytes go straight to storage. `data`: bytes, a Blob / File, or (Node.js) a file path. Pass the
+   * result's `file_id` in `attachments`.
+   */
+  async uploadFile(sessionId: string, data: Uint8Array | ArrayBuffer | Blob | string,
+    options: { fileName?: string; contentType?: string } = {}): Promise<FileInfo> {
+    const { bytes, fileName } = await fileBytes(data, options.fileName);
+    const contentType = options.contentType || (data instanceof Blob && data.type) || guessType(fileName);
+    const ticket = await this.object<{ file: FileInfo; upload?: { url?: string; fields?: Record<string, string> } }>({
+      method: "POST", path: "/api/files", what: "announcing the file",
+      body: { session_id: sessionId, file_name: fileName, content_type: contentType, size: bytes.byteLength } });
+    const { url, fields } = ticket.upload ?? {};
+    if (typeof url !== "string" || !fields) {
+      throw new UnexpectedResponse("announcing the file: the platform's answer has no upload form",
+        { code: "unexpected_response" });
+    }
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields)) form.append(key, value);
+    form.append("file", new Blob([bytes as BlobPart], { type: contentType }), fileName);  // S3 wants the file last
+    let sent: Response;
+    try {
+      sent = await this.doFetch(url, { method: "POST", body: form, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw connectionError(error, url, "uploading the file");
+    }
+    checkUpload(sent.status, await sent.text(), fileName);
+    return ticket.file;
+  }
+
+  /** A file of one of your sessions, with a short-lived download `url`. */
+  getFile(fileId: string): Promise<FileDownload> {
+    return this.object({ method: "GET", path: `/api/files/${seg(fileId)}`, what: "reading the file" });
+  }
+
+  /** The bytes of a file of one of your sessions. */
+  async downloadFile(fileId: string): Promise<Uint8Array> {
+    const { url } = await this.getFile(fileId);
+    let fetched: Response;
+    try {
+      fetched = await this.doFetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw connectionError(error, url, "downloading the file");
+    }
+    if (!fetched.ok) {
+      throw new UnexpectedResponse(`storage answered HTTP ${fetched.status} for the file ${fileId}: its download link ` +
+        "may have expired; read it again", { status: fetched.status, code: "unexpected_response" });
+    }
+    return new Uint8Array(await fetched.arrayBuffer());
+  }
+
+  // --- API keys (a signed-in person's access token only: a key cannot mint or revoke keys) ---------------
+  async listApiKeys(options: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
+    const page = await this.object<{ items: ApiKey[] }>({ method: "GET", path: "/api/api-keys",
+      query: { include_revoked: options.includeRevoked ? "true" : undefined }, what: "listing your API keys" });
+    return page.items;
+  }
+
+  /** A new key; its `key` is shown this once. With an API key as the credential: `PermissionDenied`. */
+  createApiKey(name?: string): Promise<NewApiKey> {
+    return this.object({ method: "POST", path: "/api/api-keys", body: dropUndefined({ name }),
+      what: "creating an API key" });
+  }
+
+  async revokeApiKey(keyId: string): Promise<void> {
+    await this.response({ method: "DELETE", path: `/api/api-keys/${seg(keyId)}`, what: "revoking the API key" });
   }
 }

@@ -5,13 +5,15 @@ import {
   AuthenticationFailed,
   ConfigurationError,
   ConnectionFailed,
+  InvalidRequest,
+  PayloadTooLarge,
   RunFailed,
   ServerError,
   UnexpectedResponse,
   errorForCode,
   errorForStatus,
 } from "./errors.js";
-import type { ChatMessage, RunEvent } from "./types.js";
+import type { ChatMessage, RunEvent, StopAck, TracePush } from "./types.js";
 
 export const API_KEY_ENV = "A2G_API_KEY";
 export const TOKEN_ENV = "A2G_TOKEN";
@@ -163,12 +165,85 @@ export function wsConnectUrl(settings: Settings): string {
   return `${settings.wsUrl}${separator}token=${encodeURIComponent(settings.credential)}`;
 }
 
+/** `replaces`: the session's last user message, which this one replaces (Edit and resend, Regenerate). */
 export function invokeFrame(sessionId: string, message: string, attachments: string[] | undefined,
-  requestId: string | undefined): { frame: string; requestId: string } {
+  requestId: string | undefined, replaces?: string): { frame: string; requestId: string } {
   const rid = requestId ?? `sdk-${Math.random().toString(16).slice(2, 10)}${Date.now().toString(16)}`;
   const frame = JSON.stringify({ action: "invoke", session_id: sessionId, message, attachments: attachments ?? [],
-    request_id: rid });
+    request_id: rid, ...(replaces !== undefined ? { replaces } : {}) });
   return { frame, requestId: rid };
+}
+
+/** Stop: the run with this request id (without one, whichever run of the session started before it). */
+export function cancelFrame(sessionId: string, requestId: string | undefined): string {
+  return JSON.stringify({ action: "cancel", session_id: sessionId, ...(requestId !== undefined ? { request_id: requestId } : {}) });
+}
+
+function parsePush(raw: unknown): Record<string, unknown> | undefined {
+  try {
+    const push: unknown = JSON.parse(typeof raw === "string" ? raw : String(raw));
+    return typeof push === "object" && push !== null && !Array.isArray(push) ? push as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** API Gateway's own answer to a message (it carries `connectionId`), as the typed error it means. */
+function gatewayWord(push: Record<string, unknown>, action: string): void {
+  if (push.message === "Forbidden") {
+    throw new UnexpectedResponse(`the WebSocket has no \`${action}\` route: is this the A2G platform's WebSocket URL?`,
+      { code: `no_${action}_route` });
+  }
+  if (push.message === "Internal server error") {
+    throw new ServerError(`the platform failed while handling \`${action}\``, { code: "internal_error" });
+  }
+  // e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
+}
+
+function refusal(push: Record<string, unknown>, fallback: string): A2GError {
+  const error = (push.error ?? {}) as { code?: string; message?: string };
+  return errorForCode(error.code ?? "error", error.message ?? fallback);
+}
+
+/** The answer to a `cancel`: `stopping` (returned), its refusal (thrown), or undefined for anything else. */
+export function readCancelReply(raw: unknown): StopAck | undefined {
+  const push = parsePush(raw);
+  if (!push) return undefined;
+  if (push.connectionId !== undefined) {
+    gatewayWord(push, "cancel");
+    return undefined;
+  }
+  if (push.type === "stopping") return push as unknown as StopAck;
+  if (push.type === "error" && push.action === "cancel") throw refusal(push, "the Stop was refused");
+  return undefined;
+}
+
+const TRACE_PUSHES = new Set(["trace.entry", "trace.running", "trace.entry_removed", "trace.cleared"]);
+
+/** A live push of this trace, "subscribed" once the feed started, a refusal (thrown), or undefined. */
+export function readTracePush(raw: unknown, traceId: string): TracePush | "subscribed" | undefined {
+  const push = parsePush(raw);
+  if (!push) return undefined;
+  if (push.connectionId !== undefined) {
+    gatewayWord(push, "subscribe");
+    return undefined;
+  }
+  if (push.type === "error" && push.action === "subscribe") throw refusal(push, "the subscription was refused");
+  if (push.trace_id !== traceId) return undefined;
+  if (push.type === "subscribed") return "subscribed";
+  return TRACE_PUSHES.has(String(push.type)) ? push as unknown as TracePush : undefined;
+}
+
+/** Storage's answer to the presigned POST of an upload: 2xx, or why it refused (its XML `<Code>`). */
+export function checkUpload(status: number, text: string, fileName: string): void {
+  if (status >= 200 && status < 300) return;
+  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `http_${status}`;
+  if (code === "EntityTooLarge") {
+    throw new PayloadTooLarge(`storage refused '${fileName}': it is larger than announced or than the platform allows`,
+      { status, code: "upload_too_large" });
+  }
+  throw new InvalidRequest(`storage refused the upload of '${fileName}' (${code}): the upload form may have expired, ` +
+    "or the bytes differ from what was announced", { status, code: "upload_refused" });
 }
 
 export function webSocketError(event: { message?: string; error?: unknown }, wsUrl: string): A2GError {
@@ -200,21 +275,12 @@ export function readPush(raw: unknown, requestId: string): RunEvent | undefined 
   if (typeof push !== "object" || push === null) return undefined;
   const event = push as RunEvent & { message?: unknown; connectionId?: string };
   if (event.request_id !== requestId) {
-    if (event.connectionId !== undefined) { // API Gateway's own word about our message
-      const gateway: unknown = event.message;
-      if (gateway === "Forbidden") {
-        throw new UnexpectedResponse("the WebSocket has no `invoke` route: is this the A2G platform's WebSocket URL?",
-          { code: "no_invoke_route" });
-      }
-      if (gateway === "Internal server error") {
-        throw new ServerError("the platform failed while starting the run", { code: "internal_error" });
-      }
-      // e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
-    }
+    if (event.connectionId !== undefined) gatewayWord(push as Record<string, unknown>, "invoke");
     return undefined;
   }
   if (event.type === "error" && (event.message === null || event.message === undefined)) {
-    throw errorForCode(event.error?.code ?? "error", event.error?.message ?? "the run was refused");
+    // e.g. Conflict not_last_message: a stale `replaces`
+    throw refusal(push as Record<string, unknown>, "the run was refused");
   }
   return event;
 }

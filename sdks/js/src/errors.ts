@@ -86,7 +86,8 @@ export const CREDENTIAL_REFUSALS: Readonly<Record<string, string>> = Object.free
 const BY_CODE: Record<string, ErrorClass> = {
   unauthenticated: AuthenticationFailed, forbidden: PermissionDenied, pending_approval: PermissionDenied,
   not_found: NotFound, validation_error: InvalidRequest, conflict: Conflict, payload_too_large: PayloadTooLarge,
-  throttled: RateLimited,
+  throttled: RateLimited, trace_not_found: NotFound, not_last_message: Conflict, session_required: PermissionDenied,
+  internal_error: ServerError, storage_unavailable: ServerError,
   ...Object.fromEntries(Object.keys(CREDENTIAL_REFUSALS).map((code) => [code, AuthenticationFailed])),
 };
 

@@ -141,4 +141,59 @@ export interface RunEvent {
   elapsed_ms?: number;
   message?: ChatMessage | null;
   error?: MessageError;
+  /** run_started of an invoke with `replaces`: the ids of the messages it deleted. */
+  replaced?: string[];
+}
+
+/** The answer to `cancel`: the Stop is recorded; the run ends within about a second. */
+export interface StopAck {
+  type: "stopping";
+  session_id: string;
+  request_id: string | null;
+}
+
+/**
+ * A live push of a watched trace (`watchTrace`): `trace.running` (a call in flight: `entry` has `entry_id`,
+ * `status: "running"`, then `output_text` with `partial: true`), `trace.entry` (a finished call, replacing the
+ * running one with the same `entry_id`), `trace.entry_removed` (merged into `merged_into`), `trace.cleared`.
+ */
+export interface TracePush {
+  type: "trace.entry" | "trace.running" | "trace.entry_removed" | "trace.cleared";
+  trace_id: string;
+  entry?: TraceEntry;
+  entry_id?: string;
+  merged_into?: string | null;
+}
+
+/** An uploaded file; pass its `file_id` in `attachments` of `invoke` / `chat`. */
+export interface FileInfo {
+  file_id: string;
+  file_name: string;
+  content_type: string;
+  size: number;
+  previewable: boolean;
+  session_id: string;
+  created_at: string;
+}
+
+export interface FileDownload extends FileInfo {
+  /** short-lived */
+  url: string;
+  expires_in: number;
+}
+
+/** An API key as its owner sees it: masked. */
+export interface ApiKey {
+  id: string;
+  name: string | null;
+  masked: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  status: "active" | "revoked";
+}
+
+export interface NewApiKey extends ApiKey {
+  /** the key itself: shown this once */
+  key: string;
 }

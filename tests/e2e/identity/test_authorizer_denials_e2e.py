@@ -58,6 +58,8 @@ def test_a_wrong_key_a_revoked_key_an_expired_and_a_malformed_token_are_told_apa
         "expired token": {"Authorization": f"Bearer {_expired_token(runtime)}"},
         "malformed token": {"Authorization": "Bearer not.a.token"},
         "not a bearer credential": {"Authorization": "Basic YTpi"},
+        # The authorizer has no identity source, so API Gateway calls it even without the header (template.yaml)
+        "no credential at all": {},
     }
     answers = {name: _error(httpx.get(me, headers=headers, timeout=30)) for name, headers in cases.items()}
     assert answers == {
@@ -67,6 +69,7 @@ def test_a_wrong_key_a_revoked_key_an_expired_and_a_malformed_token_are_told_apa
         "expired token": (401, "token_expired"),
         "malformed token": (401, "invalid_token"),
         "not a bearer credential": (401, "credential_required"),
+        "no credential at all": (401, "credential_required"),
     }
     # The valid credentials still work, and the refusals changed nothing.
     assert httpx.get(me, headers={"Authorization": f"Bearer {dave.token}"}, timeout=30).status_code == 200

@@ -328,8 +328,11 @@ def test_ws_connect_with_a_valid_token(runtime: Any, boss: SignedInUser) -> None
         assert json.loads(ws.recv(timeout=30)) == {"type": "pong", "echo": "hello"}
 
 
-@pytest.mark.parametrize("case,status", [("missing", 401), ("expired", 403), ("garbage", 403), ("pending", 403)])
-def test_ws_connect_refused(runtime: Any, boss: SignedInUser, case: str, status: int) -> None:
+@pytest.mark.parametrize("case,status,code", [
+    ("missing", 401, "credential_required"), ("expired", 401, "token_expired"), ("garbage", 401, "invalid_token"),
+    ("pending", 403, "pending_approval")])
+def test_ws_connect_refused(runtime: Any, boss: SignedInUser, case: str, status: int, code: str) -> None:
+    """The refused handshake says why: $connect's own status, and its body for a client that reads it."""
     runtime.require_functions("WsConnectFunction")
     if case == "missing":
         url = runtime.ws_connect_url()
@@ -342,3 +345,4 @@ def test_ws_connect_refused(runtime: Any, boss: SignedInUser, case: str, status:
     with pytest.raises(InvalidStatus) as err, connect(url, open_timeout=30):
         pass
     assert err.value.response.status_code == status
+    assert json.loads(err.value.response.body or b"{}")["error"]["code"] == code

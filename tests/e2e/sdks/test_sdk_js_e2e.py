@@ -1,6 +1,7 @@
 """The JS SDK against the local runtime, as a Node.js project installs it (`npm install <sdks/js>`, offline):
 `require()` from CommonJS and `import` from ESM each run the whole developer flow, a TypeScript program in a
-CommonJS project type-checks and runs, and `npx a2g` answers --help / --version and fails in sentences.
+CommonJS project type-checks and runs, `npx a2g` answers --help / --version and fails in sentences, and what
+the web app's development mode adds (Stop, replaces, files, the live trace, API keys) runs from ESM.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from a2g_sdk import CREDENTIAL_REFUSALS, Client
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
 from tests.e2e.sdks.sdk_credentials import expired_token
-from tests.e2e.tracing.mock_llm import free_port
+from tests.e2e.tracing.mock_llm import MockLlm, free_port
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -188,3 +189,59 @@ def test_the_published_package_carries_both_builds_their_types_and_the_licence(p
         for kind in ("types", "default"):
             assert pkg["exports"]["."][condition][kind].removeprefix("./") in files
     assert pkg["license"] == "MIT" and (SDK_JS / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_what_dev_mode_does_from_javascript(
+    project: Path, sdk_runtime: RuntimeProcess, developer: Developer, agent_server: Callable[[], A2aTestServer],
+) -> None:  # fmt: skip
+    """Stop, replaces (and a stale one), files, the live trace, clearing it, API keys: `js/dev_mode.mjs`."""
+    sdk_runtime.require_functions("WsCancelFunction", "FilesFunction", "WsSubscribeFunction")
+    long = " ".join(f"word{i}" for i in range(60))
+    slow_llm = MockLlm(chunks=30, pause_s=0.4).start()  # about 12 s for the whole answer: still streaming
+    slow_llm.reply = lambda body: long
+    slow = A2aTestServer(slow_llm.base_url).start()
+    try:
+        server = agent_server()
+        with Client(sdk_runtime.base_url, api_key=developer.key) as a2g:
+            agent = a2g.register(card_url=server.url)
+        server.executor.use_llm(agent["log_proxy_base_url"], developer.key, developer.model)
+        run = _run(["node", "dev_mode.mjs"], project, timeout=240, env={
+            "A2G_PLATFORM_URL": sdk_runtime.base_url, "A2G_API_KEY": developer.key,
+            "A2G_E2E_TOKEN": developer.user.token, "AGENT_URL": server.url, "SLOW_AGENT_URL": slow.url,
+            "MODEL": developer.model})
+    finally:
+        slow.stop()
+        slow_llm.stop()
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+
+    stopped = out["stopped"]
+    assert out["ack"]["type"] == "stopping" and out["ack"]["request_id"] == "story-js"
+    assert stopped["last"] == "message" and stopped["final"]["status"] == "stopped"
+    assert stopped["streamed"] and long.startswith(stopped["streamed"]) and len(stopped["streamed"]) < len(long)
+    assert stopped["final"]["content"] == stopped["streamed"]
+    assert stopped["history"] == [["complete", "tell me a long story"], ["stopped", stopped["streamed"]]]
+    assert (out["cancelNotMine"]["name"], out["cancelNotMine"]["code"]) == ("NotFound", "not_found")
+
+    assert out["replaced"]["typo"] in out["replaced"]["ids"] and len(out["replaced"]["ids"]) == 2
+    assert out["replaced"]["answer"] == "echo: second"
+    assert (out["stale"]["name"], out["stale"]["code"]) == ("Conflict", "not_last_message")
+    assert out["history"][:4] == ["first", "echo: first", "second", "echo: second"]
+
+    assert (out["files"]["image"]["file_name"], out["files"]["image"]["content_type"]) == ("dot.png", "image/png")
+    assert out["files"]["notes"]["content_type"] == "text/plain" and out["files"]["notes"]["size"] == 10
+    assert out["withFiles"].startswith("echo: look")
+    assert sorted(p["filename"] for p in server.executor.seen[-1]["files"]) == ["dot.png", "notes.txt"]
+    assert out["downloaded"] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4]
+    assert out["uploadNotMine"]["name"] == "NotFound"
+
+    assert out["watched"] and out["watched"][-1] == {"type": "trace.entry", "trace_id": agent["trace_id"],
+                                                     "model": developer.model, "status": "ok"}
+    assert {p["type"] for p in out["watched"]} <= {"trace.running", "trace.entry"}
+    assert (out["watchNotMine"]["name"], out["watchNotMine"]["code"]) == ("NotFound", "trace_not_found")
+    assert out["clearedNothing"] == 0 and out["cleared"] >= 1 and out["traceAfter"] == 0
+
+    assert out["made"] == {"prefix": "a2g_sk_", "name": "from js"} and out["listed"] is True
+    assert (out["keyMintsKey"]["name"], out["keyMintsKey"]["code"]) == ("PermissionDenied", "session_required")
+    assert out["activeAfterRevoke"] is False and out["revokedListed"] == "revoked"
+    assert (out["revokedKey"]["name"], out["revokedKey"]["code"]) == ("AuthenticationFailed", "revoked_api_key")

@@ -153,9 +153,30 @@ def test_mypy_strict_accepts_the_package_and_a_program_using_it_installed(tmp_pa
     (site / "a2g_sdk").symlink_to(SDK_PY / "src" / "a2g_sdk", target_is_directory=True)
     project = tmp_path / "project"
     project.mkdir()
-    for example in ("developer_flow.py", "async_flow.py"):
+    for example in ("developer_flow.py", "async_flow.py", "stop_and_redo.py"):
         (project / example).write_text((SDK_PY / "examples" / example).read_text())
     checked = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable",
-                              str(python), "developer_flow.py", "async_flow.py"], cwd=project, check=False,
+                              str(python), "developer_flow.py", "async_flow.py", "stop_and_redo.py"], cwd=project, check=False,
                              capture_output=True, text=True, timeout=300)
     assert checked.returncode == 0 and "Success" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_the_stop_and_redo_example_runs(sdk_runtime: RuntimeProcess, developer: Developer,
+                                        agent_server: Callable[[], A2aTestServer], tmp_path: Path) -> None:
+    sdk_runtime.require_functions("WsCancelFunction", "FilesFunction", "WsSubscribeFunction")
+    server = agent_server()
+    with Client(sdk_runtime.base_url, api_key=developer.key) as a2g:
+        agent = a2g.register(card_url=server.url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("the meeting moved to Tuesday\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("A2G_")}
+    env.update(PYTHONPATH=str(SDK_PY / "src"), A2G_PLATFORM_URL=sdk_runtime.base_url, A2G_API_KEY=developer.key)
+    run = subprocess.run([sys.executable, str(SDK_PY / "examples" / "stop_and_redo.py"), agent["id"], str(notes)],
+                         env=env, check=False, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"attached notes.txt (text/plain, {len(notes.read_bytes())} bytes)"
+    assert any(line.startswith("-> ") and line[3:] in ("stopped", "complete") for line in lines), lines
+    assert "regenerated: echo: Summarise the attached notes [files: notes.txt]" in lines
+    assert lines[-1] == "a stale replace is refused: not_last_message"
+    assert [f["filename"] for f in server.executor.seen[-2]["files"]] == ["notes.txt"]

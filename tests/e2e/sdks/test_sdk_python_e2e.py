@@ -165,13 +165,18 @@ def test_failures_are_typed_and_carry_the_platforms_code_and_message(
     assert refused.value.message == CREDENTIAL_REFUSALS["invalid_api_key"]
     with pytest.raises(AuthenticationFailed) as ws_refused:
         list(wrong.invoke("ses_x", "hi"))
-    assert ws_refused.value.status in (401, 403)
+    # The refused handshake says why, as the HTTP routes do (functions/ws_connect).
+    assert (ws_refused.value.status, ws_refused.value.code) == (401, "invalid_api_key")
+    assert ws_refused.value.message == CREDENTIAL_REFUSALS["invalid_api_key"]
 
     waiting = pending_user(sdk_runtime)
     try:
         with pytest.raises(PermissionDenied) as pending:
             Client(sdk_runtime.base_url, token=waiting.token).list_agents()
         assert pending.value.code == "pending_approval" and "approval" in pending.value.message
+        with pytest.raises(PermissionDenied) as pending_ws:
+            list(Client(sdk_runtime.base_url, token=waiting.token).invoke("ses_x", "hi"))
+        assert (pending_ws.value.status, pending_ws.value.code) == (403, "pending_approval")
     finally:
         waiting.close()
 

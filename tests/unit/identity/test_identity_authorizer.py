@@ -148,14 +148,26 @@ def test_ws_valid_token_gets_an_allow_policy_for_the_method(env: Env) -> None:
     assert principal_from_event({"requestContext": {"authorizer": answer["context"]}}).user_id == "alice"
 
 
-@pytest.mark.parametrize("case", ["missing", "expired", "garbage", "pending"])
-def test_ws_bad_tokens_get_a_deny_policy(env: Env, case: str) -> None:
-    token = {"missing": None, "garbage": "garbage", "pending": env.token("PENDING")}.get(case, env.token())
+@pytest.mark.parametrize("case,code", [("missing", "credential_required"), ("expired", "token_expired"),
+                                       ("garbage", "invalid_token")])
+def test_ws_bad_tokens_are_let_through_with_only_their_reason(env: Env, case: str, code: str) -> None:
+    """Never a Deny (API Gateway would answer a bare 403): the `$connect` function refuses it with the code."""
+    from a2g.errors import Unauthenticated
+
+    token = {"missing": None, "garbage": "garbage"}.get(case, env.token())
     if case == "expired":
         env.clock.advance(minutes=16)
     answer = handle_authorizer_event(ws_event(token), env.authorizer)
-    assert answer["policyDocument"]["Statement"][0]["Effect"] == "Deny"
-    assert answer["context"] == {}
+    assert answer["principalId"] == "anonymous" and answer["context"] == {"denied": code}
+    with pytest.raises(Unauthenticated) as refused:
+        principal_from_event({"requestContext": {"authorizer": answer["context"]}})
+    assert refused.value.code == code
+
+
+def test_ws_pending_user_is_let_through_for_connect_to_refuse(env: Env) -> None:
+    answer = handle_authorizer_event(ws_event(env.token("PENDING")), env.authorizer)
+    principal = principal_from_event({"requestContext": {"authorizer": answer["context"]}})
+    assert principal is not None and not principal.is_approved  # functions/ws_connect answers 403 pending_approval
 
 
 # --- role changes reach tokens within 5 s (issue 20, item 10) ----------------------------------------------

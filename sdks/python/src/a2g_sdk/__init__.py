@@ -1,5 +1,5 @@
 """a2g-sdk: the A2G Agent Platform from an agent developer's code — register and update agents, publish
-them, start chat sessions, read their traces and stream chat runs. Sync (`Client`) and async (`AsyncClient`).
+them, start chat sessions (with files), read and watch their traces, stream, stop and redo chat runs. Sync (`Client`) and async (`AsyncClient`).
 
     from a2g_sdk import Client
     with Client("http://127.0.0.1:3000", api_key="a2g_sk_...") as a2g:
@@ -31,24 +31,31 @@ from a2g_sdk.errors import (
 from a2g_sdk.models import (
     Agent,
     AgentPage,
+    ApiKey,
     ChatMessage,
+    FileDownload,
+    FileInfo,
     Me,
     MessagePage,
+    NewApiKey,
     RegisteredAgent,
     RunEvent,
     Session,
     SessionPage,
+    StopAck,
     TraceEntry,
     TracePage,
+    TracePush,
 )
 
 __version__ = "0.2.0"
 
 __all__ = [
-    "CREDENTIAL_REFUSALS", "A2GError", "Agent", "AgentPage", "AsyncClient", "AuthenticationFailed", "ChatMessage", "Client",
-    "ConfigurationError", "Conflict", "ConnectionFailed", "InvalidRequest", "Me", "MessagePage", "NotFound",
-    "PayloadTooLarge", "PermissionDenied", "RateLimited", "RegisteredAgent", "RunEvent", "RunFailed",
-    "RunTimedOut", "ServerError", "Session", "SessionPage", "TraceEntry", "TracePage", "UnexpectedResponse",
+    "CREDENTIAL_REFUSALS", "A2GError", "Agent", "AgentPage", "ApiKey", "AsyncClient", "AuthenticationFailed",
+    "ChatMessage", "Client", "ConfigurationError", "Conflict", "ConnectionFailed", "FileDownload", "FileInfo",
+    "InvalidRequest", "Me", "MessagePage", "NewApiKey", "NotFound", "PayloadTooLarge", "PermissionDenied",
+    "RateLimited", "RegisteredAgent", "RunEvent", "RunFailed", "RunTimedOut", "ServerError", "Session",
+    "SessionPage", "StopAck", "TraceEntry", "TracePage", "TracePush", "UnexpectedResponse",
     "UpstreamError", "__version__", "card_from_a2a", "card_from_adk", "card_from_langgraph", "register",
     "registration_body",
 ]

@@ -13,14 +13,17 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 from a2g_sdk.errors import (
+    A2GError,
     ConfigurationError,
+    InvalidRequest,
+    PayloadTooLarge,
     RunFailed,
     ServerError,
     UnexpectedResponse,
     error_for_code,
     error_for_status,
 )
-from a2g_sdk.models import ChatMessage, RunEvent
+from a2g_sdk.models import ChatMessage, RunEvent, StopAck, TracePush
 
 API_KEY_ENV = "A2G_API_KEY"
 TOKEN_ENV = "A2G_TOKEN"
@@ -164,6 +167,59 @@ def expect_object(body: Any, what: str) -> dict[str, Any]:
     return body
 
 
+# --- file uploads ------------------------------------------------------------------------------------------
+
+def upload_form(ticket: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """(URL, form fields) of the presigned POST `POST /api/files` answered: the bytes go straight to storage,
+    never through the API, with every field and then `file` last (as S3 requires)."""
+    upload = ticket.get("upload")
+    if not isinstance(upload, dict) or not isinstance(upload.get("url"), str) \
+            or not isinstance(upload.get("fields"), dict) or not isinstance(ticket.get("file"), dict):
+        raise UnexpectedResponse("announcing the file: the platform's answer has no upload form")
+    return upload["url"], {str(k): str(v) for k, v in upload["fields"].items()}
+
+
+def check_upload(status: int, text: str, file_name: str) -> None:
+    """Storage's answer to the presigned POST: 2xx, or why it refused (its XML `<Code>`)."""
+    if 200 <= status < 300:
+        return
+    found = re.search(r"<Code>([^<]+)</Code>", text)
+    code = found.group(1) if found else f"http_{status}"
+    if code == "EntityTooLarge":
+        raise PayloadTooLarge(f"storage refused {file_name!r}: it is larger than announced or than the "
+                              "platform allows", status=status, code="upload_too_large")
+    raise InvalidRequest(f"storage refused the upload of {file_name!r} ({code}): the upload form may have "
+                         "expired, or the bytes differ from what was announced", status=status, code="upload_refused")
+
+
+def checked_download(status: int, content: bytes, file_id: str) -> bytes:
+    if 200 <= status < 300:
+        return content
+    raise UnexpectedResponse(f"storage answered HTTP {status} for the file {file_id}: its download link may have "
+                             "expired; read it again", status=status)
+
+
+def file_bytes(data: bytes | str | os.PathLike[str], file_name: str | None) -> tuple[bytes, str]:
+    """(the bytes, the file name) of `upload_file`'s argument: bytes need a `file_name`, a path gives one."""
+    if isinstance(data, bytes):
+        if not file_name:
+            raise ValueError("pass file_name= with bytes")
+        return data, file_name
+    path = os.fspath(data)
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the file {path!r}: {exc.strerror or exc}", code="unreadable_file") from exc
+    return content, file_name or os.path.basename(path)
+
+
+def guess_type(file_name: str, content_type: str | None) -> str:
+    import mimetypes
+
+    return content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+
 # --- chat runs over the WebSocket ---------------------------------------------------------------------------
 
 def ws_connect_url(settings: Settings) -> str:
@@ -174,12 +230,92 @@ def ws_connect_url(settings: Settings) -> str:
 
 
 def invoke_frame(session_id: str, message: str, attachments: Sequence[str] | None,
-                 request_id: str | None) -> tuple[str, str]:
-    """(the JSON text to send, the request id every push of this run echoes)."""
+                 request_id: str | None, replaces: str | None = None) -> tuple[str, str]:
+    """(the JSON text to send, the request id every push of this run echoes).
+
+    `replaces`: the id of the session's last user message, which this one replaces with its answer (the web
+    app's Edit and resend, Regenerate and Retry); any other id is refused as `Conflict` `not_last_message`."""
     rid = request_id or "sdk-" + secrets.token_hex(8)
-    frame = {"action": "invoke", "session_id": session_id, "message": message,
-             "attachments": list(attachments or []), "request_id": rid}
+    frame: dict[str, Any] = {"action": "invoke", "session_id": session_id, "message": message,
+                             "attachments": list(attachments or []), "request_id": rid}
+    if replaces is not None:
+        frame["replaces"] = replaces
     return json.dumps(frame), rid
+
+
+def cancel_frame(session_id: str, request_id: str | None) -> str:
+    """Stop: the run with this request id (without one, whichever run of the session started before it)."""
+    frame = {"action": "cancel", "session_id": session_id}
+    if request_id is not None:
+        frame["request_id"] = request_id
+    return json.dumps(frame)
+
+
+def subscribe_frame(trace_id: str) -> str:
+    if not isinstance(trace_id, str) or not trace_id:
+        raise ValueError("trace_id must be a non-empty string")
+    return json.dumps({"action": "subscribe", "trace_id": trace_id})
+
+
+def _gateway_word(push: Mapping[str, Any], action: str) -> None:
+    """API Gateway's own answer to a message (it carries `connectionId`), as the typed error it means."""
+    gateway = push.get("message")
+    if gateway == "Forbidden":
+        raise UnexpectedResponse(f"the WebSocket has no `{action}` route: is this the A2G platform's "
+                                 "WebSocket URL?", code=f"no_{action}_route")
+    if gateway == "Internal server error":
+        raise ServerError(f"the platform failed while handling `{action}`", code="internal_error")
+    # e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
+
+
+def _refusal(push: Mapping[str, Any], fallback: str) -> A2GError:
+    error: Mapping[str, Any] = push["error"] if isinstance(push.get("error"), dict) else {}
+    return error_for_code(str(error.get("code") or "error"), str(error.get("message") or fallback))
+
+
+def _platform_push(raw: str | bytes, action: str) -> dict[str, Any] | None:
+    """A push of the platform's as a dict; None for anything else (API Gateway's own word raises if it is
+    a failure of our `action`)."""
+    try:
+        push = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(push, dict):
+        return None
+    if "connectionId" in push:
+        _gateway_word(push, action)
+        return None
+    return push
+
+
+def read_cancel_reply(raw: str | bytes) -> StopAck | None:
+    """The answer to a `cancel`: `stopping` (returned), its refusal (raised), or None for anything else."""
+    push = _platform_push(raw, "cancel")
+    if push is None:
+        return None
+    if push.get("type") == "stopping":
+        return push  # type: ignore[return-value]
+    if push.get("type") == "error" and push.get("action") == "cancel":
+        raise _refusal(push, "the Stop was refused")
+    return None
+
+
+TRACE_PUSHES = ("trace.entry", "trace.running", "trace.entry_removed", "trace.cleared")
+
+
+def read_trace_push(raw: str | bytes, trace_id: str) -> TracePush | Literal["subscribed"] | None:
+    """A live push of this trace, "subscribed" once the feed started, a refusal (raised), or None."""
+    push = _platform_push(raw, "subscribe")
+    if push is None:
+        return None
+    kind = push.get("type")
+    if kind == "error" and push.get("action") == "subscribe":
+        raise _refusal(push, "the subscription was refused")
+    if push.get("trace_id") != trace_id:
+        return None
+    if kind == "subscribed":
+        return "subscribed"
+    return push if kind in TRACE_PUSHES else None  # type: ignore[return-value]
 
 
 def read_push(raw: str | bytes, request_id: str) -> RunEvent | None:
@@ -194,17 +330,10 @@ def read_push(raw: str | bytes, request_id: str) -> RunEvent | None:
         return None
     if not isinstance(push, dict) or push.get("request_id") != request_id:
         if isinstance(push, dict) and "connectionId" in push:  # API Gateway's own word about our message
-            gateway = push.get("message")
-            if gateway == "Forbidden":
-                raise UnexpectedResponse("the WebSocket has no `invoke` route: is this the A2G platform's "
-                                         "WebSocket URL?", code="no_invoke_route")
-            if gateway == "Internal server error":
-                raise ServerError("the platform failed while starting the run", code="internal_error")
-            # e.g. "Endpoint request timed out" after 29 s: the run goes on and keeps pushing.
+            _gateway_word(push, "invoke")
         return None
     if push.get("type") == "error" and push.get("message") is None:
-        error: dict[str, Any] = push["error"] if isinstance(push.get("error"), dict) else {}
-        raise error_for_code(str(error.get("code") or "error"), str(error.get("message") or "the run was refused"))
+        raise _refusal(push, "the run was refused")  # e.g. Conflict not_last_message: a stale `replaces`
     return push  # type: ignore[return-value]
 
 

@@ -85,5 +85,31 @@ def trace_entry(trace_id: str, entry_id: str) -> Call:
     return Call("GET", f"/api/logs/{seg(entry_id)}", params={"trace_id": trace_id}, what="reading the trace entry")
 
 
-def clear_trace(trace_id: str) -> Call:
-    return Call("DELETE", "/api/logs", params={"trace_id": trace_id}, what="clearing the trace")
+def clear_trace(trace_id: str, up_to: str | None) -> Call:
+    params: dict[str, str | int] = {"trace_id": trace_id}
+    if up_to is not None:
+        params["up_to"] = up_to
+    return Call("DELETE", "/api/logs", params=params, what="clearing the trace")
+
+
+def create_upload(session_id: str, file_name: str, content_type: str, size: int) -> Call:
+    body = {"session_id": session_id, "file_name": file_name, "content_type": content_type, "size": size}
+    return Call("POST", "/api/files", json=body, what="announcing the file")
+
+
+def get_file(file_id: str) -> Call:
+    return Call("GET", f"/api/files/{seg(file_id)}", what="reading the file")
+
+
+# API keys: the platform lets only a signed-in person (an access token) manage them; a key cannot mint keys.
+def list_api_keys(include_revoked: bool) -> Call:
+    params: dict[str, str | int] = {"include_revoked": "true"} if include_revoked else {}
+    return Call("GET", "/api/api-keys", params=params, what="listing your API keys")
+
+
+def create_api_key(name: str | None) -> Call:
+    return Call("POST", "/api/api-keys", json=_drop_none({"name": name}), what="creating an API key")
+
+
+def revoke_api_key(key_id: str) -> Call:
+    return Call("DELETE", f"/api/api-keys/{seg(key_id)}", what="revoking the API key")

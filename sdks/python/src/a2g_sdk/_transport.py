@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from a2g_sdk.errors import A2GError, AuthenticationFailed, ConnectionFailed, RunTimedOut, UnexpectedResponse
+from a2g_sdk.errors import (
+    A2GError,
+    AuthenticationFailed,
+    ConnectionFailed,
+    RunTimedOut,
+    UnexpectedResponse,
+    error_for_status,
+)
 
 
 def connection_error(exc: httpx.HTTPError, base_url: str, what: str) -> A2GError:
@@ -29,6 +36,9 @@ def websocket_error(exc: BaseException, ws_url: str) -> A2GError:
 
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
+        said = _refused_handshake(status, exc.response.body)
+        if said is not None:  # the platform's $connect said why (401 with the credential's code, 403 pending)
+            return said
         if status in (401, 403):
             return AuthenticationFailed(
                 f"the platform refused the WebSocket at {ws_url}: the API key or token is wrong, expired or "
@@ -43,5 +53,17 @@ def websocket_error(exc: BaseException, ws_url: str) -> A2GError:
     return ConnectionFailed(f"cannot open the WebSocket at {ws_url} ({_reason(exc)})")
 
 
-def run_timed_out(timeout: float) -> RunTimedOut:
-    return RunTimedOut(f"the agent's run sent nothing for {timeout:g} seconds")
+def _refused_handshake(status: int, body: bytes | None) -> A2GError | None:
+    import json
+
+    try:
+        envelope = json.loads(body or b"").get("error")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("message"), str):
+        return None
+    return error_for_status(status, {"error": envelope}, "", "")
+
+
+def run_timed_out(timeout: float, what: str = "the agent's run") -> RunTimedOut:
+    return RunTimedOut(f"{what} sent nothing for {timeout:g} seconds")

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import httpx
+from websockets.exceptions import WebSocketException
 
 from a2g_sdk import _routes as routes
 from a2g_sdk._core import (
@@ -22,28 +24,46 @@ from a2g_sdk._core import (
     Call,
     Settings,
     as_card,
+    cancel_frame,
+    check_upload,
+    checked_download,
     expect_object,
+    file_bytes,
     final_message,
+    guess_type,
     invoke_frame,
     is_last,
     read_answer,
+    read_cancel_reply,
     read_push,
+    read_trace_push,
+    subscribe_frame,
+    upload_form,
     ws_connect_url,
 )
 from a2g_sdk._transport import connection_error, run_timed_out, websocket_error
 from a2g_sdk.models import (
     Agent,
     AgentPage,
+    ApiKey,
     ChatMessage,
+    FileDownload,
+    FileInfo,
     Me,
     MessagePage,
+    NewApiKey,
     RegisteredAgent,
     RunEvent,
     Session,
     SessionPage,
+    StopAck,
     TraceEntry,
     TracePage,
+    TracePush,
 )
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 
 class AsyncClient:
@@ -172,21 +192,77 @@ class AsyncClient:
     async def trace_entry(self, trace_id: str, entry_id: str) -> TraceEntry:
         return cast(TraceEntry, await self._object(routes.trace_entry(trace_id, entry_id)))
 
-    async def clear_trace(self, trace_id: str) -> int:
-        return int((await self._object(routes.clear_trace(trace_id))).get("deleted", 0))
+    async def clear_trace(self, trace_id: str, *, up_to: str | None = None) -> int:
+        return int((await self._object(routes.clear_trace(trace_id, up_to))).get("deleted", 0))
+
+    async def watch_trace(self, trace_id: str, *, timeout: float | None = None) -> AsyncIterator[TracePush]:
+        """See `Client.watch_trace`: the trace's live pushes until you stop iterating."""
+        frame = subscribe_frame(trace_id)
+        connection = await self._ws()
+        try:
+            await connection.send(frame)
+            while True:
+                try:
+                    raw = await asyncio.wait_for(connection.recv(), timeout)
+                except TimeoutError:
+                    raise run_timed_out(timeout or 0, "the trace") from None
+                push = read_trace_push(raw, trace_id)
+                if push is not None and push != "subscribed":
+                    yield push
+        except (OSError, WebSocketException) as exc:
+            raise websocket_error(exc, self.settings.ws_url) from exc
+        finally:
+            await connection.close()
+
+    async def upload_file(self, session_id: str, data: bytes | str | os.PathLike[str], *,
+                          file_name: str | None = None, content_type: str | None = None) -> FileInfo:
+        """See `Client.upload_file`."""
+        content, name = file_bytes(data, file_name)
+        call = routes.create_upload(session_id, name, guess_type(name, content_type), len(content))
+        ticket = await self._object(call)
+        url, fields = upload_form(ticket)
+        try:
+            sent = await self._http.post(url, data=fields, files={"file": (name, content, call.json["content_type"])})
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, url, "uploading the file") from exc
+        check_upload(sent.status_code, sent.text, name)
+        return cast(FileInfo, ticket["file"])
+
+    async def get_file(self, file_id: str) -> FileDownload:
+        return cast(FileDownload, await self._object(routes.get_file(file_id)))
+
+    async def download_file(self, file_id: str) -> bytes:
+        url = (await self.get_file(file_id))["url"]
+        try:
+            fetched = await self._http.get(url)
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, url, "downloading the file") from exc
+        return checked_download(fetched.status_code, fetched.content, file_id)
+
+    async def list_api_keys(self, *, include_revoked: bool = False) -> list[ApiKey]:
+        return cast(list[ApiKey], (await self._object(routes.list_api_keys(include_revoked)))["items"])
+
+    async def create_api_key(self, name: str | None = None) -> NewApiKey:
+        return cast(NewApiKey, await self._object(routes.create_api_key(name)))
+
+    async def revoke_api_key(self, key_id: str) -> None:
+        await self._send(routes.revoke_api_key(key_id))
+
+    async def _ws(self) -> ClientConnection:
+        from websockets.asyncio.client import connect
+
+        try:
+            return await connect(ws_connect_url(self.settings), open_timeout=self._timeout, max_size=2**22)
+        except (OSError, WebSocketException, TimeoutError) as exc:
+            raise websocket_error(exc, self.settings.ws_url) from exc
 
     async def invoke(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
-                     timeout: float = DEFAULT_RUN_TIMEOUT, request_id: str | None = None) -> AsyncIterator[RunEvent]:
-        """See `Client.invoke`."""
-        from websockets.asyncio.client import connect
-        from websockets.exceptions import WebSocketException
-
-        frame, rid = invoke_frame(session_id, message, attachments, request_id)
+                     replaces: str | None = None, timeout: float = DEFAULT_RUN_TIMEOUT,
+                     request_id: str | None = None) -> AsyncIterator[RunEvent]:
+        """See `Client.invoke` (`replaces`: Edit and resend / Regenerate of the last question)."""
+        frame, rid = invoke_frame(session_id, message, attachments, request_id, replaces)
         url = self.settings.ws_url
-        try:
-            connection = await connect(ws_connect_url(self.settings), open_timeout=self._timeout, max_size=2**22)
-        except (OSError, WebSocketException, TimeoutError) as exc:
-            raise websocket_error(exc, url) from exc
+        connection = await self._ws()
         try:
             await connection.send(frame)
             while True:
@@ -206,9 +282,29 @@ class AsyncClient:
             await connection.close()
 
     async def chat(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
-                   timeout: float = DEFAULT_RUN_TIMEOUT) -> ChatMessage:
+                   replaces: str | None = None, timeout: float = DEFAULT_RUN_TIMEOUT) -> ChatMessage:
         last: RunEvent | None = None
-        async for event in self.invoke(session_id, message, attachments=attachments, timeout=timeout):
+        async for event in self.invoke(session_id, message, attachments=attachments, replaces=replaces,
+                                       timeout=timeout):
             last = event
         assert last is not None
         return final_message(last)
+
+    async def cancel(self, session_id: str, *, request_id: str | None = None) -> StopAck:
+        """See `Client.cancel`: Stop a running chat run; its `invoke` then yields the `stopped` message."""
+        frame = cancel_frame(session_id, request_id)
+        connection = await self._ws()
+        try:
+            await connection.send(frame)
+            while True:
+                try:
+                    raw = await asyncio.wait_for(connection.recv(), self._timeout)
+                except TimeoutError:
+                    raise run_timed_out(self._timeout, "the Stop") from None
+                ack = read_cancel_reply(raw)
+                if ack is not None:
+                    return ack
+        except (OSError, WebSocketException) as exc:
+            raise websocket_error(exc, self.settings.ws_url) from exc
+        finally:
+            await connection.close()

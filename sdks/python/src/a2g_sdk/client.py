@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import httpx
+from websockets.exceptions import WebSocketException
 
 from a2g_sdk import _routes as routes
 from a2g_sdk._core import (
@@ -27,13 +29,22 @@ from a2g_sdk._core import (
     Call,
     Settings,
     as_card,
+    cancel_frame,
+    check_upload,
+    checked_download,
     expect_object,
+    file_bytes,
     final_message,
+    guess_type,
     invoke_frame,
     is_last,
     read_answer,
+    read_cancel_reply,
     read_push,
+    read_trace_push,
     registration_body,
+    subscribe_frame,
+    upload_form,
     ws_connect_url,
 )
 from a2g_sdk._transport import connection_error, run_timed_out, websocket_error
@@ -41,16 +52,25 @@ from a2g_sdk.errors import A2GError
 from a2g_sdk.models import (
     Agent,
     AgentPage,
+    ApiKey,
     ChatMessage,
+    FileDownload,
+    FileInfo,
     Me,
     MessagePage,
+    NewApiKey,
     RegisteredAgent,
     RunEvent,
     Session,
     SessionPage,
+    StopAck,
     TraceEntry,
     TracePage,
+    TracePush,
 )
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 __all__ = ["API_KEY_ENV", "PLATFORM_URL_ENV", "REGISTER_PATH", "A2GError", "Client", "register",
            "registration_body"]
@@ -200,29 +220,95 @@ class Client:
         """One entry whole (pages carry long entries cut, with `truncated`)."""
         return cast(TraceEntry, self._object(routes.trace_entry(trace_id, entry_id)))
 
-    def clear_trace(self, trace_id: str) -> int:
-        """Delete every entry of the trace; returns how many."""
-        return int(self._object(routes.clear_trace(trace_id)).get("deleted", 0))
+    def clear_trace(self, trace_id: str, *, up_to: str | None = None) -> int:
+        """Delete the trace's entries (with `up_to`, an ISO time: those made at or before it); how many."""
+        return int(self._object(routes.clear_trace(trace_id, up_to)).get("deleted", 0))
+
+    def watch_trace(self, trace_id: str, *, timeout: float | None = None) -> Iterator[TracePush]:
+        """The trace live, as the web app's trace panel shows it: every push of LLM calls made on it from now
+        on (`trace.running` while a call streams, `trace.entry` when it ends, ...) until you stop iterating.
+        A trace that is not yours raises `NotFound`; `timeout`: seconds of silence before `RunTimedOut`."""
+        frame = subscribe_frame(trace_id)
+        connection = self._ws()
+        try:
+            connection.send(frame)
+            while True:
+                try:
+                    raw = connection.recv(timeout=timeout)
+                except TimeoutError:
+                    raise run_timed_out(timeout or 0, "the trace") from None
+                push = read_trace_push(raw, trace_id)
+                if push is not None and push != "subscribed":
+                    yield push
+        except (OSError, WebSocketException) as exc:
+            raise websocket_error(exc, self.settings.ws_url) from exc
+        finally:  # also when the caller stops iterating: a normal close, not `with`'s 1011 on GeneratorExit
+            connection.close()
+
+    # --- files --------------------------------------------------------------------------------------------
+    def upload_file(self, session_id: str, data: bytes | str | os.PathLike[str], *, file_name: str | None = None,
+                    content_type: str | None = None) -> FileInfo:
+        """Attach a file to a chat session, as the web app's paperclip does: the platform hands out a presigned
+        form and the bytes go straight to storage. Pass the result's `file_id` in `attachments=`."""
+        content, name = file_bytes(data, file_name)
+        call = routes.create_upload(session_id, name, guess_type(name, content_type), len(content))
+        ticket = self._object(call)
+        url, fields = upload_form(ticket)
+        try:
+            sent = self._http.post(url, data=fields, files={"file": (name, content, call.json["content_type"])})
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, url, "uploading the file") from exc
+        check_upload(sent.status_code, sent.text, name)
+        return cast(FileInfo, ticket["file"])
+
+    def get_file(self, file_id: str) -> FileDownload:
+        """A file of one of your sessions with a short-lived download `url`."""
+        return cast(FileDownload, self._object(routes.get_file(file_id)))
+
+    def download_file(self, file_id: str) -> bytes:
+        """The bytes of a file of one of your sessions."""
+        url = self.get_file(file_id)["url"]
+        try:
+            fetched = self._http.get(url)
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, url, "downloading the file") from exc
+        return checked_download(fetched.status_code, fetched.content, file_id)
+
+    # --- API keys (a signed-in person's access token only: a key cannot mint or revoke keys) ---------------
+    def list_api_keys(self, *, include_revoked: bool = False) -> list[ApiKey]:
+        return cast(list[ApiKey], self._object(routes.list_api_keys(include_revoked))["items"])
+
+    def create_api_key(self, name: str | None = None) -> NewApiKey:
+        """A new key; its `key` is shown this once. With an API key as the credential: `PermissionDenied`."""
+        return cast(NewApiKey, self._object(routes.create_api_key(name)))
+
+    def revoke_api_key(self, key_id: str) -> None:
+        self._send(routes.revoke_api_key(key_id))
 
     # --- chat runs ----------------------------------------------------------------------------------------
+    def _ws(self) -> ClientConnection:
+        from websockets.sync.client import connect
+
+        try:
+            return connect(ws_connect_url(self.settings), open_timeout=self._timeout, max_size=2**22)
+        except (OSError, WebSocketException) as exc:
+            raise websocket_error(exc, self.settings.ws_url) from exc
+
     def invoke(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
-               timeout: float = DEFAULT_RUN_TIMEOUT, request_id: str | None = None) -> Iterator[RunEvent]:
+               replaces: str | None = None, timeout: float = DEFAULT_RUN_TIMEOUT,
+               request_id: str | None = None) -> Iterator[RunEvent]:
         """Run the session's agent on `message`, yielding its pushes as they come: run_started, chunk...,
         progress, and last `message` (the saved answer) or `error` (the agent failed; saved as well).
 
+        `replaces`: the id of the session's last user message; this one takes its place and the old question
+        and answer are deleted (the web app's Edit and resend, Regenerate, Retry). Any other id raises
+        `Conflict` (`not_last_message`). `request_id` names the run for `cancel` (every push echoes it).
         A run the platform refuses (no such session, empty message) raises the typed error instead.
         `timeout` is how long to wait for the next push.
         """
-        from websockets.exceptions import WebSocketException
-        from websockets.sync.client import connect
-
-        frame, rid = invoke_frame(session_id, message, attachments, request_id)
+        frame, rid = invoke_frame(session_id, message, attachments, request_id, replaces)
         url = self.settings.ws_url
-        try:
-            connection = connect(ws_connect_url(self.settings), open_timeout=self._timeout, max_size=2**22)
-        except (OSError, WebSocketException) as exc:
-            raise websocket_error(exc, url) from exc
-        with connection:
+        with self._ws() as connection:
             try:
                 connection.send(frame)
                 while True:
@@ -240,13 +326,36 @@ class Client:
                 raise websocket_error(exc, url) from exc
 
     def chat(self, session_id: str, message: str, *, attachments: Sequence[str] | None = None,
-             timeout: float = DEFAULT_RUN_TIMEOUT) -> ChatMessage:
+             replaces: str | None = None, timeout: float = DEFAULT_RUN_TIMEOUT) -> ChatMessage:
         """Run the agent and return its saved answer; `RunFailed` when the agent failed."""
         last: RunEvent | None = None
-        for event in self.invoke(session_id, message, attachments=attachments, timeout=timeout):
+        for event in self.invoke(session_id, message, attachments=attachments, replaces=replaces,
+                                 timeout=timeout):
             last = event
         assert last is not None  # invoke yields until a last event or raises
         return final_message(last)
+
+    def cancel(self, session_id: str, *, request_id: str | None = None) -> StopAck:
+        """Stop a running chat run (the web app's Stop): the one `invoke` named `request_id`, or, without it,
+        whichever run of the session started before now. The run then ends within about a second with a
+        `message` whose status is `stopped` and whose content is what had streamed; `invoke` yields it.
+
+        Safe from another thread, or from inside the `for event in invoke(...)` loop: the Stop travels on a
+        connection of its own. A session that is not yours raises `NotFound`."""
+        frame = cancel_frame(session_id, request_id)
+        with self._ws() as connection:
+            try:
+                connection.send(frame)
+                while True:
+                    try:
+                        raw = connection.recv(timeout=self._timeout)
+                    except TimeoutError:
+                        raise run_timed_out(self._timeout, "the Stop") from None
+                    ack = read_cancel_reply(raw)
+                    if ack is not None:
+                        return ack
+            except (OSError, WebSocketException) as exc:
+                raise websocket_error(exc, self.settings.ws_url) from exc
 
 
 def register(

@@ -117,6 +117,8 @@ _BY_CODE: dict[str, type[A2GError]] = {
     "unauthenticated": AuthenticationFailed, "forbidden": PermissionDenied,
     "pending_approval": PermissionDenied, "not_found": NotFound, "validation_error": InvalidRequest,
     "conflict": Conflict, "payload_too_large": PayloadTooLarge, "throttled": RateLimited,
+    "trace_not_found": NotFound, "not_last_message": Conflict, "session_required": PermissionDenied, "internal_error": ServerError,
+    "storage_unavailable": ServerError,
 }
 
 

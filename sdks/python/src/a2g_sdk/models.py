@@ -161,10 +161,11 @@ class Me(TypedDict, total=False):
 class RunEvent(TypedDict, total=False):
     """One push of a chat run (`invoke`): `type` is run_started, chunk, progress, message or error.
 
-    - run_started: `message` is the saved user message;
+    - run_started: `message` is the saved user message; `replaced` the ids an invoke's `replaces` deleted;
     - chunk: `delta` is the next piece of the answer;
     - progress: the agent is still working (`text` when it said what, `elapsed_ms`);
-    - message: the run ended; `message` is the saved assistant message;
+    - message: the run ended; `message` is the saved assistant message (status `stopped` after `cancel`:
+      what had streamed);
     - error: the run ended with the agent's error; `error` {code, message} and the saved error `message`.
     """
 
@@ -176,9 +177,72 @@ class RunEvent(TypedDict, total=False):
     elapsed_ms: int
     message: ChatMessage | None
     error: MessageError
+    replaced: list[str]
+
+
+class StopAck(TypedDict):
+    """The answer to `cancel`: the Stop is recorded; the run ends within about a second."""
+
+    type: Literal["stopping"]
+    session_id: str
+    request_id: str | None
+
+
+class TracePush(TypedDict, total=False):
+    """A live push of a watched trace (`watch_trace`):
+
+    - trace.running: an LLM call in flight (`entry` has `entry_id`, `status: running`, then `output_text`
+      with `partial: true` as its answer streams);
+    - trace.entry: a finished call (`entry`, the same shape as `trace()` items; the running one it replaces
+      has the same `entry_id`);
+    - trace.entry_removed: `entry_id` was merged into `merged_into`;
+    - trace.cleared: every entry was deleted.
+    """
+
+    type: Literal["trace.entry", "trace.running", "trace.entry_removed", "trace.cleared"]
+    trace_id: str
+    entry: TraceEntry
+    entry_id: str
+    merged_into: str | None
+
+
+class FileInfo(TypedDict):
+    """An uploaded file (`upload_file`); pass `file_id` in `attachments=` of `invoke` / `chat`."""
+
+    file_id: str
+    file_name: str
+    content_type: str
+    size: int
+    previewable: bool
+    session_id: str
+    created_at: str
+
+
+class FileDownload(FileInfo):
+    url: str  # short-lived
+    expires_in: int
+
+
+class _ApiKeyRequired(TypedDict):
+    id: str
+    name: str | None
+    masked: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+    status: Literal["active", "revoked"]
+
+
+class ApiKey(_ApiKeyRequired):
+    """A key as its owner sees it: masked."""
+
+
+class NewApiKey(_ApiKeyRequired):
+    key: str  # the key itself: shown this once
 
 
 __all__ = [
-    "Agent", "AgentPage", "AgentStatus", "ChatMessage", "Endpoint", "Framework", "Me", "MessageError",
-    "MessagePage", "RegisteredAgent", "RunEvent", "Session", "SessionPage", "Skill", "TraceEntry", "TracePage",
+    "Agent", "AgentPage", "AgentStatus", "ApiKey", "ChatMessage", "Endpoint", "FileDownload", "FileInfo",
+    "Framework", "Me", "MessageError", "MessagePage", "NewApiKey", "RegisteredAgent", "RunEvent", "Session",
+    "SessionPage", "Skill", "StopAck", "TraceEntry", "TracePage", "TracePush",
 ]

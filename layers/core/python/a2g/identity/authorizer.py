@@ -5,8 +5,8 @@
   every route that needs approval refuses them itself (`ApprovedPrincipal`, `AdminPrincipal`).
 - WebSocket `$connect` (REQUEST authorizer): browsers cannot set headers on a WebSocket, so the credential is
   the `token` query parameter (an `Authorization` header is accepted too, for non-browser clients). The answer
-  is an IAM policy allowing or denying the connection's `methodArn`. PENDING users are denied here: nothing
-  over the WebSocket is for them.
+  is an IAM policy allowing the connection's `methodArn`; PENDING users are refused by `$connect` itself:
+  nothing over the WebSocket is for them.
 
 The credential is a platform access token or a platform API key (recognised by its `a2g_sk_` prefix). Keys
 are looked up without the in-process cache, so a revoked key is refused on the very next request. An access
@@ -19,8 +19,9 @@ An HTTP API request whose credential is refused is not denied (API Gateway would
 same `403 {"message": "Forbidden"}`): it is allowed with the marker `{"denied": "<code>"}` and no identity, and
 the functions answer it `401 {"error": {"code", "message"}}` before any handler runs
 (`a2g.identity.principal.check_authorizer_verdict`). The codes: `credential_required`, `invalid_api_key`,
-`revoked_api_key`, `invalid_token`, `token_expired`, `account_removed`. A WebSocket `$connect` is still denied
-(a browser cannot read the refusal's body anyway).
+`revoked_api_key`, `invalid_token`, `token_expired`, `account_removed`. A WebSocket `$connect` is handled
+the same way: the `$connect` function (functions/ws_connect) refuses it with 401 and the code, or 403
+`pending_approval`.
 """
 
 from __future__ import annotations
@@ -150,14 +151,18 @@ def _http(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any
 
 
 def _websocket(event: dict[str, Any], authorizer: RequestAuthorizer) -> dict[str, Any]:
+    """Never a Deny either: API Gateway answers a denied `$connect` with a bare 403, the same for a wrong key,
+    an expired token and an account awaiting approval. A refused credential is allowed with only its reason
+    (`{"denied": code}`), a PENDING user with their identity, and the `$connect` function refuses both, 401
+    with the code or 403 `pending_approval`: that route's own status (and body) is what the client gets.
+    No connection exists until `$connect` answers 2xx, so no other route can see such a caller."""
     query = event.get("queryStringParameters") or {}
     credential = query.get("token") or bearer_credential(_headers(event).get("authorization"))
-    principal = authorizer.principal_for(credential)
     method_arn = str(event.get("methodArn") or "*")
-    if principal is None or not principal.is_approved:
-        reason = "no valid credential" if principal is None else "pending approval"
-        logger.info("websocket connect denied", extra={"reason": reason})
-        return _policy("anonymous" if principal is None else principal.user_id, "Deny", method_arn, {})
+    try:
+        principal = authorizer.verify(credential)
+    except Unauthenticated as exc:
+        return _policy("anonymous", "Allow", method_arn, denial_context(exc.code))
     return _policy(principal.user_id, "Allow", method_arn, principal.to_context())
 
 
