@@ -59,11 +59,12 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false, 
               {agent.name}
             </Typography>
             {forUsers ? (
-              (owner || agent.owner_id) && (
-                <Typography variant="body2" color="text.secondary" className="truncate" data-testid="agent-owner">
-                  {owner
-                    ? t('operation.offeredBy', { owner: owner.team ? t('operation.ownerTeam', { owner: owner.name, team: owner.team }) : owner.name })
-                    : t('operation.offeredBy', { owner: agent.owner_id })}
+              // Wraps rather than truncating: who offers the agent is what people choose by, and a name with
+              // a team does not fit one line of a narrow card. Without a known owner nothing is shown (the
+              // owner's id means nothing to a colleague).
+              owner && (
+                <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }} data-testid="agent-owner">
+                  {t('operation.offeredBy', { owner: owner.team ? t('operation.ownerTeam', { owner: owner.name, team: owner.team }) : owner.name })}
                 </Typography>
               )
             ) : (

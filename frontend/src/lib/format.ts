@@ -44,10 +44,6 @@ export function prettyJson(v: unknown): string {
   return JSON.stringify(v, null, 2)
 }
 
-export function isoDate(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-}
-
 /** Both ends are ISO dates (YYYY-MM-DD), so they compare as strings; an empty end is left to the server. */
 export function isValidRange(from: string, to: string): boolean {
   return !from || !to || from <= to
