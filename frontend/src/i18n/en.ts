@@ -56,7 +56,7 @@ const en = {
     deleteSessionConfirm: 'Delete this conversation?', placeholder: 'Message {{name}}…', send: 'Send', stop: 'Stop',
     attach: 'Attach files', emptyTitle: 'Start a conversation', emptyHint: 'Ask {{name}} anything. Answers stream in as the agent writes them.',
     thinking: 'Thinking…', uploadFailed: 'Upload failed', untitled: 'New conversation', agentNotFound: 'This agent was not found, or it is not yours.',
-    jumpToLatest: 'Jump to the latest message', chatTab: 'Chat', traceTab: 'Trace', openSessions: 'Conversations',
+    sessionDeleted: 'Chat deleted.', jumpToLatest: 'Jump to the latest message', chatTab: 'Chat', traceTab: 'Trace', openSessions: 'Conversations',
     backToWorkspace: 'Back to My agents', backToCatalogue: 'Back to agents', showTrace: 'Show trace', hideTrace: 'Hide trace',
     sessionsPanel: 'Conversations', you: 'You', disconnected: 'Not connected — your message will be sent when the connection returns.',
     regenerate: 'Regenerate', edit: 'Edit and resend', editMessage: 'Edit your message', copyMessage: 'Copy message',

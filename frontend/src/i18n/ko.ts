@@ -58,7 +58,7 @@ const ko: Messages = {
     deleteSessionConfirm: '이 대화를 삭제할까요?', placeholder: '{{name}}에게 메시지…', send: '보내기', stop: '중지',
     attach: '파일 첨부', emptyTitle: '대화를 시작하세요', emptyHint: '{{name}}에게 무엇이든 물어보세요. 답변은 작성되는 대로 실시간으로 표시됩니다.',
     thinking: '생각 중…', uploadFailed: '업로드 실패', untitled: '새 대화', agentNotFound: '에이전트를 찾을 수 없거나 내 에이전트가 아닙니다.',
-    jumpToLatest: '최근 메시지로 이동', chatTab: '채팅', traceTab: '트레이스', openSessions: '대화 목록',
+    sessionDeleted: '대화를 삭제했습니다.', jumpToLatest: '최근 메시지로 이동', chatTab: '채팅', traceTab: '트레이스', openSessions: '대화 목록',
     backToWorkspace: '내 에이전트로', backToCatalogue: '에이전트 목록으로', showTrace: '트레이스 보기', hideTrace: '트레이스 숨기기',
     sessionsPanel: '대화 목록', you: '나', disconnected: '연결되지 않음 — 연결되면 메시지를 보냅니다.',
     regenerate: '다시 생성', edit: '수정해서 다시 보내기', editMessage: '메시지 수정', copyMessage: '메시지 복사',

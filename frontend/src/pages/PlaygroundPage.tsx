@@ -71,14 +71,19 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
 
   // The chat follows a streaming answer only while the reader is at the bottom; someone who scrolled up to
   // read keeps their place and gets a "jump to latest" button instead (as in Gemini and Open WebUI).
+  // Only a scroll up is the reader's: a streaming answer grows the content between our scroll to the bottom
+  // and its scroll event, which must not read as "the reader left the bottom".
   const followRef = useRef(true)
+  const lastTopRef = useRef(0)
   const [awayFromBottom, setAwayFromBottom] = useState(false)
   const onChatScroll = () => {
     const el = scrollRef.current
     if (!el) return
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48
-    followRef.current = atBottom
-    setAwayFromBottom(!atBottom)
+    if (atBottom) followRef.current = true
+    else if (el.scrollTop < lastTopRef.current - 1) followRef.current = false
+    lastTopRef.current = el.scrollTop
+    setAwayFromBottom(!followRef.current)
   }
   const scrollToLatest = (smooth = false) => {
     const el = scrollRef.current
