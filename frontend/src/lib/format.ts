@@ -8,11 +8,12 @@ export function formatBytes(n: number | undefined): string {
   return `${(n / 1024 / 1024 / 1024).toFixed(1)} GB`
 }
 
-export function formatTime(iso: string | undefined, locale?: string): string {
+/** A time of day; with seconds for logs (the trace), without for people (a chat message, as Gemini shows it). */
+export function formatTime(iso: string | undefined, locale?: string, { seconds = true }: { seconds?: boolean } = {}): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  return d.toLocaleTimeString(locale, seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: 'numeric', minute: '2-digit' })
 }
 
 export function formatDateTime(iso: string | undefined, locale?: string): string {
