@@ -70,9 +70,9 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   }, [chat.activeSessionId, search, setSearch])
 
   // The chat follows a streaming answer only while the reader is at the bottom; someone who scrolled up to
-  // read keeps their place and gets a "jump to latest" button instead (as in Gemini and Open WebUI).
-  // Only a scroll up is the reader's: a streaming answer grows the content between our scroll to the bottom
-  // and its scroll event, which must not read as "the reader left the bottom".
+  // read keeps their place and gets a "jump to latest" button instead (as in Gemini and Open WebUI). Only a
+  // scroll up counts as leaving: a streaming answer grows the content between our own scroll to the bottom
+  // and its scroll event, which then reads as "not at the bottom" without the reader having moved.
   const followRef = useRef(true)
   const lastTopRef = useRef(0)
   const [awayFromBottom, setAwayFromBottom] = useState(false)
