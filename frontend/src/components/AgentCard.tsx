@@ -55,7 +55,7 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false, 
         <Box className="flex items-start gap-3">
           <AgentAvatar agent={agent} />
           <Box className="min-w-0 flex-1">
-            <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} className="truncate" title={agent.name}>
+            <Typography sx={{ fontWeight: 600, fontSize: '1.05rem', display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden', overflowWrap: 'anywhere' }} title={agent.name}>
               {agent.name}
             </Typography>
             {forUsers ? (

@@ -1,6 +1,6 @@
 """Error states that offer the action that helps, on the real local runtime: a playground link to an agent
 that does not exist (or is not yours) says so in one sentence and offers the way back to the agents, never a
-Retry that cannot help; at phone and laptop width, English and Korean.
+Retry that cannot help; at phone and laptop width, English and Korean (whose lines break between words).
 Screenshots: tests/e2e/ui/screenshots/error-missing-agent-<width>-<language>-<mode>.png."""
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def test_a_missing_agent_offers_the_way_back_not_a_retry(open_page, runtime: Run
         back = page.get_by_test_id("back-to-agents")
         label, heading = words[mode]
         expect(back).to_have_text(label)
+        if language == "ko":  # Korean lines break between words, not inside one ("에이전 / 트가")
+            assert state.evaluate("el => getComputedStyle(el).wordBreak") == "keep-all"
         _no_sideways_overflow(page, f"missing agent {width} {language} {mode}")
         page.screenshot(path=str(screenshot_dir / f"error-missing-agent-{width}-{language}-{mode}.png"))
         back.click()
