@@ -16,11 +16,14 @@ export function formatTime(iso: string | undefined, locale?: string, { seconds =
   return d.toLocaleTimeString(locale, seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: 'numeric', minute: '2-digit' })
 }
 
-export function formatDateTime(iso: string | undefined, locale?: string): string {
+/** A date and time; `utc` for pages whose periods are UTC days (the audit log), so an event never seems to
+ * fall outside the days it was listed for. */
+export function formatDateTime(iso: string | undefined, locale?: string, { utc = false }: { utc?: boolean } = {}): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  const zone = utc ? { timeZone: 'UTC', timeZoneName: 'short' as const } : {}
+  return d.toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...zone })
 }
 
 /** "today", "yesterday" or a date, for grouping chat sessions. */

@@ -35,3 +35,13 @@ describe('admin periods', () => {
     })
   })
 })
+
+describe('times on pages of UTC days', () => {
+  it('shows an event in UTC, on the day it was listed for', async () => {
+    const { formatDateTime } = await import('./format')
+    // 18:58 UTC on 2 Dec is 03:58 on 3 Dec in Seoul: in a period ending 2 Dec it must read as 2 Dec.
+    const shown = formatDateTime('2026-12-02T18:58:00Z', 'en-US', { utc: true })
+    expect(shown).toContain('Dec 2, 2026')
+    expect(shown).toContain('UTC')
+  })
+})
