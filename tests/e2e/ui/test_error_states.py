@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-WORDS = {
-    "en": {"missing": "This agent was not found, or it is not yours.", "development": ("Back to My agents", "My agents"),
-           "operation": ("Back to agents", None)},
-    "ko": {"missing": "에이전트를 찾을 수 없거나 내 에이전트가 아닙니다.", "development": ("내 에이전트로", "내 에이전트"),
-           "operation": ("에이전트 목록으로", None)},
-}  # fmt: skip
+MISSING = {"en": "This agent was not found, or it is not yours.", "ko": "에이전트를 찾을 수 없거나 내 에이전트가 아닙니다."}
+# Per mode: the way back's label, and the heading of the page it leads to (None: operation's search page).
+BACK: dict[str, dict[str, tuple[str, str | None]]] = {
+    "en": {"development": ("Back to My agents", "My agents"), "operation": ("Back to agents", None)},
+    "ko": {"development": ("내 에이전트로", "내 에이전트"), "operation": ("에이전트 목록으로", None)},
+}
 CASES = [(390, 844, "en"), (390, 844, "ko"), (1440, 900, "en"), (1440, 900, "ko")]
 
 
@@ -34,7 +34,6 @@ CASES = [(390, 844, "en"), (390, 844, "ko"), (1440, 900, "en"), (1440, 900, "ko"
 def test_a_missing_agent_offers_the_way_back_not_a_retry(open_page, runtime: RuntimeProcess, screenshot_dir: Path,
                                                          width: int, height: int, language: str) -> None:
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "AgentsCatalogFunction", "SessionsFunction")
-    words = WORDS[language]
     for mode, base in (("development", "/workspace"), ("operation", "/operation")):
         page: Page = open_page(width=width, height=height, session_hint=True, storage={
             "mode": mode, "colorScheme": "light", "language": language, "railExpanded": False, "tracePanelOpen": True})
@@ -43,10 +42,10 @@ def test_a_missing_agent_offers_the_way_back_not_a_retry(open_page, runtime: Run
         assert answer.ok, answer.text()
         page.goto(runtime.url(f"{base}/agents/agt_00000000000000000000000000"))
         state = page.get_by_test_id("error-state")
-        expect(state).to_have_text(words["missing"], timeout=15_000)
+        expect(state).to_have_text(MISSING[language], timeout=15_000)
         expect(page.get_by_test_id("error-action")).to_have_count(0)  # no Retry: retrying cannot find it
         back = page.get_by_test_id("back-to-agents")
-        label, heading = words[mode]
+        label, heading = BACK[language][mode]
         expect(back).to_have_text(label)
         if language == "ko":  # Korean lines break between words, not inside one ("에이전 / 트가")
             assert state.evaluate("el => getComputedStyle(el).wordBreak") == "keep-all"

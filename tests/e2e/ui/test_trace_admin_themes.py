@@ -15,6 +15,7 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
