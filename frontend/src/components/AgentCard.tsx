@@ -55,15 +55,16 @@ export function AgentCard({ agent, to, actions, reason, rank, forUsers = false, 
         <Box className="flex items-start gap-3">
           <AgentAvatar agent={agent} />
           <Box className="min-w-0 flex-1">
-            <Typography sx={{ fontWeight: 600, fontSize: '1.05rem' }} className="truncate" title={agent.name}>
+            <Typography sx={{ fontWeight: 600, fontSize: '1.05rem', display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical', overflow: 'hidden', overflowWrap: 'anywhere' }} title={agent.name}>
               {agent.name}
             </Typography>
             {forUsers ? (
-              (owner || agent.owner_id) && (
-                <Typography variant="body2" color="text.secondary" className="truncate" data-testid="agent-owner">
-                  {owner
-                    ? t('operation.offeredBy', { owner: owner.team ? t('operation.ownerTeam', { owner: owner.name, team: owner.team }) : owner.name })
-                    : t('operation.offeredBy', { owner: agent.owner_id })}
+              // Wraps rather than truncating: who offers the agent is what people choose by, and a name with
+              // a team does not fit one line of a narrow card. Without a known owner nothing is shown (the
+              // owner's id means nothing to a colleague).
+              owner && (
+                <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }} data-testid="agent-owner">
+                  {t('operation.offeredBy', { owner: owner.team ? t('operation.ownerTeam', { owner: owner.name, team: owner.team }) : owner.name })}
                 </Typography>
               )
             ) : (

@@ -28,7 +28,8 @@ export function LoadingState({ label, rows = 0 }: { label?: string; rows?: numbe
   const { t } = useTranslation()
   if (rows > 0) {
     return (
-      <Box aria-busy="true" aria-label={label ?? t('common.loading')} className="flex flex-col gap-3">
+      // role="status": an aria-label is only allowed on an element with a role (axe: aria-prohibited-attr).
+      <Box role="status" aria-busy="true" aria-label={label ?? t('common.loading')} className="flex flex-col gap-3">
         {Array.from({ length: rows }, (_, i) => (
           <Skeleton key={i} variant="rounded" height={56} />
         ))}

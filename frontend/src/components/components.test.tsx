@@ -123,3 +123,28 @@ describe('snippets', () => {
     }
   })
 })
+
+describe('LoadingState', () => {
+  it('is a named status in both shapes (an aria-label needs a role: axe aria-prohibited-attr)', async () => {
+    const { LoadingState } = await import('./States')
+    const { unmount } = render(<LoadingState rows={2} />)
+    expect(screen.getByRole('status', { name: 'Loading…' })).toHaveAttribute('aria-busy', 'true')
+    unmount()
+    render(<LoadingState />)
+    expect(screen.getByRole('status', { name: 'Loading…' })).toBeInTheDocument()
+  })
+})
+
+describe('AgentCard for users', () => {
+  it('shows who offers the agent in full, and no raw owner id when the owner is unknown', () => {
+    const long = { ...agent, owner_id: 'usr_01hxyz' }
+    const { unmount } = wrap(<AgentCard forUsers agent={long} to="/x" owner={{ name: 'Kim Ji-won', team: 'finance-operations-and-reporting' }} />)
+    const line = screen.getByTestId('agent-owner')
+    expect(line).toHaveTextContent('Offered by Kim Ji-won · finance-operations-and-reporting')
+    expect(line.className).not.toContain('truncate')
+    unmount()
+    wrap(<AgentCard forUsers agent={long} to="/x" />)
+    expect(screen.queryByTestId('agent-owner')).toBeNull()
+    expect(screen.queryByText(/usr_01hxyz/)).toBeNull()
+  })
+})

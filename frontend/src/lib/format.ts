@@ -8,18 +8,22 @@ export function formatBytes(n: number | undefined): string {
   return `${(n / 1024 / 1024 / 1024).toFixed(1)} GB`
 }
 
-export function formatTime(iso: string | undefined, locale?: string): string {
+/** A time of day; with seconds for logs (the trace), without for people (a chat message, as Gemini shows it). */
+export function formatTime(iso: string | undefined, locale?: string, { seconds = true }: { seconds?: boolean } = {}): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  return d.toLocaleTimeString(locale, seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: 'numeric', minute: '2-digit' })
 }
 
-export function formatDateTime(iso: string | undefined, locale?: string): string {
+/** A date and time; `utc` for pages whose periods are UTC days (the audit log), so an event never seems to
+ * fall outside the days it was listed for. */
+export function formatDateTime(iso: string | undefined, locale?: string, { utc = false }: { utc?: boolean } = {}): string {
   if (!iso) return ''
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  const zone = utc ? { timeZone: 'UTC', timeZoneName: 'short' as const } : {}
+  return d.toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...zone })
 }
 
 /** "today", "yesterday" or a date, for grouping chat sessions. */
@@ -42,10 +46,6 @@ export function prettyJson(v: unknown): string {
     }
   }
   return JSON.stringify(v, null, 2)
-}
-
-export function isoDate(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
 /** Both ends are ISO dates (YYYY-MM-DD), so they compare as strings; an empty end is left to the server. */

@@ -8,6 +8,7 @@ import { Alert, Box, Button, Drawer, IconButton, Tab, Tabs, Tooltip, Typography 
 import ForumRoundedIcon from '@mui/icons-material/ForumRounded'
 import ArrowBackRoundedIcon from '@mui/icons-material/ArrowBackRounded'
 import TimelineRoundedIcon from '@mui/icons-material/TimelineRounded'
+import ArrowDownwardRoundedIcon from '@mui/icons-material/ArrowDownwardRounded'
 import { useTranslation } from 'react-i18next'
 import { agentsApi } from '../api/endpoints'
 import { ApiError } from '../api/client'
@@ -32,7 +33,9 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   const { agentId = '' } = useParams()
   const [search, setSearch] = useSearchParams()
   const [agent, setAgent] = useState<Agent | null>(null)
-  const [agentError, setAgentError] = useState<string | null>(null)
+  // A missing agent (404) has nothing to retry: the page offers the way back instead; other failures are
+  // worded from their code with the action that helps.
+  const [agentError, setAgentError] = useState<{ notFound: boolean; error: unknown } | null>(null)
   const { tracePanelOpen, setTracePanelOpen } = useUiStore()
   const connection = useTraceStore((s) => s.connection)
   const chat = useChatStore()
@@ -46,8 +49,8 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
     setAgent(null)
     setAgentError(null)
     const get = mode === 'development' ? agentsApi.getMine(agentId).catch(() => agentsApi.get(agentId)) : agentsApi.get(agentId)
-    get.then(setAgent, (e) => setAgentError(e instanceof ApiError && e.status === 404 ? t('playground.agentNotFound') : errorMessage(e)))
-  }, [agentId, mode, t])
+    get.then(setAgent, (e) => setAgentError({ notFound: e instanceof ApiError && e.status === 404, error: e }))
+  }, [agentId, mode])
 
   useEffect(loadAgent, [loadAgent])
   useEffect(() => {
@@ -66,14 +69,40 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
     if (chat.activeSessionId && current !== chat.activeSessionId) setSearch({ session: chat.activeSessionId }, { replace: true })
   }, [chat.activeSessionId, search, setSearch])
 
+  // The chat follows a streaming answer only while the reader is at the bottom; someone who scrolled up to
+  // read keeps their place and gets a "jump to latest" button instead (as in Gemini and Open WebUI). Only a
+  // scroll up counts as leaving: a streaming answer grows the content between our own scroll to the bottom
+  // and its scroll event, which then reads as "not at the bottom" without the reader having moved.
+  const followRef = useRef(true)
+  const lastTopRef = useRef(0)
+  const [awayFromBottom, setAwayFromBottom] = useState(false)
+  const onChatScroll = () => {
+    const el = scrollRef.current
+    if (!el) return
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48
+    if (atBottom) followRef.current = true
+    else if (el.scrollTop < lastTopRef.current - 1) followRef.current = false
+    lastTopRef.current = el.scrollTop
+    setAwayFromBottom(!followRef.current)
+  }
+  const scrollToLatest = (smooth = false) => {
+    const el = scrollRef.current
+    followRef.current = true
+    setAwayFromBottom(false)
+    if (el) el.scrollTo({ top: el.scrollHeight, behavior: smooth ? 'smooth' : 'auto' })
+  }
   useEffect(() => {
     const el = scrollRef.current
-    if (el) el.scrollTop = el.scrollHeight
+    if (el && followRef.current) el.scrollTop = el.scrollHeight
   }, [chat.messages])
+  useEffect(() => {
+    followRef.current = true // another conversation opens at its end
+  }, [chat.activeSessionId])
 
   const ensureSession = async () => chat.activeSessionId ?? (await chat.newSession()).session_id
 
   const send = async (text: string, attachments: Attachment[], replaces?: string) => {
+    scrollToLatest() // whoever asks wants to see the answer
     try {
       const payload = await chat.beginSend(text, attachments, replaces)
       getSocket().send(payload)
@@ -99,8 +128,17 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
   if (agentError)
     return (
       <Box className="max-w-xl mx-auto p-10 flex flex-col gap-4">
-        <ErrorState message={agentError} onRetry={loadAgent} />
-        <Button component={RouterLink} to={mode === 'development' ? '/workspace' : '/operation'} startIcon={<ArrowBackRoundedIcon />} sx={{ alignSelf: 'flex-start' }}>
+        {agentError.notFound
+          ? <ErrorState message={t('playground.agentNotFound')} action={null} />
+          : <ErrorState error={agentError.error} onRetry={loadAgent} />}
+        <Button
+          component={RouterLink}
+          to={mode === 'development' ? '/workspace' : '/operation'}
+          startIcon={<ArrowBackRoundedIcon />}
+          variant={agentError.notFound ? 'contained' : 'text'}
+          sx={{ alignSelf: 'flex-start' }}
+          data-testid="back-to-agents"
+        >
           {mode === 'development' ? t('playground.backToWorkspace') : t('playground.backToCatalogue')}
         </Button>
       </Box>
@@ -162,7 +200,7 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
             <TracePanel embedded traceId={agent.trace_id} onClose={() => setTab('chat')} />
           </Box>
         )}
-        <Box ref={scrollRef} className={`flex-1 overflow-auto a2g-scroll ${traceTab ? 'hidden' : ''}`} data-testid="chat-scroll">
+        <Box ref={scrollRef} onScroll={onChatScroll} className={`flex-1 overflow-auto a2g-scroll ${traceTab ? 'hidden' : ''}`} data-testid="chat-scroll">
           <Box className="mx-auto w-full max-w-[780px] px-3 md:px-6 py-5 md:py-8 flex flex-col gap-7">
             {chat.messagesError && <ErrorState message={chat.messagesError} onRetry={() => chat.activeSessionId && void chat.selectSession(chat.activeSessionId)} />}
             {chat.messagesLoading && <LoadingState />}
@@ -205,7 +243,20 @@ export default function PlaygroundPage({ mode }: { mode: WorkMode }) {
           </Box>
         </Box>
 
-        <Box className={`mx-auto w-full max-w-[820px] px-2 md:px-6 pb-3 md:pb-5 pt-2 shrink-0 ${traceTab ? 'hidden' : ''}`}>
+        <Box className={`relative mx-auto w-full max-w-[820px] px-2 md:px-6 pb-3 md:pb-5 pt-2 shrink-0 ${traceTab ? 'hidden' : ''}`}>
+          {awayFromBottom && chat.messages.length > 0 && (
+            <Tooltip title={t('playground.jumpToLatest')}>
+              <IconButton
+                onClick={() => scrollToLatest(true)}
+                aria-label={t('playground.jumpToLatest')}
+                size="small"
+                sx={{ position: 'absolute', top: -44, left: '50%', transform: 'translateX(-50%)', bgcolor: 'var(--a2g-surface)', border: '1px solid var(--a2g-border)', boxShadow: 2, '&:hover': { bgcolor: 'var(--a2g-raised)' } }}
+                data-testid="scroll-to-bottom"
+              >
+                <ArrowDownwardRoundedIcon fontSize="small" />
+              </IconButton>
+            </Tooltip>
+          )}
           {(connection === 'reconnecting' || connection === 'closed') && (
             <Alert severity="warning" variant="outlined" sx={{ mb: 1.5, borderRadius: 3 }}>
               {t('playground.disconnected')}

@@ -18,7 +18,7 @@ export function SignInPage() {
   const location = useLocation()
   const { status, user, devSignIn } = useAuthStore()
   const [config, setConfig] = useState<AuthConfig | null>(null)
-  const [configError, setConfigError] = useState<string | null>(null)
+  const [configError, setConfigError] = useState<unknown>(null)
   const [username, setUsername] = useState('')
   const [team, setTeam] = useState('')
   const [busy, setBusy] = useState(false)
@@ -26,7 +26,7 @@ export function SignInPage() {
 
   const load = () => {
     setConfigError(null)
-    authApi.config().then(setConfig, (e) => setConfigError(errorMessage(e)))
+    authApi.config().then(setConfig, (e) => setConfigError(e ?? new Error('failed')))
   }
   useEffect(() => {
     document.title = 'Sign in · A2G'
@@ -68,10 +68,10 @@ export function SignInPage() {
         </Box>
         {ssoError && (
           <Box className="mb-5">
-            <ErrorState message={`${t('signIn.ssoFailed')} (${ssoError})`} />
+            <ErrorState message={t('signIn.ssoFailed')} />
           </Box>
         )}
-        {configError && <ErrorState message={`${t('signIn.configError')} (${configError})`} onRetry={load} />}
+        {Boolean(configError) && <ErrorState message={t('signIn.configError')} onRetry={load} />}
         {!config && !configError && <LoadingState />}
         {config && (
           <Box className="flex flex-col gap-5">

@@ -1,4 +1,5 @@
-"""axe-core on every main page, light and dark, at laptop and phone width, on the real local runtime: sign-in, workspace, playground
+"""axe-core on every main page, light and dark, English and Korean, at laptop and phone width, on the real local
+runtime: sign-in, workspace, playground
 (a chat with a code block, the live trace), operation mode (search results, a published agent's chat),
 settings and the admin pages. Zero serious or critical violations (tests/e2e/ui/axe.py)."""
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.tracing.mock_llm import MockLlm
 
 from .axe import axe_violations, describe
-from .test_journeys import ADMIN, _sign_in, _token
+from .test_journeys import ADMIN, _token
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess
@@ -51,17 +52,24 @@ def _agents(rt: RuntimeProcess, llm: MockLlm) -> tuple[dict, dict]:
         return made[0], published.json()
 
 
-@pytest.mark.parametrize(("width", "height", "scheme"), [(1440, 900, "light"), (1440, 900, "dark"),
-                                                        (390, 844, "light"), (390, 844, "dark")])
+# Korean too: its words are longer or shorter than the English ones (wrapping, truncation, contrast of text
+# on chips) and the page's language is part of what axe checks.
+CASES = [(w, h, scheme, lang) for lang in ("en", "ko") for w, h in ((1440, 900), (390, 844)) for scheme in ("light", "dark")]
+WORDS = {"en": {"workspace": "My agents", "user": "Username", "team": "Team", "submit": "Sign in"},
+         "ko": {"workspace": "내 에이전트", "user": "사용자 이름", "team": "팀", "submit": "로그인"}}
+
+
+@pytest.mark.parametrize(("width", "height", "scheme", "language"), CASES, ids=[f"{w}-{s}-{lang}" for w, _, s, lang in CASES])
 def test_every_main_page_has_no_serious_accessibility_violations(
-    open_page, runtime: RuntimeProcess, code_llm: MockLlm, width: int, height: int, scheme: str
+    open_page, runtime: RuntimeProcess, code_llm: MockLlm, width: int, height: int, scheme: str, language: str
 ) -> None:
     runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction",
                               "AgentsCatalogFunction", "RankingFunction", "AdminUsersFunction", "LlmsFunction",
                               "AdminStatsFunction", "ApiKeysFunction", "LogsFunction")  # fmt: skip
     dev_agent, live_agent = _agents(runtime, code_llm)
-    page: Page = open_page(width=width, height=height, storage={"mode": "development", "colorScheme": scheme, "language": "en",
+    page: Page = open_page(width=width, height=height, storage={"mode": "development", "colorScheme": scheme, "language": language,
                                     "railExpanded": True, "tracePanelOpen": True})  # fmt: skip
+    words = WORDS[language]
     found: dict[str, str] = {}
 
     def check(where: str) -> None:
@@ -72,12 +80,15 @@ def test_every_main_page_has_no_serious_accessibility_violations(
             found[where] = describe(violations)
 
     page.goto(runtime.url("/signin"))
-    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_label(words["user"])).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", language)
     check("sign-in")
-    _sign_in(page, runtime, ADMIN)
+    page.get_by_label(words["user"]).fill(ADMIN)
+    page.get_by_label(words["team"]).fill("qa")
+    page.get_by_role("button", name=words["submit"], exact=True).click()
     expect(page).to_have_url(re.compile("/(operation|workspace)$"))
     page.goto(runtime.url("/workspace"))
-    expect(page.get_by_role("heading", name="My agents")).to_be_visible()
+    expect(page.get_by_role("heading", name=words["workspace"])).to_be_visible()
     check("workspace")
 
     page.goto(runtime.url(f"/workspace/agents/{dev_agent['id']}"))
@@ -101,4 +112,4 @@ def test_every_main_page_has_no_serious_accessibility_violations(
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
         check(where)
 
-    assert not found, "\n".join(f"{where} ({width} px, {scheme}):\n{text}" for where, text in found.items())
+    assert not found, "\n".join(f"{where} ({width} px, {scheme}, {language}):\n{text}" for where, text in found.items())

@@ -298,3 +298,66 @@ def test_an_empty_chat_suggests_the_agents_example_prompts_not_skill_names(
         saved = dev.get(f"/api/my-agents/{made['Otter guide']['id']}").json()
     assert saved["skills"][0]["examples"] == ["Tell me a story about otters", "Why do otters hold hands?",
                                               "What do otters eat?"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1440, 900)], ids=["390", "1440"])
+def test_a_long_chat_keeps_the_reading_place_and_offers_a_jump_to_the_latest(
+    open_page, runtime: RuntimeProcess, story_llm: MockLlm, screenshot_dir: Path, width: int, height: int
+) -> None:
+    """Scrolled up in a long conversation, a streaming answer does not pull the reader down; a button jumps
+    to the latest message. Enter sends, Shift+Enter adds a line."""
+    runtime.require_functions("AuthFunction", "MyAgentsFunction", "SessionsFunction", "WsInvokeFunction")
+    long_answer = "\n\n".join(f"Paragraph {i}: " + "words " * 30 for i in range(12))
+
+    def reply(body: dict) -> str:
+        question = last_user_text(body)
+        if "slow" in question:
+            story_llm.chunks, story_llm.pause_s = 30, 0.2
+        else:
+            story_llm.chunks, story_llm.pause_s = 4, 0.02
+        return f"{question}\n\n{long_answer}"
+
+    story_llm.reply = reply
+    username = f"ui-long-chat-{width}"
+    agent = _developer_with_agent(runtime, story_llm, username)
+    page: Page = open_page(width=width, height=height, storage={"mode": "development", "colorScheme": "light",
+                                                               "language": "en", "tracePanelOpen": False})  # fmt: skip
+    page.goto(runtime.url("/signin"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Team").fill("qa")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile("/(operation|workspace)$"))
+    page.goto(runtime.url(f"/workspace/agents/{agent['id']}"))
+    composer = page.get_by_test_id("composer-input")
+    expect(composer).to_be_visible()
+
+    # Shift+Enter is a new line, Enter sends both lines.
+    composer.click()
+    page.keyboard.type("first question")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    expect(page.get_by_test_id("message-user")).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("message-user").last).to_contain_text("second line")
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("Paragraph 11", timeout=30_000)
+    expect(page.get_by_test_id("send")).to_be_visible(timeout=30_000)
+    scroll = page.get_by_test_id("chat-scroll")
+    jump = page.get_by_test_id("scroll-to-bottom")
+    expect(jump).to_have_count(0)  # at the bottom already
+
+    # A slow answer streams while the reader is at the top: they stay there, the button appears.
+    composer.fill("a slow one")
+    composer.press("Enter")
+    expect(page.get_by_test_id("stop")).to_be_visible(timeout=30_000)
+    scroll.evaluate("el => el.scrollTo({top: 0})")
+    expect(jump).to_be_visible()
+    expect(page.get_by_test_id("message-assistant").last).to_contain_text("Paragraph 3", timeout=30_000)
+    assert scroll.evaluate("el => el.scrollTop") < 5, "the streaming answer pulled the reader down"
+    page.screenshot(path=str(screenshot_dir / f"chat-{width}-light-en-jump-to-latest.png"))
+    jump.click()
+    expect(jump).to_have_count(0)
+    page.wait_for_function(
+        "el => el.scrollHeight - el.scrollTop - el.clientHeight < 48",
+        arg=scroll.element_handle(),
+    )
+    expect(page.get_by_test_id("send")).to_be_visible(timeout=60_000)

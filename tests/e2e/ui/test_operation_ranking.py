@@ -99,6 +99,20 @@ def _no_sideways_overflow(page: Page, where: str) -> None:
     assert scroll_width <= inner, f"{where}: page is {scroll_width} px wide in a {inner} px window"
 
 
+def _owner_lines_whole(page: Page, width: int) -> None:
+    """Every card's "Offered by <owner> · <team>" is shown whole (wrapped if need be), never cut with an
+    ellipsis: it is what people choose an agent by."""
+    lines = page.get_by_test_id("agent-owner")
+    expect(lines.first).to_be_visible()
+    cut = lines.evaluate_all(
+        """els => els.filter(el => el.scrollWidth > el.clientWidth + 1 || getComputedStyle(el).textOverflow === 'ellipsis')
+                    .map(el => el.textContent)"""
+    )
+    assert not cut, f"{width} px: owner lines cut short: {cut}"
+    expect(page.get_by_test_id("agent-card").filter(has_text="Expense Report Assistant").first
+           .get_by_test_id("agent-owner")).to_have_text(f"Offered by {OWNER} · finance-ops")
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, published: list[dict],
                                             screenshot_dir: Path, width: int, height: int) -> None:
@@ -122,6 +136,7 @@ def test_operation_search_and_no_good_match(open_page, runtime: RuntimeProcess, 
     # an agent that does not fit the request at all is not among the matches, but under "Other agents"
     expect(page.get_by_test_id("ranked-list")).not_to_contain_text("회의실 예약")
     expect(page.get_by_test_id("other-agents")).to_contain_text("회의실 예약")
+    _owner_lines_whole(page, width)
     _no_sideways_overflow(page, "operation search")
     page.screenshot(path=str(screenshot_dir / f"operation-{width}-search.png"), full_page=True)
 

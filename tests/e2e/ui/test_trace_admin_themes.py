@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -238,8 +237,9 @@ def test_trace_panel_and_admin_in_every_theme_and_language(
     admin.goto(runtime.url("/admin/stats"))
     expect(admin.get_by_role("heading", level=1)).to_be_visible()
     admin.get_by_test_id("period-7").click()
-    today = datetime.now(ZoneInfo("Asia/Seoul")).date()  # the browser's time zone (conftest)
+    today = datetime.now(UTC).date()  # the server's days, whatever the browser's zone (Seoul, conftest)
     expect(admin.get_by_test_id("stats-from").locator("input")).to_have_value((today - timedelta(days=6)).isoformat())
+    expect(admin.get_by_test_id("period-utc")).to_be_visible()
     expect(admin.get_by_test_id("period-7")).to_have_attribute("aria-pressed", "true")
     admin.get_by_role("group").filter(has=admin.get_by_role("button", name=re.compile("^(Agent|에이전트)$"))) \
         .get_by_role("button", name=re.compile("^(Agent|에이전트)$")).click()
@@ -282,3 +282,60 @@ def test_trace_panel_and_admin_in_every_theme_and_language(
     admin.wait_for_load_state("networkidle")
     _no_sideways_overflow(admin, f"{stop} llms")
     shot(admin, "admin-llms")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_period_presets_are_the_utc_days_the_server_counts(open_page, themes_runtime: RuntimeProcess,
+                                                           screenshot_dir: Path, language: str) -> None:
+    """The browser is in Seoul at 00:30, when it is still the day before in UTC: "last 7 days" ends on the
+    UTC day (the day the server counts), not on the browser's date, and the page says the days are UTC."""
+    moment = (datetime.now(UTC) - timedelta(days=1)).replace(hour=15, minute=30, second=0, microsecond=0)
+    utc_day = moment.date()
+    page = _open(open_page, themes_runtime, ADMIN, 1440, 900, "light", language)
+    page.clock.set_fixed_time(moment)
+    for path in ("/admin/stats", "/admin/audit"):
+        page.goto(themes_runtime.url(path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        page.get_by_test_id("period-7").click()
+        expect(page.get_by_test_id("stats-to").locator("input")).to_have_value(utc_day.isoformat())
+        expect(page.get_by_test_id("stats-from").locator("input")).to_have_value((utc_day - timedelta(days=6)).isoformat())
+        expect(page.get_by_test_id("period-7")).to_have_attribute("aria-pressed", "true")
+        expect(page.get_by_test_id("period-utc")).to_contain_text("UTC")
+        expect(page.get_by_test_id("error-state")).to_have_count(0)
+    page.screenshot(path=str(screenshot_dir / f"period-utc-{language}.png"))
+
+
+def test_a_second_notice_does_not_end_the_undo_of_clear(open_page, themes_runtime: RuntimeProcess,
+                                                        screenshot_dir: Path) -> None:
+    """Clear, then another notice within the undo window (a chat deleted): both notices show, nothing
+    stored is deleted yet, and Undo still brings every call back."""
+    runtime = themes_runtime
+    agent = _developer(runtime, "ui-th-notices")
+    for who in ("planner", "researcher"):
+        assert _call(runtime, agent, f"call by {who}", sub_agent=who).status_code == 200
+    with httpx.Client(base_url=runtime.base_url, timeout=30, headers={"Authorization": f"Bearer {agent['token']}"}) as dev:
+        assert dev.post(f"/api/agents/{agent['id']}/sessions", json={"title": "A chat to delete"}).status_code in (200, 201)
+    stored = _stored(runtime, agent)
+    assert len(stored) == 2, stored
+
+    page = _open(open_page, runtime, "ui-th-notices", 1440, 900, "light", "en")
+    page.goto(runtime.url(f"/workspace/agents/{agent['id']}"))
+    expect(page.get_by_test_id("trace-entry")).to_have_count(2, timeout=15_000)
+    page.get_by_test_id("trace-clear").click()
+    page.get_by_role("dialog").get_by_role("button").last.click()
+    expect(page.get_by_test_id("trace-entry")).to_have_count(0)
+    expect(page.get_by_test_id("toast-action")).to_be_visible()
+
+    # Quickly (the window is 8 s): the Delete is shown on hover, clicking it needs none.
+    page.get_by_role("button", name="Delete chat: A chat to delete").click(force=True)
+    page.get_by_role("dialog").get_by_role("button").last.click()
+    expect(page.get_by_test_id("toast").filter(has_text="Chat deleted")).to_be_visible()
+    expect(page.get_by_test_id("toast")).to_have_count(2)
+    expect(page.get_by_test_id("toast-action")).to_be_visible()  # the Undo is still offered
+    page.wait_for_timeout(1000)
+    assert sorted(_stored(runtime, agent)) == sorted(stored)  # and nothing was deleted
+    page.screenshot(path=str(screenshot_dir / "notices-undo-and-another.png"))
+    page.get_by_test_id("toast-action").click()
+    expect(page.get_by_test_id("trace-entry")).to_have_count(2)
+    page.wait_for_timeout(9000)  # past the undo window: still nothing deleted
+    assert sorted(_stored(runtime, agent)) == sorted(stored)

@@ -1,9 +1,10 @@
 /**
  * The period of an admin page: 7 / 30 / 90-day presets and two dates. A From after To is said under the
- * field and no request is made for it (the caller only gets valid periods through `onChange`).
+ * field and no request is made for it (the caller only gets valid periods through `onChange`). The dates
+ * are UTC days (lib/period.ts), and the picker says so: near midnight the browser's date differs.
  */
 import { useEffect, useState } from 'react'
-import { Box, TextField, ToggleButton, ToggleButtonGroup } from '@mui/material'
+import { Box, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
 import { useTranslation } from 'react-i18next'
 import { isValidRange } from '../../lib/format'
 import { PERIOD_PRESETS, presetOf, presetPeriod, type Period } from '../../lib/period'
@@ -35,7 +36,16 @@ export function PeriodPicker({ value, onChange }: { value: Period; onChange: (p:
         ))}
       </ToggleButtonGroup>
       <Box className="flex gap-2">
-        <TextField type="date" size="small" label={t('admin.from')} value={draft.from} onChange={(e) => edit({ ...draft, from: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} sx={{ width: 160 }} data-testid="stats-from" />
+        <TextField
+          type="date"
+          size="small"
+          label={t('admin.from')}
+          value={draft.from}
+          onChange={(e) => edit({ ...draft, from: e.target.value })}
+          slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'aria-describedby': 'period-utc' } }}
+          sx={{ width: 160 }}
+          data-testid="stats-from"
+        />
         <TextField
           type="date"
           size="small"
@@ -49,6 +59,9 @@ export function PeriodPicker({ value, onChange }: { value: Period; onChange: (p:
           data-testid="stats-to"
         />
       </Box>
+      <Typography id="period-utc" variant="caption" color="text.secondary" className="basis-full" data-testid="period-utc">
+        {t('admin.periodUtc')}
+      </Typography>
     </Box>
   )
 }

@@ -3,7 +3,7 @@ import { Alert, Box, Button, IconButton, InputBase, Tooltip, Typography } from '
 import ReplayRoundedIcon from '@mui/icons-material/ReplayRounded'
 import EditOutlinedIcon from '@mui/icons-material/EditOutlined'
 import StopCircleOutlinedIcon from '@mui/icons-material/StopCircleOutlined'
-import { answerDuration, formatTime } from '../../lib/format'
+import { answerDuration, formatDateTime, formatTime } from '../../lib/format'
 import { useTranslation } from 'react-i18next'
 import type { Agent, ChatMessage } from '../../api/types'
 import { AgentAvatar } from '../AgentAvatar'
@@ -53,7 +53,7 @@ function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text
 export function MessageView({ message, agent, askedAt, onRetry, onRegenerate, onEdit }: { message: ChatMessage; agent: Agent; askedAt?: string; onRetry?: () => void; onRegenerate?: () => void; onEdit?: (text: string) => void }) {
   const { t, i18n } = useTranslation()
   const [editing, setEditing] = useState(false)
-  const time = message.pending ? '' : formatTime(message.created_at, i18n.language)
+  const time = message.pending ? '' : formatTime(message.created_at, i18n.language, { seconds: false })
   if (message.role === 'user') {
     if (editing && onEdit)
       return (
@@ -75,7 +75,7 @@ export function MessageView({ message, agent, askedAt, onRetry, onRegenerate, on
         )}
         <Box className="flex items-center gap-0.5 a2g-msg-actions" data-keep={onEdit ? '' : undefined}>
           {time && (
-            <Typography variant="caption" color="text.secondary" component="time" dateTime={message.created_at} data-testid="message-time" sx={{ mr: 0.5 }}>
+            <Typography variant="caption" color="text.secondary" component="time" dateTime={message.created_at} title={formatDateTime(message.created_at, i18n.language)} data-testid="message-time" sx={{ mr: 0.5 }}>
               {time}
             </Typography>
           )}
@@ -100,7 +100,7 @@ export function MessageView({ message, agent, askedAt, onRetry, onRegenerate, on
         <Typography sx={{ fontWeight: 600 }} variant="body2" color="text.secondary" className="flex items-baseline gap-2">
           {agent.name}
           {time && (
-            <Typography variant="caption" component="time" dateTime={message.created_at} sx={{ fontWeight: 400 }} data-testid="message-time">
+            <Typography variant="caption" component="time" dateTime={message.created_at} title={formatDateTime(message.created_at, i18n.language)} sx={{ fontWeight: 400 }} data-testid="message-time">
               {time}
               {answerDuration(askedAt, message.created_at) && ` · ${answerDuration(askedAt, message.created_at)}`}
             </Typography>

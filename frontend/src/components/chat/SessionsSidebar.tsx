@@ -40,7 +40,7 @@ export function SessionsSidebar({ onNew, embedded = false }: { onNew: () => void
                 {s.title || t('playground.untitled')}
               </Box>
               <Tooltip title={t('playground.deleteSession')}>
-                <IconButton size="small" aria-label={`${t('playground.deleteSession')}: ${s.title || t('playground.untitled')}`} onClick={() => setDeleting(s.session_id)} className="opacity-0 group-hover:opacity-100 focus:opacity-100" sx={{ color: 'inherit' }}>
+                <IconButton size="small" aria-label={`${t('playground.deleteSession')}: ${s.title || t('playground.untitled')}`} onClick={() => setDeleting(s.session_id)} className="a2g-session-delete" sx={{ color: 'inherit' }}>
                   <DeleteOutlineRoundedIcon fontSize="small" />
                 </IconButton>
               </Tooltip>
@@ -58,6 +58,7 @@ export function SessionsSidebar({ onNew, embedded = false }: { onNew: () => void
           if (!deleting) return
           try {
             await deleteSession(deleting)
+            toast(t('playground.sessionDeleted'))
           } catch (e) {
             toast(errorMessage(e), 'error')
           }

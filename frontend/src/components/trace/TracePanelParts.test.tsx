@@ -5,13 +5,14 @@ import { MemoryRouter } from 'react-router-dom'
 import { useState } from 'react'
 import { TraceEntryItem } from './TraceEntryItem'
 import { ErrorState } from '../States'
-import { Toaster, toast, toastError } from '../Toaster'
+import { Toaster, toast, toastError, useToasts } from '../Toaster'
 import { ApiError } from '../../api/client'
 import en from '../../i18n/en'
 import type { TraceEntry } from '../../api/types'
 
 afterEach(() => {
   vi.useRealTimers()
+  useToasts.setState({ toasts: [] })
 })
 
 const entry: TraceEntry = {
@@ -95,6 +96,7 @@ describe('a failure as a notice', () => {
     act(() => toastError(new ApiError(409, 'model_taken', 'x'), retry))
     expect(screen.getByTestId('toast')).toHaveTextContent(en.errorCodes.model_taken)
     expect(screen.queryByTestId('toast-action')).toBeNull()
+    act(() => useToasts.setState({ toasts: [] }))
     act(() => toastError(new ApiError(401, 'invalid_token', 'x')))
     expect(screen.getByTestId('toast-action')).toHaveTextContent(en.errorActions.signIn)
   })

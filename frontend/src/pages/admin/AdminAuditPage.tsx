@@ -104,7 +104,7 @@ export default function AdminAuditPage() {
             <TableBody>
               {items.map((e) => (
                 <TableRow key={`${e.at}#${e.event_id}`} data-testid="audit-row" data-action={e.action}>
-                  <TableCell data-label={t('admin.audit.at')} sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at, i18n.language)}</TableCell>
+                  <TableCell data-label={t('admin.audit.at')} sx={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at, i18n.language, { utc: true })}</TableCell>
                   <TableCell data-label={t('admin.audit.action')}>{actionLabel(e.action)}</TableCell>
                   <TableCell data-label={t('admin.audit.agent')} title={e.agent_id ?? undefined}>{e.agent_name || e.agent_id || '—'}</TableCell>
                   <TableCell data-label={t('admin.audit.owner')} title={e.owner_id ?? undefined}>{e.owner_name || e.owner_id || '—'}</TableCell>
