@@ -6,7 +6,8 @@ serves it. Seeds one user, API key, LLM and agent trace, prints them as one JSON
     python -m tests.bench.lambda_log_proxy <port> <dynamodb endpoint> <LLM base URL> [aws|local]
 
 `GET /__bench/stats` answers this process's CPU seconds so far (every thread) and the DynamoDB calls it has
-made, by operation — counted on the botocore session every client of the process is built from.
+made, by operation — counted on the botocore session every client of the process is built from, and on the
+lean client of the two writes (`a2g.adapters.dynamodb_wire.observe`).
 `GET /__bench/profile?start` / `?<file.pstat>` profile it with yappi on the CPU clock, every thread (yappi is
 not a dependency: `uv pip install yappi` into the virtualenv to use it). `BENCH_NO_STORAGE=1` leaves the two
 writes out, to see what the rest of a call costs.
@@ -72,7 +73,10 @@ def main() -> None:
     _environment(dynamodb, sys.argv[4] if len(sys.argv) > 4 else "aws")
     from a2g.aws_session import botocore_session
 
+    from a2g.adapters import dynamodb_wire
+
     botocore_session().register("before-call.dynamodb", _count)
+    dynamodb_wire.observe(lambda operation: _count(operation))  # the lean client's calls (the two writes)
     seeded = _seed(llm_url)
     if os.environ.get("BENCH_NO_STORAGE"):  # what the call costs without its two writes (the floor)
         from a2g.tracing.repository import LogRepository, UsageRepository
