@@ -82,6 +82,9 @@ class FakeDynamo(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if step == "answer-then-close":  # like a load balancer dropping an idle kept-alive connection, silently
+            self.close_connection = True
+            step = (200, {})
         bad_crc = step[0] == "badcrc"
         status, answer = (200, step[1]) if bad_crc else step
         raw = json.dumps(answer).encode()
@@ -142,6 +145,15 @@ def test_what_botocore_retries_is_retried_with_back_off(server: type[FakeDynamo]
     wire(server, sleeps).put_item("t", {"pk": {"S": "a"}, "sk": {"S": "b"}})
     assert len(server.seen) == 3 and len(sleeps) == 2
     assert 0 <= sleeps[0] <= 0.025 and 0 <= sleeps[1] <= 0.05  # jittered, doubling
+
+
+def test_a_kept_alive_connection_closed_while_idle_is_replaced_at_once(server: type[FakeDynamo]) -> None:
+    server.script = ["answer-then-close", (200, {"Item": {}})]
+    sleeps: list[float] = []
+    client = wire(server, sleeps)
+    client.put_item("t", {})
+    assert client.call("GetItem", {"TableName": "t", "Key": {}}) == {"Item": {}}
+    assert len(server.seen) == 2 and sleeps == []  # no back-off, no request lost or sent twice
 
 
 def test_a_store_that_keeps_failing_is_an_outage_the_durable_writer_recognises(server: type[FakeDynamo]) -> None:

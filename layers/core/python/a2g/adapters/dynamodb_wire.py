@@ -4,8 +4,10 @@ Why not botocore (PynamoDB's client) on this path: on Lambda (`record_mode` `bef
 makes two DynamoDB writes on the response path, and botocore spent 1.0–1.4 ms of CPU on each (its serializer
 and validators, a dozen event hooks, endpoint rules, request objects, urllib3) — most of a call's CPU. This
 client sends the same request: `POST /` with `X-Amz-Target: DynamoDB_20120810.<Operation>` and the operation's
-JSON, SigV4 signed (`sign_v4`, checked against botocore's signer in tests/unit), over one kept-alive
-`http.client` connection per thread (the recorder's storage threads are the pool).
+JSON, SigV4 signed (`sign_v4`, checked against botocore's signer in tests/unit), over one kept-alive socket
+per thread (the recorder's storage threads are the pool), written in one `sendall` and read with the buffered
+reader's `readline` (http.client spent as much CPU parsing the answer's headers through the email package
+as the rest of the request).
 
 What it keeps from botocore: the credentials chain of the process's one session (`a2g.aws_session`; refreshable
 credentials are frozen per request, so an expiring role is refreshed as botocore would), the region, the
@@ -31,6 +33,7 @@ import hmac
 import http.client
 import json
 import random
+import socket
 import ssl
 import threading
 import time
@@ -229,39 +232,48 @@ class DynamoDbWire:
 
     def _send(self, operation: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         headers = self._signed({"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + operation}, body)
-        headers["Content-Length"] = str(len(body))
-        connection = self._connection()
+        # Headers and body in one write, so the server wakes once; the answer read with the C-level buffered
+        # reader (http.client's header parsing through the email package cost as much as the rest of a call).
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = (f"POST {self._path} HTTP/1.1\r\nHost: {self.host}\r\n{head}"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            try:
+                return self._exchange(connection, request)
+            except _StaleConnection:
+                pass  # closed by the server while idle (or while the function was frozen): once more, on a new one
+        return self._exchange(self._connect(), request)
+
+    def _exchange(self, connection: _Connection, request: bytes) -> tuple[int, dict[str, str], bytes]:
         try:
-            # Bytes bodies go out with the headers in one write (http.client): the server wakes once.
-            connection.request("POST", self._path, body=body, headers=headers)
-            response = connection.getresponse()
-            raw = response.read()
+            connection.sock.sendall(request)
+            status, headers, raw = _read_response(connection.reader)
         except BaseException:
             connection.close()
             self._local.connection = None
             raise
-        if response.will_close:
+        if headers.get("connection", "").lower() == "close":
             connection.close()
             self._local.connection = None
-        return response.status, {"x-amz-crc32": response.getheader("x-amz-crc32") or ""}, raw
+        return status, headers, raw
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connect_timeout, read_timeout = self._timeouts
+    def _connect(self) -> _Connection:
+        connect_timeout, read_timeout = self._timeouts
+        sock = socket.create_connection((self._hostname, self._port), timeout=connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._https:
                 if self._ssl is None:
                     from botocore.httpsession import get_cert_path  # botocore's CA bundle, as its client uses
 
                     self._ssl = ssl.create_default_context(cafile=get_cert_path(True))
-                connection = http.client.HTTPSConnection(self._hostname, self._port, timeout=connect_timeout,
-                                                         context=self._ssl)
-            else:
-                connection = http.client.HTTPConnection(self._hostname, self._port, timeout=connect_timeout)
-            connection.connect()
-            if connection.sock is not None:
-                connection.sock.settimeout(read_timeout)
-            self._local.connection = connection
+                sock = self._ssl.wrap_socket(sock, server_hostname=self._hostname)
+            sock.settimeout(read_timeout)
+        except BaseException:
+            sock.close()
+            raise
+        connection = self._local.connection = _Connection(sock)
         return connection
 
     def _signed(self, headers: dict[str, str], body: bytes) -> dict[str, str]:
@@ -276,6 +288,70 @@ class DynamoDbWire:
         return sign_v4(method="POST", host=self.host, path=self._path, headers=headers, body=body,
                        access_key=frozen.access_key, secret_key=frozen.secret_key, token=frozen.token,
                        region=self._region, service="dynamodb", amz_date=self._now().strftime("%Y%m%dT%H%M%SZ"))
+
+
+class _StaleConnection(ConnectionError):
+    """A kept-alive connection that gave no answer at all: the server had closed it."""
+
+
+class _Connection:
+    __slots__ = ("reader", "sock")
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # far above anything DynamoDB answers (a Query page is at most 1 MB)
+
+
+def _read_response(reader: Any) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names) and body of one HTTP/1.1 response (Content-Length or chunked)."""
+    try:
+        line = reader.readline(65537)
+    except (ConnectionResetError, BrokenPipeError) as exc:
+        raise _StaleConnection(str(exc)) from exc
+    if not line:
+        raise _StaleConnection("the connection was closed before an answer")
+    parts = line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise http.client.BadStatusLine(repr(line[:80]))
+    status = int(parts[1])
+    headers: dict[str, str] = {}
+    while True:
+        line = reader.readline(65537)
+        if line in (b"\r\n", b"\n"):
+            break
+        if not line:
+            raise http.client.IncompleteRead(b"")
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(reader.readline(1026).split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                break
+            chunks.append(_read_exactly(reader, size))
+            reader.readline(3)
+        return status, headers, b"".join(chunks)
+    length = int(headers.get("content-length") or 0)
+    if length > MAX_RESPONSE_BYTES:
+        raise http.client.HTTPException("a DynamoDB answer larger than any it sends")
+    return status, headers, _read_exactly(reader, length) if length else b""
+
+
+def _read_exactly(reader: Any, size: int) -> bytes:
+    data = reader.read(size)
+    if len(data) != size:
+        raise http.client.IncompleteRead(data, size - len(data))
+    return bytes(data)
 
 
 def _error(status: int, raw: bytes) -> PlatformError:
