@@ -17,7 +17,9 @@ Targets (issue 5): added p50 < 5 ms, identical chunk counts, delivery p95 < 100 
 with the local runtime's (`detach`), N calls of each kind per block, interleaved with each other and the direct
 call, with the `--gap-ms` pause and with none; per block it prints the latency, the function process's CPU per
 call (every thread; load-independent where the latency is not) and its DynamoDB calls per call.
-Targets (issue 21): before_end ≤ 2 DynamoDB calls and ≤ 3 ms CPU per call. `--skip-runtime` runs only that.
+Targets (issue 21): before_end ≤ 2 DynamoDB calls and ≤ 3 ms CPU per call. `--skip-runtime` runs only that;
+`--baselines` adds, interleaved, the same Lambda wiring with its two writes through PynamoDB/botocore (as before
+the lean client: `be/botocore`) and with no writes (`be/no-writes`, the floor).
 
 `--formats N` then runs every wire format (issue 14) in N interleaved rounds — OpenAI chat and Responses,
 Anthropic Messages, Gemini, plain and streamed, passed through; Anthropic and Gemini clients on the OpenAI LLM
@@ -108,6 +110,9 @@ def main() -> None:
                         help="calls per block of the before_end / detach comparison (0: skip)")
     parser.add_argument("--skip-runtime", action="store_true",
                         help="only the --record-modes comparison (no local runtime)")
+    parser.add_argument("--baselines", action="store_true",
+                        help="with --record-modes: also the Lambda wiring with its two writes through "
+                             "PynamoDB/botocore (before the lean client) and with no writes at all (the floor)")
     parser.add_argument("--no-watch", action="store_true",
                         help="no WebSocket listener (isolates the proxy's own overhead from the pushes)")
     parser.add_argument("--gap-ms", type=float, default=50.0,
@@ -256,11 +261,16 @@ def run_record_modes(args: argparse.Namespace) -> None:
     servers: dict[str, tuple[subprocess.Popen[str], str, dict[str, str]]] = {}
     try:
         with dynamodb_local("bench-modes") as ddb:
-            for mode, wiring in (("before_end", "aws"), ("detach", "local")):
+            sides = [("before_end", "aws", {}), ("detach", "local", {})]
+            if args.baselines:  # the same Lambda wiring, interleaved: its writes through botocore, and none
+                sides[1:1] = [("be/botocore", "aws", {"BENCH_BOTOCORE_WRITES": "1"}),
+                              ("be/no-writes", "aws", {"BENCH_NO_STORAGE": "1"})]
+            for mode, wiring, extra in sides:
                 port = free_port()
                 process = subprocess.Popen(
                     [sys.executable, "-m", "tests.bench.lambda_log_proxy", str(port), ddb,
-                     f"http://127.0.0.1:{llm_port}/v1", wiring], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                     f"http://127.0.0.1:{llm_port}/v1", wiring], cwd=ROOT, env={**env, **extra},
+                    stdout=subprocess.PIPE, text=True)
                 assert process.stdout is not None
                 seeded = json.loads(process.stdout.readline())
                 servers[mode] = (process, f"http://127.0.0.1:{port}", seeded)
@@ -298,9 +308,9 @@ def _record_mode_blocks(client: httpx.Client, servers: dict[str, Any], llm_url: 
             timed_call(client, url, headers, body(f"warm {i}", bool(i % 2)))
     time.sleep(1.5)
     print(f"\nrecord modes — the function in its own process against DynamoDB Local, {args.record_modes} calls per "
-          f"block, interleaved (direct, before_end, detach); load average {os.getloadavg()[0]:.1f}, "
+          f"block, interleaved ({', '.join(sides)}); load average {os.getloadavg()[0]:.1f}, "
           f"{os.cpu_count()} cores")
-    print(f"{'block':22} {'side':10} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/call':>12} {'DynamoDB calls/call':>20}")
+    print(f"{'block':22} {'side':12} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/call':>12} {'DynamoDB calls/call':>20}")
     for gap_ms in (args.gap_ms, 0.0):
         for stream in (False, True):
             before = {mode: stats(mode) for mode in servers}
@@ -326,7 +336,7 @@ def _record_mode_blocks(client: httpx.Client, servers: dict[str, Any], llm_url: 
                     total = sum(made.values()) / n
                     detail = ", ".join(f"{op} {count / n:.2f}" for op, count in sorted(made.items()) if count)
                     calls = f"{total:6.2f}  ({detail})"
-                print(f"{block:22} {side:10} {pct(values, 50):8.2f} {pct(values, 95):8.2f} {cpu:>12} {calls}")
+                print(f"{block:22} {side:12} {pct(values, 50):8.2f} {pct(values, 95):8.2f} {cpu:>12} {calls}")
     print(f"load average after: {os.getloadavg()[0]:.1f}. Targets (issue 21): before_end ≤ 2 DynamoDB calls and "
           "≤ 3 ms CPU per call.")
 

@@ -6,10 +6,12 @@ serves it. Seeds one user, API key, LLM and agent trace, prints them as one JSON
     python -m tests.bench.lambda_log_proxy <port> <dynamodb endpoint> <LLM base URL> [aws|local]
 
 `GET /__bench/stats` answers this process's CPU seconds so far (every thread) and the DynamoDB calls it has
-made, by operation — counted on the botocore session every client of the process is built from.
+made, by operation — counted on the botocore session every client of the process is built from, and on the
+lean client of the two writes (`a2g.adapters.dynamodb_wire.observe`).
 `GET /__bench/profile?start` / `?<file.pstat>` profile it with yappi on the CPU clock, every thread (yappi is
 not a dependency: `uv pip install yappi` into the virtualenv to use it). `BENCH_NO_STORAGE=1` leaves the two
-writes out, to see what the rest of a call costs.
+writes out, to see what the rest of a call costs; `BENCH_BOTOCORE_WRITES=1` makes them through PynamoDB/botocore
+as before the lean client (the baseline).
 """
 
 from __future__ import annotations
@@ -67,18 +69,50 @@ def _seed(llm_url: str) -> dict[str, str]:
     return {"key": key, "trace_id": trace_id}
 
 
+def _botocore_put(self: Any, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None:
+    """LogRepository.put through PynamoDB/botocore, as it was before the lean client (the baseline)."""
+    from a2g.tracing.models import LogEntryItem
+    from a2g.tracing.repository import encode_payload
+
+    items = [LogEntryItem(pk=f"TRACE#{t}", sk=f"LOG#{entry['entry_id']}", entry_id=entry["entry_id"], trace_id=t,
+                          at=entry["at"], model=entry.get("model") or None, status=entry["status"],
+                          agent_id=entry.get("agent_id"), session_id=entry.get("session_id"),
+                          latency_ms=entry.get("latency_ms"), payload=encode_payload(entry), ttl=ttl)
+             for t in trace_ids]
+    if len(items) == 1:
+        items[0].save()
+        return
+    with LogEntryItem.batch_write() as batch:
+        for item in items:
+            batch.save(item)
+
+
+def _botocore_add_rows(self: Any, day: str, rows: dict[str, dict[str, int]]) -> None:
+    from a2g.tracing.models import UsageCounterItem
+
+    for sk, counters in rows.items():
+        UsageCounterItem(pk=f"DAY#{day}", sk=sk).update(
+            actions=[getattr(UsageCounterItem, name).add(value) for name, value in counters.items()])
+
+
 def main() -> None:
     port, dynamodb, llm_url = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     _environment(dynamodb, sys.argv[4] if len(sys.argv) > 4 else "aws")
     from a2g.aws_session import botocore_session
 
-    botocore_session().register("before-call.dynamodb", _count)
-    seeded = _seed(llm_url)
-    if os.environ.get("BENCH_NO_STORAGE"):  # what the call costs without its two writes (the floor)
-        from a2g.tracing.repository import LogRepository, UsageRepository
+    from a2g.adapters import dynamodb_wire
 
+    botocore_session().register("before-call.dynamodb", _count)
+    dynamodb_wire.observe(lambda operation: _count(operation))  # the lean client's calls (the two writes)
+    seeded = _seed(llm_url)
+    from a2g.tracing.repository import LogRepository, UsageRepository
+
+    if os.environ.get("BENCH_NO_STORAGE"):  # what the call costs without its two writes (the floor)
         LogRepository.put = lambda *a, **k: None  # type: ignore[method-assign]
         UsageRepository.add_rows = lambda *a, **k: None  # type: ignore[method-assign]
+    if os.environ.get("BENCH_BOTOCORE_WRITES"):  # the baseline: the two writes as they were made before
+        LogRepository.put = _botocore_put  # type: ignore[method-assign]
+        UsageRepository.add_rows = _botocore_add_rows  # type: ignore[method-assign]
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "functions", "log_proxy"))
     import uvicorn

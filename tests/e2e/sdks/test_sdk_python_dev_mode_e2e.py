@@ -28,7 +28,7 @@ from helpers import approved_user
 from openai import OpenAI
 
 from tests.e2e.adapters.a2a_test_agent import A2aTestServer
-from tests.e2e.adapters.adapters_mock_llm import MockLlm
+from tests.e2e.tracing.mock_llm import MockLlm
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RuntimeProcess

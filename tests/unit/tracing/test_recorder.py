@@ -125,3 +125,71 @@ def test_a_guessed_first_call_is_renamed_in_the_store_and_on_the_panel_when_a_la
     pushed = [(m["entry"]["agent_id"], m["entry"]["agent_id_source"])
               for _, m in pusher.messages if m["entry"]["entry_id"] == first.entry_id]
     assert pushed == [("supervisor", "leader"), ("editor", "named_later")]  # the guess live, then the name
+
+class CountingExecutor:
+    """Runs work inline and counts the hand-offs (the recorder's thread pools)."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        import concurrent.futures
+
+        self.submitted += 1
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the awaiting coroutine
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, **_: Any) -> None:
+        pass
+
+
+def test_a_trace_known_to_have_no_listeners_costs_no_push_work_until_its_list_is_read_again() -> None:
+    """Lambda's wiring (listener lists kept 5 s): while the cached list of a trace is empty, a call builds no
+    running entry and hands nothing to the push threads; once the bound has passed the list is read again and
+    a panel that subscribed meanwhile gets the call live."""
+    traces, logs, connections, pusher = FakeTraces(), FakeLogs(), FakeConnections(), FakePusher()
+    trace_id = traces.create_trace("alice", "agent", agent_id="agt_1")
+    now = [100.0]
+    pushes = CountingExecutor()
+    recorder = CallRecorder(logs, FakeUsage(), TraceBroadcaster(connections, pusher, listeners_ttl=5.0,
+                                                                fresh_ttl=5.0, monotonic=lambda: now[0]),
+                            ttl_days=30, runs=traces, runs_ttl=5.0, monotonic=lambda: now[0],
+                            push_executor=pushes)  # type: ignore[arg-type]
+
+    def outcome(text: str) -> CallOutcome:
+        return CallOutcome(
+            trace=traces.get_trace(trace_id), principal=Principal("alice", "USER", "team-a", "api_key", "key_a"),
+            kind="chat.completions", started_at=datetime.now(UTC), latency_ms=5.0, http_status=200,
+            request_body={"model": "m", "messages": [{"role": "user", "content": text}]}, model="m",
+            response={"choices": [{"message": {"role": "assistant", "content": "ok"}}]})
+
+    async def call(text: str) -> None:
+        made = outcome(text)
+        recorder.announce(made)
+        await asyncio.sleep(0)
+        recorder.progress(trace_id, made.entry_id, "o")
+        await recorder.record(made)
+
+    async def scenario() -> list[int]:
+        handed = []
+        await call("first")  # reads the (empty) listener list and the runs: they are cached now
+        handed.append(pushes.submitted)
+        await call("second")
+        await call("third")
+        handed.append(pushes.submitted)
+        connections.subscribe("panel", "alice", trace_id)
+        now[0] += 6.0  # past the bound
+        await call("fourth")
+        handed.append(pushes.submitted)
+        return handed
+
+    first, quiet, later = asyncio.run(scenario())
+    assert first >= 1 and quiet == first, "calls on a trace known to have no listeners were handed to pushes"
+    assert later > quiet
+    panel = [(m["type"], m["entry"].get("partial")) for c, m in pusher.messages if c == "panel"]
+    assert panel[0] == ("trace.running", None) and panel[-1] == ("trace.entry", None), panel
+    assert len(logs.entries) == 4  # every call stored all the same

@@ -70,6 +70,19 @@ class TraceBroadcaster:
         self._cache[trace_id] = (now + self._ttl, listeners)
         return listeners
 
+    def known_silent(self, trace_id: str, fresh: bool = True) -> bool:
+        """True when the cached listener list (as `publish` would use it) says nobody listens: the caller may
+        skip building and handing over a message. Never True without a cached list (`listeners_ttl` 0)."""
+        if self._ttl <= 0 or self._pusher is None:
+            return self._pusher is None
+        hit = self._cache.get(trace_id)
+        if hit is None:
+            return False
+        now = self._monotonic()
+        if not (hit[0] > now and (not fresh or hit[0] - self._ttl + self._fresh_ttl > now)):
+            return False
+        return not hit[1]
+
     def forget(self, trace_id: str) -> None:
         self._cache.pop(trace_id, None)
 

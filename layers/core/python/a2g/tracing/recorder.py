@@ -116,6 +116,8 @@ class CallRecorder:
 
     def announce(self, outcome: CallOutcome) -> None:
         """Push the call's `running` entry (its request, no answer yet) to the call's own trace."""
+        if self._nobody_listens(outcome.trace, outcome.started_at, fresh=False):
+            return  # nothing to build or hand over (a panel opened meanwhile gets the finished entry)
         try:
             entry = self._entry(outcome, *infer_agent_id(_inference_view(outcome), outcome.header_agent_id,
                                                           self._delegations, outcome.trace.trace_id))
@@ -226,9 +228,10 @@ class CallRecorder:
         async def deliver() -> None:
             owner = trace.owner_user_id
             await self._after_live(outcome.entry_id)  # the finished entry replaces the running one, never before
-            await self._run_push(self._push, trace.trace_id, owner, live)
+            if not self._broadcaster.known_silent(trace.trace_id):
+                await self._run_push(self._push, trace.trace_id, owner, live)
             for trace_id in await tagged:
-                if trace_id != trace.trace_id:
+                if trace_id != trace.trace_id and not self._broadcaster.known_silent(trace_id):
                     await self._run_push(self._push, trace_id, owner, entry)
 
         for result in await asyncio.gather(self._run(store), deliver(), return_exceptions=True):
@@ -261,6 +264,21 @@ class CallRecorder:
         owner = outcome.trace.owner_user_id
         for target in targets:
             await self._run_push(self._push, target, owner, renamed)
+
+    def _nobody_listens(self, trace: TraceMeta, started_at: datetime, fresh: bool) -> bool:
+        """Whether the caches already tell that no listener of the trace (nor of a chat session's trace the
+        call would be copied to) would get a push: then a push costs nothing — no entry built, no thread
+        hand-off. Most calls of an agent run with no panel open (terminal runs, deployed agents)."""
+        if not self._broadcaster.known_silent(trace.trace_id, fresh):
+            return False
+        if trace.kind != "agent" or self._run_lookup is None:
+            return True
+        hit = self._runs_cache.get(trace.trace_id)
+        if hit is None or hit[0] <= self._monotonic():
+            return False  # the run lookup is due: the announce makes it (its answer serves the entry too)
+        at, at_epoch = iso(started_at), epoch(started_at)
+        return all(not run.session_trace_id or self._broadcaster.known_silent(run.session_trace_id, fresh)
+                   for run in hit[1] if run.covers(at, at_epoch))
 
     def _active_runs(self, trace_id: str, started_at: datetime) -> list[ActiveRun]:
         """The chat runs covering a call started at `started_at` (see `runs_ttl`); one Query when not cached."""

@@ -200,27 +200,23 @@ def _decode_cursor(trace_id: str, cursor: str | None) -> dict[str, Any] | None:
 
 class LogRepository:
     def put(self, trace_ids: list[str], entry: dict[str, Any], ttl: int) -> None:
-        """Write one entry under each trace (the agent trace and, when tagged, the session trace)."""
+        """Write one entry under each trace (the agent trace and, when tagged, the session trace).
+
+        Through the lean client (`a2g.adapters.dynamodb_wire`), not PynamoDB: it is one of the two writes of
+        every log-proxy call, and the item is the one `LogEntryItem` reads back."""
         payload = encode_payload(entry)
         if len(payload) > MAX_STORED_PAYLOAD_BYTES:
             from a2g.tracing.entries import cut_entry
 
             payload = encode_payload(cut_entry(entry, MAX_STORED_PAYLOAD_BYTES))
-        items = [
-            LogEntryItem(
-                pk=f"TRACE#{trace_id}", sk=f"LOG#{entry['entry_id']}", entry_id=entry["entry_id"],
-                trace_id=trace_id, at=entry["at"], model=entry.get("model") or None, status=entry["status"],
-                agent_id=entry.get("agent_id"), session_id=entry.get("session_id"),
-                latency_ms=entry.get("latency_ms"), payload=payload, ttl=ttl,
-            )
-            for trace_id in trace_ids
-        ]
+        common = _log_attributes(entry, payload, ttl)
+        items = [{"pk": {"S": f"TRACE#{trace_id}"}, "sk": {"S": f"LOG#{entry['entry_id']}"},
+                  "trace_id": {"S": trace_id}, **common} for trace_id in trace_ids]
+        wire, table = wire_for(LogEntryItem)
         if len(items) == 1:
-            items[0].save()
-            return
-        with LogEntryItem.batch_write() as batch:
-            for item in items:
-                batch.save(item)
+            wire.put_item(table, items[0])
+        else:
+            wire.put_items(table, items)
 
     def page(self, trace_id: str, limit: int, cursor: str | None, newest_first: bool) -> EntryPage:
         results = LogEntryItem.query(
@@ -259,6 +255,30 @@ class LogRepository:
         return entry
 
 
+def _log_attributes(entry: dict[str, Any], payload: bytes, ttl: int) -> dict[str, Any]:
+    """A `LogEntryItem`'s attributes in DynamoDB JSON, as PynamoDB writes them (nulls left out)."""
+    attributes: dict[str, Any] = {
+        "entry_id": {"S": entry["entry_id"]}, "at": {"S": entry["at"]}, "status": {"S": entry["status"]},
+        "payload": {"B": base64.b64encode(payload).decode()}, "ttl": {"N": str(int(ttl))},
+    }
+    for name in ("model", "agent_id", "session_id"):
+        value = entry.get(name)
+        if value:
+            attributes[name] = {"S": str(value)}
+    latency = entry.get("latency_ms")
+    if latency is not None:
+        attributes["latency_ms"] = {"N": json.dumps(latency)}
+    return attributes
+
+
+def wire_for(model: Any) -> tuple[Any, str]:
+    """The lean DynamoDB client for `model`'s endpoint (wherever its `Meta` points now), and its table."""
+    from a2g.adapters.dynamodb_wire import shared_wire
+
+    meta = model.Meta
+    return shared_wire(getattr(meta, "host", None), meta.region), meta.table_name
+
+
 def made_by(at: str | None, up_to: datetime) -> bool:
     """Whether an entry's `at` is at or before `up_to`; an entry without a readable time counts as older."""
     try:
@@ -288,15 +308,28 @@ def usage_detail_key(team: str | None, user: str | None, model: str | None, agen
     return "D#" + "#".join(key_part(v) for v in (team, user, model, agent))
 
 
+# The counters a usage row holds (`UsageCounterItem`'s number attributes).
+USAGE_COUNTERS = frozenset({"calls", "errors", "prompt_tokens", "completion_tokens", "latency_ms_sum"})
+
+
 class UsageRepository:
     def add(self, day: str, detail_key: str, counters: dict[str, int]) -> None:
         """ADD the counters to the day's detail row: one atomic update (the day's totals are summed on read)."""
         self.add_rows(day, {detail_key: counters})
 
     def add_rows(self, day: str, rows: dict[str, dict[str, int]]) -> None:
+        """One UpdateItem per row, `ADD` of every counter (through the lean client: the other write of every
+        log-proxy call)."""
+        wire, table = wire_for(UsageCounterItem)
         for sk, counters in rows.items():
-            item = UsageCounterItem(pk=f"DAY#{day}", sk=sk)
-            item.update(actions=[getattr(UsageCounterItem, name).add(value) for name, value in counters.items()])
+            unknown = set(counters) - USAGE_COUNTERS
+            if unknown:
+                raise ValueError(f"unknown usage counters {sorted(unknown)}")
+            names = {f"#c{i}": name for i, name in enumerate(counters)}
+            values = {f":c{i}": {"N": str(int(value))} for i, value in enumerate(counters.values())}
+            wire.update_item(table, {"pk": {"S": f"DAY#{day}"}, "sk": {"S": sk}},
+                             "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
+                             names=names, values=values)
 
     def add_once(self, entry_id: str, day: str, rows: dict[str, dict[str, int]]) -> bool:
         """ADD one entry's counters unless they were already added: one transaction with the marker
