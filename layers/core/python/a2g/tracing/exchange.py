@@ -61,8 +61,7 @@ class UpstreamExchange(Response):
         stream = self._parsed.stream
         accept = self._client_headers.get("accept") or ("text/event-stream" if stream else "application/json")
         headers = upstream_headers(resolved.provider, resolved.api_key, self._client_headers, accept)
-        if self._recorded:
-            proxy.announce(call)
+        running = proxy.announce(call) if self._recorded else None
         started = False
         try:
             async with proxy._upstream().stream(
@@ -108,6 +107,9 @@ class UpstreamExchange(Response):
             if self._recorded:
                 proxy._record_failure(call, error)
             return
+        finally:
+            if running is not None:
+                running.cancel()  # finished within the delay: its finished entry is the first the panel sees
         end: Message = {"type": "http.response.body", "body": b"", "more_body": False}
         if not self._recorded:
             await send(end)
@@ -176,7 +178,7 @@ class UpstreamExchange(Response):
                 out = [e for e in (collector.process(event) for event in events) if e is not None]
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
-                if self._recorded and len(collector.text) != pushed_len and time.monotonic() >= next_push:
+                if self._call.announced and time.monotonic() >= next_push and len(collector.text) != pushed_len:
                     pushed_len, next_push = len(collector.text), time.monotonic() + PROGRESS_INTERVAL_SECONDS
                     self._proxy.progress(self._call, collector.text)
                 if disconnected.is_set():

@@ -64,6 +64,9 @@ RecordMode = Literal["detach", "before_end"]
 _ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
 RateLimitMode = Literal["deferred", "strict", "inline"]
 _KINDS = {"chat": "chat.completions"}  # an entry's `kind` as the first entries had it (`api` is the new name)
+# A call still running this long after it was forwarded gets its `running` entry pushed; one that finishes
+# sooner only gets its finished entry (see `LogProxy.announce`).
+RUNNING_ENTRY_DELAY_SECONDS = 0.2
 # Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
 # queue behind whatever else shares the event loop's default executor.
 _LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="log-proxy-lookup")
@@ -213,6 +216,7 @@ class _Call:
     client: str = "openai"
     provider: str | None = None
     parsed: ParsedRequest | None = None
+    announced: bool = False  # its `running` entry was pushed (LogProxy.announce)
     # Made when the call starts, so entries sort in the order the calls were made even though they are
     # written in the background, possibly out of order.
     entry_id: str = field(default_factory=lambda: new_id("log"))
@@ -238,6 +242,7 @@ class LogProxy:
         record_mode: RecordMode = "detach",
         rate_limit_mode: RateLimitMode = "deferred",
         monotonic: Callable[[], float] = time.monotonic,
+        running_delay_seconds: float = RUNNING_ENTRY_DELAY_SECONDS,
     ):
         self._authenticate, self._check_rate = authenticate, check_rate
         self._traces, self._models, self._upstream, self._recorder = traces, models, upstream, recorder
@@ -245,6 +250,7 @@ class LogProxy:
         self.max_body_bytes = max_body_bytes
         self.record_mode: RecordMode = record_mode
         self.rate_limit_mode: RateLimitMode = rate_limit_mode
+        self.running_delay_seconds = running_delay_seconds
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
         self._trace_cache = TtlCache(cache_seconds, monotonic=monotonic)
         self._model_cache = TtlCache(cache_seconds, monotonic=monotonic)
@@ -512,12 +518,24 @@ class LogProxy:
             request=parsed.summary if parsed else None, result=result, **fields,
         )
 
-    def announce(self, call: _Call) -> None:
-        """The call is about to go upstream: its `running` entry goes to the live panel."""
+    def announce(self, call: _Call) -> asyncio.TimerHandle | None:
+        """The call is about to go upstream: its `running` entry goes to the live panel once the call has run
+        `running_delay_seconds` (0: at once). The caller cancels the returned timer when the call ends first:
+        a call that answers within the delay shows up finished, with nothing built, pushed or looked up for a
+        running entry while it is in flight (the work would compete with forwarding it for the event loop and
+        the GIL), and every call that takes longer is on the panel, running, at most that late."""
+        if self.running_delay_seconds <= 0:
+            self._announce_now(call)
+            return None
+        return asyncio.get_running_loop().call_later(self.running_delay_seconds, self._announce_now, call)
+
+    def _announce_now(self, call: _Call) -> None:
+        call.announced = True
         self._recorder.announce(self._outcome(call, 0))
 
     def progress(self, call: _Call, text: str) -> None:
-        self._recorder.progress(call.trace_id, call.entry_id, text)
+        if call.announced:
+            self._recorder.progress(call.trace_id, call.entry_id, text)
 
     def _record_failure(self, call: _Call, error: ProxyError) -> None:
         logger.info("log-proxy call failed", extra={"trace_id": call.trace_id, "status": error.status,
