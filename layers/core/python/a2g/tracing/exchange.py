@@ -166,8 +166,12 @@ class UpstreamExchange(Response):
         ttft: float | None = None
         error: dict[str, Any] | None = None
         pushed_len, next_push = 0, 0.0
+        translated = self._translated
+        # The client gets each complete event as the upstream sent it, before the format reads it, unless the
+        # proxy rewrites events (a translation, or Chat's usage asked for on the client's behalf). Only an
+        # incomplete event is held back, so a stream cut mid-event never reaches the client half-written.
+        unchanged = translated is None and not getattr(collector, "rewrites", False)
         try:
-            translated = self._translated
             async for raw in response.aiter_raw():
                 if ttft is None:
                     ttft = self._call.elapsed_ms()
@@ -175,9 +179,14 @@ class UpstreamExchange(Response):
                 events, buffer = split_events(buffer)
                 if not events:
                     continue
-                out = [e for e in (collector.process(event) for event in events) if e is not None]
-                if out:
-                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
+                if unchanged:
+                    await send({"type": "http.response.body", "body": b"".join(events), "more_body": True})
+                    for event in events:
+                        collector.process(event)
+                else:
+                    out = [e for e in (collector.process(event) for event in events) if e is not None]
+                    if out:
+                        await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
                 if self._call.announced and time.monotonic() >= next_push and len(collector.text) != pushed_len:
                     pushed_len, next_push = len(collector.text), time.monotonic() + PROGRESS_INTERVAL_SECONDS
                     self._proxy.progress(self._call, collector.text)

@@ -280,7 +280,7 @@ class LogProxy:
         self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
                                    monotonic=monotonic)
         self._response_owner = TtlCache(3600.0, negative_ttl_seconds=0.0)  # Responses id -> the LLM that made it
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     # --- entry points ------------------------------------------------------------------------------------
 
