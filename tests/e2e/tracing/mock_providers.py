@@ -7,6 +7,8 @@ Behaviour by model name and last user text:
 - a model containing `refused`: 401 (the LLM refusing the platform's stored key);
 - a model containing `failing`: 500 in the provider's error format;
 - a model containing `broken`: a stream that drops the connection after a few events;
+- a text containing "slowly": a stream that waits 0.1 s before each event (a call still running after the
+  log-proxy's running-entry delay);
 - a text containing "weather": a `get_weather` tool call with `{"city": "Seoul"}`;
 - Responses: a text containing "handoff" with a `transfer_to_<agent>` tool offered: a call of that tool (an
   agent SDK's hand-off); a request whose last input item is a tool's output is answered in text (so an agent
@@ -17,6 +19,7 @@ Every request is kept in `requests` (path, headers, JSON body).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -89,7 +92,8 @@ class MockProviders(MockServer):
                 await _send(send, 200, [], json.dumps(_response(model, reply, tool)).encode())
         elif provider == "anthropic":
             if body.get("stream"):
-                await _sse(send, _messages_events(model, reply, tool), cut_after=3 if "broken" in model else None)
+                await _sse(send, _messages_events(model, reply, tool), cut_after=3 if "broken" in model else None,
+                           pause=0.1 if "slowly" in text else 0.0)
             else:
                 await _send(send, 200, [(b"request-id", b"req_mock_1")], json.dumps(_message(model, reply, tool)).encode())
         elif path.endswith(":streamGenerateContent"):
@@ -118,10 +122,13 @@ async def _send(send: Any, status: int, headers: list[tuple[bytes, bytes]], body
     await send({"type": "http.response.body", "body": body})
 
 
-async def _sse(send: Any, events: list[tuple[str | None, dict[str, Any]]], cut_after: int | None = None) -> None:
+async def _sse(send: Any, events: list[tuple[str | None, dict[str, Any]]], cut_after: int | None = None,
+               pause: float = 0.0) -> None:
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/event-stream")]})
     for index, (name, data) in enumerate(events):
+        if pause:
+            await asyncio.sleep(pause)
         if cut_after is not None and index == cut_after:
             raise ConnectionAbortedError("the mock drops the stream")
         head = f"event: {name}\n".encode() if name else b""

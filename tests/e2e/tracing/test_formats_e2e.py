@@ -220,13 +220,15 @@ def test_each_sdk_raises_its_own_errors(tracing_runtime: TracingRuntime, develop
 
 def test_websocket_sees_running_then_the_finished_entry(tracing_runtime: TracingRuntime, developer: Developer,
                                                         providers: MockProviders) -> None:
+    """A call still running after the proxy's running-entry delay (0.2 s; the mock pauses 0.1 s before each
+    of its events) is on the panel while it runs, and its finished entry replaces it."""
     trace_id = tracing_runtime.create_trace("admin", agent_id="agt_live")
     client = _anthropic(tracing_runtime, developer, trace_id)
     query = f"?token={developer.token}&trace_id={trace_id}"
     with connect(tracing_runtime.ws_url + query, open_timeout=10) as ws:
         with client.messages.stream(model="fmt-claude", max_tokens=64,
-                                    messages=[{"role": "user", "content": "live words"}]) as stream:
-            assert "".join(stream.text_stream) == "echo: live words"
+                                    messages=[{"role": "user", "content": "live words slowly"}]) as stream:
+            assert "".join(stream.text_stream) == "echo: live words slowly"
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + 15
         while not any(m["type"] == "trace.entry" for m in seen):
@@ -234,11 +236,12 @@ def test_websocket_sees_running_then_the_finished_entry(tracing_runtime: Tracing
             if message.get("type") in ("trace.running", "trace.entry"):
                 seen.append(message)
     running, finished = seen[0], seen[-1]
+    assert any(m["entry"].get("partial") for m in seen[1:-1])  # its text as it streamed
     assert running["type"] == "trace.running" and running["entry"]["status"] == "running"
-    assert running["entry"]["request"]["messages"][0]["content"] == "live words"
+    assert running["entry"]["request"]["messages"][0]["content"] == "live words slowly"
     assert running["entry"]["api"] == "messages" and running["entry"]["model"] == "fmt-claude"
     assert finished["entry"]["entry_id"] == running["entry"]["entry_id"]
-    assert finished["entry"]["status"] == "ok" and finished["entry"]["output_text"] == "echo: live words"
+    assert finished["entry"]["status"] == "ok" and finished["entry"]["output_text"] == "echo: live words slowly"
 
 
 def test_translated_calls_reach_an_llm_of_another_provider(tracing_runtime: TracingRuntime, developer: Developer,

@@ -1,6 +1,7 @@
 """The log-proxy's input bounds (issue 20, items 5, 6, 10): malformed trace ids, deep JSON, over-long model
 names and X-Agent-Id headers are 4xx in OpenAI's format, and each such call on a valid trace with a valid key
-is recorded on the trace as a failed call; a revoked key is refused within 5 s whatever the cache setting."""
+is recorded on the trace as a failed call; a revoked key and a deleted trace are refused within 5 s whatever the
+cache setting, and a warm one is re-read in the background before then, never on a call's path."""
 
 from __future__ import annotations
 
@@ -77,14 +78,56 @@ async def test_a_revoked_key_is_refused_within_5_seconds_whatever_the_cache_sett
     fakes = build_fakes("http://127.0.0.1:9")
     ticker = _Ticker()
     principals: dict[str, Principal] = dict(fakes.principals)
-    proxy = LogProxy(principals.get, fakes.rate, fakes.traces, fakes.models, lambda: None,  # type: ignore[arg-type]
-                     fakes.proxy._recorder, cache_seconds=30.0, monotonic=ticker)
+    proxy = _proxy(fakes, ticker, principals)
     assert await proxy._principal(ALICE_KEY) is not None
     del principals[ALICE_KEY]  # revoked (or its owner demoted: the store answers the new role)
     ticker.now += 4.9
     assert await proxy._principal(ALICE_KEY) is not None  # still cached
     ticker.now += 0.1
     assert await proxy._principal(ALICE_KEY) is None
+
+
+def _proxy(fakes: Any, ticker: _Ticker, principals: Any) -> LogProxy:
+    return LogProxy(principals.get, fakes.rate, fakes.traces, fakes.models, lambda: None,  # type: ignore[arg-type]
+                    fakes.proxy._recorder, cache_seconds=30.0, monotonic=ticker)
+
+
+async def test_a_deleted_trace_is_refused_within_5_seconds_whatever_the_cache_setting() -> None:
+    fakes = build_fakes("http://127.0.0.1:9")
+    ticker = _Ticker()
+    proxy = _proxy(fakes, ticker, fakes.principals)
+    trace_id = fakes.traces.create_trace("alice", "agent", agent_id="agt_1")
+    assert await proxy._trace(trace_id) is not None
+    del fakes.traces.traces[trace_id]  # its agent deleted
+    ticker.now += 4.9
+    assert await proxy._trace(trace_id) is not None  # still cached
+    await proxy.drain()
+    ticker.now += 0.1
+    assert await proxy._trace(trace_id) is None
+
+
+async def test_warm_entries_are_read_again_in_the_background_past_half_their_lifetime() -> None:
+    fakes = build_fakes("http://127.0.0.1:9")
+    ticker = _Ticker()
+    reads: list[str] = []
+    principals: dict[str, Principal] = dict(fakes.principals)
+
+    def authenticate(raw_key: str) -> Principal | None:
+        reads.append(raw_key)
+        return principals.get(raw_key)
+
+    proxy = _proxy(fakes, ticker, type("Keys", (), {"get": staticmethod(authenticate)}))
+    assert await proxy._principal(ALICE_KEY) is not None
+    ticker.now += 2.0
+    assert await proxy._principal(ALICE_KEY) is not None
+    assert len(reads) == 1  # fresh: not read again
+    del principals[ALICE_KEY]  # revoked
+    ticker.now += 1.0  # past half of the 5 s: answered from the cache, read again beside the call
+    assert await proxy._principal(ALICE_KEY) is not None
+    assert await proxy._principal(ALICE_KEY) is not None  # one refresh at a time
+    await proxy.drain()
+    assert len(reads) == 2
+    assert await proxy._principal(ALICE_KEY) is None  # the refresh saw the revocation: refused from now on
 
 
 def test_an_invalid_logs_cursor_is_400_not_a_restart() -> None:

@@ -132,6 +132,41 @@ def test_entries_are_pushed_to_listeners_and_stale_ones_removed(proxy_server: An
     assert fakes.connections.removed == ["conn-gone"]
 
 
+def test_a_call_that_answers_within_the_running_delay_is_pushed_finished_only(proxy_server: Any,
+                                                                               agent_trace: str) -> None:
+    """A call that answers within the delay gets no running entry (nothing built or pushed while it is in
+    flight); a call still running after the delay is on the panel, running, before its finished entry. (The
+    delays are far from the calls' durations, so a loaded machine cannot swap the cases.)"""
+    fakes = proxy_server.fakes
+    fakes.proxy.running_delay_seconds = 10.0
+    fakes.connections.subscribe("conn-live", "alice", agent_trace)
+    client = _client(proxy_server, agent_trace)
+    client.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "quick"}])
+    proxy_server.wait_entries(1)
+    _wait(lambda: len(fakes.pusher.messages) >= 1)
+    [(_, only)] = fakes.pusher.messages
+    assert only["type"] == "trace.entry" and only["entry"]["status"] == "ok"
+
+    fakes.proxy.running_delay_seconds = 0.05
+    with pytest.raises(openai.APIStatusError):  # slow-model: 2 s, past its 0.5 s timeout: 504
+        client.with_options(max_retries=0).chat.completions.create(
+            model="slow-model", messages=[{"role": "user", "content": "slow"}])
+    proxy_server.wait_entries(2)
+    _wait(lambda: len(fakes.pusher.messages) >= 3)
+    running, finished = fakes.pusher.messages[1][1], fakes.pusher.messages[2][1]
+    assert running["type"] == "trace.running" and running["entry"]["request"]["messages"][0]["content"] == "slow"
+    assert finished["type"] == "trace.entry" and finished["entry"]["entry_id"] == running["entry"]["entry_id"]
+
+
+def _wait(condition: Any, timeout: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_active_run_tags_the_session_and_delivers_to_its_trace(proxy_server: Any, agent_trace: str) -> None:
     from a2g.tracing.service import TraceService
 

@@ -231,6 +231,8 @@ def build_fakes(llm_base_url: str) -> Fakes:
         PENDING_KEY: Principal("pat", "PENDING", "team-a", "api_key", "key_pat"),
     }
     recorder = CallRecorder(logs, usage, TraceBroadcaster(connections, pusher), ttl_days=30, runs=traces)
+    # Every call's running entry at once, so the live-push tests see it for the mock's instant answers
+    # (test_proxy_openai_sdk has the delay the real proxy uses).
     proxy = LogProxy(principals.get, rate, traces, models, loopback_client_factory(), recorder,
-                     max_body_bytes=100_000, cache_seconds=30.0)
+                     max_body_bytes=100_000, cache_seconds=30.0, running_delay_seconds=0.0)
     return Fakes(traces, logs, usage, connections, pusher, models, rate, proxy, principals)

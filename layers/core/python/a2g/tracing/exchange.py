@@ -61,8 +61,7 @@ class UpstreamExchange(Response):
         stream = self._parsed.stream
         accept = self._client_headers.get("accept") or ("text/event-stream" if stream else "application/json")
         headers = upstream_headers(resolved.provider, resolved.api_key, self._client_headers, accept)
-        if self._recorded:
-            proxy.announce(call)
+        running = proxy.announce(call) if self._recorded else None
         started = False
         try:
             async with proxy._upstream().stream(
@@ -108,6 +107,9 @@ class UpstreamExchange(Response):
             if self._recorded:
                 proxy._record_failure(call, error)
             return
+        finally:
+            if running is not None:
+                running.cancel()  # finished within the delay: its finished entry is the first the panel sees
         end: Message = {"type": "http.response.body", "body": b"", "more_body": False}
         if not self._recorded:
             await send(end)
@@ -164,8 +166,12 @@ class UpstreamExchange(Response):
         ttft: float | None = None
         error: dict[str, Any] | None = None
         pushed_len, next_push = 0, 0.0
+        translated = self._translated
+        # The client gets each complete event as the upstream sent it, before the format reads it, unless the
+        # proxy rewrites events (a translation, or Chat's usage asked for on the client's behalf). Only an
+        # incomplete event is held back, so a stream cut mid-event never reaches the client half-written.
+        unchanged = translated is None and not getattr(collector, "rewrites", False)
         try:
-            translated = self._translated
             async for raw in response.aiter_raw():
                 if ttft is None:
                     ttft = self._call.elapsed_ms()
@@ -173,10 +179,15 @@ class UpstreamExchange(Response):
                 events, buffer = split_events(buffer)
                 if not events:
                     continue
-                out = [e for e in (collector.process(event) for event in events) if e is not None]
-                if out:
-                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
-                if self._recorded and len(collector.text) != pushed_len and time.monotonic() >= next_push:
+                if unchanged:
+                    await send({"type": "http.response.body", "body": b"".join(events), "more_body": True})
+                    for event in events:
+                        collector.process(event)
+                else:
+                    out = [e for e in (collector.process(event) for event in events) if e is not None]
+                    if out:
+                        await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
+                if self._call.announced and time.monotonic() >= next_push and len(collector.text) != pushed_len:
                     pushed_len, next_push = len(collector.text), time.monotonic() + PROGRESS_INTERVAL_SECONDS
                     self._proxy.progress(self._call, collector.text)
                 if disconnected.is_set():

@@ -64,6 +64,10 @@ RecordMode = Literal["detach", "before_end"]
 _ENABLED_MODELS = ("enabled models",)  # the model cache's key for the `/v1/models` list (no model has this name)
 RateLimitMode = Literal["deferred", "strict", "inline"]
 _KINDS = {"chat": "chat.completions"}  # an entry's `kind` as the first entries had it (`api` is the new name)
+# A call still running this long after it was forwarded gets its `running` entry pushed; one that finishes
+# sooner only gets its finished entry (see `LogProxy.announce`).
+RUNNING_ENTRY_DELAY_SECONDS = 0.2
+TRACE_CACHE_MAX_SECONDS = API_KEY_CACHE_SECONDS
 # Blocking lookups of the hot path (key, trace, model, rate, active runs) get their own threads, so they never
 # queue behind whatever else shares the event loop's default executor.
 _LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="log-proxy-lookup")
@@ -165,29 +169,49 @@ async def send_error(send: Send, error: ProxyError, client: str = "openai") -> N
 
 
 class TtlCache:
-    """A bounded dict whose entries expire; negative answers get their own, shorter lifetime."""
+    """A bounded dict whose entries expire; negative answers get their own, shorter lifetime.
+
+    An entry is never served after its lifetime. Past half of it, `due` says it should be read again: the
+    proxy then refreshes it in the background while the calls go on using it, so a warm key, trace or model
+    never waits for storage on a call's path, and a change in storage (a revoked key, a deleted trace) still
+    takes effect within the lifetime."""
 
     def __init__(self, ttl_seconds: float, negative_ttl_seconds: float = 5.0, max_entries: int = 4096,
                  monotonic: Callable[[], float] = time.monotonic):
         self._ttl, self._negative_ttl, self._max = ttl_seconds, negative_ttl_seconds, max_entries
         self._monotonic = monotonic
-        self._items: dict[Any, tuple[float, Any]] = {}
+        self._items: dict[Any, tuple[float, float, Any]] = {}  # key -> (expires, refresh due, value)
+        self._refreshing: set[Any] = set()
 
     def get(self, key: Any) -> tuple[bool, Any]:
         hit = self._items.get(key)
         if hit is None or hit[0] <= self._monotonic():
             return False, None
-        return True, hit[1]
+        return True, hit[2]
+
+    def due(self, key: Any) -> bool:
+        """The entry is past half its lifetime and no refresh of it is under way (the caller starts one)."""
+        hit = self._items.get(key)
+        if hit is None or key in self._refreshing or hit[1] > self._monotonic():
+            return False
+        self._refreshing.add(key)
+        return True
 
     def put(self, key: Any, value: Any) -> Any:
+        self._refreshing.discard(key)
         if len(self._items) >= self._max:
             self._items.clear()
         ttl = self._ttl if value is not None else self._negative_ttl
-        self._items[key] = (self._monotonic() + ttl, value)
+        now = self._monotonic()
+        self._items[key] = (now + ttl, now + ttl / 2, value)
         return value
+
+    def refresh_failed(self, key: Any) -> None:
+        self._refreshing.discard(key)  # the entry keeps its lifetime; the next call past half of it tries again
 
     def clear(self) -> None:
         self._items.clear()
+        self._refreshing.clear()
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -213,6 +237,7 @@ class _Call:
     client: str = "openai"
     provider: str | None = None
     parsed: ParsedRequest | None = None
+    announced: bool = False  # its `running` entry was pushed (LogProxy.announce)
     # Made when the call starts, so entries sort in the order the calls were made even though they are
     # written in the background, possibly out of order.
     entry_id: str = field(default_factory=lambda: new_id("log"))
@@ -238,6 +263,7 @@ class LogProxy:
         record_mode: RecordMode = "detach",
         rate_limit_mode: RateLimitMode = "deferred",
         monotonic: Callable[[], float] = time.monotonic,
+        running_delay_seconds: float = RUNNING_ENTRY_DELAY_SECONDS,
     ):
         self._authenticate, self._check_rate = authenticate, check_rate
         self._traces, self._models, self._upstream, self._recorder = traces, models, upstream, recorder
@@ -245,14 +271,16 @@ class LogProxy:
         self.max_body_bytes = max_body_bytes
         self.record_mode: RecordMode = record_mode
         self.rate_limit_mode: RateLimitMode = rate_limit_mode
+        self.running_delay_seconds = running_delay_seconds
         self._throttled_until: dict[str, tuple[float, int, str]] = {}
-        self._trace_cache = TtlCache(cache_seconds, monotonic=monotonic)
+        # A deleted trace (its agent or chat deleted) takes no more calls after at most as long as a revoked key.
+        self._trace_cache = TtlCache(min(cache_seconds, TRACE_CACHE_MAX_SECONDS), monotonic=monotonic)
         self._model_cache = TtlCache(cache_seconds, monotonic=monotonic)
         # Keys are revoked and their owners demoted: never trusted longer than the platform-wide bound.
         self._key_cache = TtlCache(min(key_cache_seconds, API_KEY_CACHE_SECONDS), negative_ttl_seconds=0.0,
                                    monotonic=monotonic)
         self._response_owner = TtlCache(3600.0, negative_ttl_seconds=0.0)  # Responses id -> the LLM that made it
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     # --- entry points ------------------------------------------------------------------------------------
 
@@ -396,27 +424,39 @@ class LogProxy:
 
     async def _principal(self, raw_key: str) -> Principal | None:
         digest = hashlib.sha256(raw_key.encode()).digest()
-        hit, cached = self._key_cache.get(digest)
-        if hit:
-            return cached  # type: ignore[no-any-return]
-        principal: Principal | None = await _blocking(self._authenticate, raw_key)
-        if principal is not None:
-            self._key_cache.put(digest, principal)
-        return principal
+        return await self._cached(self._key_cache, digest, self._authenticate, raw_key,  # type: ignore[no-any-return]
+                                  keep_negative=False)
 
     async def _trace(self, trace_id: str) -> TraceMeta | None:
-        hit, meta = self._trace_cache.get(trace_id)
-        if hit:
-            return meta  # type: ignore[no-any-return]
-        meta = await _blocking(self._traces.get_trace, trace_id)
-        return self._trace_cache.put(trace_id, meta)  # type: ignore[no-any-return]
+        return await self._cached(self._trace_cache, trace_id, self._traces.get_trace, trace_id)  # type: ignore[no-any-return]
 
     async def _model(self, model: str) -> ResolvedModel | None:
-        hit, resolved = self._model_cache.get(model)
+        return await self._cached(self._model_cache, model, self._models.resolve_model, model)  # type: ignore[no-any-return]
+
+    async def _cached(self, cache: TtlCache, key: Any, read: Callable[[Any], Any], arg: Any,
+                      keep_negative: bool = True) -> Any:
+        """The cached answer (refreshed in the background past half its lifetime), or read on the path."""
+        hit, value = cache.get(key)
         if hit:
-            return resolved  # type: ignore[no-any-return]
-        resolved = await _blocking(self._models.resolve_model, model)
-        return self._model_cache.put(model, resolved)  # type: ignore[no-any-return]
+            if cache.due(key):
+                self._keep(asyncio.ensure_future(self._refresh(cache, key, read, arg)))
+            return value
+        value = await _blocking(read, arg)
+        if value is not None or keep_negative:
+            cache.put(key, value)
+        return value
+
+    @staticmethod
+    async def _refresh(cache: TtlCache, key: Any, read: Callable[[Any], Any], arg: Any) -> None:
+        try:
+            cache.put(key, await _blocking(read, arg))  # None: revoked / deleted, refused from the next call on
+        except Exception as exc:  # noqa: BLE001 - storage down: the entry runs out at its lifetime as before
+            cache.refresh_failed(key)
+            logger.info("log-proxy cache refresh failed", extra={"error_type": type(exc).__name__})
+
+    def _keep(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -512,12 +552,24 @@ class LogProxy:
             request=parsed.summary if parsed else None, result=result, **fields,
         )
 
-    def announce(self, call: _Call) -> None:
-        """The call is about to go upstream: its `running` entry goes to the live panel."""
+    def announce(self, call: _Call) -> asyncio.TimerHandle | None:
+        """The call is about to go upstream: its `running` entry goes to the live panel once the call has run
+        `running_delay_seconds` (0: at once). The caller cancels the returned timer when the call ends first:
+        a call that answers within the delay shows up finished, with nothing built, pushed or looked up for a
+        running entry while it is in flight (the work would compete with forwarding it for the event loop and
+        the GIL), and every call that takes longer is on the panel, running, at most that late."""
+        if self.running_delay_seconds <= 0:
+            self._announce_now(call)
+            return None
+        return asyncio.get_running_loop().call_later(self.running_delay_seconds, self._announce_now, call)
+
+    def _announce_now(self, call: _Call) -> None:
+        call.announced = True
         self._recorder.announce(self._outcome(call, 0))
 
     def progress(self, call: _Call, text: str) -> None:
-        self._recorder.progress(call.trace_id, call.entry_id, text)
+        if call.announced:
+            self._recorder.progress(call.trace_id, call.entry_id, text)
 
     def _record_failure(self, call: _Call, error: ProxyError) -> None:
         logger.info("log-proxy call failed", extra={"trace_id": call.trace_id, "status": error.status,
@@ -530,8 +582,7 @@ class LogProxy:
             check = asyncio.ensure_future(_blocking(self._rate, deferred_rate_key))
             check.add_done_callback(_consume_exception)
         task = asyncio.ensure_future(self._recorder.record(outcome))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._keep(task)
         return task
 
 

@@ -41,6 +41,9 @@ class CallResult:
 
 
 class StreamCollector(Protocol):
+    """A collector that changes events sets `rewrites = True`; otherwise the proxy relays each event as the
+    upstream sent it and only then feeds it here, so reading it never delays the client."""
+
     events: int
     text: str
 

@@ -107,6 +107,7 @@ class ChatStream:
 
     def __init__(self, injected_usage: bool, capture_limit: int = 5_000_000):
         self.injected_usage = injected_usage
+        self.rewrites = injected_usage  # hides the usage it asked for: the proxy relays what `process` returns
         self.events = 0
         self.text = ""
         self._data: list[bytes] = []
