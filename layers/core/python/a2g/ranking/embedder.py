@@ -16,8 +16,8 @@ Why this model and this way
   needed. One short request embeds in ~12 ms on one core. The weights stay int8 in memory (~32 MB
   resident with the tokenizer, 110 MB when the layers were widened to float32 at load): only a request's
   rows of the word table are dequantised, and each layer's matrices only while that layer runs
-  (:class:`Int8Matrix`, a few milliseconds per request; the result is the same to 1e-7). With the
-  float32 weights of the package, the output matches sentence-transformers to 1e-7.
+  (:class:`Int8Matrix`, a few milliseconds per request; the vectors are those of the float32-at-load
+  version to 1e-7). A float32 model file (``--dtype float32``) is quantised the same way at load.
 
 The model is English-only: Korean text reaches it as jamo fragments. :meth:`MiniLMEmbedder.coverage`
 tells the ranker how much of a text the model can read, so that Korean requests lean on the lexical side
