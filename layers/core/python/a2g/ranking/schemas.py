@@ -8,21 +8,9 @@ from pydantic import Field
 
 from a2g.agents.schemas import PublicAgentView
 from a2g.http.schemas import ResponseModel
+from a2g.ranking.reasons import ReasonCode
 
 MatchLevel = Literal["good", "partial", "none"]
-ReasonCode = Literal[
-    "matches_skills",
-    "matches_words",
-    "close_in_meaning",
-    "weak_match",
-    "you_use_often",
-    "you_used_recently",
-    "used_with",
-    "similar_to",
-    "popular_in_team",
-    "popular",
-    "in_catalogue",
-]
 
 
 class RankingReason(ResponseModel):
