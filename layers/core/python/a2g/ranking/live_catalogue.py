@@ -106,7 +106,8 @@ class LiveCatalogue:
         marker = self._store.catalogue_marker() if self._incremental else None  # type: ignore[attr-defined]
         removed = marker.removed if marker is not None else frozenset()
         seen: set[str] = set()
-        for entry in self._store.production_agents():
+        read = getattr(self._store, "iter_production_agents", None)  # page by page where the store can
+        for entry in read() if callable(read) else self._store.production_agents():
             if entry.agent_id in removed:
                 continue
             seen.add(entry.agent_id)

@@ -33,6 +33,8 @@ from a2g.ranking.ports import CatalogueEntry
 
 __all__ = ["ModelIndex"]
 
+_SYNC_CHUNK = 512  # agents whose documents (and decoded vectors) exist at once during a sync
+
 
 class ModelIndex:
     """The ranker of one model over the live catalogue (see the module docstring)."""
@@ -103,14 +105,21 @@ class ModelIndex:
             self._synced = catalogue.generation
             return
 
-        documents, missing = self._documents(list(entries.values()), vectors)
-        if self._ranker is None:
-            # A model without a known width would be asked for a probe vector; the catalogue's vectors
-            # already tell it, so an endpoint is not called for nothing.
-            if getattr(self.embedder, "dimension", None) is None and documents:
-                self.embedder.dimension = int(documents[0].embedding.shape[0])  # type: ignore[attr-defined, union-attr]
-            self._ranker = self._new_ranker(self.embedder)
-        self._ranker.update(documents, removed)
+        todo = list(entries.values())
+        missing: list[CatalogueEntry] = []
+        for start in range(0, max(1, len(todo)), _SYNC_CHUNK):
+            # A chunk at a time: its decoded vectors are the only transient copy (a first sync indexes
+            # the whole catalogue). A failing embedder leaves the earlier chunks indexed and the sync
+            # not done, so the next one puts them again.
+            documents, left = self._documents(todo[start : start + _SYNC_CHUNK], vectors)
+            missing.extend(left)
+            if self._ranker is None:
+                # A model without a known width would be asked for a probe vector; the catalogue's
+                # vectors already tell it, so an endpoint is not called for nothing.
+                if getattr(self.embedder, "dimension", None) is None and documents:
+                    self.embedder.dimension = int(documents[0].embedding.shape[0])  # type: ignore[attr-defined, union-attr]
+                self._ranker = self._new_ranker(self.embedder)
+            self._ranker.update(documents, removed if start == 0 else ())
         self._synced = catalogue.generation
         self._embedded.clear()  # each was indexed just now, or is of a version no longer published
         for agent_id in [*removed, *entries]:
