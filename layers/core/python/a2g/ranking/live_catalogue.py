@@ -111,7 +111,7 @@ class LiveCatalogue:
             if entry.agent_id in removed:
                 continue
             seen.add(entry.agent_id)
-            self._put(entry, force=False)
+            self._put(entry)
         for agent_id in [a for a in self.entries if a not in seen]:
             self._drop(agent_id)
         self._marker, self.loaded = marker, True
@@ -157,26 +157,22 @@ class LiveCatalogue:
             self._newest = max(self._newest, change.updated_at)
             if change.entry is not None:
                 if known is None or known.version != change.version:
-                    self._put(change.entry, force=True)
+                    self._put(change.entry)
             elif known is not None:
                 self._drop(change.agent_id)
 
-    def _put(self, entry: CatalogueEntry, *, force: bool) -> None:
+    def _put(self, entry: CatalogueEntry) -> None:
+        """Keep `entry`; an index hears of it only when its text or vector changed (a colour, the last
+        use, a version bump alone change just the view the answer shows)."""
         known = self.entries.get(entry.agent_id)
-        if entry.updated_at and entry.updated_at > self._newest:
-            self._newest = entry.updated_at
-        if known is not None and not force:
-            if known.version == entry.version and known.public == entry.public:
-                if _same_vector(known, entry):
-                    return  # unchanged: the entry already kept stays (the new copy is dropped at once)
-                self.entries[entry.agent_id] = entry  # the embedding job stored a vector: index it
-                self._changed(entry.agent_id)
-                return
-            if known.version == entry.version and _same_text(known, entry) and _same_vector(known, entry):
-                self.entries[entry.agent_id] = entry  # the public view only (e.g. last used): no re-index
-                return
+        if entry.updated_at:
+            self._newest = max(self._newest, entry.updated_at)
+        unchanged = known is not None and known.version == entry.version and known.public == entry.public
+        if unchanged and _same_vector(known, entry):  # type: ignore[arg-type]
+            return  # the entry kept stays (a full re-read's copy is dropped at once)
         self.entries[entry.agent_id] = entry
-        self._changed(entry.agent_id)
+        if known is None or not _same_text(known, entry) or not _same_vector(known, entry):
+            self._changed(entry.agent_id)
 
     def _drop(self, agent_id: str) -> None:
         if self.entries.pop(agent_id, None) is not None:
