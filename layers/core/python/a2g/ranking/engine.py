@@ -134,8 +134,10 @@ class RankingParams:
 class AgentRanker:
     """Orders a catalogue for one user; safe to keep for the life of a warm function.
 
-    The BM25 index and the embedding matrix of a catalogue are built once and reused while the
-    catalogue's fingerprint (ids, texts, embeddings) is unchanged.
+    :meth:`rank` takes the catalogue each call: its BM25 index and embedding matrix are built once and
+    reused while the catalogue's fingerprint (ids, texts, embeddings) is unchanged, or updated in place
+    for the documents that changed. A caller that knows what changed (the warm service) instead keeps
+    the ranker's own catalogue current with :meth:`update` and ranks it with :meth:`rank_indexed`.
     """
 
     _CACHE_SIZE = 4
@@ -175,10 +177,7 @@ class AgentRanker:
         through it. Raises ``ValueError`` when ``query`` is longer than :data:`MAX_QUERY_CHARS` or
         ``limit`` is below 1.
         """
-        if query is not None and len(query) > MAX_QUERY_CHARS:
-            raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        _check_request(query, limit)
         if not agents:
             return []
         return self._rank(
@@ -202,11 +201,6 @@ class AgentRanker:
             catalogue.remove(agent_id)
         self._index_into(catalogue, changed, keep_embeddings=False)
 
-    @property
-    def indexed(self) -> int:
-        """How many agents :meth:`update` has indexed."""
-        return 0 if self._live is None else len(self._live.ids)
-
     def indexed_vector(self, agent_id: str) -> np.ndarray | None:
         """The unit vector :meth:`update` indexed for ``agent_id`` (a copy), or ``None``."""
         catalogue = self._live
@@ -224,10 +218,7 @@ class AgentRanker:
         co_usage: Mapping[str, Mapping[str, float]] | None = None,
     ) -> list[RankedAgent]:
         """:meth:`rank` over the catalogue kept by :meth:`update` (same arguments, same errors)."""
-        if query is not None and len(query) > MAX_QUERY_CHARS:
-            raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        _check_request(query, limit)
         if self._live is None or not self._live.ids:
             return []
         return self._rank(
@@ -544,6 +535,13 @@ class _Relevance:
 
 
 _LEVELS = (MATCH_NONE, MATCH_PARTIAL, MATCH_GOOD)
+
+
+def _check_request(query: str | None, limit: int) -> None:
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
 
 
 def agent_tokens(agent: AgentDocument, params: RankingParams) -> list[str]:

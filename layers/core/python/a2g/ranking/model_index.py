@@ -75,11 +75,6 @@ class ModelIndex:
             raise RuntimeError("the index has not been synced yet")
         return self._ranker
 
-    @property
-    def pending(self) -> int:
-        """How many agents are indexed without a vector of this model (ranked by their words only)."""
-        return len(self._pending)
-
     def sync(self, catalogue: LiveCatalogue) -> None:
         """Index what changed in ``catalogue`` since the last sync, and the vectors embedded since."""
         changed: list[CatalogueEntry]
