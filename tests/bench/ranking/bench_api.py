@@ -12,8 +12,14 @@ agent through `/api/my-agents/{id}`, so that request pays for the marker check, 
 the in-place index update: those requests are in the p95, and are also reported apart ("refresh": a
 colour change; "text": a description change, after which the function embeds that agent itself).
 
+CPU: wall-clock figures on a shared machine mostly measure the queue for a core, so each request's CPU
+time in the runtime process (every thread's, from /proc/<pid>/task/*/schedstat: nanoseconds; the HTTP
+layer, the event conversion, the function and its background thread; DynamoDB Local's own Java process
+not counted) is printed beside them, with the same for the health baseline.
+
 Memory: the peak resident size (VmHWM) of the runtime process, which runs every function in-process
-(the ranking function's own share is lower); the machine is shared, so figures are noisy.
+(the ranking function's own share is lower: tests/bench/ranking/bench_memory.py); the machine is shared,
+so figures are noisy.
 """
 
 from __future__ import annotations
@@ -109,6 +115,17 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_ms(pid: int) -> float:
+    """CPU time so far of every thread of `pid`, in ms (schedstat: ns on a CPU; finer than utime's ticks)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total / 1e6
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -173,6 +190,7 @@ def main() -> None:
         print(
             f"{'agents':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'refresh p50':>12} {'text p50':>9}"
             f" {'health p50':>11} {'ratio p50':>10} {'first ms':>9} {'peak MB':>8}"
+            f" | {'cpu p50':>8} {'cpu p95':>8} {'cpu refresh':>12} {'cpu text':>9} {'cpu health':>11}"
         )
         for size in sizes:
             seeded = seed(size)
@@ -186,6 +204,8 @@ def main() -> None:
             for _ in range(3):
                 reader.get("/api/agents/ranked", params={"q": "warm"})
             ranked, refresh, refresh_text, health = [], [], [], []
+            cpu, cpu_refresh, cpu_text, cpu_health = [], [], [], []
+            pid = rt.process.pid
             for n in range(args.requests):
                 changed = n % 10 == 0
                 if changed:
@@ -204,22 +224,28 @@ def main() -> None:
                     )
                     assert patched.status_code == 200, patched.text
                 q = QUERIES[n % len(QUERIES)]
-                started = time.perf_counter()
+                cpu_before, started = _cpu_ms(pid), time.perf_counter()
                 response = reader.get("/api/agents/ranked", params={"q": q} if q else {})
                 elapsed = (time.perf_counter() - started) * 1000
+                spent = _cpu_ms(pid) - cpu_before
                 assert response.status_code == 200, response.text
                 ranked.append(elapsed)
+                cpu.append(spent)
                 if changed:
                     (refresh_text if text else refresh).append(elapsed)
-                started = time.perf_counter()
+                    (cpu_text if text else cpu_refresh).append(spent)
+                cpu_before, started = _cpu_ms(pid), time.perf_counter()
                 reader.get("/api/health")
                 health.append((time.perf_counter() - started) * 1000)
+                cpu_health.append(_cpu_ms(pid) - cpu_before)
             p50, h50 = statistics.median(ranked), statistics.median(health)
             print(
                 f"{size:>7} {p50:>8.1f} {_pct(ranked, 0.95):>8.1f} {max(ranked):>8.1f}"
                 f" {statistics.median(refresh):>12.1f} {statistics.median(refresh_text or [0]):>9.1f} {h50:>11.1f}"
                 f" {p50 / h50:>9.1f}x {first_ms:>9.0f} {_peak_rss_mb(rt.process.pid):>8.0f}"
-                f"   (seeded in {seeded:.0f} s)",
+                f" | {statistics.median(cpu):>8.1f} {_pct(cpu, 0.95):>8.1f} {statistics.median(cpu_refresh):>12.1f}"
+                f" {statistics.median(cpu_text or [0]):>9.1f} {statistics.median(cpu_health):>11.1f}"
+                f"   (seeded in {seeded:.0f} s, load {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
     finally:

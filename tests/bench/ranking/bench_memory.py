@@ -57,11 +57,17 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 29000
 
+cpu0 = time.process_time()
 import app
-out = {"import_rss": status("VmRSS"), "import_peak": status("VmHWM")}
+out = {"import_rss": status("VmRSS"), "import_peak": status("VmHWM"), "import_cpu": time.process_time() - cpu0}
+if sys.argv[3] == "models-first":  # the models' share apart: loaded before any data is read
+    app.ranking.warm_up()
+    out["models_rss"] = status("VmRSS")
 started = time.perf_counter()
+cpu0 = time.process_time()
 first = app.handler(requests[0], Context())
 out["first_ms"] = (time.perf_counter() - started) * 1000
+out["first_cpu"] = time.process_time() - cpu0
 out["first_status"] = first.get("statusCode")
 out["first_rss"], out["first_peak"] = status("VmRSS"), status("VmHWM")
 statuses = set()
@@ -150,19 +156,29 @@ def main() -> int:
         ids: list[str] = []
         print(f"ranking function alone ({fn.memory_mb} MB on Lambda), {args.requests} requests, load "
               f"{os.getloadavg()[0]:.1f}")
-        print(f"{'agents':>7} {'import MB':>10} {'first MB':>9} {'end MB':>7} {'peak MB':>8} {'first ms':>9}")
+        print("cold: as a new instance runs (the models load while the catalogue is read); models first: "
+              "warm_up() before the first request, so that the models' share and the rest's show apart")
+        print(f"{'agents':>7} {'run':>12} {'import MB':>10} {'models MB':>10} {'first MB':>9} {'end MB':>7}"
+              f" {'peak MB':>8} {'rest MB':>8} {'import cpu s':>13} {'first ms':>9} {'first cpu s':>12}")
         for size in (int(s) for s in args.sizes.split(",")):
             seed(size, ids, env)
-            done = subprocess.run([sys.executable, "-I", "-S", "-c", CHILD, json.dumps(paths), json.dumps(requests)],
-                                  env=env, cwd=task, capture_output=True, text=True, timeout=900, check=False)
-            try:
-                out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-            except (ValueError, IndexError):
-                print(done.stderr[-3000:], file=sys.stderr)
-                return 1
-            assert out["first_status"] == 200 and out["statuses"] == [200] and out["items"], out
-            print(f"{size:>7} {out['import_rss']:>10.0f} {out['first_rss']:>9.0f} {out['end_rss']:>7.0f} "
-                  f"{out['peak']:>8.0f} {out['first_ms']:>9.0f}   (load {os.getloadavg()[0]:.1f})", flush=True)
+            for mode in ("cold", "models-first"):
+                done = subprocess.run(
+                    [sys.executable, "-I", "-S", "-c", CHILD, json.dumps(paths), json.dumps(requests), mode],
+                    env=env, cwd=task, capture_output=True, text=True, timeout=900, check=False)
+                try:
+                    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+                except (ValueError, IndexError):
+                    print(done.stderr[-3000:], file=sys.stderr)
+                    return 1
+                assert out["first_status"] == 200 and out["statuses"] == [200] and out["items"], out
+                models = out.get("models_rss")
+                # "rest": the peak less what the models took, i.e. import + catalogue + index + refreshes
+                rest = f"{out['peak'] - models + out['import_rss']:>8.0f}" if models else f"{'':>8}"
+                print(f"{size:>7} {mode:>12} {out['import_rss']:>10.0f} {models or 0:>10.0f} {out['first_rss']:>9.0f}"
+                      f" {out['end_rss']:>7.0f} {out['peak']:>8.0f} {rest} {out['import_cpu']:>13.2f}"
+                      f" {out['first_ms']:>9.0f} {out['first_cpu']:>12.2f}   (load {os.getloadavg()[0]:.1f})",
+                      flush=True)
     finally:
         db.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -11,8 +11,9 @@ not depend on their values). Reported:
 
 * cold — the first request of a new function instance: catalogue read (fake), decoding every stored
   vector, BM25 index, and the model's first use (the model load itself is timed apart);
-* refresh — a request right after the cache period ran out: catalogue re-read and re-decoded (vectors are
-  remembered per agent version, so only the catalogue's fingerprint is recomputed);
+* refresh — a request right after the cache period ran out: this fake store has no write counter, so the
+  catalogue is re-read in full and compared with what the service keeps (nothing changed: nothing is
+  re-indexed); the real repository's marker makes a refresh one GetItem and an incremental Query;
 * warm p50 / p95, wall and CPU, over English, Korean, mixed and empty requests, users with and without
   history.
 

@@ -341,9 +341,9 @@ class _CountingRepository(RankingRepository):
         self.full_reads = 0
         self.change_reads = 0
 
-    def production_agents(self) -> list[Any]:
+    def iter_production_agents(self) -> Iterator[Any]:  # what `production_agents` reads through, too
         self.full_reads += 1
-        return super().production_agents()
+        return super().iter_production_agents()
 
     def changes_since(self, updated_after: str) -> list[Any]:
         self.change_reads += 1

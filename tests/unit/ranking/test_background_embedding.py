@@ -30,9 +30,12 @@ class ManualExecutor(concurrent.futures.Executor):
 
 
 def _doc_vector(h: Harness, agent_id: str) -> np.ndarray:
-    snapshot = h.service._snapshot
-    assert snapshot is not None and snapshot.local_docs is not None
-    return next(d.embedding for d in snapshot.local_docs if d.agent_id == agent_id)
+    """The vector the service's in-process index ranks `agent_id` with."""
+    local = h.service._local
+    assert local is not None
+    vector = local.ranker.indexed_vector(agent_id)
+    assert vector is not None, f"{agent_id} is not indexed"
+    return vector
 
 
 def test_a_new_agent_ranks_by_words_and_is_embedded_after_the_response() -> None:

@@ -26,6 +26,8 @@ Public interface
     AgentRanker(embedder, clock_epoch=time.time, params=None)
         .rank(agents, query, history, team_popularity, global_popularity,
               agent_names=None, limit=20, co_usage=None) -> list[RankedAgent]
+        .update(changed_agents, removed_ids)              # keep the ranker's own catalogue in place ...
+        .rank_indexed(query, history, ...)                # ... and rank it (same arguments as rank)
 
 How a service uses it
 ---------------------

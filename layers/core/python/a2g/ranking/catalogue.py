@@ -40,8 +40,9 @@ class Catalogue:
     updated in place (rows added, replaced, removed) when only some agents changed.
 
     Rows are in no particular order (a removed row takes the last one's place); ``position`` maps an
-    agent id to its row. ``embeddings`` is a view of the first ``n`` rows of a matrix that grows by
-    doubling, so adding an agent does not copy the catalogue's vectors.
+    agent id to its row. ``embeddings`` is a view of the first ``n`` rows of a float32 matrix with a little
+    room to spare: :meth:`reserve` sizes it once for a bulk load, and adding an agent beyond it grows it by
+    an eighth, so a catalogue's vectors are copied rarely and never held twice for long.
     """
 
     def __init__(self, bm25: BM25Index, dimension: int) -> None:
@@ -64,9 +65,7 @@ class Catalogue:
         if row is None:
             row = len(self.ids)
             if row >= self._matrix.shape[0]:
-                grown = np.zeros((self._matrix.shape[0] * 2, self._matrix.shape[1]), dtype=np.float32)
-                grown[:row] = self._matrix[:row]
-                self._matrix = grown
+                self.reserve(row + 1 + max(16, row // 8))
             self.ids.append(agent.agent_id)
             self.names.append(agent.name)
             self.agents.append(agent)
@@ -79,6 +78,14 @@ class Catalogue:
             self._token_sets.pop(agent.agent_id, None)
             self._skill_tokens.pop(agent.agent_id, None)
         self._matrix[row] = vector
+
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` agents in the matrix (one copy of the current rows when it has to grow)."""
+        if rows <= self._matrix.shape[0]:
+            return
+        grown = np.zeros((rows, self._matrix.shape[1]), dtype=np.float32)
+        grown[: len(self.ids)] = self._matrix[: len(self.ids)]
+        self._matrix = grown
 
     def remove(self, agent_id: str) -> None:
         row = self.position.pop(agent_id, None)

@@ -32,10 +32,11 @@ Match and reasons
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,6 +64,7 @@ at most 256 word pieces anyway, and a cap keeps a request's cost bounded."""
 _WORD_RE = re.compile(r"\S+")
 _RELATIVE_MATCH_Z = 3.5  # without a calibrated model threshold: this far above the catalogue's mean
 _RELATIVE_MIN_AGENTS = 20  # ... and only over a catalogue large enough for a mean to mean something
+_UPDATE_CHUNK = 256  # agents indexed at a time by `update`: bounds the transient (n, d) matrix
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,10 @@ class RankingParams:
 class AgentRanker:
     """Orders a catalogue for one user; safe to keep for the life of a warm function.
 
-    The BM25 index and the embedding matrix of a catalogue are built once and reused while the
-    catalogue's fingerprint (ids, texts, embeddings) is unchanged.
+    :meth:`rank` takes the catalogue each call: its BM25 index and embedding matrix are built once and
+    reused while the catalogue's fingerprint (ids, texts, embeddings) is unchanged, or updated in place
+    for the documents that changed. A caller that knows what changed (the warm service) instead keeps
+    the ranker's own catalogue current with :meth:`update` and ranks it with :meth:`rank_indexed`.
     """
 
     _CACHE_SIZE = 4
@@ -149,6 +153,7 @@ class AgentRanker:
         self.params = params or RankingParams()
         self._catalogues: OrderedDict[int, Catalogue] = OrderedDict()
         self._last: tuple[list[AgentDocument], Catalogue] | None = None
+        self._live: Catalogue | None = None  # the catalogue `update` keeps (the service's warm index)
         self._dimension: int | None = getattr(embedder, "dimension", None)
 
     # ---------------------------------------------------------------- public
@@ -172,13 +177,65 @@ class AgentRanker:
         through it. Raises ``ValueError`` when ``query`` is longer than :data:`MAX_QUERY_CHARS` or
         ``limit`` is below 1.
         """
-        if query is not None and len(query) > MAX_QUERY_CHARS:
-            raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        _check_request(query, limit)
         if not agents:
             return []
-        catalogue = self._catalogue(agents)
+        return self._rank(
+            self._catalogue(agents), query, history, team_popularity, global_popularity, agent_names, limit,
+            co_usage,
+        )
+
+    def update(self, changed: Sequence[AgentDocument], removed: Iterable[str] = ()) -> None:
+        """Bring the ranker's own catalogue (the one :meth:`rank_indexed` ranks) up to date in place: add or
+        replace the ``changed`` agents, drop the ``removed`` ids. Only those rows are touched, so a warm
+        function that tells what changed never copies or re-hashes the whole catalogue.
+
+        The index keeps each agent's vector in its matrix only: the documents it keeps for names and
+        reasons are stored without their ``embedding`` (one copy of the vectors, not two)."""
+        catalogue = self._live
+        if catalogue is None:
+            catalogue = self._live = Catalogue(
+                BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), self._model_dimension()
+            )
+        for agent_id in removed:
+            catalogue.remove(agent_id)
+        self._index_into(catalogue, changed, keep_embeddings=False)
+
+    def indexed_vector(self, agent_id: str) -> np.ndarray | None:
+        """The unit vector :meth:`update` indexed for ``agent_id`` (a copy), or ``None``."""
+        catalogue = self._live
+        row = None if catalogue is None else catalogue.position.get(agent_id)
+        return None if row is None or catalogue is None else catalogue.embeddings[row].copy()
+
+    def rank_indexed(
+        self,
+        query: str | None,
+        history: list[UsageSignal],
+        team_popularity: Mapping[str, float],
+        global_popularity: Mapping[str, float],
+        agent_names: dict[str, str] | None = None,
+        limit: int = 20,
+        co_usage: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> list[RankedAgent]:
+        """:meth:`rank` over the catalogue kept by :meth:`update` (same arguments, same errors)."""
+        _check_request(query, limit)
+        if self._live is None or not self._live.ids:
+            return []
+        return self._rank(
+            self._live, query, history, team_popularity, global_popularity, agent_names, limit, co_usage
+        )
+
+    def _rank(
+        self,
+        catalogue: Catalogue,
+        query: str | None,
+        history: list[UsageSignal],
+        team_popularity: Mapping[str, float],
+        global_popularity: Mapping[str, float],
+        agent_names: dict[str, str] | None,
+        limit: int,
+        co_usage: Mapping[str, Mapping[str, float]] | None,
+    ) -> list[RankedAgent]:
         names = dict(zip(catalogue.ids, catalogue.names, strict=True))
         if agent_names:
             names.update(agent_names)
@@ -270,12 +327,21 @@ class AgentRanker:
             del self._catalogues[key]
         for agent_id in gone:
             catalogue.remove(agent_id)
-        if changed:
-            texts = [agent_text(a.name, a.description, a.skills) for a in changed]
-            vectors = self._vectors(changed, texts)
-            for agent, vector in zip(changed, vectors, strict=True):
-                catalogue.put(agent, agent_tokens(agent, self.params), vector)
+        self._index_into(catalogue, changed, keep_embeddings=True)
         return catalogue
+
+    def _index_into(
+        self, catalogue: Catalogue, agents: Sequence[AgentDocument], *, keep_embeddings: bool
+    ) -> None:
+        """Put ``agents`` into ``catalogue`` a chunk at a time (the chunk's (n, d) matrix is the only
+        transient copy of their vectors), with the matrix grown once to its final size."""
+        catalogue.reserve(len(catalogue.ids) + sum(1 for a in agents if a.agent_id not in catalogue.position))
+        for start in range(0, len(agents), _UPDATE_CHUNK):
+            chunk = agents[start : start + _UPDATE_CHUNK]
+            vectors = self._vectors(chunk, [agent_text(a.name, a.description, a.skills) for a in chunk])
+            for agent, vector in zip(chunk, vectors, strict=True):
+                kept = agent if keep_embeddings or agent.embedding is None else replace(agent, embedding=None)
+                catalogue.put(kept, agent_tokens(agent, self.params), vector)
 
     def _vectors(self, agents: Sequence[AgentDocument], texts: Sequence[str]) -> np.ndarray:
         """The agents' unit vectors: stored ones where they have the model's width, else embedded now."""
@@ -301,11 +367,8 @@ class AgentRanker:
             if agent.agent_id not in seen:
                 seen.add(agent.agent_id)
                 unique.append(agent)
-        texts = [agent_text(a.name, a.description, a.skills) for a in unique]
-        vectors = self._vectors(unique, texts)
-        catalogue = Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), vectors.shape[1])
-        for agent, vector in zip(unique, vectors, strict=True):
-            catalogue.put(agent, agent_tokens(agent, self.params), vector)
+        catalogue = Catalogue(BM25Index([], k1=self.params.bm25_k1, b=self.params.bm25_b), self._model_dimension())
+        self._index_into(catalogue, unique, keep_embeddings=True)
         return catalogue
 
     def _model_dimension(self) -> int:
@@ -474,6 +537,13 @@ class _Relevance:
 _LEVELS = (MATCH_NONE, MATCH_PARTIAL, MATCH_GOOD)
 
 
+def _check_request(query: str | None, limit: int) -> None:
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise ValueError(f"query longer than {MAX_QUERY_CHARS} characters")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+
+
 def agent_tokens(agent: AgentDocument, params: RankingParams) -> list[str]:
     """BM25 tokens of an agent with its fields weighted: the name ``name_repeat`` times, skill names and
     tags ``skill_repeat`` times (on top of the full text, which has them once), the description once."""
@@ -483,7 +553,9 @@ def agent_tokens(agent: AgentDocument, params: RankingParams) -> list[str]:
     if params.skill_repeat > 1:
         skill_words = lexical_tokens(" ".join(" ".join([s[0], *s[2]]) for s in agent.skills))
         tokens.extend(skill_words * (params.skill_repeat - 1))
-    return tokens
+    # Interned: the index keeps every document's terms, and thousands of agents share a vocabulary of a
+    # few thousand words; one string object per word instead of one per occurrence (~7 MB at 5,000).
+    return [sys.intern(t) for t in tokens]
 
 
 class _RequestWords:

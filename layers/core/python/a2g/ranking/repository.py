@@ -175,11 +175,14 @@ class RankingRepository:
 
     def production_agents(self) -> list[CatalogueEntry]:
         """Every PRODUCTION agent: one paged Query on gsi2 (1,000 agents are a few 1 MB pages)."""
-        return [
-            _entry(raw)
-            for raw in _by_status("PRODUCTION", _CATALOGUE_ATTRIBUTES)
-            if raw.get("status", {}).get("S") == "PRODUCTION"
-        ]
+        return list(self.iter_production_agents())
+
+    def iter_production_agents(self) -> Iterator[CatalogueEntry]:
+        """`production_agents` a page at a time: a reader that keeps most of what it had (ranking's full
+        re-read) then never holds a second copy of the catalogue."""
+        for raw in _by_status("PRODUCTION", _CATALOGUE_ATTRIBUTES):
+            if raw.get("status", {}).get("S") == "PRODUCTION":
+                yield _entry(raw)
 
     def catalogue_marker(self, *, with_removed: bool = True) -> CatalogueMarker:
         """The agents' write counter (one GetItem): unchanged means the catalogue is unchanged. Without
