@@ -198,7 +198,7 @@ def test_what_dev_mode_does_from_javascript(
     sdk_runtime.require_functions("WsCancelFunction", "FilesFunction", "WsSubscribeFunction")
     long = " ".join(f"word{i}" for i in range(60))
     slow_llm = MockLlm(chunks=30, pause_s=0.4).start()  # about 12 s for the whole answer: still streaming
-    slow_llm.reply = lambda body: long
+    slow_llm.script = lambda body: long
     slow = A2aTestServer(slow_llm.base_url).start()
     try:
         server = agent_server()

@@ -50,11 +50,11 @@ def dev_runtime(sdk_runtime: RuntimeProcess) -> RuntimeProcess:
 @pytest.fixture
 def slow_llm(sdk_llm: MockLlm) -> Iterator[MockLlm]:
     """The mock LLM answering LONG in 30 pieces 0.4 s apart (about 12 s): a run still streaming when stopped."""
-    saved = sdk_llm.reply, sdk_llm.chunks, sdk_llm.pause_s
-    sdk_llm.reply = lambda body: LONG
+    saved = sdk_llm.script, sdk_llm.chunks, sdk_llm.pause_s
+    sdk_llm.script = lambda body: LONG
     sdk_llm.chunks, sdk_llm.pause_s = 30, 0.4
     yield sdk_llm
-    sdk_llm.reply, sdk_llm.chunks, sdk_llm.pause_s = saved
+    sdk_llm.script, sdk_llm.chunks, sdk_llm.pause_s = saved
 
 
 def _streamed(events: list[RunEvent]) -> str:

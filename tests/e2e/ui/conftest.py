@@ -93,10 +93,11 @@ def open_page(browser: object) -> Iterator[Callable[..., object]]:
             # The app keeps look-and-feel (theme, mode, language) in localStorage under "a2g-ui".
             import json
 
-            ctx.add_init_script(f"localStorage.setItem('a2g-ui', {json.dumps(json.dumps({'state': storage, 'version': 0}))});")
+            # `?.`: a document created while its context closes (a test that failed) has no storage.
+            ctx.add_init_script(f"window.localStorage?.setItem('a2g-ui', {json.dumps(json.dumps({'state': storage, 'version': 0}))});")
         if session_hint:
             # "This browser may hold a refresh cookie": makes the app try /api/auth/refresh on load.
-            ctx.add_init_script("localStorage.setItem('a2g-session', '1');")
+            ctx.add_init_script("window.localStorage?.setItem('a2g-session', '1');")
         page = ctx.new_page()
         found = PageProblems()
         problems.append(found)

@@ -317,7 +317,7 @@ def test_a_long_chat_keeps_the_reading_place_and_offers_a_jump_to_the_latest(
             story_llm.chunks, story_llm.pause_s = 4, 0.02
         return f"{question}\n\n{long_answer}"
 
-    story_llm.reply = reply
+    story_llm.script = reply
     username = f"ui-long-chat-{width}"
     agent = _developer_with_agent(runtime, story_llm, username)
     page: Page = open_page(width=width, height=height, storage={"mode": "development", "colorScheme": "light",
