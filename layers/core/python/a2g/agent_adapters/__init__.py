@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from a2g.agent_adapters.base import (
     FRAMEWORKS,
+    HISTORY_TURNS,
     AgentAdapter,
     AgentCall,
     AgentEndpoint,
@@ -57,6 +58,7 @@ def adapter_for(framework: str, http: AgentHttp) -> AgentAdapter:
 
 __all__ = [
     "FRAMEWORKS",
+    "HISTORY_TURNS",
     "AgentAdapter",
     "AgentCall",
     "AgentEndpoint",

@@ -120,6 +120,10 @@ class Turn:
     content: str
 
 
+# How many earlier turns of a conversation an agent is sent (the chat and the A2A gateway alike).
+HISTORY_TURNS = 20
+
+
 @dataclass(frozen=True)
 class AgentCall:
     """Everything an adapter needs for one run of an agent on behalf of a user."""

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from a2g.adapters.websocket_push import Pusher
-from a2g.agent_adapters import AgentAdapter, AgentCall, AgentEndpoint, Attachment, Turn
+from a2g.agent_adapters import HISTORY_TURNS, AgentAdapter, AgentCall, AgentEndpoint, Attachment, Turn
 from a2g.chat.agent_run import Answer, RunLimits, StopWatch, relay_agent_run
 from a2g.chat.models import ChatMessage, ChatSession, StoredFile, new_message_id
 from a2g.chat.ports import (
@@ -69,7 +69,6 @@ from a2g.log import logger
 # becomes a 6-byte \uXXXX escape). A longer message is pushed cut, and marked so; the saved message is
 # whole and the client reloads it over HTTP. Merged chunks stay far below the limit (a2g.chat.push_relay).
 MAX_PUSH_JSON_BYTES = 100_000
-HISTORY_TURNS = 20
 
 __all__ = ["InvokeService", "RunLimits", "RunOutcome", "parse_body", "run_coroutine"]
 

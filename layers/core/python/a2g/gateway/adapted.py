@@ -37,8 +37,6 @@ from a2g.gateway.protocol import agent_message, artifact_update, in_version, res
 from a2g.gateway.service import Conversation, Outcome
 from a2g.log import logger
 
-HISTORY_TURNS = 20
-
 
 class AdaptedRun:
     def __init__(self, adapter_for: Callable[[str], AgentAdapter], recent_turns: Callable[[Conversation], list[Turn]],

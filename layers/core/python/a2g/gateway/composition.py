@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from a2g.agent_adapters import Turn
+from a2g.agent_adapters import HISTORY_TURNS, Turn
 from a2g.gateway.app import Gateway
 from a2g.gateway.service import Conversation, GatewayService
 
@@ -70,11 +70,11 @@ def build_gateway() -> Gateway:
     )
 
     def recent_turns(c: Conversation) -> list[Turn]:
-        messages = chats.recent_messages(c.principal.user_id, c.session.session_id, 21)
+        messages = chats.recent_messages(c.principal.user_id, c.session.session_id, HISTORY_TURNS + 1)
         turns = [Turn(m.role, m.content) for m in messages if m.status == "complete" and m.content]
         if turns and turns[-1].role == "user" and turns[-1].content == c.user_text:
             turns = turns[:-1]  # the message just saved is the current one
-        return turns[-20:]
+        return turns[-HISTORY_TURNS:]
 
     idle, run = float(settings.agent_idle_timeout_seconds), float(settings.agent_run_timeout_seconds)
     return Gateway(
